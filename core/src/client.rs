@@ -1,0 +1,767 @@
+//! The APIv3 client: builds, signs, sends, retries and verifies requests.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue};
+use reqwest::{Method, Url};
+use serde_json::Value;
+
+use crate::config::{self, Config};
+use crate::error::{ApiError, Error, ErrorKind, Result};
+use crate::keys::{read_text_or_file, PrivateKey, PublicKey};
+use crate::options::RequestOptions;
+use crate::sign::{
+    canonical_url, Clock, NonceSource, RandomNonce, SignatureHeaders, Signer, SystemClock, Verifier,
+};
+use crate::uri;
+
+/// Largest response body accepted, in bytes. A larger answer fails with `DECODE` (WeChat Pay's
+/// APIv3 JSON answers are a few KiB; bill downloads go through their own streaming endpoints).
+pub const MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
+
+/// Backoff before retry `n` (0-based) is drawn uniformly from `[d/2, d]` with
+/// `d = min(BACKOFF_CAP, BACKOFF_BASE * 2^n)`.
+pub const BACKOFF_BASE: Duration = Duration::from_millis(100);
+/// Upper bound of one backoff.
+pub const BACKOFF_CAP: Duration = Duration::from_secs(2);
+
+/// The library's own `User-Agent` prefix.
+pub fn default_user_agent() -> String {
+    format!(
+        "wxpay/{} ({} {}; Rust)",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    )
+}
+
+/// The HTTP methods APIv3 uses.
+pub fn parse_method(method: &str) -> Result<Method> {
+    match method.to_ascii_uppercase().as_str() {
+        "GET" => Ok(Method::GET),
+        "POST" => Ok(Method::POST),
+        "PUT" => Ok(Method::PUT),
+        "PATCH" => Ok(Method::PATCH),
+        "DELETE" => Ok(Method::DELETE),
+        _ => Err(Error::invalid(format!(
+            "HTTP method `{}` is not one APIv3 uses; use GET, POST, PUT, PATCH or DELETE",
+            method.escape_debug()
+        ))),
+    }
+}
+
+/// A request fully built but not yet signed: the exact URL, headers and body bytes to send.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PreparedRequest {
+    /// Upper-case method.
+    pub method: Method,
+    /// The absolute URL sent.
+    pub url: Url,
+    /// Headers sent besides `Authorization`, in order.
+    pub headers: Vec<(String, String)>,
+    /// Body bytes, signed and sent as they are (empty for none).
+    pub body: Vec<u8>,
+}
+
+impl PreparedRequest {
+    /// The canonical URL the signature covers (path and query of [`PreparedRequest::url`]).
+    pub fn canonical_url(&self) -> String {
+        canonical_url(&self.url)
+    }
+}
+
+/// An answer from WeChat Pay: verified when 2xx.
+#[derive(Clone, Debug)]
+pub struct Response {
+    status: u16,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl Response {
+    /// Build a response (used by bindings' tests and the sandbox tooling).
+    pub fn new(status: u16, headers: HeaderMap, body: Bytes) -> Self {
+        Response {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// HTTP status code.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// All response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// A header's value by case-insensitive name (`None` if absent or not visible ASCII).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The `Request-ID` header.
+    pub fn request_id(&self) -> Option<&str> {
+        self.header("request-id")
+    }
+
+    /// The raw body bytes.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// The body parsed as JSON (`null` for an empty body); `DECODE` error otherwise.
+    pub fn json(&self) -> Result<Value> {
+        if self.body.is_empty() {
+            return Ok(Value::Null);
+        }
+        serde_json::from_slice(&self.body).map_err(|e| {
+            Error::new(
+                ErrorKind::Decode,
+                format!("response body is not valid JSON: {e}"),
+            )
+            .with_response(self.status, self.request_id().map(str::to_owned))
+        })
+    }
+}
+
+/// Which close-order API to call.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CloseEndpoint {
+    /// Hong Kong fusion wallet, legacy access point:
+    /// `POST https://api.mch.weixin.qq.com/hk/v3/transactions/…/close`.
+    #[default]
+    HkLegacy,
+    /// Its successor: `POST https://apihk.mch.weixin.qq.com/v3/global/transactions/…/close`.
+    Global,
+}
+
+impl CloseEndpoint {
+    /// The documented base URI of the endpoint.
+    pub fn base_uri(self) -> &'static str {
+        match self {
+            CloseEndpoint::HkLegacy => "https://api.mch.weixin.qq.com/hk/",
+            CloseEndpoint::Global => "https://apihk.mch.weixin.qq.com/",
+        }
+    }
+}
+
+/// The order to close: by WeChat Pay transaction id or by the merchant's `out_trade_no`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OrderRef {
+    /// WeChat Pay's `transaction_id`.
+    TransactionId(String),
+    /// The merchant's `out_trade_no`.
+    OutTradeNo(String),
+}
+
+/// A typed close-order call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CloseOrder {
+    /// Which order.
+    pub order: OrderRef,
+    /// Which API.
+    pub endpoint: CloseEndpoint,
+    /// `mchid` in the body. When neither `mchid` nor `sp_mchid` is given, the client's `mchid`.
+    pub mchid: Option<String>,
+    /// `sub_mchid` (service-provider mode).
+    pub sub_mchid: Option<String>,
+    /// `sp_mchid` (service-provider mode). Defaults to the client's `mchid` when only
+    /// `sub_mchid` is given.
+    pub sp_mchid: Option<String>,
+    /// Overrides the endpoint's documented base URI.
+    pub base_uri: Option<String>,
+}
+
+impl CloseOrder {
+    /// Close by WeChat Pay transaction id on the HK legacy endpoint.
+    pub fn transaction_id(id: impl Into<String>) -> Self {
+        CloseOrder {
+            order: OrderRef::TransactionId(id.into()),
+            endpoint: CloseEndpoint::default(),
+            mchid: None,
+            sub_mchid: None,
+            sp_mchid: None,
+            base_uri: None,
+        }
+    }
+
+    /// Close by the merchant's `out_trade_no` on the HK legacy endpoint.
+    pub fn out_trade_no(no: impl Into<String>) -> Self {
+        CloseOrder {
+            order: OrderRef::OutTradeNo(no.into()),
+            ..CloseOrder::transaction_id(String::new())
+        }
+    }
+
+    /// The URI template of this call.
+    pub fn template(&self) -> &'static str {
+        match (self.endpoint, &self.order) {
+            (CloseEndpoint::HkLegacy, OrderRef::TransactionId(_)) => {
+                "v3/transactions/id/{transaction_id}/close"
+            }
+            (CloseEndpoint::HkLegacy, OrderRef::OutTradeNo(_)) => {
+                "v3/transactions/out-trade-no/{out_trade_no}/close"
+            }
+            (CloseEndpoint::Global, OrderRef::TransactionId(_)) => {
+                "v3/global/transactions/id/{transaction_id}/close"
+            }
+            (CloseEndpoint::Global, OrderRef::OutTradeNo(_)) => {
+                "v3/global/transactions/out-trade-no/{out_trade_no}/close"
+            }
+        }
+    }
+
+    /// The request options of this call for a client whose merchant id is `client_mchid`.
+    pub fn options(&self, client_mchid: &str) -> RequestOptions {
+        let (name, value) = match &self.order {
+            OrderRef::TransactionId(id) => ("transaction_id", id),
+            OrderRef::OutTradeNo(no) => ("out_trade_no", no),
+        };
+        let mut body = serde_json::Map::new();
+        let mchid = match (&self.mchid, &self.sp_mchid) {
+            (None, None) if self.sub_mchid.is_none() => Some(client_mchid.to_owned()),
+            (m, _) => m.clone(),
+        };
+        let sp_mchid = match (&self.sp_mchid, &self.mchid, &self.sub_mchid) {
+            (None, None, Some(_)) => Some(client_mchid.to_owned()),
+            (sp, _, _) => sp.clone(),
+        };
+        for (k, v) in [
+            ("mchid", mchid),
+            ("sub_mchid", self.sub_mchid.clone()),
+            ("sp_mchid", sp_mchid),
+        ] {
+            if let Some(v) = v {
+                body.insert(k.to_owned(), Value::String(v));
+            }
+        }
+        RequestOptions {
+            base_uri: Some(
+                self.base_uri
+                    .clone()
+                    .unwrap_or_else(|| self.endpoint.base_uri().to_owned()),
+            ),
+            params: vec![(name.to_owned(), value.clone())],
+            body: Some(serde_json::to_vec(&Value::Object(body)).unwrap_or_default()),
+            query: Vec::new(),
+            headers: Vec::new(),
+        }
+    }
+}
+
+struct Inner {
+    http: reqwest::Client,
+    signer: Signer,
+    verifier: Verifier,
+    base_uri: Url,
+    retries: u32,
+    timeout: Duration,
+    connect_timeout: Duration,
+    user_agent: String,
+    wechatpay_serial: Option<String>,
+    insecure_http: bool,
+    clock: Arc<dyn Clock>,
+    nonce: Arc<dyn NonceSource>,
+}
+
+/// A WeChat Pay APIv3 client. Cheap to clone (clones share one connection pool); `Send + Sync`.
+///
+/// Its async methods need a Tokio runtime with time and I/O enabled; the client never creates one.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("signer", &self.inner.signer)
+            .field("base_uri", &self.inner.base_uri.as_str())
+            .field("retries", &self.inner.retries)
+            .field("timeout", &self.inner.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Build a client: parses the keys once and sets up one pooled HTTPS client.
+    pub fn new(config: &Config) -> Result<Client> {
+        Client::with_clock_and_nonce(config, Arc::new(SystemClock), Arc::new(RandomNonce))
+    }
+
+    /// Build a client whose timestamps and nonces come from `clock` and `nonce` (for tests and
+    /// fixed vectors; verification uses the same clock).
+    pub fn with_clock_and_nonce(
+        config: &Config,
+        clock: Arc<dyn Clock>,
+        nonce: Arc<dyn NonceSource>,
+    ) -> Result<Client> {
+        let base_dir = config.base_dir.as_deref();
+        let key_text = read_text_or_file("private_key", &config.private_key, base_dir)
+            .map_err(Error::config)?;
+        let key = PrivateKey::from_pem(&key_text)
+            .map_err(|why| Error::config(format!("config field `private_key` {why}")))?;
+        drop(key_text);
+
+        let mut keys = HashMap::new();
+        let mut wechatpay_serial = None;
+        for (id, value) in &config.certs {
+            let field = format!("certs.{id}");
+            let text = read_text_or_file(&field, value, base_dir).map_err(Error::config)?;
+            let pk = PublicKey::from_pem(&text)
+                .map_err(|why| Error::config(format!("config field `{field}` {why}")))?;
+            let id = if id.starts_with("PUB_KEY_ID_") {
+                if wechatpay_serial.is_none() {
+                    wechatpay_serial = Some(id.clone());
+                }
+                id.clone()
+            } else {
+                let upper = id.to_ascii_uppercase();
+                if let Some(serial) = pk.certificate_serial() {
+                    if serial != upper.trim_start_matches('0') && serial != upper {
+                        return Err(Error::config(format!(
+                            "config field `{field}`: the certificate's serial is {serial}, not {id}; key each certificate by its own serial"
+                        )));
+                    }
+                }
+                upper
+            };
+            keys.insert(id, pk);
+        }
+
+        let insecure_http = config.insecure_http;
+        let base_uri = uri::parse_base_uri(
+            "base_uri",
+            config
+                .base_uri
+                .as_deref()
+                .unwrap_or(config::DEFAULT_BASE_URI),
+            insecure_http,
+        )
+        .map_err(|e| Error::config(format!("config field {}", e.message())))?;
+
+        let timeout =
+            Duration::from_millis(config.timeout_ms.unwrap_or(config::DEFAULT_TIMEOUT_MS));
+        let connect_timeout = Duration::from_millis(
+            config
+                .connect_timeout_ms
+                .unwrap_or(config::DEFAULT_CONNECT_TIMEOUT_MS),
+        );
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(connect_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .pool_idle_timeout(Duration::from_secs(50))
+            .tcp_nodelay(true);
+        let mut roots = Vec::new();
+        for (i, ca) in config.ca_certs.iter().enumerate() {
+            let field = format!("ca_certs[{i}]");
+            let text = read_text_or_file(&field, ca, base_dir).map_err(Error::config)?;
+            if !text.contains("-----BEGIN CERTIFICATE-----") {
+                return Err(Error::config(format!(
+                    "config field `{field}` is not a PEM certificate (`-----BEGIN CERTIFICATE-----`)"
+                )));
+            }
+            let certs = reqwest::Certificate::from_pem_bundle(text.as_bytes()).map_err(|e| {
+                Error::config(format!(
+                    "config field `{field}` is not a valid PEM certificate: {e}"
+                ))
+            })?;
+            roots.extend(certs);
+        }
+        if !roots.is_empty() {
+            builder = builder.tls_certs_merge(roots);
+        }
+        for (host, addr) in &config.resolve {
+            builder = builder.resolve(host, *addr);
+        }
+        let http = builder.build().map_err(|e| {
+            Error::config(format!(
+                "cannot set up the HTTPS client: {}",
+                error_chain(&e)
+            ))
+        })?;
+
+        let mut user_agent = default_user_agent();
+        if let Some(suffix) = &config.user_agent {
+            user_agent.push(' ');
+            user_agent.push_str(suffix);
+        }
+
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                signer: Signer::new(config.mchid.clone(), config.serial.clone(), Arc::new(key)),
+                verifier: Verifier::new(keys),
+                base_uri,
+                retries: config.retries.unwrap_or(config::DEFAULT_RETRIES),
+                timeout,
+                connect_timeout,
+                user_agent,
+                wechatpay_serial,
+                insecure_http,
+                clock,
+                nonce,
+            }),
+        })
+    }
+
+    /// The signer (merchant id, serial, key).
+    pub fn signer(&self) -> &Signer {
+        &self.inner.signer
+    }
+
+    /// The response verifier (configured platform keys).
+    pub fn verifier(&self) -> &Verifier {
+        &self.inner.verifier
+    }
+
+    /// The client's base URI.
+    pub fn base_uri(&self) -> &Url {
+        &self.inner.base_uri
+    }
+
+    /// The clock used for signing and verification.
+    pub fn now(&self) -> i64 {
+        self.inner.clock.now_unix()
+    }
+
+    /// Build a request without sending it: expand the template, resolve it against the base URI,
+    /// serialise the body and set the headers. Every argument error surfaces here.
+    pub fn prepare(
+        &self,
+        method: &str,
+        template: &str,
+        options: &RequestOptions,
+    ) -> Result<PreparedRequest> {
+        let method = parse_method(method)?;
+        options.check_params_against(template)?;
+        options.check_headers()?;
+        let expanded = uri::expand(template, |name| options.param(name))?;
+        let base = match &options.base_uri {
+            Some(b) => uri::parse_base_uri("base_uri", b, self.inner.insecure_http)?,
+            None => self.inner.base_uri.clone(),
+        };
+        let mut url = uri::resolve(&base, &expanded, self.inner.insecure_http)?;
+        if let Some(q) = options.query_string() {
+            if url.query().is_some() {
+                return Err(Error::invalid(format!(
+                    "URI template `{template}` already has a query string; give query parameters either there or in `query`, not both"
+                )));
+            }
+            url.set_query(Some(&q));
+        }
+        let body = options.body.clone().unwrap_or_default();
+        if method == Method::GET && !body.is_empty() {
+            return Err(Error::invalid(
+                "a GET request carries no body; put its parameters in `query`",
+            ));
+        }
+        let mut headers: Vec<(String, String)> = vec![
+            ("Accept".into(), "application/json".into()),
+            ("User-Agent".into(), self.inner.user_agent.clone()),
+        ];
+        if !body.is_empty() {
+            headers.push(("Content-Type".into(), "application/json".into()));
+        }
+        if let Some(serial) = &self.inner.wechatpay_serial {
+            headers.push(("Wechatpay-Serial".into(), serial.clone()));
+        }
+        for (name, value) in &options.headers {
+            match headers
+                .iter_mut()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            {
+                Some(slot) => slot.1 = value.clone(),
+                None => headers.push((name.clone(), value.clone())),
+            }
+        }
+        Ok(PreparedRequest {
+            method,
+            url,
+            headers,
+            body,
+        })
+    }
+
+    /// The `Authorization` value for `prepared` at `timestamp` with `nonce`.
+    pub fn authorization(
+        &self,
+        prepared: &PreparedRequest,
+        timestamp: i64,
+        nonce: &str,
+    ) -> Result<String> {
+        self.inner.signer.authorization(
+            prepared.method.as_str(),
+            &prepared.canonical_url(),
+            &prepared.body,
+            timestamp,
+            nonce,
+        )
+    }
+
+    /// Make a request: `method` (GET/POST/PUT/PATCH/DELETE), a URI template relative to the base
+    /// URI (or absolute), and the PHP SDK's options. A 2xx answer is returned verified; any other
+    /// answer is an `API` error.
+    pub async fn request(
+        &self,
+        method: &str,
+        template: &str,
+        options: &RequestOptions,
+    ) -> Result<Response> {
+        let prepared = self.prepare(method, template, options)?;
+        self.execute(&prepared).await
+    }
+
+    /// Close an order. Succeeds only on `204 No Content`; returns that (verified) response.
+    pub async fn close(&self, order: &CloseOrder) -> Result<Response> {
+        let options = order.options(self.inner.signer.mchid());
+        let response = self.request("POST", order.template(), &options).await?;
+        if response.status() != 204 {
+            return Err(Error::new(
+                ErrorKind::Decode,
+                format!(
+                    "closing an order answers 204 No Content; got HTTP {} instead",
+                    response.status()
+                ),
+            )
+            .with_response(response.status(), response.request_id().map(str::to_owned)));
+        }
+        Ok(response)
+    }
+
+    /// Send a prepared request, signing each attempt afresh, retrying connect failures and
+    /// 429/500/502/503 answers up to `retries` times with jittered exponential backoff.
+    pub async fn execute(&self, prepared: &PreparedRequest) -> Result<Response> {
+        let mut attempt: u32 = 0;
+        loop {
+            let outcome = self.attempt(prepared).await;
+            let retryable = match &outcome {
+                Err(e) => match e.kind() {
+                    ErrorKind::Transport | ErrorKind::Timeout => !e.may_have_been_sent(),
+                    ErrorKind::Api => matches!(e.status(), Some(429 | 500 | 502 | 503)),
+                    _ => false,
+                },
+                Ok(_) => false,
+            };
+            if !retryable || attempt >= self.inner.retries {
+                return outcome;
+            }
+            tokio::time::sleep(backoff(attempt)).await;
+            attempt += 1;
+        }
+    }
+
+    async fn attempt(&self, prepared: &PreparedRequest) -> Result<Response> {
+        let timestamp = self.inner.clock.now_unix();
+        let nonce = self.inner.nonce.nonce();
+        let authorization = self.authorization(prepared, timestamp, &nonce)?;
+        let mut req = self
+            .inner
+            .http
+            .request(prepared.method.clone(), prepared.url.clone())
+            .header("Authorization", authorization);
+        for (name, value) in &prepared.headers {
+            req = req.header(name.as_str(), value.as_str());
+        }
+        if !prepared.body.is_empty() {
+            req = req.body(prepared.body.clone());
+        }
+        let host = prepared.url.host_str().unwrap_or_default().to_owned();
+        let deadline = self.inner.timeout;
+        let exchange = async {
+            let mut resp = req.send().await.map_err(|e| self.classify(&e, &host))?;
+            let status = resp.status().as_u16();
+            let headers = std::mem::take(resp.headers_mut());
+            let mut body = Vec::new();
+            while let Some(chunk) = resp.chunk().await.map_err(|e| {
+                self.classify(&e, &host)
+                    .with_response(status, request_id_of(&headers))
+            })? {
+                if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                    return Err(Error::new(
+                        ErrorKind::Decode,
+                        format!(
+                            "response body exceeds the {MAX_RESPONSE_BYTES}-byte limit; refusing to buffer it"
+                        ),
+                    )
+                    .with_response(status, request_id_of(&headers)));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok((status, headers, Bytes::from(body)))
+        };
+        let (status, headers, body) = match tokio::time::timeout(deadline, exchange).await {
+            Ok(r) => r?,
+            Err(_) => {
+                return Err(Error::timeout(
+                    format!(
+                        "no complete answer from {host} within timeout_ms={} (the request may have been processed; query the order before retrying a payment operation)",
+                        deadline.as_millis()
+                    ),
+                    true,
+                ))
+            }
+        };
+        let request_id = request_id_of(&headers);
+        if (200..300).contains(&status) {
+            let now = self.inner.clock.now_unix();
+            self.inner
+                .verifier
+                .verify(SignatureHeaders::from_header_map(&headers), &body, now)
+                .map_err(|e| e.with_response(status, request_id.clone()))?;
+            Ok(Response::new(status, headers, body))
+        } else {
+            Err(Error::from_api(parse_api_error(status, request_id, &body)))
+        }
+    }
+
+    fn classify(&self, e: &reqwest::Error, host: &str) -> Error {
+        let chain = error_chain(e);
+        if e.is_connect() {
+            if e.is_timeout() || chain.contains("timed out") {
+                Error::timeout(
+                    format!(
+                        "connecting to {host} timed out after connect_timeout_ms={}: {chain}",
+                        self.inner.connect_timeout.as_millis()
+                    ),
+                    false,
+                )
+            } else {
+                Error::transport(
+                    format!("cannot connect to {host} (the request was not sent): {chain}"),
+                    false,
+                )
+            }
+        } else if e.is_timeout() {
+            Error::timeout(format!("{host} did not answer in time: {chain}"), true)
+        } else {
+            Error::transport(
+                format!("connection to {host} failed after the request was sent (it may have been processed): {chain}"),
+                true,
+            )
+        }
+    }
+}
+
+fn request_id_of(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("request-id")
+        .and_then(|v: &HeaderValue| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Parse a non-2xx answer: `{"code","message","detail"}` plus `Request-ID`; never verified.
+pub fn parse_api_error(status: u16, request_id: Option<String>, body: &[u8]) -> ApiError {
+    let parsed: Option<Value> = serde_json::from_slice(body).ok();
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_owned();
+    let mut api = ApiError {
+        status,
+        request_id,
+        body: body.to_vec(),
+        ..ApiError::default()
+    };
+    match parsed {
+        Some(Value::Object(m)) => {
+            api.code = text(m.get("code"));
+            api.message = text(m.get("message"));
+            api.detail = m.get("detail").filter(|d| !d.is_null()).cloned();
+            api.sign_information = m
+                .get("sign_information")
+                .or_else(|| m.get("detail").and_then(|d| d.get("sign_information")))
+                .cloned();
+        }
+        _ => {
+            let snippet: String = String::from_utf8_lossy(body).chars().take(120).collect();
+            api.message = if body.is_empty() {
+                "(empty body)".to_owned()
+            } else {
+                format!("(body is not JSON: {snippet:?})")
+            };
+        }
+    }
+    api
+}
+
+fn backoff(attempt: u32) -> Duration {
+    let exp = BACKOFF_BASE.saturating_mul(1u32 << attempt.min(16));
+    let d = exp.min(BACKOFF_CAP);
+    let mut b = [0u8; 4];
+    let _ = aws_lc_rs::rand::SecureRandom::fill(&aws_lc_rs::rand::SystemRandom::new(), &mut b);
+    let frac = u32::from_le_bytes(b) as f64 / u32::MAX as f64; // 0..=1
+    d.mul_f64(0.5 + 0.5 * frac)
+}
+
+/// An error and its sources as one line, without repeats.
+pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        let s = err.to_string();
+        if !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
+        }
+        cur = err.source();
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_is_bounded_and_jittered() {
+        for n in 0..20 {
+            let d = backoff(n);
+            assert!(d <= BACKOFF_CAP, "{d:?}");
+            assert!(d >= BACKOFF_BASE / 2, "{d:?}");
+        }
+        let draws: std::collections::HashSet<_> = (0..20).map(|_| backoff(3)).collect();
+        assert!(draws.len() > 1, "no jitter");
+    }
+
+    #[test]
+    fn api_errors_parse_json_and_garbage() {
+        let e = parse_api_error(
+            404,
+            Some("rid".into()),
+            br#"{"code":"ORDER_NOT_EXIST","message":"no","detail":{"field":"x"}}"#,
+        );
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str()),
+            ("ORDER_NOT_EXIST", "no")
+        );
+        assert_eq!(e.detail.unwrap()["field"], "x");
+        let e = parse_api_error(502, None, b"<html>bad gateway</html>");
+        assert_eq!(e.code, "");
+        assert!(e.message.contains("not JSON"));
+        assert_eq!(e.body, b"<html>bad gateway</html>");
+    }
+
+    #[test]
+    fn close_bodies() {
+        let o = CloseOrder::transaction_id("1").options("100");
+        assert_eq!(o.body.unwrap(), br#"{"mchid":"100"}"#);
+        let mut c = CloseOrder::transaction_id("1");
+        c.sub_mchid = Some("200".into());
+        assert_eq!(
+            c.options("100").body.unwrap(),
+            br#"{"sub_mchid":"200","sp_mchid":"100"}"#
+        );
+        c.mchid = Some("1".into());
+        c.sp_mchid = Some("3".into());
+        assert_eq!(
+            c.options("100").body.unwrap(),
+            br#"{"mchid":"1","sub_mchid":"200","sp_mchid":"3"}"#
+        );
+    }
+}

@@ -1,0 +1,454 @@
+//! Client configuration: one schema for every language (snake_case; bindings map idiomatic names).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+
+/// The default base URI: WeChat Pay's domestic access point.
+pub const DEFAULT_BASE_URI: &str = "https://api.mch.weixin.qq.com/";
+/// Default per-attempt deadline, milliseconds.
+pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;
+/// Default connect deadline, milliseconds.
+pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 5_000;
+/// Default number of retries after the first attempt.
+pub const DEFAULT_RETRIES: u32 = 2;
+/// Upper bound on `retries`.
+pub const MAX_RETRIES: u32 = 10;
+
+const FIELDS: [&str; 12] = [
+    "mchid",
+    "serial",
+    "private_key",
+    "certs",
+    "base_uri",
+    "timeout_ms",
+    "connect_timeout_ms",
+    "retries",
+    "user_agent",
+    "ca_certs",
+    "resolve",
+    "insecure_http",
+];
+
+/// Names other SDKs use, mapped to ours, so the error can say what to write instead.
+const ALIASES: [(&str, &str); 10] = [
+    ("privateKey", "private_key"),
+    ("merchantPrivateKey", "private_key"),
+    ("serial_no", "serial"),
+    ("serialNo", "serial"),
+    ("mchId", "mchid"),
+    ("mch_id", "mchid"),
+    ("baseUri", "base_uri"),
+    ("base_url", "base_uri"),
+    ("timeout", "timeout_ms"),
+    ("caCerts", "ca_certs"),
+];
+
+/// A client's configuration. Key material is kept as given (PEM text or `file://` path) and
+/// parsed when the client is built; its `Debug` output never shows it.
+#[derive(Clone, Default)]
+pub struct Config {
+    /// Merchant id (`mchid`), digits.
+    pub mchid: String,
+    /// Serial number of the merchant API certificate (`serial_no` in `Authorization`).
+    pub serial: String,
+    /// Merchant private key: PEM text (PKCS#8 or PKCS#1) or `file://PATH`.
+    pub private_key: Zeroizing<String>,
+    /// Verification keys: platform certificate serial or `PUB_KEY_ID_…` → certificate or public
+    /// key PEM (text or `file://PATH`).
+    pub certs: BTreeMap<String, String>,
+    /// Base URI requests are resolved against.
+    pub base_uri: Option<String>,
+    /// Per-attempt deadline (connect, send, receive the whole answer), milliseconds.
+    pub timeout_ms: Option<u64>,
+    /// Connect deadline (TCP + TLS), milliseconds.
+    pub connect_timeout_ms: Option<u64>,
+    /// Retries after the first attempt, for connect failures, 429, 500, 502 and 503.
+    pub retries: Option<u32>,
+    /// Appended to wxpay's own `User-Agent`.
+    pub user_agent: Option<String>,
+    /// Extra trusted root certificates (PEM text or `file://PATH`), added to the system's.
+    pub ca_certs: Vec<String>,
+    /// Host → `ip:port` overrides, like curl's `--resolve`.
+    pub resolve: BTreeMap<String, SocketAddr>,
+    /// Allow plain `http://` base URIs (loopback test servers only).
+    pub insecure_http: bool,
+    /// Folder relative `file://` paths are resolved against (the config file's folder).
+    pub base_dir: Option<PathBuf>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("mchid", &self.mchid)
+            .field("serial", &self.serial)
+            .field("private_key", &"<redacted>")
+            .field("certs", &self.certs.keys().collect::<Vec<_>>())
+            .field("base_uri", &self.base_uri)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("connect_timeout_ms", &self.connect_timeout_ms)
+            .field("retries", &self.retries)
+            .field("user_agent", &self.user_agent)
+            .field("ca_certs", &self.ca_certs.len())
+            .field("resolve", &self.resolve)
+            .field("insecure_http", &self.insecure_http)
+            .finish()
+    }
+}
+
+fn cfg_err(field: &str, what: impl fmt::Display) -> Error {
+    Error::config(format!("config field `{field}` {what}"))
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn string(field: &str, v: &Value, example: &str) -> Result<String> {
+    match v {
+        Value::String(s) if s.trim().is_empty() => {
+            Err(cfg_err(field, format_args!("is empty; expected {example}")))
+        }
+        Value::String(s) => Ok(s.clone()),
+        other => Err(cfg_err(
+            field,
+            format_args!("must be a string ({example}), got {}", kind(other)),
+        )),
+    }
+}
+
+fn millis(field: &str, v: &Value) -> Result<u64> {
+    match v.as_u64() {
+        Some(0) => Err(cfg_err(
+            field,
+            "is 0; give a positive number of milliseconds, e.g. 10000",
+        )),
+        Some(n) if n <= 3_600_000 => Ok(n),
+        Some(_) => Err(cfg_err(
+            field,
+            "is over one hour; give milliseconds, e.g. 10000",
+        )),
+        None => Err(cfg_err(
+            field,
+            format_args!(
+                "must be a positive integer number of milliseconds, got {}",
+                if v.is_number() {
+                    "a negative or fractional number"
+                } else {
+                    kind(v)
+                }
+            ),
+        )),
+    }
+}
+
+impl Config {
+    /// Parse configuration JSON text. Relative `file://` paths resolve against the current directory.
+    pub fn from_json(text: &str) -> Result<Config> {
+        let v: Value = serde_json::from_str(text)
+            .map_err(|e| Error::config(format!("configuration is not valid JSON: {e}")))?;
+        Config::from_value(&v, None)
+    }
+
+    /// Read a configuration JSON file. Relative `file://` paths resolve against its folder.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Config> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::config(format!(
+                "cannot read configuration file `{}`: {e}",
+                path.display()
+            ))
+        })?;
+        let v: Value = serde_json::from_str(&text).map_err(|e| {
+            Error::config(format!(
+                "configuration file `{}` is not valid JSON: {e}",
+                path.display()
+            ))
+        })?;
+        let dir = path
+            .parent()
+            .map(|p| {
+                if p.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    p
+                }
+            })
+            .map(Path::to_path_buf);
+        Config::from_value(&v, dir.as_deref())
+    }
+
+    /// Parse a configuration object. Every invalid field gives an error naming it and the fix.
+    pub fn from_value(v: &Value, base_dir: Option<&Path>) -> Result<Config> {
+        let map: &Map<String, Value> = v.as_object().ok_or_else(|| {
+            Error::config(format!(
+                "configuration must be a JSON object with at least mchid, serial, private_key and certs; got {}",
+                kind(v)
+            ))
+        })?;
+        for key in map.keys() {
+            if !FIELDS.contains(&key.as_str()) {
+                let hint = ALIASES
+                    .iter()
+                    .find(|(alias, _)| alias == key)
+                    .map(|(_, ours)| format!("; did you mean `{ours}`?"))
+                    .unwrap_or_else(|| format!("; known fields: {}", FIELDS.join(", ")));
+                return Err(Error::config(format!("unknown config field `{key}`{hint}")));
+            }
+        }
+        let required = |field: &str| {
+            map.get(field)
+                .filter(|v| !v.is_null())
+                .ok_or_else(|| cfg_err(field, "is missing"))
+        };
+        let mut c = Config {
+            base_dir: base_dir.map(Path::to_path_buf),
+            ..Config::default()
+        };
+
+        c.mchid = match required("mchid")? {
+            Value::Number(n) if n.is_u64() => n.to_string(),
+            other => string("mchid", other, "the merchant id, e.g. \"1230000109\"")?,
+        };
+        if !c.mchid.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(cfg_err(
+                "mchid",
+                format_args!("`{}` must be digits only, e.g. \"1230000109\"", c.mchid),
+            ));
+        }
+
+        c.serial = string(
+            "serial",
+            required("serial")?,
+            "the merchant API certificate serial, e.g. \"3775B6A45ACD588826D15E583A95F5DD********\"",
+        )?;
+        if http::HeaderValue::from_str(&c.serial).is_err() || c.serial.contains('"') {
+            return Err(cfg_err(
+                "serial",
+                "has characters that cannot go into the Authorization header",
+            ));
+        }
+        c.private_key = Zeroizing::new(string(
+            "private_key",
+            required("private_key")?,
+            "the merchant key as PEM text or \"file:///path/apiclient_key.pem\"",
+        )?);
+
+        match required("certs")? {
+            Value::Object(m) if m.is_empty() => {
+                return Err(cfg_err("certs", "is empty; give at least one platform certificate or WeChat Pay public key, e.g. {\"PUB_KEY_ID_…\": \"file:///path/pub_key.pem\"}"))
+            }
+            Value::Object(m) => {
+                for (id, pem) in m {
+                    if id.trim().is_empty() {
+                        return Err(cfg_err("certs", "has an empty key; keys are certificate serials or PUB_KEY_ID_… ids"));
+                    }
+                    let pem = string(&format!("certs.{id}"), pem, "PEM text or \"file:///path\"")?;
+                    c.certs.insert(id.clone(), pem);
+                }
+            }
+            other => {
+                return Err(cfg_err(
+                    "certs",
+                    format_args!(
+                        "must be an object mapping serial or PUB_KEY_ID_… to a certificate or public key, got {}",
+                        kind(other)
+                    ),
+                ))
+            }
+        }
+
+        if let Some(v) = map.get("base_uri").filter(|v| !v.is_null()) {
+            c.base_uri = Some(string(
+                "base_uri",
+                v,
+                "e.g. \"https://api.mch.weixin.qq.com/\"",
+            )?);
+        }
+        if let Some(v) = map.get("timeout_ms").filter(|v| !v.is_null()) {
+            c.timeout_ms = Some(millis("timeout_ms", v)?);
+        }
+        if let Some(v) = map.get("connect_timeout_ms").filter(|v| !v.is_null()) {
+            c.connect_timeout_ms = Some(millis("connect_timeout_ms", v)?);
+        }
+        if let Some(v) = map.get("retries").filter(|v| !v.is_null()) {
+            c.retries = Some(match v.as_u64() {
+                Some(n) if n <= MAX_RETRIES as u64 => n as u32,
+                Some(_) => {
+                    return Err(cfg_err(
+                        "retries",
+                        format_args!("is over {MAX_RETRIES}; use 0–{MAX_RETRIES}"),
+                    ))
+                }
+                None => {
+                    return Err(cfg_err(
+                        "retries",
+                        format_args!(
+                            "must be a non-negative integer (0–{MAX_RETRIES}), got {}",
+                            kind(v)
+                        ),
+                    ))
+                }
+            });
+        }
+        if let Some(v) = map.get("user_agent").filter(|v| !v.is_null()) {
+            let ua = string("user_agent", v, "e.g. \"my-shop/1.2\"")?;
+            if http::HeaderValue::from_str(&ua).is_err() {
+                return Err(cfg_err(
+                    "user_agent",
+                    "has characters a header cannot carry (control characters or non-ASCII)",
+                ));
+            }
+            c.user_agent = Some(ua);
+        }
+        if let Some(v) = map.get("ca_certs").filter(|v| !v.is_null()) {
+            let list = match v {
+                Value::Array(a) => a.clone(),
+                Value::String(_) => vec![v.clone()],
+                other => {
+                    return Err(cfg_err(
+                        "ca_certs",
+                        format_args!(
+                            "must be a list of PEM texts or file:// paths, got {}",
+                            kind(other)
+                        ),
+                    ))
+                }
+            };
+            for (i, item) in list.iter().enumerate() {
+                c.ca_certs.push(string(
+                    &format!("ca_certs[{i}]"),
+                    item,
+                    "PEM text or \"file:///path/ca.pem\"",
+                )?);
+            }
+        }
+        if let Some(v) = map.get("resolve").filter(|v| !v.is_null()) {
+            let Value::Object(m) = v else {
+                return Err(cfg_err(
+                    "resolve",
+                    format_args!(
+                        "must be an object mapping host → \"ip:port\", got {}",
+                        kind(v)
+                    ),
+                ));
+            };
+            for (host, addr) in m {
+                let field = format!("resolve.{host}");
+                let text = string(&field, addr, "\"127.0.0.1:8443\"")?;
+                let sa: SocketAddr = text.parse().map_err(|_| {
+                    cfg_err(&field, format_args!("`{text}` is not an `ip:port` address, e.g. \"127.0.0.1:8443\" or \"[::1]:8443\""))
+                })?;
+                if host.is_empty() || host.contains('/') || host.contains(':') {
+                    return Err(cfg_err(
+                        &field,
+                        "has a key that is not a host name; use e.g. \"api.mch.weixin.qq.com\"",
+                    ));
+                }
+                c.resolve.insert(host.to_ascii_lowercase(), sa);
+            }
+        }
+        if let Some(v) = map.get("insecure_http").filter(|v| !v.is_null()) {
+            c.insecure_http = v.as_bool().ok_or_else(|| {
+                cfg_err(
+                    "insecure_http",
+                    format_args!("must be true or false, got {}", kind(v)),
+                )
+            })?;
+        }
+        Ok(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn base() -> Value {
+        json!({"mchid": "1230000109", "serial": "ABC", "private_key": "file://k.pem", "certs": {"PUB_KEY_ID_1": "file://p.pem"}})
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let cases: Vec<(&str, Value, &str)> = vec![
+            ("mchid", json!(null), "missing"),
+            ("mchid", json!("12a"), "digits"),
+            ("mchid", json!(""), "empty"),
+            ("mchid", json!([]), "must be a string"),
+            ("serial", json!(5), "must be a string"),
+            ("private_key", json!(" "), "empty"),
+            ("certs", json!({}), "empty"),
+            ("certs", json!([]), "must be an object"),
+            ("certs", json!({"X": 1}), "certs.X"),
+            ("base_uri", json!(1), "must be a string"),
+            ("timeout_ms", json!(-1), "negative"),
+            ("timeout_ms", json!("10"), "a string"),
+            ("timeout_ms", json!(0), "is 0"),
+            ("connect_timeout_ms", json!(1.5), "fractional"),
+            ("retries", json!(11), "over"),
+            ("retries", json!(true), "non-negative"),
+            ("user_agent", json!("a\nb"), "header"),
+            ("ca_certs", json!(3), "list"),
+            ("ca_certs", json!([3]), "ca_certs[0]"),
+            ("resolve", json!({"h": "nope"}), "resolve.h"),
+            ("resolve", json!([]), "must be an object"),
+            ("insecure_http", json!("yes"), "true or false"),
+        ];
+        for (field, value, want) in cases {
+            let mut v = base();
+            v[field] = value.clone();
+            let e = Config::from_value(&v, None).unwrap_err();
+            assert_eq!(e.code(), "CONFIG");
+            assert!(
+                e.message().contains(field),
+                "{field}={value}: {}",
+                e.message()
+            );
+            assert!(
+                e.message().contains(want),
+                "{field}={value}: {}",
+                e.message()
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_fields_get_a_hint() {
+        let mut v = base();
+        v["privateKey"] = json!("x");
+        let e = Config::from_value(&v, None).unwrap_err();
+        assert!(
+            e.message().contains("did you mean `private_key`"),
+            "{}",
+            e.message()
+        );
+        let e = Config::from_json("[]").unwrap_err();
+        assert!(e.message().contains("JSON object"));
+        let e = Config::from_json("{").unwrap_err();
+        assert!(e.message().contains("not valid JSON"));
+    }
+
+    #[test]
+    fn debug_redacts_the_key() {
+        let mut v = base();
+        v["private_key"] =
+            json!("-----BEGIN PRIVATE KEY-----\nSECRETSECRET\n-----END PRIVATE KEY-----");
+        let c = Config::from_value(&v, None).unwrap();
+        let d = format!("{c:?}");
+        assert!(!d.contains("SECRETSECRET") && d.contains("redacted"), "{d}");
+    }
+}

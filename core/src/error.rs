@@ -1,0 +1,248 @@
+//! One error type for the whole library, with stable code strings shared by every language.
+
+use std::fmt;
+
+/// The category of an [`Error`]. Its [`code`](ErrorKind::code) string is stable and identical in
+/// C, PHP, Python and Node; new kinds are added only by recording them in `ARCHITECTURE.md`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// Bad configuration or key material. Nothing was sent.
+    Config,
+    /// Bad call arguments (template, options, method). Nothing was sent.
+    InvalidArgument,
+    /// Connection or TLS failure. See [`Error::may_have_been_sent`].
+    Transport,
+    /// The call did not complete within its deadline. The request may have been sent.
+    Timeout,
+    /// WeChat Pay answered with a non-2xx status. See [`Error::api`].
+    Api,
+    /// A 2xx answer failed signature, timestamp or serial checks. Treat its content as forged.
+    Verify,
+    /// An answer that cannot be parsed (for example a 2xx body that is not the JSON expected).
+    Decode,
+    /// A bug caught at a boundary (a panic, a poisoned lock). Please report it.
+    Internal,
+}
+
+impl ErrorKind {
+    /// The stable code string: `CONFIG`, `INVALID_ARGUMENT`, `TRANSPORT`, `TIMEOUT`, `API`,
+    /// `VERIFY`, `DECODE` or `INTERNAL`.
+    pub const fn code(self) -> &'static str {
+        match self {
+            ErrorKind::Config => "CONFIG",
+            ErrorKind::InvalidArgument => "INVALID_ARGUMENT",
+            ErrorKind::Transport => "TRANSPORT",
+            ErrorKind::Timeout => "TIMEOUT",
+            ErrorKind::Api => "API",
+            ErrorKind::Verify => "VERIFY",
+            ErrorKind::Decode => "DECODE",
+            ErrorKind::Internal => "INTERNAL",
+        }
+    }
+
+    /// Every kind, in declaration order (handy for bindings that mirror the set).
+    pub const ALL: [ErrorKind; 8] = [
+        ErrorKind::Config,
+        ErrorKind::InvalidArgument,
+        ErrorKind::Transport,
+        ErrorKind::Timeout,
+        ErrorKind::Api,
+        ErrorKind::Verify,
+        ErrorKind::Decode,
+        ErrorKind::Internal,
+    ];
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Why a 2xx response failed verification. Each has a stable code string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum VerifyFailure {
+    /// One or more of the `Wechatpay-*` signature headers is absent: the answer is unsigned.
+    MissingHeaders,
+    /// A signature header is present but malformed (timestamp not a number, signature not base64).
+    MalformedHeaders,
+    /// `|now - Wechatpay-Timestamp|` exceeds the allowed skew (300 s).
+    TimestampSkew,
+    /// `Wechatpay-Serial` names no key in the configured `certs` map.
+    UnknownSerial,
+    /// The signature does not match the message (includes `WECHATPAY/SIGNTEST/` probes).
+    BadSignature,
+}
+
+impl VerifyFailure {
+    /// Stable code string of the reason.
+    pub const fn code(self) -> &'static str {
+        match self {
+            VerifyFailure::MissingHeaders => "MISSING_HEADERS",
+            VerifyFailure::MalformedHeaders => "MALFORMED_HEADERS",
+            VerifyFailure::TimestampSkew => "TIMESTAMP_SKEW",
+            VerifyFailure::UnknownSerial => "UNKNOWN_SERIAL",
+            VerifyFailure::BadSignature => "BAD_SIGNATURE",
+        }
+    }
+}
+
+/// What WeChat Pay said in a non-2xx answer.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ApiError {
+    /// HTTP status code.
+    pub status: u16,
+    /// WeChat Pay's error code, e.g. `ORDER_NOT_EXIST`; empty when the body carried none.
+    pub code: String,
+    /// WeChat Pay's message; empty when the body carried none.
+    pub message: String,
+    /// The `detail` object (`field`, `value`, `issue`, `location`), when present.
+    pub detail: Option<serde_json::Value>,
+    /// The `Request-ID` response header, when present. Quote it to WeChat Pay support.
+    pub request_id: Option<String>,
+    /// For `SIGN_ERROR`: the server's `sign_information` (its view of the canonical URL, etc.).
+    pub sign_information: Option<serde_json::Value>,
+    /// The raw response body, as received.
+    pub body: Vec<u8>,
+}
+
+/// The library's error. Every message says what went wrong and, where it can, how to fix it.
+/// Messages never contain key material.
+#[derive(Clone, Debug)]
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+    may_have_been_sent: bool,
+    status: Option<u16>,
+    request_id: Option<String>,
+    verify: Option<VerifyFailure>,
+    api: Option<Box<ApiError>>,
+}
+
+impl Error {
+    /// A new error of `kind` with `message`.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            message: message.into(),
+            may_have_been_sent: matches!(kind, ErrorKind::Timeout),
+            status: None,
+            request_id: None,
+            verify: None,
+            api: None,
+        }
+    }
+
+    pub(crate) fn config(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Config, message)
+    }
+
+    pub(crate) fn invalid(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::InvalidArgument, message)
+    }
+
+    pub(crate) fn transport(message: impl Into<String>, may_have_been_sent: bool) -> Self {
+        let mut e = Error::new(ErrorKind::Transport, message);
+        e.may_have_been_sent = may_have_been_sent;
+        e
+    }
+
+    pub(crate) fn timeout(message: impl Into<String>, may_have_been_sent: bool) -> Self {
+        let mut e = Error::new(ErrorKind::Timeout, message);
+        e.may_have_been_sent = may_have_been_sent;
+        e
+    }
+
+    pub(crate) fn verify(reason: VerifyFailure, message: impl Into<String>) -> Self {
+        let mut e = Error::new(ErrorKind::Verify, message);
+        e.verify = Some(reason);
+        e.may_have_been_sent = true;
+        e
+    }
+
+    pub(crate) fn from_api(api: ApiError) -> Self {
+        let mut message = format!("WeChat Pay answered HTTP {}", api.status);
+        if !api.code.is_empty() {
+            message.push_str(&format!(" {}", api.code));
+        }
+        if !api.message.is_empty() {
+            message.push_str(&format!(": {}", api.message));
+        }
+        if let Some(id) = &api.request_id {
+            message.push_str(&format!(" (Request-ID {id})"));
+        }
+        if let Some(info) = &api.sign_information {
+            message.push_str(&format!("; server sign_information: {info}"));
+        }
+        Error {
+            kind: ErrorKind::Api,
+            message,
+            may_have_been_sent: true,
+            status: Some(api.status),
+            request_id: api.request_id.clone(),
+            verify: None,
+            api: Some(Box::new(api)),
+        }
+    }
+
+    /// Attach the HTTP status and `Request-ID` of the response this error is about.
+    pub(crate) fn with_response(mut self, status: u16, request_id: Option<String>) -> Self {
+        self.status = Some(status);
+        self.request_id = request_id;
+        self.may_have_been_sent = true;
+        self
+    }
+
+    /// The category.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The stable code string of the category (`"API"`, `"VERIFY"`, …).
+    pub fn code(&self) -> &'static str {
+        self.kind.code()
+    }
+
+    /// The human-readable message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Whether the request may have reached WeChat Pay. `false` only when it certainly did not
+    /// (bad arguments, a refused connection, a failed TLS handshake): then retrying cannot
+    /// duplicate anything.
+    pub fn may_have_been_sent(&self) -> bool {
+        self.may_have_been_sent
+    }
+
+    /// The HTTP status of the response this error is about, if one arrived.
+    pub fn status(&self) -> Option<u16> {
+        self.status
+    }
+
+    /// The `Request-ID` of the response this error is about, if one arrived.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// For `VERIFY` errors, the precise reason.
+    pub fn verify_failure(&self) -> Option<VerifyFailure> {
+        self.verify
+    }
+
+    /// For `API` errors, what WeChat Pay said.
+    pub fn api(&self) -> Option<&ApiError> {
+        self.api.as_deref()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{}] {}", self.kind.code(), self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Shorthand for `Result<T, wxpay::Error>`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

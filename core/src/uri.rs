@@ -1,0 +1,307 @@
+//! URI templates, chain segments and base-URI resolution: the one implementation every binding uses.
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use reqwest::Url;
+
+use crate::error::{Error, Result};
+
+/// Everything but RFC 3986 "unreserved" characters is percent-encoded in a path segment or query
+/// value, so a value can never add a `/`, `?`, `#` or `%` escape of its own.
+pub const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encode `value` as one path segment or query component (UTF-8, upper-case hex).
+pub fn encode_component(value: &str) -> String {
+    utf8_percent_encode(value, COMPONENT).to_string()
+}
+
+/// Normalise one chain segment exactly as the PHP SDK's `Builder` does:
+/// a leading capital is lowered (`PascalCase` → `pascalCase`), every other capital becomes
+/// `-` plus its lower case (`camelCase` → `camel-case`), and `_name_` becomes `{name}`.
+/// Only segment *names* are normalised; placeholder *values* never are.
+pub fn normalize_segment(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len() + 4);
+    for (i, c) in segment.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('-');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    if out.len() >= 2 && out.starts_with('_') && out.ends_with('_') {
+        format!("{{{}}}", &out[1..out.len() - 1])
+    } else {
+        out
+    }
+}
+
+/// Join chain segments into a URI template: `["v3", "transactions", "id", "_transaction_id_",
+/// "close"]` → `v3/transactions/id/{transaction_id}/close`.
+pub fn chain_template<S: AsRef<str>>(segments: &[S]) -> String {
+    segments
+        .iter()
+        .map(|s| normalize_segment(s.as_ref()))
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The placeholder names of a template, in order of appearance (duplicates kept once).
+pub fn placeholders(template: &str) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for part in parse(template)? {
+        if let Part::Var(name) = part {
+            if !names.iter().any(|n| n == name) {
+                names.push(name.to_owned());
+            }
+        }
+    }
+    Ok(names)
+}
+
+enum Part<'a> {
+    Lit(&'a str),
+    Var(&'a str),
+}
+
+fn parse(template: &str) -> Result<Vec<Part<'_>>> {
+    let mut parts = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        if let Some(close_before) = rest[..open].find('}') {
+            return Err(Error::invalid(format!(
+                "URI template `{template}` has an unmatched `}}` at byte {}",
+                template.len() - rest.len() + close_before
+            )));
+        }
+        parts.push(Part::Lit(&rest[..open]));
+        let after = &rest[open + 1..];
+        let close = after.find('}').ok_or_else(|| {
+            Error::invalid(format!(
+                "URI template `{template}` has a `{{` without its `}}`"
+            ))
+        })?;
+        let name = &after[..close];
+        if let Some(op) = name.chars().next().filter(|c| "+#./;?&=,!@|".contains(*c)) {
+            return Err(Error::invalid(format!(
+                "URI template `{template}`: the `{{{op}…}}` operator is not supported; use plain `{{name}}` path placeholders and the `query` option for query strings"
+            )));
+        }
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+        {
+            return Err(Error::invalid(format!(
+                "URI template `{template}`: `{{{name}}}` is not a valid placeholder name (letters, digits, `_`, `-`, `.`)"
+            )));
+        }
+        parts.push(Part::Var(name));
+        rest = &after[close + 1..];
+    }
+    if rest.contains('}') {
+        return Err(Error::invalid(format!(
+            "URI template `{template}` has an unmatched `}}`"
+        )));
+    }
+    parts.push(Part::Lit(rest));
+    Ok(parts)
+}
+
+/// Expand `template`, taking each placeholder's value from `lookup` and percent-encoding it as one
+/// path segment. A missing, empty, `.` or `..` value is an error: nothing is sent.
+pub fn expand<'v>(template: &str, lookup: impl Fn(&str) -> Option<&'v str>) -> Result<String> {
+    let mut out = String::with_capacity(template.len() + 32);
+    for part in parse(template)? {
+        match part {
+            Part::Lit(s) => out.push_str(s),
+            Part::Var(name) => {
+                let value = lookup(name).ok_or_else(|| {
+                    Error::invalid(format!(
+                        "URI template `{template}` needs a value for `{{{name}}}`: pass the option `{name}`"
+                    ))
+                })?;
+                if value.is_empty() {
+                    return Err(Error::invalid(format!(
+                        "placeholder `{name}` is empty; an empty path segment would call a different API"
+                    )));
+                }
+                if value == "." || value == ".." {
+                    return Err(Error::invalid(format!(
+                        "placeholder `{name}` is `{value}`, which would change the path; it must be an id"
+                    )));
+                }
+                out.push_str(&encode_component(value));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Parse and check a base URI: absolute `https://` (or `http://` when `insecure_http`), with a
+/// host, no query or fragment; a missing trailing `/` is added so that relative templates extend
+/// its path instead of replacing its last segment.
+pub fn parse_base_uri(field: &str, value: &str, insecure_http: bool) -> Result<Url> {
+    let mut url = Url::parse(value).map_err(|e| {
+        Error::invalid(format!(
+            "`{field}` `{value}` is not an absolute URL ({e}); expected e.g. `https://api.mch.weixin.qq.com/`"
+        ))
+    })?;
+    check_scheme(field, &url, insecure_http)?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::invalid(format!(
+            "`{field}` `{value}` must not have a query or fragment"
+        )));
+    }
+    if !url.path().ends_with('/') {
+        let p = format!("{}/", url.path());
+        url.set_path(&p);
+    }
+    Ok(url)
+}
+
+pub(crate) fn check_scheme(field: &str, url: &Url, insecure_http: bool) -> Result<()> {
+    match url.scheme() {
+        "https" => {}
+        "http" if insecure_http => {}
+        "http" => {
+            return Err(Error::invalid(format!(
+                "`{field}` `{url}` uses plain http://; WeChat Pay is HTTPS-only. Use https:// (point `resolve` and `ca_certs` at a test server), or set `insecure_http: true` for a loopback test server"
+            )))
+        }
+        other => {
+            return Err(Error::invalid(format!(
+                "`{field}` `{url}` has scheme `{other}`; only https:// is supported"
+            )))
+        }
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(Error::invalid(format!("`{field}` `{url}` has no host")));
+    }
+    Ok(())
+}
+
+/// Resolve an expanded path (relative like `v3/...` or absolute `https://...`) against `base`.
+pub fn resolve(base: &Url, expanded: &str, insecure_http: bool) -> Result<Url> {
+    if expanded.starts_with("https://") || expanded.starts_with("http://") {
+        let url = Url::parse(expanded)
+            .map_err(|e| Error::invalid(format!("URL `{expanded}` is not valid: {e}")))?;
+        check_scheme("URI template", &url, insecure_http)?;
+        return Ok(url);
+    }
+    if expanded.contains("://") {
+        return Err(Error::invalid(format!(
+            "URI template `{expanded}`: only https:// URLs or paths relative to base_uri are accepted"
+        )));
+    }
+    if let Some(stripped) = expanded.strip_prefix('/') {
+        if base.path() != "/" {
+            return Err(Error::invalid(format!(
+                "URI template `/{stripped}` starts with `/`, which would drop the base URI's path `{}`; write `{stripped}` instead",
+                base.path()
+            )));
+        }
+    }
+    if expanded.starts_with("v2/") {
+        return Err(Error::invalid(
+            "APIv2 (XML, `v2/…`) is not supported by wxpay; only APIv3 endpoints are",
+        ));
+    }
+    if expanded.contains('#') {
+        return Err(Error::invalid(format!(
+            "URI template `{expanded}` contains `#`; fragments are never sent"
+        )));
+    }
+    base.join(expanded)
+        .map_err(|e| Error::invalid(format!("cannot resolve `{expanded}` against `{base}`: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises_like_the_php_sdk() {
+        assert_eq!(normalize_segment("_transaction_id_"), "{transaction_id}");
+        assert_eq!(normalize_segment("outTradeNo"), "out-trade-no");
+        assert_eq!(normalize_segment("MerchantService"), "merchant-service");
+        assert_eq!(normalize_segment("complaintsV2"), "complaints-v2");
+        assert_eq!(normalize_segment("_"), "_");
+        assert_eq!(normalize_segment("__"), "{}");
+        assert_eq!(
+            chain_template(&["v3", "transactions", "id", "_transaction_id_", "close"]),
+            "v3/transactions/id/{transaction_id}/close"
+        );
+        // A whole template passed to chain() is left as it is.
+        assert_eq!(
+            normalize_segment("v3/transactions/id/{transaction_id}/close"),
+            "v3/transactions/id/{transaction_id}/close"
+        );
+    }
+
+    #[test]
+    fn expands_values_as_one_segment_never_case_folded() {
+        let t = "v3/transactions/id/{transaction_id}/close";
+        let e = |v: &'static str| expand(t, |_| Some(v));
+        assert_eq!(e("4200AbC").unwrap(), "v3/transactions/id/4200AbC/close");
+        assert_eq!(e("a/b").unwrap(), "v3/transactions/id/a%2Fb/close");
+        assert_eq!(e("../x").unwrap(), "v3/transactions/id/..%2Fx/close");
+        assert_eq!(
+            e("a?b#c%d e").unwrap(),
+            "v3/transactions/id/a%3Fb%23c%25d%20e/close"
+        );
+        assert_eq!(
+            e("订单").unwrap(),
+            "v3/transactions/id/%E8%AE%A2%E5%8D%95/close"
+        );
+        assert_eq!(
+            e("a-b_c.d~e").unwrap(),
+            "v3/transactions/id/a-b_c.d~e/close"
+        );
+        for bad in ["", ".", ".."] {
+            assert_eq!(e(bad).unwrap_err().code(), "INVALID_ARGUMENT", "{bad:?}");
+        }
+        let missing = expand(t, |_| None).unwrap_err();
+        assert!(
+            missing.message().contains("transaction_id"),
+            "{}",
+            missing.message()
+        );
+    }
+
+    #[test]
+    fn rejects_malformed_templates() {
+        for t in ["v3/{", "v3/}", "v3/{}", "v3/{+x}", "v3/{a b}", "v3/{?q}"] {
+            assert_eq!(
+                placeholders(t).unwrap_err().code(),
+                "INVALID_ARGUMENT",
+                "{t}"
+            );
+        }
+    }
+
+    #[test]
+    fn resolves_relative_to_base_keeping_its_path() {
+        let base = parse_base_uri("base_uri", "https://api.mch.weixin.qq.com/hk", false).unwrap();
+        assert_eq!(base.as_str(), "https://api.mch.weixin.qq.com/hk/");
+        let url = resolve(&base, "v3/transactions/id/1/close", false).unwrap();
+        assert_eq!(url.path(), "/hk/v3/transactions/id/1/close");
+        assert!(resolve(&base, "/v3/x", false)
+            .unwrap_err()
+            .message()
+            .contains("/hk/"));
+        let abs = resolve(&base, "https://apihk.mch.weixin.qq.com/v3/global/x", false).unwrap();
+        assert_eq!(abs.host_str(), Some("apihk.mch.weixin.qq.com"));
+        assert!(resolve(&base, "http://h/v3", false).is_err());
+        assert!(resolve(&base, "v2/pay", false).is_err());
+        assert!(parse_base_uri("base_uri", "http://127.0.0.1:1/", false).is_err());
+        assert!(parse_base_uri("base_uri", "http://127.0.0.1:1/", true).is_ok());
+        assert!(parse_base_uri("base_uri", "ftp://x/", true).is_err());
+        assert!(parse_base_uri("base_uri", "api.mch.weixin.qq.com", false).is_err());
+    }
+}
