@@ -1,1 +1,272 @@
-fn main() {}
+//! `wxpay`: WeChat Pay APIv3 from the command line, on the same core as every binding.
+
+use std::process::ExitCode;
+
+use serde_json::{json, Map, Value};
+use wxpay::{
+    Client, CloseEndpoint, CloseOrder, Config, Error, ErrorKind, OrderRef, RequestOptions,
+};
+
+const USAGE: &str = "\
+wxpay: WeChat Pay APIv3 client
+
+usage:
+  wxpay --config FILE request METHOD URI_TEMPLATE [--options JSON]
+  wxpay --config FILE close TRANSACTION_ID [--mchid M] [--sub-mchid S] [--sp-mchid P]
+                                           [--base-uri URL] [--global] [--out-trade-no]
+  wxpay --config FILE prepare METHOD URI_TEMPLATE [--options JSON] [--timestamp T] [--nonce N]
+  wxpay --version
+
+  FILE     the configuration JSON (mchid, serial, private_key, certs, base_uri, timeout_ms,
+           connect_timeout_ms, retries, user_agent, ca_certs, resolve, insecure_http);
+           relative file:// paths in it resolve against its folder
+  METHOD   GET, POST, PUT, PATCH or DELETE
+  JSON     the PHP SDK's options: {\"base_uri\": …, \"transaction_id\": …, \"json\": {…},
+           \"query\": {…}, \"headers\": {…}}
+
+  close    closes an order (HK endpoint by default, --global for apihk.mch.weixin.qq.com/v3/global;
+           --out-trade-no when the id is the merchant's out_trade_no); succeeds only on 204
+  prepare  prints the exact request that would be sent (URL, headers, body, Authorization)
+           without sending it; --timestamp and --nonce fix the signature inputs
+
+Prints a JSON object on stdout: {status, request_id, headers, body} on success, {error: {…}}
+on failure. Exit codes: 0 success, 2 usage, configuration or argument error, 3 API error
+(WeChat Pay answered non-2xx), 4 response verification or decoding failure, 5 transport error
+or timeout, 1 internal error.
+";
+
+enum Cmd {
+    Request {
+        method: String,
+        template: String,
+        options: String,
+    },
+    Close {
+        order: CloseOrder,
+    },
+    Prepare {
+        method: String,
+        template: String,
+        options: String,
+        timestamp: Option<i64>,
+        nonce: Option<String>,
+    },
+}
+
+struct Args {
+    config: String,
+    cmd: Cmd,
+}
+
+fn parse(args: Vec<String>) -> Result<Args, String> {
+    let mut config = None;
+    let mut positional = Vec::new();
+    let mut flags: Map<String, Value> = Map::new();
+    let mut it = args.into_iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--config" | "-c" => config = Some(it.next().ok_or("--config needs a FILE")?),
+            "--global" | "--out-trade-no" => {
+                flags.insert(a.clone(), Value::Bool(true));
+            }
+            "--options" | "--mchid" | "--sub-mchid" | "--sp-mchid" | "--base-uri"
+            | "--timestamp" | "--nonce" => {
+                let v = it.next().ok_or_else(|| format!("{a} needs a value"))?;
+                flags.insert(a.clone(), Value::String(v));
+            }
+            f if f.starts_with("--") => return Err(format!("unknown option `{f}`")),
+            _ => positional.push(a),
+        }
+    }
+    let flag = |name: &str| flags.get(name).and_then(Value::as_str).map(str::to_owned);
+    let config = config.ok_or("missing --config FILE")?;
+    let allowed: &[&str] = match positional.first().map(String::as_str) {
+        Some("request") => &["--options"],
+        Some("close") => &[
+            "--mchid",
+            "--sub-mchid",
+            "--sp-mchid",
+            "--base-uri",
+            "--global",
+            "--out-trade-no",
+        ],
+        Some("prepare") => &["--options", "--timestamp", "--nonce"],
+        _ => &[],
+    };
+    if let Some(bad) = flags.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return Err(format!("option `{bad}` does not apply to this command"));
+    }
+    let cmd = match positional
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["request", method, template] => Cmd::Request {
+            method: method.to_string(),
+            template: template.to_string(),
+            options: flag("--options").unwrap_or_default(),
+        },
+        ["prepare", method, template] => Cmd::Prepare {
+            method: method.to_string(),
+            template: template.to_string(),
+            options: flag("--options").unwrap_or_default(),
+            timestamp: match flag("--timestamp") {
+                Some(t) => Some(
+                    t.parse()
+                        .map_err(|_| format!("--timestamp `{t}` is not Unix seconds"))?,
+                ),
+                None => None,
+            },
+            nonce: flag("--nonce"),
+        },
+        ["close", id] => {
+            let mut order = if flags.contains_key("--out-trade-no") {
+                CloseOrder::out_trade_no(*id)
+            } else {
+                CloseOrder::transaction_id(*id)
+            };
+            if flags.contains_key("--global") {
+                order.endpoint = CloseEndpoint::Global;
+            }
+            order.mchid = flag("--mchid");
+            order.sub_mchid = flag("--sub-mchid");
+            order.sp_mchid = flag("--sp-mchid");
+            order.base_uri = flag("--base-uri");
+            Cmd::Close { order }
+        }
+        [] => return Err("missing command: request, close or prepare".into()),
+        [cmd, ..] if !["request", "close", "prepare"].contains(cmd) => {
+            return Err(format!("unknown command `{cmd}`"))
+        }
+        _ => return Err("wrong number of arguments for this command".into()),
+    };
+    Ok(Args { config, cmd })
+}
+
+fn exit_code(e: &Error) -> u8 {
+    match e.kind() {
+        ErrorKind::Config | ErrorKind::InvalidArgument => 2,
+        ErrorKind::Api => 3,
+        ErrorKind::Verify | ErrorKind::Decode => 4,
+        ErrorKind::Transport | ErrorKind::Timeout => 5,
+        ErrorKind::Internal => 1,
+    }
+}
+
+fn success(r: &wxpay::Response) -> Value {
+    let headers: Map<String, Value> = r
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.to_string(), json!(String::from_utf8_lossy(v.as_bytes()))))
+        .collect();
+    let body = if r.body().is_empty() {
+        Value::Null
+    } else {
+        r.json()
+            .unwrap_or_else(|_| json!(String::from_utf8_lossy(r.body())))
+    };
+    json!({"status": r.status(), "request_id": r.request_id(), "headers": headers, "body": body})
+}
+
+fn run(args: Args) -> Result<Value, Error> {
+    let config = Config::from_file(&args.config)?;
+    match args.cmd {
+        Cmd::Prepare {
+            method,
+            template,
+            options,
+            timestamp,
+            nonce,
+        } => {
+            let client = Client::new(&config)?;
+            let options = RequestOptions::from_json(&options)?;
+            let prepared = client.prepare(&method, &template, &options)?;
+            let ts = timestamp.unwrap_or_else(|| client.now());
+            let nonce = nonce.unwrap_or_else(wxpay::sign::random_nonce);
+            let authorization = client.authorization(&prepared, ts, &nonce)?;
+            Ok(json!({
+                "method": prepared.method.as_str(),
+                "url": prepared.url.as_str(),
+                "canonical_url": prepared.canonical_url(),
+                "headers": prepared.headers.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>(),
+                "body": String::from_utf8_lossy(&prepared.body),
+                "timestamp": ts,
+                "nonce": nonce,
+                "authorization": authorization,
+            }))
+        }
+        Cmd::Request {
+            method,
+            template,
+            options,
+        } => {
+            let client = Client::new(&config)?;
+            let options = RequestOptions::from_json(&options)?;
+            // Check every argument before starting any I/O.
+            client.prepare(&method, &template, &options)?;
+            let rt = runtime()?;
+            let r = rt.block_on(client.request(&method, &template, &options))?;
+            Ok(success(&r))
+        }
+        Cmd::Close { order } => {
+            let client = Client::new(&config)?;
+            let rt = runtime()?;
+            let r = rt.block_on(client.close(&order))?;
+            let mut v = success(&r);
+            v["closed"] = json!(match &order.order {
+                OrderRef::TransactionId(id) => json!({"transaction_id": id}),
+                OrderRef::OutTradeNo(no) => json!({"out_trade_no": no}),
+            });
+            Ok(v)
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::Internal,
+                format!("cannot start the I/O runtime: {e}"),
+            )
+        })
+}
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    if argv.iter().any(|a| a == "-h" || a == "--help") || argv.is_empty() {
+        print!("{USAGE}");
+        return if argv.is_empty() {
+            ExitCode::from(2)
+        } else {
+            ExitCode::SUCCESS
+        };
+    }
+    if argv.iter().any(|a| a == "--version" || a == "-V") {
+        println!("wxpay {}", env!("CARGO_PKG_VERSION"));
+        return ExitCode::SUCCESS;
+    }
+    let args = match parse(argv) {
+        Ok(a) => a,
+        Err(e) => {
+            let err = Error::new(ErrorKind::InvalidArgument, format!("usage: {e}"));
+            println!("{}", json!({"error": err.to_json()}));
+            eprintln!("wxpay: {e}\n(run `wxpay --help` for usage)");
+            return ExitCode::from(2);
+        }
+    };
+    match run(args) {
+        Ok(v) => {
+            println!("{v}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            println!("{}", json!({"error": e.to_json()}));
+            eprintln!("wxpay: {e}");
+            ExitCode::from(exit_code(&e))
+        }
+    }
+}

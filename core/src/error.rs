@@ -236,6 +236,38 @@ impl Error {
     }
 }
 
+impl Error {
+    /// The error as a JSON object, the shape every binding and the CLI expose:
+    /// `code`, `message`, `may_have_been_sent`, and when known `status`, `request_id`,
+    /// `verify_failure`, and for `API` errors `api_code`, `api_message`, `detail`,
+    /// `sign_information` and `body` (as text).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::{json, Value};
+        let mut v = json!({
+            "code": self.code(),
+            "message": self.message,
+            "may_have_been_sent": self.may_have_been_sent,
+        });
+        if let Some(s) = self.status {
+            v["status"] = json!(s);
+        }
+        if let Some(r) = &self.request_id {
+            v["request_id"] = json!(r);
+        }
+        if let Some(f) = self.verify {
+            v["verify_failure"] = json!(f.code());
+        }
+        if let Some(api) = &self.api {
+            v["api_code"] = json!(api.code);
+            v["api_message"] = json!(api.message);
+            v["detail"] = api.detail.clone().unwrap_or(Value::Null);
+            v["sign_information"] = api.sign_information.clone().unwrap_or(Value::Null);
+            v["body"] = json!(String::from_utf8_lossy(&api.body));
+        }
+        v
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "[{}] {}", self.kind.code(), self.message)

@@ -177,6 +177,33 @@ impl PrivateKey {
     }
 }
 
+impl PrivateKey {
+    /// The matching public key as `BEGIN PUBLIC KEY` (SubjectPublicKeyInfo) PEM text.
+    pub fn public_key_pem(&self) -> crate::Result<String> {
+        use aws_lc_rs::encoding::{AsDer, PublicKeyX509Der};
+        use aws_lc_rs::signature::KeyPair as _;
+        let der: PublicKeyX509Der<'static> = self.key.public_key().as_der().map_err(|_| {
+            crate::Error::new(
+                crate::ErrorKind::Internal,
+                "AWS-LC failed to encode a public key",
+            )
+        })?;
+        Ok(pem_encode("PUBLIC KEY", der.as_ref()))
+    }
+}
+
+/// Encode DER bytes as a PEM block with 64-column base64 lines.
+pub fn pem_encode(label: &str, der: &[u8]) -> String {
+    let b64 = B64.encode(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}
+
 fn encrypted_hint() -> String {
     "is an encrypted private key; wxpay needs it decrypted: `openssl pkey -in apiclient_key.pem -out apiclient_key.decrypted.pem` (store the result with file mode 0600)".to_owned()
 }
@@ -312,6 +339,7 @@ mod tests {
         let b = PrivateKey::from_pem(&fixture("merchant_key_pkcs1.pem")).unwrap();
         assert_eq!(a.sign_base64(b"x").unwrap(), b.sign_base64(b"x").unwrap());
         assert_eq!(format!("{a:?}"), "PrivateKey(<redacted>)");
+        assert_eq!(a.public_key_pem().unwrap(), fixture("merchant_pub.pem"));
     }
 
     #[test]

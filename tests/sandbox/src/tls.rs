@@ -1,0 +1,68 @@
+//! A CA generated at start-up and a server certificate it signs for every name clients may use.
+
+use std::sync::Arc;
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
+};
+use tokio_rustls::rustls;
+use tokio_rustls::TlsAcceptor;
+
+/// Names always covered, besides `--hostname`s: loopback and WeChat Pay's real API hosts, so an
+/// unchanged integration can be pointed here with `resolve` + `ca_certs`.
+pub const DEFAULT_NAMES: [&str; 5] = [
+    "localhost",
+    "127.0.0.1",
+    "::1",
+    "api.mch.weixin.qq.com",
+    "apihk.mch.weixin.qq.com",
+];
+
+/// A TLS acceptor (HTTP/2 and HTTP/1.1) and the CA certificate PEM clients should trust.
+pub fn acceptor(extra_names: &[String]) -> Result<(TlsAcceptor, String), String> {
+    let err = |e: rcgen::Error| format!("cannot generate the sandbox TLS certificate: {e}");
+    let ca_key = KeyPair::generate().map_err(err)?;
+    let mut ca = CertificateParams::new(Vec::<String>::new()).map_err(err)?;
+    ca.distinguished_name
+        .push(DnType::CommonName, "wxpay-sandbox test CA (TEST ONLY)");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    ca.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let ca_cert = ca.self_signed(&ca_key).map_err(err)?;
+    let issuer = Issuer::new(ca, ca_key);
+
+    let mut names: Vec<String> = DEFAULT_NAMES.iter().map(|s| s.to_string()).collect();
+    for n in extra_names {
+        if !names.contains(n) {
+            names.push(n.clone());
+        }
+    }
+    let leaf_key = KeyPair::generate().map_err(err)?;
+    let mut leaf = CertificateParams::new(names).map_err(|e| format!("invalid --hostname: {e}"))?;
+    leaf.distinguished_name
+        .push(DnType::CommonName, "wxpay-sandbox");
+    leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    leaf.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::KeyEncipherment,
+    ];
+    let leaf_cert = leaf.signed_by(&leaf_key, &issuer).map_err(err)?;
+
+    let key_der = rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into());
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![leaf_cert.der().clone(), ca_cert.der().clone()],
+            key_der,
+        )
+        .map_err(|e| format!("TLS set-up failed: {e}"))?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok((TlsAcceptor::from(Arc::new(config)), ca_cert.pem()))
+}
