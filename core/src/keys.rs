@@ -260,8 +260,11 @@ impl PublicKey {
     }
 }
 
-/// Read one DER TLV; returns (tag, content, whole element, rest).
-fn der_next(input: &[u8]) -> Option<(u8, &[u8], &[u8], &[u8])> {
+/// One DER element: its tag, its content, the whole element, and what follows it.
+type Tlv<'a> = (u8, &'a [u8], &'a [u8], &'a [u8]);
+
+/// Read one DER TLV.
+fn der_next(input: &[u8]) -> Option<Tlv<'_>> {
     let tag = *input.first()?;
     let first = *input.get(1)? as usize;
     let (len, header) = if first < 0x80 {

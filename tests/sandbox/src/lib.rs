@@ -451,13 +451,16 @@ async fn handle(
         Ok(mchid) => state.route(&mchid, &method, &target, &body),
     };
     log(answer.status);
-    let answer = if fault_kind == "oversized" && (200..300).contains(&answer.status) {
-        Answer {
+    let answer = match fault_kind {
+        "oversized" if (200..300).contains(&answer.status) => Answer {
             status: 200,
             body: vec![b' '; OVERSIZED_BYTES],
-        }
-    } else {
-        answer
+        },
+        "status_200" if (200..300).contains(&answer.status) => Answer {
+            status: 200,
+            body: br#"{"sandbox":"200 instead of the usual answer"}"#.to_vec(),
+        },
+        _ => answer,
     };
     let mut response = if (200..300).contains(&answer.status) {
         state.signed(answer, fault_kind)
@@ -869,7 +872,8 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-const FAULT_KINDS: [&str; 13] = [
+const FAULT_KINDS: [&str; 14] = [
+    "status_200",
     "delay",
     "drop",
     "reset_mid_body",

@@ -1,0 +1,290 @@
+//! The `wxpay` command line against the sandbox over TLS: the seed's call exactly as documented,
+//! and each exit code.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{json, Value};
+use wxpay_sandbox::{Sandbox, SandboxConfig};
+
+const SEED_OPTIONS: &str = r#"{"base_uri":"https://api.mch.weixin.qq.com/hk/","transaction_id":"1217752501201407033233368018","json":{"mchid":"1230000109","sub_mchid":"1230000109","sp_mchid":"1230000109"}}"#;
+
+struct Env {
+    rt: tokio::runtime::Runtime,
+    sandbox: Sandbox,
+    dir: PathBuf,
+}
+
+impl Env {
+    fn new(strict: bool) -> Env {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let sandbox = rt
+            .block_on(Sandbox::start(SandboxConfig {
+                tls: true,
+                strict,
+                ..SandboxConfig::default()
+            }))
+            .unwrap();
+        let dir = std::env::temp_dir().join(format!(
+            "wxpay-cli-test-{}-{}",
+            std::process::id(),
+            sandbox.addr().port()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        Env { rt, sandbox, dir }
+    }
+
+    fn config(&self, extra: Value) -> PathBuf {
+        let key = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/merchant_key.pem");
+        let mut c = self.sandbox.client_config(&key);
+        c["retries"] = json!(0);
+        for (k, v) in extra.as_object().unwrap() {
+            c[k] = v.clone();
+        }
+        let path = self.dir.join(format!("c{}.json", rand_suffix()));
+        std::fs::write(&path, c.to_string()).unwrap();
+        path
+    }
+
+    fn fault(&self, spec: Value) {
+        let url = format!("{}_sandbox/faults", self.sandbox.url());
+        let ca = std::fs::read(self.sandbox.ca_cert().unwrap()).unwrap();
+        self.rt.block_on(async {
+            let c = reqwest_like(&ca);
+            let r = c
+                .post(url)
+                .header("Content-Type", "application/json")
+                .body(spec.to_string())
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success());
+        });
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn reqwest_like(ca: &[u8]) -> reqwest::Client {
+    reqwest::Client::builder()
+        .tls_certs_merge(reqwest::Certificate::from_pem_bundle(ca).unwrap())
+        .build()
+        .unwrap()
+}
+
+fn rand_suffix() -> String {
+    wxpay::sign::random_nonce()[..8].to_owned()
+}
+
+fn wxpay(args: &[&str]) -> (i32, Value, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_wxpay"))
+        .args(args)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let v = serde_json::from_str(stdout.trim()).unwrap_or(Value::Null);
+    (
+        out.status.code().unwrap_or(-1),
+        v,
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+#[test]
+fn seed_call_exactly_as_documented() {
+    let env = Env::new(false);
+    let c = env.config(json!({}));
+    let (code, out, err) = wxpay(&[
+        "--config",
+        c.to_str().unwrap(),
+        "request",
+        "POST",
+        "v3/transactions/id/{transaction_id}/close",
+        "--options",
+        SEED_OPTIONS,
+    ]);
+    assert_eq!(code, 0, "{out} {err}");
+    assert_eq!(out["status"], 204);
+    assert_eq!(out["request_id"].as_str().map(str::len), Some(32));
+    assert!(out["headers"]["wechatpay-signature"].is_string());
+    assert_eq!(out["body"], Value::Null);
+}
+
+#[test]
+fn api_error_exits_3_with_the_json_error_on_stdout() {
+    let env = Env::new(true);
+    let c = env.config(json!({}));
+    let (code, out, _) = wxpay(&[
+        "--config",
+        c.to_str().unwrap(),
+        "close",
+        "4200000000",
+        "--global",
+    ]);
+    assert_eq!(code, 3, "{out}");
+    assert_eq!(out["error"]["code"], "API");
+    assert_eq!(out["error"]["api_code"], "ORDER_NOT_EXIST");
+    assert_eq!(out["error"]["status"], 404);
+    assert!(out["error"]["request_id"].is_string());
+}
+
+#[test]
+fn verification_failure_exits_4_transport_and_timeout_exit_5() {
+    let env = Env::new(false);
+    let c = env.config(json!({}));
+    env.fault(json!({"fault": "bad_signature"}));
+    let (code, out, _) = wxpay(&["--config", c.to_str().unwrap(), "close", "1"]);
+    assert_eq!(code, 4, "{out}");
+    assert_eq!(out["error"]["code"], "VERIFY");
+    assert_eq!(out["error"]["verify_failure"], "BAD_SIGNATURE");
+
+    // Nothing listens on the resolved port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dead =
+        env.config(json!({"resolve": {"api.mch.weixin.qq.com": format!("127.0.0.1:{port}")}}));
+    let (code, out, _) = wxpay(&["--config", dead.to_str().unwrap(), "close", "1"]);
+    assert_eq!(code, 5, "{out}");
+    assert_eq!(out["error"]["code"], "TRANSPORT");
+    assert_eq!(out["error"]["may_have_been_sent"], false);
+
+    env.fault(json!({"fault": "delay", "delay_ms": 3000}));
+    let slow = env.config(json!({"timeout_ms": 200}));
+    let (code, out, _) = wxpay(&["--config", slow.to_str().unwrap(), "close", "1"]);
+    assert_eq!(code, 5, "{out}");
+    assert_eq!(out["error"]["code"], "TIMEOUT");
+}
+
+#[test]
+fn usage_and_configuration_errors_exit_2() {
+    let env = Env::new(false);
+    let good = env.config(json!({}));
+    let good = good.to_str().unwrap();
+    let bad_key = env.config(json!({"private_key": "file:///nonexistent/apiclient_key.pem"}));
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--config", good], "missing command"),
+        (vec!["--config", good, "frobnicate"], "unknown command"),
+        (vec!["--config", good, "close"], "wrong number"),
+        (
+            vec!["--config", good, "close", "1", "--options", "{}"],
+            "does not apply",
+        ),
+        (vec!["close", "1"], "--config"),
+        (
+            vec!["--config", "/nonexistent.json", "close", "1"],
+            "cannot read configuration",
+        ),
+        (
+            vec!["--config", bad_key.to_str().unwrap(), "close", "1"],
+            "private_key",
+        ),
+        (
+            vec![
+                "--config",
+                good,
+                "request",
+                "POST",
+                "v3/x/{id}",
+                "--options",
+                "{",
+            ],
+            "not valid JSON",
+        ),
+        (
+            vec![
+                "--config",
+                good,
+                "request",
+                "POST",
+                "v3/x/{id}",
+                "--options",
+                "{}",
+            ],
+            "needs a value for `{id}`",
+        ),
+        (
+            vec![
+                "--config",
+                good,
+                "request",
+                "TRACE",
+                "v3/x",
+                "--options",
+                "{}",
+            ],
+            "TRACE",
+        ),
+    ];
+    for (args, want) in cases {
+        let (code, out, err) = wxpay(&args);
+        assert_eq!(code, 2, "{args:?}: {out}");
+        let msg = out["error"]["message"].as_str().unwrap_or_default();
+        assert!(
+            msg.contains(want) || err.contains(want),
+            "{args:?}: {msg} / {err}"
+        );
+    }
+}
+
+#[test]
+fn prepare_reproduces_the_shared_signing_vector() {
+    let vectors: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/signing.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors");
+    let cfg = std::env::temp_dir().join(format!("wxpay-vectors-{}.json", std::process::id()));
+    // Relative file:// paths resolve against the config file's folder; this copy lives in a
+    // temporary folder, so make them absolute.
+    let abs = |v: &Value| {
+        json!(format!(
+            "file://{}",
+            dir.join(v.as_str().unwrap().trim_start_matches("file://"))
+                .display()
+        ))
+    };
+    let mut c = vectors["config"].clone();
+    c["private_key"] = abs(&c["private_key"]);
+    let certs: serde_json::Map<String, Value> = c["certs"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), abs(v)))
+        .collect();
+    c["certs"] = Value::Object(certs);
+    std::fs::write(&cfg, c.to_string()).unwrap();
+    for r in vectors["requests"].as_array().unwrap() {
+        let (code, out, err) = wxpay(&[
+            "--config",
+            cfg.to_str().unwrap(),
+            "prepare",
+            r["method"].as_str().unwrap(),
+            r["template"].as_str().unwrap(),
+            "--options",
+            &r["options"].to_string(),
+            "--timestamp",
+            &r["timestamp"].to_string(),
+            "--nonce",
+            r["nonce"].as_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(out["url"], r["url"]);
+        assert_eq!(out["body"], r["body"]);
+        assert_eq!(out["authorization"], r["authorization"], "{}", r["name"]);
+    }
+    let _ = std::fs::remove_file(cfg);
+}

@@ -1,0 +1,92 @@
+//! Helpers shared by the sandbox's integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+use wxpay::{Client, Config};
+use wxpay_sandbox::{Sandbox, SandboxConfig};
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures")
+        .join(name)
+}
+
+pub async fn tls_sandbox(strict: bool) -> Sandbox {
+    Sandbox::start(SandboxConfig {
+        tls: true,
+        strict,
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox starts")
+}
+
+/// The test merchant's configuration for `sb`, with `extra` fields merged in.
+pub fn config(sb: &Sandbox, extra: Value) -> Config {
+    let mut c = sb.client_config(&fixture("merchant_key.pem"));
+    c["retries"] = json!(0);
+    c["timeout_ms"] = json!(5000);
+    for (k, v) in extra.as_object().unwrap() {
+        c[k] = v.clone();
+    }
+    Config::from_value(&c, None).expect("config is valid")
+}
+
+pub fn client(sb: &Sandbox, extra: Value) -> Client {
+    Client::new(&config(sb, extra)).expect("client builds")
+}
+
+/// A plain HTTP client for the control API (trusts the sandbox CA).
+pub fn control_client(sb: &Sandbox) -> reqwest::Client {
+    let mut b = reqwest::Client::builder().no_proxy();
+    if let Some(ca) = sb.ca_cert() {
+        let pem = std::fs::read(ca).unwrap();
+        b = b.tls_certs_merge(reqwest::Certificate::from_pem_bundle(&pem).unwrap());
+    }
+    b.build().unwrap()
+}
+
+pub async fn control(sb: &Sandbox, method: &str, path: &str, body: Value) -> Value {
+    let c = control_client(sb);
+    let url = format!(
+        "{}_sandbox/{path}",
+        sb.url().replace("127.0.0.1", "localhost")
+    );
+    let req = c.request(method.parse().unwrap(), url);
+    let req = if body.is_null() {
+        req
+    } else {
+        req.json_body(&body)
+    };
+    let resp = req.send().await.expect("control API answers");
+    assert!(
+        resp.status().is_success(),
+        "control {method} {path}: {}",
+        resp.status()
+    );
+    serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap()
+}
+
+pub async fn fault(sb: &Sandbox, spec: Value) {
+    control(sb, "POST", "faults", spec).await;
+}
+
+pub async fn requests(sb: &Sandbox) -> Vec<Value> {
+    control(sb, "GET", "requests", Value::Null)
+        .await
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+trait JsonBody {
+    fn json_body(self, v: &Value) -> Self;
+}
+impl JsonBody for reqwest::RequestBuilder {
+    fn json_body(self, v: &Value) -> Self {
+        self.header("Content-Type", "application/json")
+            .body(serde_json::to_vec(v).unwrap())
+    }
+}
