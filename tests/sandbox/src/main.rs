@@ -10,7 +10,7 @@ wxpay-sandbox: plays WeChat Pay APIv3 on loopback for tests, demos and benchmark
 
 usage: wxpay-sandbox [--listen 127.0.0.1:0] [--tls] [--hostname NAME]... [--strict]
                      [--merchant MCHID=PATH]... [--platform-key PATH --platform-serial ID]
-                     [--state-dir DIR]
+                     [--state-dir DIR] [--client-config PATH [--client-key PATH]]
 
   --listen ADDR          address to listen on (default 127.0.0.1:0: a free port)
   --tls                  serve HTTPS with a CA generated at start-up; its certificate covers
@@ -24,13 +24,28 @@ usage: wxpay-sandbox [--listen 127.0.0.1:0] [--tls] [--hostname NAME]... [--stri
   --platform-serial ID   PUB_KEY_ID_0112300001092026112600000000000001 of tests/fixtures)
   --state-dir DIR        where ca.pem and platform_pub.pem are written (default: a temp folder,
                          removed on exit)
+  --client-config PATH   also write a wxpay client configuration that reaches this sandbox at
+                         WeChat Pay's real host names (resolve + ca_certs), for the test merchant
+  --client-key PATH      the merchant private key that configuration names (default: the
+                         test key tests/fixtures/merchant_key.pem of this source tree)
 
 On start it prints one JSON line: url, addr, port, tls, ca_cert, platform_serial,
 platform_public_key, control. The control API is described in tests/sandbox/README.md.
 ";
 
-fn parse(args: Vec<String>) -> Result<SandboxConfig, String> {
+struct Cli {
+    sandbox: SandboxConfig,
+    client_config: Option<PathBuf>,
+    client_key: PathBuf,
+}
+
+fn parse(args: Vec<String>) -> Result<Cli, String> {
     let mut c = SandboxConfig::default();
+    let mut client_config = None;
+    let mut client_key = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/merchant_key.pem"
+    ));
     let mut key: Option<PathBuf> = None;
     let mut serial: Option<String> = None;
     let mut it = args.into_iter();
@@ -59,6 +74,8 @@ fn parse(args: Vec<String>) -> Result<SandboxConfig, String> {
             "--platform-key" => key = Some(PathBuf::from(value("--platform-key")?)),
             "--platform-serial" => serial = Some(value("--platform-serial")?),
             "--state-dir" => c.state_dir = Some(PathBuf::from(value("--state-dir")?)),
+            "--client-config" => client_config = Some(PathBuf::from(value("--client-config")?)),
+            "--client-key" => client_key = PathBuf::from(value("--client-key")?),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument `{other}`")),
         }
@@ -68,11 +85,15 @@ fn parse(args: Vec<String>) -> Result<SandboxConfig, String> {
         (None, None) => None,
         _ => return Err("--platform-key and --platform-serial go together".into()),
     };
-    Ok(c)
+    Ok(Cli {
+        sandbox: c,
+        client_config,
+        client_key: std::fs::canonicalize(&client_key).unwrap_or(client_key),
+    })
 }
 
 fn main() -> ExitCode {
-    let config = match parse(std::env::args().skip(1).collect()) {
+    let cli = match parse(std::env::args().skip(1).collect()) {
         Ok(c) => c,
         Err(e) if e.is_empty() => {
             print!("{USAGE}");
@@ -94,14 +115,23 @@ fn main() -> ExitCode {
         }
     };
     runtime.block_on(async move {
-        let sandbox = match Sandbox::start(config).await {
+        let sandbox = match Sandbox::start(cli.sandbox).await {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("wxpay-sandbox: {e}");
                 return ExitCode::from(1);
             }
         };
-        println!("{}", sandbox.info());
+        let mut info = sandbox.info();
+        if let Some(path) = &cli.client_config {
+            let config = sandbox.client_config(&cli.client_key);
+            if let Err(e) = std::fs::write(path, format!("{config:#}\n")) {
+                eprintln!("wxpay-sandbox: cannot write {}: {e}", path.display());
+                return ExitCode::from(1);
+            }
+            info["client_config"] = path.display().to_string().into();
+        }
+        println!("{info}");
         use std::io::Write;
         let _ = std::io::stdout().flush();
         let mut term =
