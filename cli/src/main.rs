@@ -181,20 +181,7 @@ fn run(args: Args) -> Result<Value, Error> {
         } => {
             let client = Client::new(&config)?;
             let options = RequestOptions::from_json(&options)?;
-            let prepared = client.prepare(&method, &template, &options)?;
-            let ts = timestamp.unwrap_or_else(|| client.now());
-            let nonce = nonce.unwrap_or_else(wxpay::sign::random_nonce);
-            let authorization = client.authorization(&prepared, ts, &nonce)?;
-            Ok(json!({
-                "method": prepared.method.as_str(),
-                "url": prepared.url.as_str(),
-                "canonical_url": prepared.canonical_url(),
-                "headers": prepared.headers.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>(),
-                "body": String::from_utf8_lossy(&prepared.body),
-                "timestamp": ts,
-                "nonce": nonce,
-                "authorization": authorization,
-            }))
+            client.prepare_json(&method, &template, &options, timestamp, nonce.as_deref())
         }
         Cmd::Request {
             method,

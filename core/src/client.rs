@@ -201,6 +201,69 @@ impl CloseOrder {
         }
     }
 
+    /// Build from an options object, the one shape every binding passes:
+    /// `{"mchid", "sub_mchid", "sp_mchid", "base_uri", "endpoint": "hk" | "global"}`, all optional.
+    pub fn from_value(order: OrderRef, options: &Value) -> Result<Self> {
+        let id = match &order {
+            OrderRef::TransactionId(id) => ("transaction_id", id),
+            OrderRef::OutTradeNo(no) => ("out_trade_no", no),
+        };
+        if id.1.is_empty() {
+            return Err(Error::invalid(format!("{} is empty", id.0)));
+        }
+        let mut c = CloseOrder {
+            order,
+            ..CloseOrder::transaction_id(String::new())
+        };
+        let map = match options {
+            Value::Null => return Ok(c),
+            Value::Object(m) => m,
+            _ => {
+                return Err(Error::invalid(
+                    "close options must be an object like {\"mchid\": \"…\"}",
+                ))
+            }
+        };
+        for (key, value) in map {
+            let text = || -> Result<Option<String>> {
+                match value {
+                    Value::Null => Ok(None),
+                    Value::String(s) if s.is_empty() => {
+                        Err(Error::invalid(format!("close option `{key}` is empty")))
+                    }
+                    Value::String(s) => Ok(Some(s.clone())),
+                    Value::Number(n) if n.is_u64() => Ok(Some(n.to_string())),
+                    _ => Err(Error::invalid(format!(
+                        "close option `{key}` must be a string"
+                    ))),
+                }
+            };
+            match key.as_str() {
+                "mchid" => c.mchid = text()?,
+                "sub_mchid" => c.sub_mchid = text()?,
+                "sp_mchid" => c.sp_mchid = text()?,
+                "base_uri" => c.base_uri = text()?,
+                "endpoint" => {
+                    c.endpoint = match text()?.as_deref() {
+                        None | Some("hk") => CloseEndpoint::HkLegacy,
+                        Some("global") => CloseEndpoint::Global,
+                        Some(other) => {
+                            return Err(Error::invalid(format!(
+                                "close option `endpoint` is `{other}`; use \"hk\" (api.mch.weixin.qq.com/hk/) or \"global\" (apihk.mch.weixin.qq.com/v3/global/)"
+                            )))
+                        }
+                    }
+                }
+                other => {
+                    return Err(Error::invalid(format!(
+                        "unknown close option `{other}`; known: mchid, sub_mchid, sp_mchid, base_uri, endpoint"
+                    )))
+                }
+            }
+        }
+        Ok(c)
+    }
+
     /// The URI template of this call.
     pub fn template(&self) -> &'static str {
         match (self.endpoint, &self.order) {
@@ -508,6 +571,93 @@ impl Client {
         )
     }
 
+    /// Signing utility: the `Authorization` for `method` on the absolute `url` with `body`.
+    /// `timestamp` defaults to the client's clock, `nonce` to a fresh random one.
+    pub fn sign(
+        &self,
+        method: &str,
+        url: &str,
+        body: &[u8],
+        timestamp: Option<i64>,
+        nonce: Option<&str>,
+    ) -> Result<String> {
+        let method = parse_method(method)?;
+        let parsed = Url::parse(url).map_err(|e| {
+            Error::invalid(format!(
+                "`{url}` is not an absolute URL ({e}); sign the full URL that is sent"
+            ))
+        })?;
+        uri::check_scheme("url", &parsed, true)?;
+        let nonce = match nonce {
+            Some(n) if n.is_empty() || !n.bytes().all(|b| b.is_ascii_graphic() && b != b'"') => {
+                return Err(Error::invalid("nonce must be printable ASCII without quotes, e.g. 32 characters of [0-9A-Za-z]"))
+            }
+            Some(n) => n.to_owned(),
+            None => self.inner.nonce.nonce(),
+        };
+        let ts = timestamp.unwrap_or_else(|| self.inner.clock.now_unix());
+        self.inner
+            .signer
+            .authorization(method.as_str(), &canonical_url(&parsed), body, ts, &nonce)
+    }
+
+    /// Verification utility: check a WeChat Pay signature (a response or a callback) with the
+    /// configured keys. `now` defaults to the client's clock.
+    pub fn verify(
+        &self,
+        headers: SignatureHeaders<'_>,
+        body: &[u8],
+        now: Option<i64>,
+    ) -> Result<()> {
+        self.inner.verifier.verify(
+            headers,
+            body,
+            now.unwrap_or_else(|| self.inner.clock.now_unix()),
+        )
+    }
+
+    /// Dry run: the exact request [`Client::request`] would send, signed at `timestamp` with
+    /// `nonce` (defaults: now, random), as JSON: `method`, `url`, `canonical_url`, `headers`
+    /// (`[name, value]` pairs, `Authorization` last), `body`, `timestamp`, `nonce`,
+    /// `authorization`. Every language's shared-vector tests compare this.
+    pub fn prepare_json(
+        &self,
+        method: &str,
+        template: &str,
+        options: &RequestOptions,
+        timestamp: Option<i64>,
+        nonce: Option<&str>,
+    ) -> Result<Value> {
+        let p = self.prepare(method, template, options)?;
+        let ts = timestamp.unwrap_or_else(|| self.inner.clock.now_unix());
+        let nonce = nonce
+            .map(str::to_owned)
+            .unwrap_or_else(|| self.inner.nonce.nonce());
+        let authorization = self.sign(
+            p.method.as_str(),
+            p.url.as_str(),
+            &p.body,
+            Some(ts),
+            Some(&nonce),
+        )?;
+        let mut headers: Vec<Value> = p
+            .headers
+            .iter()
+            .map(|(k, v)| serde_json::json!([k, v]))
+            .collect();
+        headers.push(serde_json::json!(["Authorization", authorization]));
+        Ok(serde_json::json!({
+            "method": p.method.as_str(),
+            "url": p.url.as_str(),
+            "canonical_url": p.canonical_url(),
+            "headers": headers,
+            "body": String::from_utf8_lossy(&p.body),
+            "timestamp": ts,
+            "nonce": nonce,
+            "authorization": authorization,
+        }))
+    }
+
     /// Make a request: `method` (GET/POST/PUT/PATCH/DELETE), a URI template relative to the base
     /// URI (or absolute), and the PHP SDK's options. A 2xx answer is returned verified; any other
     /// answer is an `API` error.
@@ -745,6 +895,33 @@ mod tests {
         assert_eq!(e.code, "");
         assert!(e.message.contains("not JSON"));
         assert_eq!(e.body, b"<html>bad gateway</html>");
+    }
+
+    #[test]
+    fn close_options_parse_and_reject_typos() {
+        let c = CloseOrder::from_value(
+            OrderRef::OutTradeNo("A1".into()),
+            &serde_json::json!({"sub_mchid": "2", "endpoint": "global", "base_uri": null}),
+        )
+        .unwrap();
+        assert_eq!(
+            c.template(),
+            "v3/global/transactions/out-trade-no/{out_trade_no}/close"
+        );
+        assert_eq!(c.sub_mchid.as_deref(), Some("2"));
+        for bad in [
+            serde_json::json!({"subMchid": "2"}),
+            serde_json::json!({"endpoint": "cn"}),
+            serde_json::json!({"mchid": 1.5}),
+            serde_json::json!({"mchid": ""}),
+            serde_json::json!([1]),
+        ] {
+            let e = CloseOrder::from_value(OrderRef::TransactionId("1".into()), &bad).unwrap_err();
+            assert_eq!(e.code(), "INVALID_ARGUMENT", "{bad}");
+        }
+        assert!(
+            CloseOrder::from_value(OrderRef::TransactionId(String::new()), &Value::Null).is_err()
+        );
     }
 
     #[test]

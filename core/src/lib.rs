@@ -26,6 +26,7 @@ pub mod config;
 pub mod error;
 pub mod keys;
 pub mod options;
+pub mod process;
 pub mod sign;
 pub mod uri;
 

@@ -389,7 +389,14 @@ async fn handle(
         Err(answer) => return Ok(plain(answer, None)),
     };
     if target.starts_with("/_sandbox/") {
-        return Ok(control(&state, &method, &target, &body));
+        // Control answers are signed like API answers, so any wxpay client (every language's
+        // tests) can drive the sandbox through its own generic request.
+        let answer = control(&state, &method, &target, &body);
+        return Ok(if (200..300).contains(&answer.status) {
+            state.signed(answer, "")
+        } else {
+            plain(answer, None)
+        });
     }
 
     // Faults are taken in order; each matching fault is consumed once per request.
@@ -890,18 +897,13 @@ const FAULT_KINDS: [&str; 14] = [
 ];
 
 /// The control API: `/_sandbox/…`. Unsigned, unauthenticated, loopback tooling.
-fn control(state: &State, method: &Method, target: &str, body: &[u8]) -> Response<Body> {
+fn control(state: &State, method: &Method, target: &str, body: &[u8]) -> Answer {
     let path = target.split('?').next().unwrap_or(target);
-    let ok = |v: Value| {
-        plain(
-            Answer {
-                status: 200,
-                body: serde_json::to_vec(&v).unwrap_or_default(),
-            },
-            None,
-        )
+    let ok = |v: Value| Answer {
+        status: 200,
+        body: serde_json::to_vec(&v).unwrap_or_default(),
     };
-    let bad = |msg: String| plain(error_answer(400, "SANDBOX_BAD_REQUEST", &msg, None), None);
+    let bad = |msg: String| error_answer(400, "SANDBOX_BAD_REQUEST", &msg, None);
     let parsed: Value = if body.is_empty() {
         Value::Null
     } else {
@@ -911,10 +913,7 @@ fn control(state: &State, method: &Method, target: &str, body: &[u8]) -> Respons
         }
     };
     let Ok(mut m) = state.m.lock() else {
-        return plain(
-            error_answer(500, "SYSTEM_ERROR", "sandbox state lock poisoned", None),
-            None,
-        );
+        return error_answer(500, "SYSTEM_ERROR", "sandbox state lock poisoned", None);
     };
     match (method, path) {
         (&Method::GET, "/_sandbox/health") => ok(json!({"ok": true})),
@@ -976,13 +975,10 @@ fn control(state: &State, method: &Method, target: &str, body: &[u8]) -> Respons
                 .collect();
             ok(Value::Array(list))
         }
-        _ => plain(
-            error_answer(
-                404,
-                "NOT_FOUND",
-                &format!("no sandbox control endpoint {} {path}", method.as_str()),
-                None,
-            ),
+        _ => error_answer(
+            404,
+            "NOT_FOUND",
+            &format!("no sandbox control endpoint {} {path}", method.as_str()),
             None,
         ),
     }
