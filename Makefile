@@ -1,22 +1,30 @@
 # wxpay — the two commands of the README: `make demo` and `make test`.
 CARGO ?= cargo
 
-.PHONY: all build demo test test-rust lint vectors clean
+PREFIX ?= /usr/local
+PROFILE ?= release
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+
+.PHONY: all build demo test test-rust test-c test-php lint vectors header install clean
 
 all: build
 
 build:
-	$(CARGO) build --workspace --bins
+	$(CARGO) build --workspace
 
 ## make demo: build, start the sandbox over TLS, run the seed's close call, print, stop.
 demo: build
 	./scripts/demo.sh
 
 ## make test: every test.
-test: test-rust
+test: test-rust test-c test-php
 
 test-rust:
 	$(CARGO) test --workspace --no-fail-fast
+
+## C tests: static and dynamic builds against the sandbox, the dynamic one under valgrind.
+test-c:
+	./ffi-c/tests/run.sh
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -25,6 +33,24 @@ lint:
 ## Regenerate the shared signing and verification vectors with openssl.
 vectors:
 	python3 tests/vectors/generate.py
+
+## PHP tests (FFI wrapper, the seed's six snippets, errors, async, fork) against the sandbox.
+test-php:
+	./bindings-php/tests/run.sh
+
+## Regenerate include/wxpay.h and bindings-php/include/wxpay_php.h with the pinned cbindgen.
+header:
+	WXPAY_BLESS=1 $(CARGO) test -p wxpay-ffi --test header
+
+## Install libwxpay.so, libwxpay.a, wxpay.h and wxpay.pc under $(PREFIX) ($(PROFILE) build).
+install:
+	$(CARGO) build -p wxpay-ffi $(if $(filter release,$(PROFILE)),--release,)
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
+	install -m 755 target/$(PROFILE)/libwxpay.so $(DESTDIR)$(PREFIX)/lib/libwxpay.so
+	install -m 644 target/$(PROFILE)/libwxpay.a $(DESTDIR)$(PREFIX)/lib/libwxpay.a
+	install -m 644 include/wxpay.h $(DESTDIR)$(PREFIX)/include/wxpay.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' ffi-c/wxpay.pc.in \
+	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/wxpay.pc
 
 clean:
 	$(CARGO) clean

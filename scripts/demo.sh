@@ -33,5 +33,16 @@ echo "== Rust CLI: wxpay --config c.json request POST 'v3/transactions/id/{trans
 echo
 echo "== Rust CLI, typed: wxpay --config c.json close 1217752501201407033233368018 --sub-mchid 1230000109 --sp-mchid 1230000109"
 "$BIN/wxpay" --config "$work/c.json" close 1217752501201407033233368018 --sub-mchid 1230000109 --sp-mchid 1230000109
+
+echo
+echo "== C: ffi-c/examples/close_order.c linked against libwxpay.so"
+cc -std=c11 -Wall -Wextra -Werror -Iinclude ffi-c/examples/close_order.c -L"$BIN" -lwxpay \
+  -Wl,-rpath,"$(cd "$BIN" && pwd)" -o "$work/close_order"
+"$work/close_order" "$work/c.json"
+
+echo
+echo "== PHP: the PHP SDK's six documented snippets, verbatim (bindings-php/examples/seed_snippets.php); each prints 1"
+WXPAY_LIB="$(cd "$BIN" && pwd)/libwxpay.so" php bindings-php/examples/close_order.php "$work/c.json"
+
 echo
 echo "== demo: every close call answered 204 No Content, verified against the sandbox's platform key"

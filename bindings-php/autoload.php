@@ -1,0 +1,32 @@
+<?php
+/**
+ * Autoloader for use without Composer: `require '/path/to/bindings-php/autoload.php';`
+ *
+ * Loads Wxpay\ classes from src/ (PSR-4) and, unless another autoloader already provides them,
+ * the PSR-7 interfaces, guzzlehttp/psr7 and guzzlehttp/promises from Debian's packages
+ * (php-psr-http-message, php-guzzlehttp-psr7, php-guzzlehttp-promises).
+ */
+declare(strict_types=1);
+
+spl_autoload_register(static function (string $class): void {
+    if (strncmp($class, 'Wxpay\\', 6) !== 0) {
+        return;
+    }
+    $file = __DIR__ . '/src/' . str_replace('\\', '/', substr($class, 6)) . '.php';
+    if (is_file($file)) {
+        require $file;
+    }
+});
+
+(static function (): void {
+    $packaged = [
+        'Psr\\Http\\Message\\ResponseInterface' => '/usr/share/php/Psr/Http/Message/autoload.php',
+        'GuzzleHttp\\Psr7\\Response' => '/usr/share/php/GuzzleHttp/Psr7/autoload.php',
+        'GuzzleHttp\\Promise\\Promise' => '/usr/share/php/GuzzleHttp/Promise/autoload.php',
+    ];
+    foreach ($packaged as $symbol => $file) {
+        if (!class_exists($symbol) && !interface_exists($symbol) && is_file($file)) {
+            require_once $file;
+        }
+    }
+})();

@@ -1,0 +1,107 @@
+<?php
+declare(strict_types=1);
+
+namespace Wxpay;
+
+use FFI as PhpFfi;
+use FFI\CData;
+use Wxpay\Exception\ConfigException;
+use Wxpay\Exception\WxpayException;
+
+/**
+ * The native library, loaded once per path. Internal: the public API is Builder and Client.
+ *
+ * @internal
+ */
+final class Ffi
+{
+    /** @var array<string, PhpFfi> */
+    private static array $loaded = [];
+
+    /**
+     * Find libwxpay.so: the WXPAY_LIB environment variable, then the `lib` configuration key,
+     * then the workspace's build output (target/release, target/debug; the newer one).
+     */
+    public static function locate(?string $configured = null): string
+    {
+        $env = getenv('WXPAY_LIB');
+        if (is_string($env) && $env !== '') {
+            return self::mustExist($env, 'the WXPAY_LIB environment variable');
+        }
+        if ($configured !== null && $configured !== '') {
+            return self::mustExist($configured, "the 'lib' configuration key");
+        }
+        $root = dirname(__DIR__, 2);
+        $candidates = [];
+        foreach (['release', 'debug'] as $profile) {
+            $path = $root . '/target/' . $profile . '/libwxpay.so';
+            if (is_file($path)) {
+                $candidates[$path] = (int) filemtime($path);
+            }
+        }
+        if ($candidates === []) {
+            throw new ConfigException(sprintf(
+                'cannot find libwxpay.so: set the WXPAY_LIB environment variable or the \'lib\' configuration key '
+                . 'to its absolute path, or build it in this workspace with `cargo build --release -p wxpay-ffi` '
+                . '(looked in %s/target/release and %s/target/debug)',
+                $root,
+                $root
+            ));
+        }
+        arsort($candidates);
+        return (string) array_key_first($candidates);
+    }
+
+    private static function mustExist(string $path, string $source): string
+    {
+        $real = realpath($path);
+        if ($real === false || !is_file($real)) {
+            throw new ConfigException(sprintf('%s names %s, which does not exist', $source, $path));
+        }
+        return $real; // FFI::cdef needs an absolute path
+    }
+
+    public static function load(?string $configured = null): PhpFfi
+    {
+        if (!extension_loaded('ffi')) {
+            throw new ConfigException("PHP's FFI extension is not loaded: install/enable it (ext-ffi) to use wxpay");
+        }
+        $path = self::locate($configured);
+        if (!isset(self::$loaded[$path])) {
+            $header = file_get_contents(dirname(__DIR__) . '/include/wxpay_php.h');
+            if ($header === false) {
+                throw new ConfigException('cannot read include/wxpay_php.h of the wxpay PHP package');
+            }
+            try {
+                self::$loaded[$path] = PhpFfi::cdef($header, $path);
+            } catch (\FFI\Exception $e) {
+                throw new ConfigException(sprintf(
+                    'cannot load %s with FFI (%s); with php-fpm or ffi.enable=preload outside the CLI, set ffi.enable=true',
+                    $path,
+                    $e->getMessage()
+                ), 0, $e);
+            }
+        }
+        return self::$loaded[$path];
+    }
+
+    /** Turn an owned wxpay_error_t into an exception, freeing it. */
+    public static function exception(PhpFfi $ffi, CData $err): WxpayException
+    {
+        $json = $ffi->wxpay_error_json($err);
+        $ffi->wxpay_error_free($err);
+        $data = json_decode((string) $json, true);
+        if (!is_array($data)) {
+            $data = ['code' => 'INTERNAL', 'message' => 'wxpay returned an unreadable error'];
+        }
+        return WxpayException::fromArray($data);
+    }
+
+    /** A `char *` result: copy it into a PHP string and free it. */
+    public static function takeString(PhpFfi $ffi, CData $out): string
+    {
+        $s = PhpFfi::string($out);
+        $ffi->wxpay_string_free($out);
+        return $s;
+    }
+}

@@ -1,0 +1,272 @@
+<?php
+/*
+ * PHP tests of the wxpay FFI wrapper against the sandbox over TLS (run by tests/run.sh, which
+ * starts the sandbox and passes WXPAY_TEST_CONFIG, a client configuration that reaches it at
+ * the real host names through resolve + ca_certs). Prints "N passed, M failed" last.
+ */
+declare(strict_types=1);
+
+require __DIR__ . '/../autoload.php';
+
+use GuzzleHttp\Promise\Utils;
+use Psr\Http\Message\ResponseInterface;
+use Wxpay\Builder;
+use Wxpay\Exception;
+
+$passed = 0;
+$failed = 0;
+
+function check(bool $ok, string $what): void
+{
+    global $passed, $failed;
+    if ($ok) {
+        $passed++;
+    } else {
+        $failed++;
+        $where = debug_backtrace()[0]['line'] ?? '?';
+        fwrite(STDERR, "FAIL line $where: $what\n");
+    }
+}
+
+/** Run $fn, expect an exception of $class; return it (or null). */
+function expect(string $class, callable $fn, string $what): ?Throwable
+{
+    try {
+        $fn();
+    } catch (Throwable $e) {
+        check($e instanceof $class, "$what: expected $class, got " . get_class($e) . ': ' . $e->getMessage());
+        check($e instanceof Exception\WxpayException, "$what: under the WxpayException base");
+        return $e;
+    }
+    check(false, "$what: expected $class, nothing was thrown");
+    return null;
+}
+
+$core = json_decode((string) file_get_contents((string) getenv('WXPAY_TEST_CONFIG')), true, 512, JSON_THROW_ON_ERROR);
+$base = [
+    'mchid'      => $core['mchid'],
+    'serial'     => $core['serial'],
+    'privateKey' => $core['private_key'],
+    'certs'      => $core['certs'],
+    'ca_certs'   => $core['ca_certs'],
+    'resolve'    => $core['resolve'],
+    'retries'    => 0,
+];
+$FIXTURES = dirname(__DIR__, 2) . '/tests/fixtures';
+
+$instance = Builder::factory($base);
+$driver = $instance->getDriver();
+
+/** Drive the sandbox's control API through wxpay itself (its answers are signed). */
+function sandbox(string $method, string $path, ?array $json = null): mixed
+{
+    global $instance;
+    $options = ['base_uri' => 'https://api.mch.weixin.qq.com/_sandbox/'];
+    if ($json !== null) {
+        $options['json'] = $json;
+    }
+    $r = $instance->chain($path)->{strtolower($method)}($options);
+    return json_decode((string) $r->getBody(), true);
+}
+
+// --- The seed's six snippets, verbatim, each printing 1 ------------------------------------
+sandbox('POST', 'reset');
+ob_start();
+require __DIR__ . '/../examples/seed_snippets.php';
+$printed = ob_get_clean();
+check($printed === '111111', "the six seed snippets print 111111, got '$printed'");
+$log = sandbox('GET', 'requests');
+check(count($log) === 6, 'the sandbox received six close calls');
+foreach ($log as $entry) {
+    check($entry['method'] === 'POST' && $entry['target'] === '/hk/v3/transactions/id/1217752501201407033233368018/close', 'seed target: ' . $entry['target']);
+    check($entry['body'] === '{"mchid":"1230000109","sub_mchid":"1230000109","sp_mchid":"1230000109"}', 'seed body: ' . $entry['body']);
+}
+
+// --- Responses are PSR-7 --------------------------------------------------------------------
+$r = $instance['v3/global/transactions/id/{transaction_id}']->get([
+    'base_uri' => 'https://apihk.mch.weixin.qq.com/',
+    'transaction_id' => '1217752501201407033233368018',
+    'query' => ['mchid' => '1230000109'],
+]);
+check($r instanceof ResponseInterface, 'a PSR-7 response');
+check($r->getStatusCode() === 200, 'GET answers 200');
+check(strlen($r->getHeaderLine('Request-ID')) === 32, 'Request-ID header, case-insensitive');
+check(json_decode((string) $r->getBody(), true)['trade_state'] === 'CLOSED', 'the order was closed by the snippets');
+
+// --- Chain normalisation is the core's -----------------------------------------------------
+check($instance->v3->transactions->id->_transaction_id_->close->pathname() === 'v3/transactions/id/{transaction_id}/close', 'chain pathname');
+check($instance->v3->merchantService->complaintsV2->pathname() === 'v3/merchant-service/complaints-v2', 'camelCase segments');
+check($instance['v3/x/{id}']->pathname() === 'v3/x/{id}', 'index pathname');
+
+// --- Typed close ----------------------------------------------------------------------------
+check($driver->closeTransaction('4200000001')->getStatusCode() === 204, 'closeTransaction');
+check($driver->closeTransaction('4200000001', ['endpoint' => 'global', 'sub_mchid' => '1900000109'])->getStatusCode() === 204, 'closeTransaction global');
+check($driver->closeOutTradeNo('shop-7')->getStatusCode() === 204, 'closeOutTradeNo');
+check($driver->closeTransactionAsync('4200000002')->wait()->getStatusCode() === 204, 'closeTransactionAsync');
+
+// --- API errors -------------------------------------------------------------------------------
+sandbox('POST', 'orders', ['id' => 'paid-php', 'state' => 'SUCCESS']);
+$e = expect(Exception\ApiException::class, fn () => $instance->v3->transactions->id->_transaction_id_->close->post([
+    'base_uri' => 'https://api.mch.weixin.qq.com/hk/', 'transaction_id' => 'paid-php', 'json' => ['mchid' => '1230000109'],
+]), 'ORDERPAID');
+if ($e instanceof Exception\ApiException) {
+    check($e->getErrorCode() === 'API', 'code API');
+    check($e->getHttpStatus() === 400 && $e->getCode() === 400, 'HTTP 400');
+    check($e->getApiCode() === 'ORDERPAID', 'api code');
+    check($e->getApiMessage() !== '', 'api message');
+    check(strlen((string) $e->getRequestId()) === 32, 'request id');
+    check(str_contains((string) $e->getBody(), 'ORDERPAID'), 'raw body');
+    check($e->mayHaveBeenSent(), 'sent');
+    check($e->getResponse()->getStatusCode() === 400, 'getResponse() like Guzzle');
+    check($e->toArray()['api_code'] === 'ORDERPAID', 'toArray');
+}
+$wrongKey = Builder::factory(['privateKey' => "file://$FIXTURES/other_key.pem"] + $base);
+$e = expect(Exception\ApiException::class, fn () => $wrongKey->getDriver()->closeTransaction('x'), 'SIGN_ERROR');
+if ($e) {
+    check($e->getApiCode() === 'SIGN_ERROR' && $e->getHttpStatus() === 401, 'SIGN_ERROR 401');
+    check(($e->getSignInformation()['url'] ?? '') === '/hk/v3/transactions/id/x/close', 'sign_information url');
+}
+
+// --- Verification, decoding, transport, timeout ---------------------------------------------
+foreach (['bad_signature' => 'BAD_SIGNATURE', 'no_signature' => 'MISSING_HEADERS', 'stale_timestamp' => 'TIMESTAMP_SKEW', 'unknown_serial' => 'UNKNOWN_SERIAL', 'signtest' => 'BAD_SIGNATURE'] as $fault => $reason) {
+    sandbox('POST', 'faults', ['fault' => $fault, 'path' => '/close']);
+    $e = expect(Exception\VerifyException::class, fn () => $driver->closeTransaction('v'), $fault);
+    check($e instanceof Exception\WxpayException && $e->getVerifyFailure() === $reason && $e->getErrorCode() === 'VERIFY', "$fault → $reason");
+}
+sandbox('POST', 'faults', ['fault' => 'status_200', 'path' => '/close']);
+expect(Exception\DecodeException::class, fn () => $driver->closeTransaction('d'), '200 where 204 is due');
+
+$dead = Builder::factory(['resolve' => ['api.mch.weixin.qq.com' => '127.0.0.1:9']] + $base);
+$e = expect(Exception\TransportException::class, fn () => $dead->getDriver()->closeTransaction('t'), 'connection refused');
+check($e instanceof Exception\WxpayException && !$e->mayHaveBeenSent() && $e->getHttpStatus() === null, 'refused: not sent');
+
+$slow = Builder::factory(['timeout' => 0.3] + $base);
+sandbox('POST', 'faults', ['fault' => 'delay', 'delay_ms' => 2000, 'path' => '/close']);
+$t0 = microtime(true);
+$e = expect(Exception\TimeoutException::class, fn () => $slow->getDriver()->closeTransaction('slow'), 'timeout');
+check(microtime(true) - $t0 < 1.9, 'the 0.3 s deadline fired before the 2 s delay ended');
+check($slow->getDriver()->closeTransaction('after')->getStatusCode() === 204, 'the client works after a timeout');
+
+// --- Bad configuration -----------------------------------------------------------------------
+$configCases = [
+    'missing privateKey' => [array_diff_key($base, ['privateKey' => 1]), 'private_key'],
+    'missing key file' => [['privateKey' => 'file:///nonexistent/apiclient_key.pem'] + $base, 'cannot read file'],
+    'EC key' => [['privateKey' => "file://$FIXTURES/ec_key.pem"] + $base, 'not RSA'],
+    'encrypted key' => [['privateKey' => "file://$FIXTURES/encrypted_key.pem"] + $base, 'encrypted'],
+    'certificate as key' => [['privateKey' => "file://$FIXTURES/merchant_cert.pem"] + $base, 'certificate'],
+    'empty certs' => [['certs' => []] + $base, 'certs'],
+    'bad timeout' => [['timeout' => 'soon'] + $base, 'timeout'],
+    'unknown key' => [['privateKeyPath' => 'x'] + $base, 'privateKeyPath'],
+    'integer mchid ok, letters not' => [['mchid' => '12ab'] + $base, 'digits'],
+];
+foreach ($configCases as $what => [$config, $needle]) {
+    $e = expect(Exception\ConfigException::class, fn () => Builder::factory($config), $what);
+    check($e !== null && str_contains($e->getMessage(), $needle), "$what: message names '$needle': " . ($e?->getMessage() ?? ''));
+    check($e !== null && !str_contains($e->getMessage(), 'MII'), "$what: no key material");
+}
+check(Builder::factory(['mchid' => 1230000109] + $base) instanceof Wxpay\Chainable, 'an integer mchid is accepted');
+if (function_exists('openssl_pkey_get_private')) {
+    $key = openssl_pkey_get_private("file://$FIXTURES/merchant_key.pem");
+    check(Builder::factory(['privateKey' => $key] + $base)->getDriver()->closeTransaction('k')->getStatusCode() === 204, 'an OpenSSL key object works as privateKey');
+}
+
+// --- Bad arguments -------------------------------------------------------------------------
+$argCases = [
+    'missing placeholder' => fn () => $instance->v3->transactions->id->_transaction_id_->close->post(['json' => []]),
+    'typo in placeholder' => fn () => $instance->v3->transactions->id->_transaction_id_->close->post(['transactionId' => '1']),
+    'dot-dot id' => fn () => $instance->v3->transactions->id->_transaction_id_->close->post(['transaction_id' => '..']),
+    'query not a map' => fn () => $instance->v3->x->get(['query' => 'mchid=1']),
+    'unencodable option' => fn () => $instance->v3->x->post(['json' => ['a' => NAN]]),
+    'plain http base_uri' => fn () => $instance->v3->x->post(['base_uri' => 'http://api.mch.weixin.qq.com/']),
+    'GET with a body' => fn () => $instance->v3->x->get(['json' => ['a' => 1]]),
+];
+foreach ($argCases as $what => $fn) {
+    $e = expect(Exception\InvalidArgumentException::class, $fn, $what);
+    check($e instanceof Exception\WxpayException && !$e->mayHaveBeenSent() && $e->getErrorCode() === 'INVALID_ARGUMENT', "$what: not sent");
+}
+$e = expect(Exception\InvalidArgumentException::class, fn () => $instance->v3->transactions->id->_transaction_id_->close->postAsync([])->wait(), 'async argument error rejects');
+
+// --- Async -----------------------------------------------------------------------------------
+$seen = null;
+$instance['v3/transactions/id/{transaction_id}/close']->postAsync([
+    'base_uri' => 'https://api.mch.weixin.qq.com/hk/', 'transaction_id' => 'paid-php', 'json' => ['mchid' => '1230000109'],
+])->then(function () {
+    check(false, 'a rejected call must not fulfil');
+})->otherwise(function (Throwable $e) use (&$seen) {
+    $seen = $e;
+})->wait();
+check($seen instanceof Exception\ApiException && $seen->getApiCode() === 'ORDERPAID', 'otherwise() receives the ApiException');
+expect(Exception\ApiException::class, fn () => $driver->requestAsync('POST', 'v3/transactions/id/{transaction_id}/close', [
+    'base_uri' => 'https://api.mch.weixin.qq.com/hk/', 'transaction_id' => 'paid-php', 'json' => ['mchid' => '1230000109'],
+])->wait(), 'wait() throws the rejection');
+
+sandbox('POST', 'faults', ['fault' => 'delay', 'delay_ms' => 300, 'path' => '/close', 'count' => 20]);
+$t0 = microtime(true);
+$promises = [];
+for ($i = 0; $i < 20; $i++) {
+    $promises[] = $instance->v3->transactions->id->_transaction_id_->close->postAsync([
+        'base_uri' => 'https://api.mch.weixin.qq.com/hk/', 'transaction_id' => "many-$i", 'json' => ['mchid' => '1230000109'],
+    ]);
+}
+$responses = Utils::all($promises)->wait();
+$elapsed = microtime(true) - $t0;
+check(count(array_filter($responses, fn ($r) => $r->getStatusCode() === 204)) === 20, '20 concurrent async calls all 204');
+check($elapsed < 20 * 0.3, sprintf('they ran concurrently (%.2f s for 20 × 0.3 s delays)', $elapsed));
+
+// --- Signing, verification, dry run: the shared vectors --------------------------------------
+$vectors = json_decode((string) file_get_contents(dirname(__DIR__, 2) . '/tests/vectors/signing.json'), true, 512, JSON_THROW_ON_ERROR);
+foreach ($vectors['requests'] as $v) {
+    $p = $driver->prepare($v['method'], $v['template'], $v['options'], $v['timestamp'], $v['nonce']);
+    check($p['url'] === $v['url'], "{$v['name']}: url");
+    check($p['body'] === $v['body'], "{$v['name']}: body");
+    check($p['authorization'] === $v['authorization'], "{$v['name']}: authorization byte-identical");
+    check($driver->sign($v['method'], $v['url'], $v['body'], $v['timestamp'], $v['nonce']) === $v['authorization'], "{$v['name']}: sign()");
+}
+$r = $instance['v3/global/transactions/id/{transaction_id}']->get([
+    'base_uri' => 'https://apihk.mch.weixin.qq.com/', 'transaction_id' => 'q', 'query' => ['mchid' => '1230000109'],
+]);
+$h = fn (string $n) => $r->getHeaderLine($n);
+$body = (string) $r->getBody();
+$driver->verify($h('Wechatpay-Timestamp'), $h('Wechatpay-Nonce'), $h('Wechatpay-Signature'), $h('Wechatpay-Serial'), $body);
+check(true, 'verify() accepts a genuine answer');
+$e = expect(Exception\VerifyException::class, fn () => $driver->verify($h('Wechatpay-Timestamp'), $h('Wechatpay-Nonce'), $h('Wechatpay-Signature'), $h('Wechatpay-Serial'), $body . ' '), 'tampered body');
+check($e instanceof Exception\WxpayException && $e->getVerifyFailure() === 'BAD_SIGNATURE', 'tampered → BAD_SIGNATURE');
+$e = expect(Exception\VerifyException::class, fn () => $driver->verify($h('Wechatpay-Timestamp'), $h('Wechatpay-Nonce'), null, $h('Wechatpay-Serial'), $body), 'no signature');
+check($e instanceof Exception\WxpayException && $e->getVerifyFailure() === 'MISSING_HEADERS', 'null header → MISSING_HEADERS');
+
+// --- The library is found through WXPAY_LIB first ----------------------------------------------
+$lib = Wxpay\Ffi::locate();
+putenv('WXPAY_LIB=/nonexistent/libwxpay.so');
+$e = expect(Exception\ConfigException::class, fn () => Wxpay\Ffi::locate($lib), 'WXPAY_LIB wins over lib');
+check($e !== null && str_contains($e->getMessage(), 'WXPAY_LIB'), 'the message names WXPAY_LIB');
+putenv("WXPAY_LIB=$lib");
+check(Wxpay\Ffi::locate('/also/ignored') === realpath($lib), 'WXPAY_LIB is used when set');
+putenv('WXPAY_LIB');
+$e = expect(Exception\ConfigException::class, fn () => Builder::factory(['lib' => '/nonexistent/libwxpay.so'] + $base), "a bad 'lib' key");
+check($e !== null && str_contains($e->getMessage(), "'lib' configuration key"), 'the message names the lib key');
+check(Wxpay\Ffi::locate($lib) === realpath($lib), "the 'lib' key is used without WXPAY_LIB");
+check(str_ends_with(Wxpay\Ffi::locate(), '/libwxpay.so'), 'without either, the workspace build output is found');
+putenv("WXPAY_LIB=$lib");
+
+// --- fork(): a child calls after the parent did ------------------------------------------------
+if (function_exists('pcntl_fork')) {
+    check($driver->closeTransaction('before-fork')->getStatusCode() === 204, 'parent calls before fork');
+    $pid = pcntl_fork();
+    if ($pid === 0) {
+        $ok = $driver->closeTransaction('in-child')->getStatusCode() === 204
+            && $instance->v3->transactions->id->_transaction_id_->close->postAsync([
+                'base_uri' => 'https://api.mch.weixin.qq.com/hk/', 'transaction_id' => 'child-async', 'json' => ['mchid' => '1230000109'],
+            ])->wait()->getStatusCode() === 204;
+        exit($ok ? 0 : 1);
+    }
+    pcntl_waitpid($pid, $status);
+    check(pcntl_wifexited($status) && pcntl_wexitstatus($status) === 0, 'the forked child made its calls');
+    check($driver->closeTransaction('after-fork')->getStatusCode() === 204, 'the parent still works after the fork');
+    $targets = array_column(sandbox('GET', 'requests'), 'target');
+    check(in_array('/hk/v3/transactions/id/in-child/close', $targets, true), 'the child reached the sandbox');
+} else {
+    check(false, 'pcntl is needed for the fork test (php-cli has it on Debian)');
+}
+
+echo "$passed passed, $failed failed\n";
+exit($failed === 0 ? 0 : 1);

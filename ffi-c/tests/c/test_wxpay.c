@@ -1,0 +1,556 @@
+/*
+ * C tests of libwxpay against the sandbox over TLS (run by ffi-c/tests/run.sh, which starts the
+ * sandbox and passes WXPAY_TEST_CONFIG, the path of a client configuration reaching it through
+ * resolve + ca_certs, and WXPAY_VECTORS, the path of tests/vectors/signing.json).
+ *
+ * Built with -Wall -Wextra -Werror, linked dynamically and statically, run under valgrind.
+ * Prints "N passed, M failed" last.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wxpay.h"
+
+static int passed, failed;
+
+#define CHECK(cond)                                                                    \
+    do {                                                                               \
+        if (cond) {                                                                    \
+            passed++;                                                                  \
+        } else {                                                                       \
+            failed++;                                                                  \
+            fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);            \
+        }                                                                              \
+    } while (0)
+
+#define CHECK_STR(a, b) CHECK((a) != NULL && strcmp((a), (b)) == 0)
+
+static const char *SEED_TEMPLATE = "v3/transactions/id/{transaction_id}/close";
+static const char *SEED_OPTIONS =
+    "{\"base_uri\":\"https://api.mch.weixin.qq.com/hk/\","
+    "\"transaction_id\":\"1217752501201407033233368018\","
+    "\"json\":{\"mchid\":\"1230000109\",\"sub_mchid\":\"1230000109\",\"sp_mchid\":\"1230000109\"}}";
+
+static char *config_text;
+
+static char *read_file(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "cannot open %s\n", path);
+        exit(2);
+    }
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        exit(2);
+    }
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* The test configuration with `extra` fields appended (later keys win). */
+static char *config_with(const char *extra) {
+    size_t n = strlen(config_text);
+    char *out = malloc(n + strlen(extra) + 4);
+    memcpy(out, config_text, n + 1);
+    char *end = strrchr(out, '}');
+    sprintf(end, ",%s}", extra);
+    return out;
+}
+
+static wxpay_client_t *client_with(const char *extra) {
+    char *cfg = config_with(extra);
+    wxpay_client_t *c = NULL;
+    wxpay_error_t *err = NULL;
+    wxpay_status s = wxpay_client_new(cfg, &c, &err);
+    if (s != WXPAY_OK) {
+        fprintf(stderr, "client_with(%s): %s\n", extra, wxpay_error_message(err));
+    }
+    wxpay_error_free(err);
+    free(cfg);
+    return c;
+}
+
+/* Drive the sandbox's control API through the library itself (its answers are signed). */
+static void sandbox(wxpay_client_t *c, const char *method, const char *path, const char *json_body) {
+    char opts[1024];
+    snprintf(opts, sizeof opts, "{\"base_uri\":\"https://api.mch.weixin.qq.com/_sandbox/\"%s%s}",
+             json_body ? ",\"json\":" : "", json_body ? json_body : "");
+    wxpay_response_t *r = NULL;
+    wxpay_error_t *err = NULL;
+    if (wxpay_request(c, method, path, opts, &r, &err) != WXPAY_OK) {
+        fprintf(stderr, "sandbox control %s %s failed: %s\n", method, path, wxpay_error_message(err));
+        exit(2);
+    }
+    wxpay_response_free(r);
+}
+
+static void test_version_and_null_frees(void) {
+    CHECK_STR(wxpay_version(), "0.1.0");
+    wxpay_client_free(NULL);
+    wxpay_response_free(NULL);
+    wxpay_error_free(NULL);
+    wxpay_future_free(NULL);
+    wxpay_string_free(NULL);
+    /* Accessors tolerate NULL. */
+    CHECK(wxpay_response_status(NULL) == 0);
+    CHECK(wxpay_response_header(NULL, "x") == NULL);
+    CHECK_STR(wxpay_error_code(NULL), "INTERNAL");
+    CHECK_STR(wxpay_error_message(NULL), "");
+    CHECK(wxpay_error_api_code(NULL) == NULL);
+    size_t len = 99;
+    CHECK(wxpay_response_body(NULL, &len) == NULL && len == 0);
+    CHECK(wxpay_future_poll(NULL) == WXPAY_ERR_INVALID_ARGUMENT);
+}
+
+static void test_seed_close(wxpay_client_t *c) {
+    wxpay_response_t *r = NULL;
+    wxpay_error_t *err = NULL;
+    wxpay_status s = wxpay_request(c, "POST", SEED_TEMPLATE, SEED_OPTIONS, &r, &err);
+    CHECK(s == WXPAY_OK);
+    CHECK(err == NULL);
+    CHECK(wxpay_response_status(r) == 204);
+    CHECK(wxpay_response_request_id(r) != NULL && strlen(wxpay_response_request_id(r)) == 32);
+    CHECK_STR(wxpay_response_header(r, "WECHATPAY-SERIAL"),
+              "PUB_KEY_ID_0112300001092026112600000000000001");
+    CHECK(wxpay_response_header(r, "no-such-header") == NULL);
+    size_t len = 99;
+    const uint8_t *body = wxpay_response_body(r, &len);
+    CHECK(body != NULL && len == 0);
+    CHECK(strstr(wxpay_response_headers_json(r), "\"request-id\"") != NULL);
+    wxpay_response_free(r);
+}
+
+static void test_typed_close(wxpay_client_t *c) {
+    const char *opts[] = {NULL, "{\"endpoint\":\"global\"}", "{\"sub_mchid\":\"1900000109\"}"};
+    for (size_t i = 0; i < 3; i++) {
+        wxpay_response_t *r = NULL;
+        CHECK(wxpay_close_transaction(c, "4200000001", opts[i], &r, NULL) == WXPAY_OK);
+        CHECK(wxpay_response_status(r) == 204);
+        wxpay_response_free(r);
+        r = NULL;
+        CHECK(wxpay_close_out_trade_no(c, "shop-7/a b", opts[i], &r, NULL) == WXPAY_OK);
+        CHECK(wxpay_response_status(r) == 204);
+        wxpay_response_free(r);
+    }
+    wxpay_error_t *err = NULL;
+    wxpay_response_t *r = NULL;
+    CHECK(wxpay_close_transaction(c, "1", "{\"endpoint\":\"cn\"}", &r, &err) ==
+          WXPAY_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(wxpay_error_message(err), "endpoint") != NULL);
+    CHECK(r == NULL);
+    wxpay_error_free(err);
+}
+
+static void test_api_error(wxpay_client_t *c) {
+    sandbox(c, "POST", "orders", "{\"id\":\"paid-c\",\"state\":\"SUCCESS\"}");
+    wxpay_response_t *r = (wxpay_response_t *)0x1; /* must stay untouched on failure */
+    wxpay_error_t *err = NULL;
+    wxpay_status s = wxpay_close_transaction(c, "paid-c", NULL, &r, &err);
+    CHECK(s == WXPAY_ERR_API);
+    CHECK(r == (wxpay_response_t *)0x1);
+    CHECK(wxpay_error_status(err) == WXPAY_ERR_API);
+    CHECK_STR(wxpay_error_code(err), "API");
+    CHECK_STR(wxpay_error_api_code(err), "ORDERPAID");
+    CHECK(wxpay_error_api_message(err) != NULL && strlen(wxpay_error_api_message(err)) > 0);
+    CHECK(wxpay_error_http_status(err) == 400);
+    CHECK(wxpay_error_request_id(err) != NULL && strlen(wxpay_error_request_id(err)) == 32);
+    CHECK(wxpay_error_may_have_been_sent(err));
+    CHECK(wxpay_error_verify_failure(err) == NULL);
+    size_t len = 0;
+    const uint8_t *body = wxpay_error_body(err, &len);
+    CHECK(body != NULL && len > 0 && memmem(body, len, "ORDERPAID", 9) != NULL);
+    CHECK(strstr(wxpay_error_json(err), "\"api_code\":\"ORDERPAID\"") != NULL);
+    wxpay_error_free(err);
+
+    /* err == NULL is allowed: the status still says what happened. */
+    CHECK(wxpay_close_transaction(c, "paid-c", NULL, &r, NULL) == WXPAY_ERR_API);
+}
+
+static void test_verify_and_decode_errors(wxpay_client_t *c) {
+    struct {
+        const char *fault;
+        wxpay_status status;
+        const char *reason;
+    } cases[] = {
+        {"bad_signature", WXPAY_ERR_VERIFY, "BAD_SIGNATURE"},
+        {"signtest", WXPAY_ERR_VERIFY, "BAD_SIGNATURE"},
+        {"no_signature", WXPAY_ERR_VERIFY, "MISSING_HEADERS"},
+        {"stale_timestamp", WXPAY_ERR_VERIFY, "TIMESTAMP_SKEW"},
+        {"unknown_serial", WXPAY_ERR_VERIFY, "UNKNOWN_SERIAL"},
+        {"status_200", WXPAY_ERR_DECODE, NULL},
+        {"oversized", WXPAY_ERR_DECODE, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char spec[128];
+        snprintf(spec, sizeof spec, "{\"fault\":\"%s\",\"path\":\"/close\"}", cases[i].fault);
+        sandbox(c, "POST", "faults", spec);
+        wxpay_response_t *r = NULL;
+        wxpay_error_t *err = NULL;
+        wxpay_status s = wxpay_close_transaction(c, "v1", NULL, &r, &err);
+        CHECK(s == cases[i].status);
+        if (cases[i].reason) {
+            CHECK_STR(wxpay_error_code(err), "VERIFY");
+            CHECK_STR(wxpay_error_verify_failure(err), cases[i].reason);
+            CHECK(wxpay_error_http_status(err) == 204);
+        } else {
+            CHECK_STR(wxpay_error_code(err), "DECODE");
+        }
+        CHECK(r == NULL);
+        wxpay_error_free(err);
+    }
+}
+
+static void test_transport_and_timeout(wxpay_client_t *c) {
+    /* Port 9 (discard) on loopback: nothing listens there. */
+    wxpay_client_t *dead = client_with(
+        "\"retries\":0,\"resolve\":{\"api.mch.weixin.qq.com\":\"127.0.0.1:9\"}");
+    CHECK(dead != NULL);
+    wxpay_response_t *r = NULL;
+    wxpay_error_t *err = NULL;
+    CHECK(wxpay_close_transaction(dead, "t", NULL, &r, &err) == WXPAY_ERR_TRANSPORT);
+    CHECK_STR(wxpay_error_code(err), "TRANSPORT");
+    CHECK(!wxpay_error_may_have_been_sent(err));
+    CHECK(wxpay_error_http_status(err) == 0);
+    wxpay_error_free(err);
+    wxpay_client_free(dead);
+
+    wxpay_client_t *slow = client_with("\"timeout_ms\":300,\"retries\":0");
+    sandbox(c, "POST", "faults", "{\"fault\":\"delay\",\"delay_ms\":2000,\"path\":\"/close\"}");
+    err = NULL;
+    CHECK(wxpay_close_transaction(slow, "t", NULL, &r, &err) == WXPAY_ERR_TIMEOUT);
+    CHECK_STR(wxpay_error_code(err), "TIMEOUT");
+    CHECK(wxpay_error_may_have_been_sent(err));
+    wxpay_error_free(err);
+    /* The client keeps working. */
+    CHECK(wxpay_close_transaction(slow, "t2", NULL, &r, NULL) == WXPAY_OK);
+    wxpay_response_free(r);
+    wxpay_client_free(slow);
+}
+
+static void test_config_errors(void) {
+    struct {
+        const char *json;
+        wxpay_status status;
+        const char *needle;
+    } cases[] = {
+        {"{", WXPAY_ERR_CONFIG, "not valid JSON"},
+        {"[]", WXPAY_ERR_CONFIG, "JSON object"},
+        {"{\"mchid\":\"1\"}", WXPAY_ERR_CONFIG, "serial"},
+        {NULL, WXPAY_ERR_INVALID_ARGUMENT, "config_json"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        wxpay_client_t *c = (wxpay_client_t *)0x1;
+        wxpay_error_t *err = NULL;
+        CHECK(wxpay_client_new(cases[i].json, &c, &err) == cases[i].status);
+        CHECK(c == (wxpay_client_t *)0x1);
+        CHECK(strstr(wxpay_error_message(err), cases[i].needle) != NULL);
+        wxpay_error_free(err);
+    }
+    const char *bad_keys[][2] = {
+        {"\"private_key\":\"file:///nonexistent/apiclient_key.pem\"", "cannot read file"},
+        {"\"private_key\":\"file://" FIXTURES "/ec_key.pem\"", "not RSA"},
+        {"\"private_key\":\"file://" FIXTURES "/encrypted_key.pem\"", "encrypted"},
+        {"\"private_key\":\"file://" FIXTURES "/merchant_cert.pem\"", "certificate"},
+        {"\"timeout_ms\":-5", "timeout_ms"},
+        {"\"privateKey\":\"x\"", "did you mean `private_key`"},
+    };
+    for (size_t i = 0; i < sizeof bad_keys / sizeof bad_keys[0]; i++) {
+        char *cfg = config_with(bad_keys[i][0]);
+        wxpay_client_t *c = NULL;
+        wxpay_error_t *err = NULL;
+        CHECK(wxpay_client_new(cfg, &c, &err) == WXPAY_ERR_CONFIG);
+        CHECK(c == NULL);
+        CHECK(strstr(wxpay_error_message(err), bad_keys[i][1]) != NULL);
+        CHECK(strstr(wxpay_error_message(err), "MII") == NULL); /* no key material */
+        wxpay_error_free(err);
+        free(cfg);
+    }
+    wxpay_client_t *c = NULL;
+    wxpay_error_t *err = NULL;
+    CHECK(wxpay_client_new_from_file("/nonexistent/wxpay.json", &c, &err) == WXPAY_ERR_CONFIG);
+    wxpay_error_free(err);
+}
+
+static void test_invalid_arguments(wxpay_client_t *c) {
+    wxpay_response_t *r = (wxpay_response_t *)0x1;
+    wxpay_error_t *err = NULL;
+    struct {
+        const wxpay_client_t *client;
+        const char *method, *template, *options, *needle;
+    } cases[] = {
+        {NULL, "POST", "v3/x", NULL, "`client` is NULL"},
+        {c, NULL, "v3/x", NULL, "`method` is NULL"},
+        {c, "POST", NULL, NULL, "`uri_template` is NULL"},
+        {c, "PO\xffST", "v3/x", NULL, "not valid UTF-8"},
+        {c, "POST", "v3/\xc3(", NULL, "not valid UTF-8"},
+        {c, "POST", SEED_TEMPLATE, "{\"transaction_id\":", "not valid JSON"},
+        {c, "POST", SEED_TEMPLATE, "{\"json\":{}}", "needs a value for `{transaction_id}`"},
+        {c, "POST", SEED_TEMPLATE, "{\"transaction_id\":\"..\"}", "would change the path"},
+        {c, "BREW", "v3/x", NULL, "BREW"},
+        {c, "POST", SEED_TEMPLATE, "[1]", "must be an object"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        err = NULL;
+        wxpay_status s =
+            wxpay_request(cases[i].client, cases[i].method, cases[i].template, cases[i].options, &r, &err);
+        CHECK(s == WXPAY_ERR_INVALID_ARGUMENT);
+        CHECK_STR(wxpay_error_code(err), "INVALID_ARGUMENT");
+        CHECK(!wxpay_error_may_have_been_sent(err));
+        if (strstr(wxpay_error_message(err), cases[i].needle) == NULL) {
+            fprintf(stderr, "  case %zu message: %s\n", i, wxpay_error_message(err));
+            failed++;
+        }
+        wxpay_error_free(err);
+    }
+    CHECK(r == (wxpay_response_t *)0x1);
+    /* A NULL out-parameter is an error too, not a crash. */
+    err = NULL;
+    CHECK(wxpay_request(c, "POST", SEED_TEMPLATE, SEED_OPTIONS, NULL, &err) == WXPAY_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(wxpay_error_message(err), "`out` is NULL") != NULL);
+    wxpay_error_free(err);
+    CHECK(wxpay_sign(c, "POST", "https://x/", NULL, 5, 0, NULL, (char **)&r, NULL) ==
+          WXPAY_ERR_INVALID_ARGUMENT);
+}
+
+/* Find "authorization" of vector `name` in signing.json and unescape \" and \\. */
+static char *vector_authorization(const char *json, const char *name) {
+    char key[128];
+    snprintf(key, sizeof key, "\"name\": \"%s\"", name);
+    const char *p = strstr(json, key);
+    if (!p) return NULL;
+    p = strstr(p, "\"authorization\": \"");
+    if (!p) return NULL;
+    p += strlen("\"authorization\": \"");
+    char *out = malloc(strlen(p) + 1), *o = out;
+    while (*p && *p != '"') {
+        if (*p == '\\' && p[1]) p++;
+        *o++ = *p++;
+    }
+    *o = '\0';
+    return out;
+}
+
+static void test_sign_prepare_and_chain(wxpay_client_t *c, const char *vectors) {
+    char *expected = vector_authorization(vectors, "get_with_query");
+    CHECK(expected != NULL);
+    char *auth = NULL;
+    CHECK(wxpay_sign(c, "GET",
+                     "https://api.mch.weixin.qq.com/v3/pay/transactions/id/"
+                     "4200000000202611260000000001?mchid=1230000109",
+                     NULL, 0, 1700000000, "593BEC0C930BF1AFEB40B4A08C8FB242", &auth, NULL) == WXPAY_OK);
+    CHECK_STR(auth, expected);
+    wxpay_string_free(auth);
+
+    char *prepared = NULL;
+    CHECK(wxpay_prepare(c, "GET", "https://api.mch.weixin.qq.com/v3/pay/transactions/id/{transaction_id}",
+                        "{\"transaction_id\":\"4200000000202611260000000001\",\"query\":{\"mchid\":\"1230000109\"}}",
+                        1700000000, "593BEC0C930BF1AFEB40B4A08C8FB242", &prepared, NULL) == WXPAY_OK);
+    CHECK(prepared != NULL && strstr(prepared, "\"canonical_url\":\"/v3/pay/transactions/id/"
+                                               "4200000000202611260000000001?mchid=1230000109\"") != NULL);
+    /* The JSON escapes quotes inside the authorization; compare the signature part only. */
+    const char *sig = strstr(expected, "signature=");
+    char needle[512];
+    snprintf(needle, sizeof needle, "%.*s", (int)(strlen(sig) - strlen("signature=\"") - 1),
+             sig + strlen("signature=\""));
+    CHECK(strstr(prepared, needle) != NULL);
+    wxpay_string_free(prepared);
+    free(expected);
+
+    /* The seed vector's body and canonical URL. */
+    char *seed = vector_authorization(vectors, "hk_close_seed");
+    prepared = NULL;
+    CHECK(wxpay_prepare(c, "POST", SEED_TEMPLATE, SEED_OPTIONS, 1700000000,
+                        "593BEC0C930BF1AFEB40B4A08C8FB242", &prepared, NULL) == WXPAY_OK);
+    sig = strstr(seed, "signature=\"") + strlen("signature=\"");
+    snprintf(needle, sizeof needle, "%.*s", (int)strlen(sig) - 1, sig);
+    CHECK(strstr(prepared, needle) != NULL);
+    CHECK(strstr(prepared, "\"canonical_url\":\"/hk/v3/transactions/id/1217752501201407033233368018/close\"") != NULL);
+    wxpay_string_free(prepared);
+    free(seed);
+
+    char *t = NULL;
+    CHECK(wxpay_chain_template("[\"v3\",\"transactions\",\"id\",\"_transaction_id_\",\"close\"]", &t, NULL) == WXPAY_OK);
+    CHECK_STR(t, SEED_TEMPLATE);
+    wxpay_string_free(t);
+    wxpay_error_t *err = NULL;
+    CHECK(wxpay_chain_template("{\"a\":1}", &t, &err) == WXPAY_ERR_INVALID_ARGUMENT);
+    wxpay_error_free(err);
+}
+
+static void test_verify_utility(wxpay_client_t *c) {
+    wxpay_response_t *r = NULL;
+    CHECK(wxpay_request(c, "GET", "v3/global/transactions/id/{transaction_id}",
+                        "{\"base_uri\":\"https://apihk.mch.weixin.qq.com/\",\"transaction_id\":\"q1\","
+                        "\"query\":{\"mchid\":\"1230000109\"}}",
+                        &r, NULL) == WXPAY_OK);
+    CHECK(wxpay_response_status(r) == 200);
+    size_t len = 0;
+    const uint8_t *body = wxpay_response_body(r, &len);
+    CHECK(len > 0 && memmem(body, len, "trade_state", 11) != NULL);
+    const char *ts = wxpay_response_header(r, "Wechatpay-Timestamp");
+    const char *nonce = wxpay_response_header(r, "Wechatpay-Nonce");
+    const char *sig = wxpay_response_header(r, "Wechatpay-Signature");
+    const char *serial = wxpay_response_header(r, "Wechatpay-Serial");
+    CHECK(wxpay_verify(c, ts, nonce, sig, serial, body, len, 0, NULL) == WXPAY_OK);
+
+    uint8_t *tampered = malloc(len);
+    memcpy(tampered, body, len);
+    tampered[1] ^= 1;
+    wxpay_error_t *err = NULL;
+    CHECK(wxpay_verify(c, ts, nonce, sig, serial, tampered, len, 0, &err) == WXPAY_ERR_VERIFY);
+    CHECK_STR(wxpay_error_verify_failure(err), "BAD_SIGNATURE");
+    wxpay_error_free(err);
+    free(tampered);
+
+    err = NULL;
+    CHECK(wxpay_verify(c, ts, nonce, NULL, serial, body, len, 0, &err) == WXPAY_ERR_VERIFY);
+    CHECK_STR(wxpay_error_verify_failure(err), "MISSING_HEADERS");
+    wxpay_error_free(err);
+
+    err = NULL;
+    CHECK(wxpay_verify(c, ts, nonce, sig, serial, body, len, atoll(ts) + 301, &err) == WXPAY_ERR_VERIFY);
+    CHECK_STR(wxpay_error_verify_failure(err), "TIMESTAMP_SKEW");
+    wxpay_error_free(err);
+
+    err = NULL;
+    CHECK(wxpay_verify(c, ts, nonce, sig, "PUB_KEY_ID_OTHER", body, len, 0, &err) == WXPAY_ERR_VERIFY);
+    CHECK_STR(wxpay_error_verify_failure(err), "UNKNOWN_SERIAL");
+    wxpay_error_free(err);
+    wxpay_response_free(r);
+}
+
+struct worker {
+    wxpay_client_t *client;
+    int id, ok;
+};
+
+#define THREADS 8
+#define CALLS_PER_THREAD 6
+
+static void *worker_main(void *arg) {
+    struct worker *w = arg;
+    for (int i = 0; i < CALLS_PER_THREAD; i++) {
+        char id[64];
+        snprintf(id, sizeof id, "thread-%d-%d", w->id, i);
+        wxpay_response_t *r = NULL;
+        if (wxpay_close_transaction(w->client, id, NULL, &r, NULL) == WXPAY_OK &&
+            wxpay_response_status(r) == 204) {
+            w->ok++;
+        }
+        wxpay_response_free(r);
+    }
+    return NULL;
+}
+
+static void test_threads_share_one_client(wxpay_client_t *c) {
+    pthread_t t[THREADS];
+    struct worker w[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        w[i] = (struct worker){c, i, 0};
+        CHECK(pthread_create(&t[i], NULL, worker_main, &w[i]) == 0);
+    }
+    int ok = 0;
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(t[i], NULL);
+        ok += w[i].ok;
+    }
+    CHECK(ok == THREADS * CALLS_PER_THREAD);
+}
+
+static void test_async_poll_wait_take(wxpay_client_t *c) {
+    sandbox(c, "POST", "faults", "{\"fault\":\"delay\",\"delay_ms\":400,\"path\":\"/close\"}");
+    wxpay_future_t *f = NULL;
+    CHECK(wxpay_request_start(c, "POST", SEED_TEMPLATE, SEED_OPTIONS, &f, NULL) == WXPAY_OK);
+    CHECK(wxpay_future_poll(f) == WXPAY_PENDING);
+    CHECK(wxpay_future_wait(f, 20) == WXPAY_PENDING);
+    wxpay_response_t *r = NULL;
+    CHECK(wxpay_future_take(f, &r, NULL) == WXPAY_PENDING);
+    CHECK(r == NULL);
+    CHECK(wxpay_future_wait(f, -1) == WXPAY_OK);
+    CHECK(wxpay_future_poll(f) == WXPAY_OK);
+    CHECK(wxpay_future_take(f, &r, NULL) == WXPAY_OK);
+    CHECK(wxpay_response_status(r) == 204);
+    wxpay_response_free(r);
+    wxpay_error_t *err = NULL;
+    CHECK(wxpay_future_take(f, &r, &err) == WXPAY_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(wxpay_error_message(err), "already taken") != NULL);
+    wxpay_error_free(err);
+    CHECK(wxpay_future_poll(f) == WXPAY_ERR_INVALID_ARGUMENT);
+    wxpay_future_free(f);
+
+    /* An async failure arrives through take. */
+    f = NULL;
+    sandbox(c, "POST", "orders", "{\"id\":\"paid-async\",\"state\":\"SUCCESS\"}");
+    CHECK(wxpay_close_transaction_start(c, "paid-async", NULL, &f, NULL) == WXPAY_OK);
+    CHECK(wxpay_future_wait(f, 10000) == WXPAY_ERR_API);
+    err = NULL;
+    r = (wxpay_response_t *)0x1;
+    CHECK(wxpay_future_take(f, &r, &err) == WXPAY_ERR_API);
+    CHECK(r == (wxpay_response_t *)0x1);
+    CHECK_STR(wxpay_error_api_code(err), "ORDERPAID");
+    wxpay_error_free(err);
+    wxpay_future_free(f);
+
+    /* Argument errors come back from start, before anything runs. */
+    err = NULL;
+    f = (wxpay_future_t *)0x1;
+    CHECK(wxpay_request_start(c, "POST", SEED_TEMPLATE, "{}", &f, &err) == WXPAY_ERR_INVALID_ARGUMENT);
+    CHECK(f == (wxpay_future_t *)0x1);
+    wxpay_error_free(err);
+
+    /* Many in flight at once, then freeing a pending one cancels it cleanly. */
+    wxpay_future_t *many[16];
+    for (int i = 0; i < 16; i++) {
+        CHECK(wxpay_close_transaction_start(c, "many", NULL, &many[i], NULL) == WXPAY_OK);
+    }
+    for (int i = 0; i < 16; i++) {
+        CHECK(wxpay_future_wait(many[i], -1) == WXPAY_OK);
+        r = NULL;
+        CHECK(wxpay_future_take(many[i], &r, NULL) == WXPAY_OK);
+        wxpay_response_free(r);
+        wxpay_future_free(many[i]);
+    }
+    sandbox(c, "POST", "faults", "{\"fault\":\"delay\",\"delay_ms\":1000,\"path\":\"/close\"}");
+    f = NULL;
+    CHECK(wxpay_close_transaction_start(c, "cancelled", NULL, &f, NULL) == WXPAY_OK);
+    wxpay_future_free(f);
+}
+
+int main(void) {
+    const char *cfg_path = getenv("WXPAY_TEST_CONFIG");
+    const char *vectors_path = getenv("WXPAY_VECTORS");
+    if (!cfg_path || !vectors_path) {
+        fprintf(stderr, "set WXPAY_TEST_CONFIG and WXPAY_VECTORS (run ffi-c/tests/run.sh)\n");
+        return 2;
+    }
+    config_text = read_file(cfg_path);
+    char *vectors = read_file(vectors_path);
+    wxpay_client_t *c = client_with("\"retries\":0");
+    if (!c) return 2;
+
+    test_version_and_null_frees();
+    test_seed_close(c);
+    test_typed_close(c);
+    test_api_error(c);
+    test_verify_and_decode_errors(c);
+    test_transport_and_timeout(c);
+    test_config_errors();
+    test_invalid_arguments(c);
+    test_sign_prepare_and_chain(c, vectors);
+    test_verify_utility(c);
+    test_threads_share_one_client(c);
+    test_async_poll_wait_take(c);
+
+    wxpay_client_free(c);
+    free(config_text);
+    free(vectors);
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
