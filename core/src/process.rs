@@ -64,3 +64,28 @@ mod tests {
             .is_err());
     }
 }
+
+/// A [`Client`](crate::Client) that is rebuilt from its configuration in each process that uses
+/// it: after `fork()` the child gets its own connection pool (a pooled TLS connection must never
+/// be shared by two processes) driven by its own runtime. What every binding holds.
+pub struct ForkSafeClient {
+    config: crate::Config,
+    inner: PerProcess<crate::Client>,
+}
+
+impl ForkSafeClient {
+    /// Build the client now (so configuration errors surface here) for this process.
+    pub fn new(config: crate::Config) -> crate::Result<Self> {
+        let c = ForkSafeClient {
+            config,
+            inner: PerProcess::new(),
+        };
+        c.get()?;
+        Ok(c)
+    }
+
+    /// This process's client.
+    pub fn get(&self) -> crate::Result<Arc<crate::Client>> {
+        self.inner.get_or_try_init(|| crate::Client::new(&self.config))
+    }
+}

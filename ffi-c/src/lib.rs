@@ -16,7 +16,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use wx::process::PerProcess;
+use wx::process::{ForkSafeClient, PerProcess};
 use wx::sign::SignatureHeaders;
 use wx::{CloseOrder, Error, ErrorKind, OrderRef, RequestOptions};
 
@@ -353,13 +353,12 @@ fn runtime() -> Result<Arc<tokio::runtime::Runtime>, Error> {
 /// A client: thread-safe, share one per process among all threads. Free with `wxpay_client_free`
 /// once no call on it is running.
 pub struct wxpay_client_t {
-    config: wx::Config,
-    inner: PerProcess<wx::Client>,
+    inner: ForkSafeClient,
 }
 
 impl wxpay_client_t {
     fn client(&self) -> Result<Arc<wx::Client>, Error> {
-        self.inner.get_or_try_init(|| wx::Client::new(&self.config))
+        self.inner.get()
     }
 }
 
@@ -367,13 +366,9 @@ unsafe fn new_client(
     config: Result<wx::Config, Error>,
     out: *mut *mut wxpay_client_t,
 ) -> Result<wxpay_status, Error> {
-    let config = config?;
-    let c = wxpay_client_t {
-        inner: PerProcess::new(),
-        config,
-    };
-    c.client()?; // parse keys and set up TLS now, so errors surface here
-    *out = Box::into_raw(Box::new(c));
+    // Parses keys and sets up TLS now, so errors surface here.
+    let inner = ForkSafeClient::new(config?)?;
+    *out = Box::into_raw(Box::new(wxpay_client_t { inner }));
     Ok(wxpay_status::WXPAY_OK)
 }
 
