@@ -5,7 +5,7 @@ PREFIX ?= /usr/local
 PROFILE ?= release
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 
-.PHONY: all build demo test test-rust test-c test-php lint vectors header install clean
+.PHONY: all build demo test test-rust test-c test-php test-python lint vectors header install clean
 
 all: build
 
@@ -17,7 +17,7 @@ demo: build
 	./scripts/demo.sh
 
 ## make test: every test.
-test: test-rust test-c test-php
+test: test-rust test-c test-php test-python
 
 test-rust:
 	$(CARGO) test --workspace --no-fail-fast
@@ -37,6 +37,11 @@ vectors:
 ## PHP tests (FFI wrapper, the seed's six snippets, errors, async, fork) against the sandbox.
 test-php:
 	./bindings-php/tests/run.sh
+
+## Python tests in the project venv (.venv, created if missing): pytest against the sandbox,
+## stubtest, mypy --strict, and the built wheel in a fresh venv.
+test-python:
+	./bindings-python/tests/run.sh
 
 ## Regenerate include/wxpay.h and bindings-php/include/wxpay_php.h with the pinned cbindgen.
 header:

@@ -45,4 +45,9 @@ echo "== PHP: the PHP SDK's six documented snippets, verbatim (bindings-php/exam
 WXPAY_LIB="$(cd "$BIN" && pwd)/libwxpay.so" php bindings-php/examples/close_order.php "$work/c.json"
 
 echo
+echo "== Python: bindings-python/examples/close_order.py (three styles, sync and asyncio, and the typed helper)"
+venv="$(scripts/python-env.sh)"
+"$venv/bin/python" bindings-python/examples/close_order.py "$work/c.json"
+
+echo
 echo "== demo: every close call answered 204 No Content, verified against the sandbox's platform key"

@@ -49,22 +49,6 @@ impl<T> PerProcess<T> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn makes_once_per_process() {
-        let cell = PerProcess::new();
-        let a = cell.get_or_try_init(|| Ok::<_, ()>(1)).unwrap();
-        let b = cell.get_or_try_init(|| Ok::<_, ()>(2)).unwrap();
-        assert_eq!((*a, *b), (1, 1));
-        assert!(PerProcess::<i32>::new()
-            .get_or_try_init(|| Err("no"))
-            .is_err());
-    }
-}
-
 /// A [`Client`](crate::Client) that is rebuilt from its configuration in each process that uses
 /// it: after `fork()` the child gets its own connection pool (a pooled TLS connection must never
 /// be shared by two processes) driven by its own runtime. What every binding holds.
@@ -86,6 +70,23 @@ impl ForkSafeClient {
 
     /// This process's client.
     pub fn get(&self) -> crate::Result<Arc<crate::Client>> {
-        self.inner.get_or_try_init(|| crate::Client::new(&self.config))
+        self.inner
+            .get_or_try_init(|| crate::Client::new(&self.config))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn makes_once_per_process() {
+        let cell = PerProcess::new();
+        let a = cell.get_or_try_init(|| Ok::<_, ()>(1)).unwrap();
+        let b = cell.get_or_try_init(|| Ok::<_, ()>(2)).unwrap();
+        assert_eq!((*a, *b), (1, 1));
+        assert!(PerProcess::<i32>::new()
+            .get_or_try_init(|| Err("no"))
+            .is_err());
     }
 }

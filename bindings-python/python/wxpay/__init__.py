@@ -1,0 +1,45 @@
+"""wxpay — one WeChat Pay APIv3 client, written once in Rust.
+
+>>> import wxpay
+>>> client = wxpay.Client(mchid="1230000109", serial="…", private_key=Path("apiclient_key.pem"),
+...                       certs={"PUB_KEY_ID_…": Path("pub_key.pem")})
+>>> client.v3.transactions.id._transaction_id_.close.post(
+...     base_uri="https://api.mch.weixin.qq.com/hk/",
+...     transaction_id="1217752501201407033233368018",
+...     json={"mchid": "1230000109"},
+... ).status_code
+204
+"""
+
+from ._client import Chain, Client, Headers, Response
+from ._errors import (
+    ApiError,
+    ConfigError,
+    DecodeError,
+    InternalError,
+    InvalidArgumentError,
+    TimeoutError,
+    TransportError,
+    VerifyError,
+    WxpayError,
+)
+from ._native import version as _version
+
+__version__: str = _version()
+
+__all__ = [
+    "Client",
+    "Chain",
+    "Response",
+    "Headers",
+    "WxpayError",
+    "ConfigError",
+    "InvalidArgumentError",
+    "TransportError",
+    "TimeoutError",
+    "ApiError",
+    "VerifyError",
+    "DecodeError",
+    "InternalError",
+    "__version__",
+]

@@ -1,0 +1,434 @@
+"""The idiomatic Python API over ``wxpay._native``: it translates types, the core does the rest."""
+
+from __future__ import annotations
+
+import json as _json
+import os
+from pathlib import Path
+from typing import (
+    Any,
+    Dict,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
+
+from . import _native
+from ._errors import InvalidArgumentError, from_native
+
+PathLike = Union[str, "os.PathLike[str]"]
+KeySource = Union[str, "os.PathLike[str]"]
+
+__all__ = ["Client", "Chain", "Response", "Headers"]
+
+
+class Headers(Mapping[str, str]):
+    """Response headers: a read-only, case-insensitive mapping (first value of each name)."""
+
+    def __init__(self, pairs: Sequence[Tuple[str, str]]) -> None:
+        self._pairs = list(pairs)
+        self._map: Dict[str, str] = {}
+        for name, value in self._pairs:
+            self._map.setdefault(name.lower(), value)
+
+    def __getitem__(self, name: str) -> str:
+        return self._map[name.lower()]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._map
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._map)
+
+    def __len__(self) -> int:
+        return len(self._map)
+
+    def get_all(self, name: str) -> List[str]:
+        """Every value of a header that appears more than once."""
+        return [v for k, v in self._pairs if k.lower() == name.lower()]
+
+    def __repr__(self) -> str:
+        return f"Headers({self._map!r})"
+
+
+class Response:
+    """A verified 2xx answer from WeChat Pay."""
+
+    __slots__ = ("status_code", "headers", "content")
+
+    def __init__(self, status_code: int, headers: Headers, content: bytes) -> None:
+        self.status_code = status_code
+        self.headers = headers
+        self.content = content
+
+    @classmethod
+    def _from_native(cls, r: "_native.NativeResponse") -> "Response":
+        return cls(r.status, Headers(r.headers), r.body)
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+    @property
+    def request_id(self) -> Optional[str]:
+        return self.headers.get("request-id")
+
+    def json(self) -> Any:
+        """The body parsed as JSON (``None`` for an empty body, as a 204 has)."""
+        return _json.loads(self.content) if self.content else None
+
+    def __repr__(self) -> str:
+        return f"<Response [{self.status_code}] request_id={self.request_id!r}>"
+
+
+def _key(value: Any, field: str) -> Any:
+    """Key material: PEM text stays as it is; a ``pathlib.Path`` becomes a ``file://`` path."""
+    if isinstance(value, os.PathLike):
+        return "file://" + str(Path(os.fspath(value)).resolve())
+    return value
+
+
+def _options(options: Optional[Mapping[str, Any]], kwargs: Mapping[str, Any]) -> str:
+    merged: Dict[str, Any] = dict(options or {})
+    merged.update(kwargs)
+    try:
+        return _json.dumps(merged, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError) as e:
+        raise InvalidArgumentError(
+            f"options cannot be encoded as JSON: {e}", may_have_been_sent=False
+        ) from None
+
+
+class Chain:
+    """A point in the URI chain: ``client.v3.transactions.id._transaction_id_.close``.
+
+    Attribute access and ``[...]`` extend it; ``get/post/put/patch/delete`` send (blocking, the
+    GIL released) and their ``*_async`` twins return awaitables. Segment names are normalised as
+    the PHP SDK does (``_transaction_id_`` → ``{transaction_id}``, ``camelCase`` → ``camel-case``).
+    Options are keyword arguments with the PHP SDK's names: ``base_uri``, placeholder values
+    (``transaction_id=…``), ``json``, ``body``, ``query``, ``headers``.
+    """
+
+    __slots__ = ("_client", "_segments", "_template")
+
+    def __init__(self, client: "Client", segments: Tuple[str, ...]) -> None:
+        self._client = client
+        self._segments = segments
+        self._template: Optional[str] = None
+
+    def __getattr__(self, name: str) -> "Chain":
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        return Chain(self._client, self._segments + (name,))
+
+    def __getitem__(self, segment: str) -> "Chain":
+        if not isinstance(segment, str):
+            raise InvalidArgumentError(
+                f"a chain segment must be a str, got {type(segment).__name__}",
+                may_have_been_sent=False,
+            )
+        return Chain(self._client, self._segments + (segment,))
+
+    def chain(self, segment: str) -> "Chain":
+        return self[segment]
+
+    @property
+    def template(self) -> str:
+        """The URI template this chain point stands for."""
+        if self._template is None:
+            self._template = _native.chain_template(list(self._segments))
+        return self._template
+
+    def __repr__(self) -> str:
+        return f"<wxpay.Chain {self.template!r}>"
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(
+            f"{self.template!r} is a point of the URI chain, not a method: send with "
+            ".get/.post/.put/.patch/.delete (or their _async twins)"
+        )
+
+    def get(self, options: Optional[Mapping[str, Any]] = None, /, **kwargs: Any) -> Response:
+        return self._client.request("GET", self.template, options, **kwargs)
+
+    def post(self, options: Optional[Mapping[str, Any]] = None, /, **kwargs: Any) -> Response:
+        return self._client.request("POST", self.template, options, **kwargs)
+
+    def put(self, options: Optional[Mapping[str, Any]] = None, /, **kwargs: Any) -> Response:
+        return self._client.request("PUT", self.template, options, **kwargs)
+
+    def patch(self, options: Optional[Mapping[str, Any]] = None, /, **kwargs: Any) -> Response:
+        return self._client.request("PATCH", self.template, options, **kwargs)
+
+    def delete(self, options: Optional[Mapping[str, Any]] = None, /, **kwargs: Any) -> Response:
+        return self._client.request("DELETE", self.template, options, **kwargs)
+
+    async def get_async(self, options: Optional[Mapping[str, Any]] = None, /, **kwargs: Any) -> Response:
+        return await self._client.request_async("GET", self.template, options, **kwargs)
+
+    async def post_async(self, options: Optional[Mapping[str, Any]] = None, /, **kwargs: Any) -> Response:
+        return await self._client.request_async("POST", self.template, options, **kwargs)
+
+    async def put_async(self, options: Optional[Mapping[str, Any]] = None, /, **kwargs: Any) -> Response:
+        return await self._client.request_async("PUT", self.template, options, **kwargs)
+
+    async def patch_async(self, options: Optional[Mapping[str, Any]] = None, /, **kwargs: Any) -> Response:
+        return await self._client.request_async("PATCH", self.template, options, **kwargs)
+
+    async def delete_async(self, options: Optional[Mapping[str, Any]] = None, /, **kwargs: Any) -> Response:
+        return await self._client.request_async("DELETE", self.template, options, **kwargs)
+
+
+class Client:
+    """A WeChat Pay APIv3 client. Thread-safe; share one per process (it survives ``os.fork()``:
+    a child gets its own connections).
+
+    ``private_key`` and each value of ``certs`` are PEM text, a ``"file://…"`` path or a
+    ``pathlib.Path``. ``timeout`` and ``connect_timeout`` are seconds.
+    """
+
+    def __init__(
+        self,
+        mchid: Union[str, int],
+        serial: str,
+        private_key: KeySource,
+        certs: Mapping[str, KeySource],
+        *,
+        base_uri: Optional[str] = None,
+        ca_certs: Optional[Union[KeySource, Sequence[KeySource]]] = None,
+        resolve: Optional[Mapping[str, str]] = None,
+        timeout: Optional[float] = None,
+        connect_timeout: Optional[float] = None,
+        retries: Optional[int] = None,
+        user_agent: Optional[str] = None,
+        insecure_http: Optional[bool] = None,
+    ) -> None:
+        config: Dict[str, Any] = {
+            "mchid": str(mchid) if isinstance(mchid, int) and not isinstance(mchid, bool) else mchid,
+            "serial": serial,
+            "private_key": _key(private_key, "private_key"),
+            "certs": {k: _key(v, f"certs.{k}") for k, v in certs.items()} if isinstance(certs, Mapping) else certs,
+        }
+        if ca_certs is not None:
+            items = [ca_certs] if isinstance(ca_certs, (str, os.PathLike)) else list(ca_certs)
+            config["ca_certs"] = [_key(c, "ca_certs") for c in items]
+        for name, seconds in (("timeout_ms", timeout), ("connect_timeout_ms", connect_timeout)):
+            if seconds is not None:
+                if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+                    raise _config_error(f"`{name[:-3]}` must be a number of seconds, got {type(seconds).__name__}")
+                if seconds <= 0:
+                    raise _config_error(f"`{name[:-3]}` must be a positive number of seconds, got {seconds}")
+                config[name] = max(1, round(seconds * 1000))
+        for name, value in (
+            ("base_uri", base_uri),
+            ("resolve", resolve),
+            ("retries", retries),
+            ("user_agent", user_agent),
+            ("insecure_http", insecure_http),
+        ):
+            if value is not None:
+                config[name] = value
+        self._native = _new_native(config)
+
+    @classmethod
+    def from_config(cls, config: Union[Mapping[str, Any], PathLike]) -> "Client":
+        """From the core's configuration schema: a mapping, or the path of a JSON file (whose
+        relative ``file://`` paths resolve against its folder)."""
+        self = cls.__new__(cls)
+        if isinstance(config, Mapping):
+            self._native = _new_native(dict(config))
+        else:
+            try:
+                self._native = _native.NativeClient.from_file(os.fspath(config))
+            except _native.NativeError as e:
+                raise from_native(e) from None
+        return self
+
+    # --- the three call styles -------------------------------------------------------------
+
+    def __getattr__(self, name: str) -> Chain:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return Chain(self, (name,))
+
+    def __getitem__(self, template: str) -> Chain:
+        return Chain(self, ()).__getitem__(template)
+
+    def chain(self, template: str) -> Chain:
+        return self[template]
+
+    # --- generic requests ------------------------------------------------------------------
+
+    def request(
+        self, method: str, template: str, options: Optional[Mapping[str, Any]] = None, /, **kwargs: Any
+    ) -> Response:
+        """Send and wait (the GIL is released meanwhile)."""
+        try:
+            return Response._from_native(self._native.request(method, template, _options(options, kwargs)))
+        except _native.NativeError as e:
+            raise from_native(e) from None
+
+    async def request_async(
+        self, method: str, template: str, options: Optional[Mapping[str, Any]] = None, /, **kwargs: Any
+    ) -> Response:
+        """Send on the library's runtime; await the verified answer."""
+        try:
+            return Response._from_native(
+                await self._native.request_async(method, template, _options(options, kwargs))
+            )
+        except _native.NativeError as e:
+            raise from_native(e) from None
+
+    # --- typed helpers -----------------------------------------------------------------------
+
+    def close_transaction(
+        self,
+        transaction_id: str,
+        *,
+        mchid: Optional[str] = None,
+        sub_mchid: Optional[str] = None,
+        sp_mchid: Optional[str] = None,
+        base_uri: Optional[str] = None,
+        endpoint: Optional[str] = None,
+    ) -> None:
+        """Close an order by WeChat Pay transaction id; returns on 204. ``endpoint`` is ``"hk"``
+        (default: ``https://api.mch.weixin.qq.com/hk/``) or ``"global"``."""
+        self._close("transaction_id", transaction_id, mchid, sub_mchid, sp_mchid, base_uri, endpoint)
+
+    async def close_transaction_async(
+        self,
+        transaction_id: str,
+        *,
+        mchid: Optional[str] = None,
+        sub_mchid: Optional[str] = None,
+        sp_mchid: Optional[str] = None,
+        base_uri: Optional[str] = None,
+        endpoint: Optional[str] = None,
+    ) -> None:
+        await self._close_async("transaction_id", transaction_id, mchid, sub_mchid, sp_mchid, base_uri, endpoint)
+
+    def close_out_trade_no(
+        self,
+        out_trade_no: str,
+        *,
+        mchid: Optional[str] = None,
+        sub_mchid: Optional[str] = None,
+        sp_mchid: Optional[str] = None,
+        base_uri: Optional[str] = None,
+        endpoint: Optional[str] = None,
+    ) -> None:
+        """Close an order by the merchant's ``out_trade_no``; returns on 204."""
+        self._close("out_trade_no", out_trade_no, mchid, sub_mchid, sp_mchid, base_uri, endpoint)
+
+    async def close_out_trade_no_async(
+        self,
+        out_trade_no: str,
+        *,
+        mchid: Optional[str] = None,
+        sub_mchid: Optional[str] = None,
+        sp_mchid: Optional[str] = None,
+        base_uri: Optional[str] = None,
+        endpoint: Optional[str] = None,
+    ) -> None:
+        await self._close_async("out_trade_no", out_trade_no, mchid, sub_mchid, sp_mchid, base_uri, endpoint)
+
+    @staticmethod
+    def _close_options(*values: Optional[str]) -> str:
+        names = ("mchid", "sub_mchid", "sp_mchid", "base_uri", "endpoint")
+        return _options({k: v for k, v in zip(names, values) if v is not None}, {})
+
+    def _close(self, by: str, id: str, *options: Optional[str]) -> None:
+        if not isinstance(id, str):
+            raise InvalidArgumentError(f"{by} must be a str, got {type(id).__name__}", may_have_been_sent=False)
+        try:
+            self._native.close(by, id, self._close_options(*options))
+        except _native.NativeError as e:
+            raise from_native(e) from None
+
+    async def _close_async(self, by: str, id: str, *options: Optional[str]) -> None:
+        if not isinstance(id, str):
+            raise InvalidArgumentError(f"{by} must be a str, got {type(id).__name__}", may_have_been_sent=False)
+        try:
+            await self._native.close_async(by, id, self._close_options(*options))
+        except _native.NativeError as e:
+            raise from_native(e) from None
+
+    # --- utilities ---------------------------------------------------------------------------
+
+    def sign(
+        self,
+        method: str,
+        url: str,
+        body: Union[bytes, str] = b"",
+        *,
+        timestamp: Optional[int] = None,
+        nonce: Optional[str] = None,
+    ) -> str:
+        """The ``Authorization`` value for ``method`` on the absolute ``url`` with ``body``."""
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        try:
+            return self._native.sign(method, url, data, timestamp, nonce)
+        except _native.NativeError as e:
+            raise from_native(e) from None
+
+    def verify(
+        self,
+        *,
+        timestamp: Optional[str],
+        nonce: Optional[str],
+        signature: Optional[str],
+        serial: Optional[str],
+        body: Union[bytes, str],
+        now: Optional[int] = None,
+    ) -> None:
+        """Check a WeChat Pay signature (an answer's or a callback's); raises ``VerifyError``."""
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        try:
+            self._native.verify(timestamp, nonce, signature, serial, data, now)
+        except _native.NativeError as e:
+            raise from_native(e) from None
+
+    def prepare(
+        self,
+        method: str,
+        template: str,
+        options: Optional[Mapping[str, Any]] = None,
+        /,
+        *,
+        timestamp: Optional[int] = None,
+        nonce: Optional[str] = None,
+        **kwargs: Any,
+    ) -> Dict[str, Any]:
+        """Dry run: the exact request ``request`` would send, signed at ``timestamp`` with
+        ``nonce`` (``method``, ``url``, ``canonical_url``, ``headers``, ``body``,
+        ``authorization``…). Nothing is sent."""
+        try:
+            text = self._native.prepare(method, template, _options(options, kwargs), timestamp, nonce)
+        except _native.NativeError as e:
+            raise from_native(e) from None
+        result: Dict[str, Any] = _json.loads(text)
+        return result
+
+    def __repr__(self) -> str:
+        return "<wxpay.Client>"
+
+
+def _config_error(message: str) -> Exception:
+    from ._errors import ConfigError
+
+    return ConfigError(message, may_have_been_sent=False)
+
+
+def _new_native(config: Mapping[str, Any]) -> "_native.NativeClient":
+    try:
+        text = _json.dumps(config, ensure_ascii=False)
+    except (TypeError, ValueError) as e:
+        raise _config_error(f"configuration cannot be encoded as JSON: {e}") from None
+    try:
+        return _native.NativeClient(text)
+    except _native.NativeError as e:
+        raise from_native(e) from None

@@ -1,0 +1,367 @@
+//! `wxpay._native`: the Python extension module. It translates types only; every rule lives in
+//! the core. The public, idiomatic API is the Python package `wxpay` around it.
+//!
+//! - Blocking calls release the GIL (`Python::detach`) while the request runs.
+//! - Async calls return an `asyncio.Future` of the running loop, completed from the runtime with
+//!   `loop.call_soon_threadsafe`; cancelling it aborts the request.
+//! - The Tokio runtime and each client's connection pool are per process (fork-safe).
+//! - Errors are raised as `NativeError(json)`, the core's `Error::to_json`; the Python layer turns
+//!   them into the `wxpay.WxpayError` hierarchy.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use serde_json::Value;
+use wx::process::{ForkSafeClient, PerProcess};
+use wx::sign::SignatureHeaders;
+use wx::{CloseOrder, Error, ErrorKind, OrderRef, RequestOptions};
+
+create_exception!(
+    _native,
+    NativeError,
+    PyException,
+    "A wxpay error; args[0] is its JSON (code, message, status, api_code, …)."
+);
+
+fn to_py(e: Error) -> PyErr {
+    NativeError::new_err(e.to_json().to_string())
+}
+
+fn invalid(msg: impl Into<String>) -> PyErr {
+    to_py(Error::new(ErrorKind::InvalidArgument, msg))
+}
+
+static RUNTIME: PerProcess<tokio::runtime::Runtime> = PerProcess::new();
+
+fn runtime() -> PyResult<Arc<tokio::runtime::Runtime>> {
+    RUNTIME
+        .get_or_try_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get().min(4)))
+                .thread_name("wxpay-io")
+                .enable_all()
+                .build()
+        })
+        .map_err(|e| {
+            to_py(Error::new(
+                ErrorKind::Internal,
+                format!("cannot start the I/O runtime: {e}"),
+            ))
+        })
+}
+
+fn options(json: &str) -> PyResult<RequestOptions> {
+    RequestOptions::from_json(json).map_err(to_py)
+}
+
+fn json_value(json: &str, what: &str) -> PyResult<Value> {
+    if json.trim().is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_str(json).map_err(|e| invalid(format!("{what} are not valid JSON: {e}")))
+}
+
+/// A verified 2xx answer.
+#[pyclass(frozen, module = "wxpay._native")]
+struct NativeResponse {
+    #[pyo3(get)]
+    status: u16,
+    #[pyo3(get)]
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+#[pymethods]
+impl NativeResponse {
+    #[getter]
+    fn body<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.body)
+    }
+}
+
+impl From<wx::Response> for NativeResponse {
+    fn from(r: wx::Response) -> Self {
+        NativeResponse {
+            status: r.status(),
+            headers: r
+                .headers()
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_owned(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+            body: r.body().to_vec(),
+        }
+    }
+}
+
+/// Called on the event loop's thread to complete an asyncio future (unless it was cancelled).
+#[pyfunction]
+fn _complete(fut: &Bound<'_, PyAny>, ok: bool, value: &Bound<'_, PyAny>) -> PyResult<()> {
+    if fut.call_method0("done")?.is_truthy()? {
+        return Ok(());
+    }
+    if ok {
+        fut.call_method1("set_result", (value,))?;
+    } else {
+        let err = NativeError::new_err(value.extract::<String>()?);
+        fut.call_method1("set_exception", (err.into_value(fut.py()),))?;
+    }
+    Ok(())
+}
+
+/// Done-callback of an asyncio future: aborts the request when the future was cancelled.
+#[pyclass(frozen, module = "wxpay._native")]
+struct Canceller {
+    task: tokio::task::AbortHandle,
+}
+
+#[pymethods]
+impl Canceller {
+    fn __call__(&self, fut: &Bound<'_, PyAny>) -> PyResult<()> {
+        if fut.call_method0("cancelled")?.is_truthy()? {
+            self.task.abort();
+        }
+        Ok(())
+    }
+}
+
+fn spawn_async<'py>(
+    py: Python<'py>,
+    call: impl Future<Output = Result<wx::Response, Error>> + Send + 'static,
+) -> PyResult<Bound<'py, PyAny>> {
+    let event_loop = py.import("asyncio")?.call_method0("get_running_loop")?;
+    let fut = event_loop.call_method0("create_future")?;
+    let complete = wrap_pyfunction!(_complete, py)?.unbind();
+    let (loop_ref, fut_ref) = (event_loop.unbind(), fut.clone().unbind());
+    let task = runtime()?.spawn(async move {
+        let outcome = call.await;
+        Python::attach(|py| {
+            let args = match outcome {
+                Ok(r) => {
+                    Bound::new(py, NativeResponse::from(r)).map(|r| (true, r.into_any().unbind()))
+                }
+                Err(e) => Ok((
+                    false,
+                    e.to_json()
+                        .to_string()
+                        .into_pyobject(py)
+                        .map(|s| s.into_any().unbind())
+                        .unwrap_or_else(|_| py.None()),
+                )),
+            };
+            if let Ok((ok, value)) = args {
+                // Fails only when the loop is closed: then nobody is waiting.
+                let _ = loop_ref.call_method1(
+                    py,
+                    "call_soon_threadsafe",
+                    (complete, fut_ref, ok, value),
+                );
+            }
+        });
+    });
+    fut.call_method1(
+        "add_done_callback",
+        (Canceller {
+            task: task.abort_handle(),
+        },),
+    )?;
+    Ok(fut)
+}
+
+/// Run `call` on the runtime with the GIL released.
+fn block(
+    py: Python<'_>,
+    call: impl Future<Output = Result<wx::Response, Error>> + Send,
+) -> PyResult<NativeResponse> {
+    let rt = runtime()?;
+    py.detach(|| rt.block_on(call))
+        .map(NativeResponse::from)
+        .map_err(to_py)
+}
+
+fn close_order(by: &str, id: &str, options_json: &str) -> PyResult<CloseOrder> {
+    let order = match by {
+        "transaction_id" => OrderRef::TransactionId(id.to_owned()),
+        "out_trade_no" => OrderRef::OutTradeNo(id.to_owned()),
+        other => {
+            return Err(invalid(format!(
+                "close by `{other}`: use transaction_id or out_trade_no"
+            )))
+        }
+    };
+    CloseOrder::from_value(order, &json_value(options_json, "close options")?).map_err(to_py)
+}
+
+/// One client: one connection pool per process. Thread-safe.
+#[pyclass(frozen, module = "wxpay._native")]
+struct NativeClient {
+    inner: ForkSafeClient,
+}
+
+impl NativeClient {
+    fn client(&self) -> PyResult<Arc<wx::Client>> {
+        self.inner.get().map_err(to_py)
+    }
+}
+
+#[pymethods]
+impl NativeClient {
+    /// From configuration JSON (relative `file://` paths resolve against the current directory).
+    #[new]
+    fn new(config_json: &str) -> PyResult<Self> {
+        let config = wx::Config::from_json(config_json).map_err(to_py)?;
+        Ok(NativeClient {
+            inner: ForkSafeClient::new(config).map_err(to_py)?,
+        })
+    }
+
+    /// From a configuration file (relative `file://` paths resolve against its folder).
+    #[staticmethod]
+    fn from_file(path: PathBuf) -> PyResult<Self> {
+        let config = wx::Config::from_file(path).map_err(to_py)?;
+        Ok(NativeClient {
+            inner: ForkSafeClient::new(config).map_err(to_py)?,
+        })
+    }
+
+    fn request(
+        &self,
+        py: Python<'_>,
+        method: &str,
+        template: &str,
+        options_json: &str,
+    ) -> PyResult<NativeResponse> {
+        let client = self.client()?;
+        let prepared = client
+            .prepare(method, template, &options(options_json)?)
+            .map_err(to_py)?;
+        block(py, async move { client.execute(&prepared).await })
+    }
+
+    fn request_async<'py>(
+        &self,
+        py: Python<'py>,
+        method: &str,
+        template: &str,
+        options_json: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.client()?;
+        let prepared = client
+            .prepare(method, template, &options(options_json)?)
+            .map_err(to_py)?;
+        spawn_async(py, async move { client.execute(&prepared).await })
+    }
+
+    fn close(
+        &self,
+        py: Python<'_>,
+        by: &str,
+        id: &str,
+        options_json: &str,
+    ) -> PyResult<NativeResponse> {
+        let client = self.client()?;
+        let order = close_order(by, id, options_json)?;
+        block(py, async move { client.close(&order).await })
+    }
+
+    fn close_async<'py>(
+        &self,
+        py: Python<'py>,
+        by: &str,
+        id: &str,
+        options_json: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.client()?;
+        let order = close_order(by, id, options_json)?;
+        client
+            .prepare(
+                "POST",
+                order.template(),
+                &order.options(client.signer().mchid()),
+            )
+            .map_err(to_py)?;
+        spawn_async(py, async move { client.close(&order).await })
+    }
+
+    #[pyo3(signature = (method, url, body, timestamp=None, nonce=None))]
+    fn sign(
+        &self,
+        method: &str,
+        url: &str,
+        body: &[u8],
+        timestamp: Option<i64>,
+        nonce: Option<&str>,
+    ) -> PyResult<String> {
+        self.client()?
+            .sign(method, url, body, timestamp, nonce)
+            .map_err(to_py)
+    }
+
+    #[pyo3(signature = (timestamp, nonce, signature, serial, body, now=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn verify(
+        &self,
+        timestamp: Option<&str>,
+        nonce: Option<&str>,
+        signature: Option<&str>,
+        serial: Option<&str>,
+        body: &[u8],
+        now: Option<i64>,
+    ) -> PyResult<()> {
+        let headers = SignatureHeaders {
+            timestamp,
+            nonce,
+            signature,
+            serial,
+        };
+        self.client()?.verify(headers, body, now).map_err(to_py)
+    }
+
+    #[pyo3(signature = (method, template, options_json, timestamp=None, nonce=None))]
+    fn prepare(
+        &self,
+        method: &str,
+        template: &str,
+        options_json: &str,
+        timestamp: Option<i64>,
+        nonce: Option<&str>,
+    ) -> PyResult<String> {
+        self.client()?
+            .prepare_json(method, template, &options(options_json)?, timestamp, nonce)
+            .map(|v| v.to_string())
+            .map_err(to_py)
+    }
+}
+
+/// The PHP SDK's chain normalisation (`_transaction_id_` → `{transaction_id}`, …).
+#[pyfunction]
+fn chain_template(segments: Vec<String>) -> String {
+    wx::uri::chain_template(&segments)
+}
+
+/// The library version.
+#[pyfunction]
+fn version() -> &'static str {
+    env!("CARGO_PKG_VERSION")
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("NativeError", m.py().get_type::<NativeError>())?;
+    m.add_class::<NativeClient>()?;
+    m.add_class::<NativeResponse>()?;
+    m.add_class::<Canceller>()?;
+    m.add_function(wrap_pyfunction!(chain_template, m)?)?;
+    m.add_function(wrap_pyfunction!(version, m)?)?;
+    m.add_function(wrap_pyfunction!(_complete, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Python tests: a venv with maturin/pytest/mypy (created if missing), the extension built into it
+# with `maturin develop`, pytest against the TLS sandbox, then a wheel installed into a fresh
+# venv with nothing else.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+venv="$(scripts/python-env.sh)"
+cargo build -q -p wxpay-sandbox
+
+echo "== pytest"
+"$venv/bin/python" -m pytest -q bindings-python/tests
+
+echo "== the wheel installs into a fresh venv with nothing else"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+(cd bindings-python && "$venv/bin/maturin" build -q --profile dev -o "$work/dist")
+python3 -m venv "$work/venv"
+"$work/venv/bin/pip" install -q --disable-pip-version-check --no-index "$work"/dist/wxpay-*.whl
+(cd "$work" && "$work/venv/bin/python" -c '
+import wxpay, wxpay._native
+assert wxpay.__version__
+try:
+    wxpay.Client(mchid="1", serial="S", private_key="not a key", certs={"PUB_KEY_ID_1": "x"})
+except wxpay.ConfigError as e:
+    assert "private_key" in str(e), e
+else:
+    raise SystemExit("expected a ConfigError")
+print("wheel OK:", wxpay.__version__, wxpay._native.__file__)
+')

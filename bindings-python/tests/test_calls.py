@@ -1,0 +1,161 @@
+"""The seed's call in every style, typed helpers, responses, concurrency, threads and fork."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+import wxpay
+from conftest import Sandbox, control
+
+SEED = dict(
+    base_uri="https://api.mch.weixin.qq.com/hk/",
+    transaction_id="1217752501201407033233368018",
+    json={"mchid": "1230000109", "sub_mchid": "1230000109", "sp_mchid": "1230000109"},
+)
+SEED_TARGET = "/hk/v3/transactions/id/1217752501201407033233368018/close"
+SEED_BODY = '{"mchid":"1230000109","sub_mchid":"1230000109","sp_mchid":"1230000109"}'
+TEMPLATE = "v3/transactions/id/{transaction_id}/close"
+
+
+def test_the_six_seed_variants_each_give_204(client: wxpay.Client) -> None:
+    control(client, "POST", "reset")
+    sync = [
+        client.v3.transactions.id._transaction_id_.close.post(**SEED),
+        client.chain(TEMPLATE).post(**SEED),
+        client[TEMPLATE].post(**SEED),
+    ]
+
+    async def run_async() -> list:
+        return [
+            await client.v3.transactions.id._transaction_id_.close.post_async(**SEED),
+            await client.chain(TEMPLATE).post_async(**SEED),
+            await client[TEMPLATE].post_async(**SEED),
+        ]
+
+    responses = sync + asyncio.run(run_async())
+    assert [r.status_code for r in responses] == [204] * 6
+    assert all(r.content == b"" and r.json() is None for r in responses)
+    log = control(client, "GET", "requests")
+    assert [(e["method"], e["target"], e["body"]) for e in log] == [("POST", SEED_TARGET, SEED_BODY)] * 6
+
+
+def test_php_style_options_dict_is_accepted_too(client: wxpay.Client) -> None:
+    assert client[TEMPLATE].post(dict(SEED)).status_code == 204
+
+
+def test_typed_close(client: wxpay.Client) -> None:
+    control(client, "POST", "reset")
+    assert client.close_transaction("4200000001") is None
+    assert client.close_transaction("4200000001", endpoint="global", sub_mchid="1900000109") is None
+    assert client.close_out_trade_no("shop/7 a") is None
+    assert asyncio.run(client.close_transaction_async("4200000002")) is None
+    assert asyncio.run(client.close_out_trade_no_async("shop-8", endpoint="global")) is None
+    targets = [e["target"] for e in control(client, "GET", "requests")]
+    assert targets == [
+        "/hk/v3/transactions/id/4200000001/close",
+        "/v3/global/transactions/id/4200000001/close",
+        "/hk/v3/transactions/out-trade-no/shop%2F7%20a/close",
+        "/hk/v3/transactions/id/4200000002/close",
+        "/v3/global/transactions/out-trade-no/shop-8/close",
+    ]
+
+
+def test_response_object(client: wxpay.Client) -> None:
+    control(client, "POST", "orders", {"id": "q-1", "state": "SUCCESS"})
+    r = client["v3/global/transactions/id/{transaction_id}"].get(
+        base_uri="https://apihk.mch.weixin.qq.com/", transaction_id="q-1", query={"mchid": "1230000109"}
+    )
+    assert r.status_code == 200
+    assert r.json() == {"mchid": "1230000109", "transaction_id": "q-1", "trade_state": "SUCCESS"}
+    assert '"trade_state":"SUCCESS"' in r.text
+    assert r.headers["content-type"] == r.headers["Content-Type"] == "application/json"
+    assert "WECHATPAY-SERIAL" in r.headers
+    assert r.request_id is not None and len(r.request_id) == 32
+    assert r.request_id == r.headers["Request-ID"]
+    assert "200" in repr(r)
+
+
+def test_chain_normalisation_is_the_cores(client: wxpay.Client) -> None:
+    assert client.v3.transactions.id._transaction_id_.close.template == TEMPLATE
+    assert client.v3.merchantService.complaintsV2.template == "v3/merchant-service/complaints-v2"
+    with pytest.raises(TypeError, match="not a method"):
+        client.v3.transactions.clse()  # a typo of a method name: a clear error, not a request
+
+
+def test_100_concurrent_async_calls(client: wxpay.Client) -> None:
+    async def main() -> list:
+        return await asyncio.gather(
+            *(client[TEMPLATE].post_async(**{**SEED, "transaction_id": f"gather-{i}"}) for i in range(100))
+        )
+
+    control(client, "POST", "reset")
+    control(client, "POST", "faults", {"fault": "delay", "delay_ms": 200, "count": 100, "path": "gather-"})
+    responses = asyncio.run(main())
+    assert [r.status_code for r in responses] == [204] * 100
+    assert len(control(client, "GET", "requests")) == 100
+
+
+def test_cancelling_an_async_call(client: wxpay.Client) -> None:
+    async def main() -> None:
+        task = asyncio.ensure_future(client[TEMPLATE].post_async(**{**SEED, "transaction_id": "cancel-me"}))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        # The client keeps working.
+        assert (await client[TEMPLATE].post_async(**SEED)).status_code == 204
+
+    control(client, "POST", "faults", {"fault": "delay", "delay_ms": 1000, "path": "cancel-me"})
+    asyncio.run(main())
+
+
+def test_threads_share_one_client_and_the_gil_is_released(client: wxpay.Client) -> None:
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        codes = list(pool.map(lambda i: client[TEMPLATE].post(**{**SEED, "transaction_id": f"t{i}"}).status_code, range(64)))
+    assert codes == [204] * 64
+
+    # While one thread blocks in a call the sandbox delays, this thread keeps running Python.
+    control(client, "POST", "faults", {"fault": "delay", "delay_ms": 1500, "path": "gil"})
+    worker = threading.Thread(target=lambda: client.close_transaction("gil"))
+    worker.start()
+    time.sleep(0.1)
+    ticks = 0
+    while worker.is_alive() and ticks < 100_000:
+        ticks += 1
+    progressed_while_blocked = worker.is_alive()
+    worker.join()
+    assert ticks == 100_000 and progressed_while_blocked
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_can_call(client: wxpay.Client) -> None:
+    client.close_transaction("before-fork")
+    asyncio.run(client.close_transaction_async("before-fork-async"))
+    pid = os.fork()
+    if pid == 0:  # child
+        code = 1
+        try:
+            client.close_transaction("in-child")
+            asyncio.run(client.close_transaction_async("in-child-async"))
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    client.close_transaction("after-fork")
+    targets = [e["target"] for e in control(client, "GET", "requests")]
+    assert "/hk/v3/transactions/id/in-child/close" in targets
+    assert "/hk/v3/transactions/id/in-child-async/close" in targets
+
+
+def test_from_config_dict_and_path(sandbox: Sandbox) -> None:
+    c = wxpay.Client.from_config(sandbox.config_path)
+    assert c[TEMPLATE].post(**SEED).status_code == 204
+    c = wxpay.Client.from_config(dict(sandbox.config))
+    assert c.v3.transactions.id._transaction_id_.close.post(**SEED).status_code == 204
