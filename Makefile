@@ -5,7 +5,7 @@ PREFIX ?= /usr/local
 PROFILE ?= release
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 
-.PHONY: all build demo test test-rust test-c test-php test-python lint vectors header install clean
+.PHONY: all build demo test test-rust test-c test-php test-python test-node lint vectors header install clean
 
 all: build
 
@@ -17,7 +17,7 @@ demo: build
 	./scripts/demo.sh
 
 ## make test: every test.
-test: test-rust test-c test-php test-python
+test: test-rust test-c test-php test-python test-node
 
 test-rust:
 	$(CARGO) test --workspace --no-fail-fast
@@ -42,6 +42,11 @@ test-php:
 ## stubtest, mypy --strict, and the built wheel in a fresh venv.
 test-python:
 	./bindings-python/tests/run.sh
+
+## Node tests: npm ci, napi build (fails if native.js / native.d.ts drift), node --test against
+## the sandbox, tsc --strict on the typings, and the npm pack tarball installed into a project.
+test-node:
+	./bindings-node/test/run.sh
 
 ## Regenerate include/wxpay.h and bindings-php/include/wxpay_php.h with the pinned cbindgen.
 header:

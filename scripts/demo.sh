@@ -50,4 +50,10 @@ venv="$(scripts/python-env.sh)"
 "$venv/bin/python" bindings-python/examples/close_order.py "$work/c.json"
 
 echo
+echo "== Node: bindings-node/examples/close_order.js (three styles, async and sync, and the typed helper)"
+(cd bindings-node && { [[ -d node_modules/@napi-rs/cli ]] || npm ci --no-audit --no-fund --loglevel=error; } \
+  && npx napi build --platform --js native.js --dts native.d.ts >/dev/null 2>&1)
+node bindings-node/examples/close_order.js "$work/c.json"
+
+echo
 echo "== demo: every close call answered 204 No Content, verified against the sandbox's platform key"

@@ -1,0 +1,18 @@
+// ESM entry point: the same API as the CommonJS one (index.js).
+import wxpay from './index.js'
+
+export const {
+  Client,
+  Response,
+  WxpayError,
+  ConfigError,
+  InvalidArgumentError,
+  TransportError,
+  TimeoutError,
+  ApiError,
+  VerifyError,
+  DecodeError,
+  InternalError,
+  version,
+} = wxpay
+export default wxpay

@@ -1,0 +1,242 @@
+//! The native addon of the `wxpay` npm package. It translates types only; the JS layer
+//! (`index.js`) gives the idiomatic API and every rule lives in the core.
+//!
+//! - Async methods return Promises resolved from napi's Tokio runtime; the event loop never
+//!   blocks. `*Sync` methods block the calling thread on the same runtime, as the user asked.
+//! - Errors are thrown with the core's `Error::to_json` as message, prefixed by `WXPAY_ERROR:`;
+//!   the JS layer turns them into `WxpayError` subclasses with `err.code`.
+#![deny(clippy::all)]
+
+use std::sync::Arc;
+
+use napi::bindgen_prelude::{block_on, Buffer};
+use napi::Result;
+use napi_derive::napi;
+use serde_json::Value;
+use wx::process::ForkSafeClient;
+use wx::sign::SignatureHeaders;
+use wx::{CloseOrder, Error, ErrorKind, OrderRef, RequestOptions};
+
+const PREFIX: &str = "WXPAY_ERROR:";
+
+fn to_js(e: Error) -> napi::Error {
+    napi::Error::from_reason(format!("{PREFIX}{}", e.to_json()))
+}
+
+fn invalid(msg: impl Into<String>) -> napi::Error {
+    to_js(Error::new(ErrorKind::InvalidArgument, msg))
+}
+
+fn options(json: &str) -> Result<RequestOptions> {
+    RequestOptions::from_json(json).map_err(to_js)
+}
+
+/// A verified 2xx answer.
+#[napi(object)]
+pub struct NativeResponse {
+    pub status: u32,
+    /// `[name, value]` pairs, names in lower case, in the order received.
+    pub headers: Vec<Vec<String>>,
+    pub body: Buffer,
+}
+
+impl From<wx::Response> for NativeResponse {
+    fn from(r: wx::Response) -> Self {
+        NativeResponse {
+            status: u32::from(r.status()),
+            headers: r
+                .headers()
+                .iter()
+                .map(|(k, v)| {
+                    vec![
+                        k.as_str().to_owned(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    ]
+                })
+                .collect(),
+            body: r.body().to_vec().into(),
+        }
+    }
+}
+
+fn close_order(by: &str, id: &str, options_json: &str) -> Result<CloseOrder> {
+    let order = match by {
+        "transaction_id" => OrderRef::TransactionId(id.to_owned()),
+        "out_trade_no" => OrderRef::OutTradeNo(id.to_owned()),
+        other => {
+            return Err(invalid(format!(
+                "close by `{other}`: use transaction_id or out_trade_no"
+            )))
+        }
+    };
+    let v: Value = if options_json.trim().is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(options_json)
+            .map_err(|e| invalid(format!("close options are not valid JSON: {e}")))?
+    };
+    CloseOrder::from_value(order, &v).map_err(to_js)
+}
+
+/// One client: one connection pool. Share it; it is safe to use from many concurrent calls.
+#[napi]
+pub struct NativeClient {
+    inner: Arc<ForkSafeClient>,
+}
+
+impl NativeClient {
+    fn client(&self) -> Result<Arc<wx::Client>> {
+        self.inner.get().map_err(to_js)
+    }
+}
+
+#[napi]
+impl NativeClient {
+    /// From configuration JSON (relative `file://` paths resolve against the current directory).
+    #[napi(constructor)]
+    pub fn new(config_json: String) -> Result<Self> {
+        let config = wx::Config::from_json(&config_json).map_err(to_js)?;
+        Ok(NativeClient {
+            inner: Arc::new(ForkSafeClient::new(config).map_err(to_js)?),
+        })
+    }
+
+    /// From a configuration file (relative `file://` paths resolve against its folder).
+    #[napi(factory)]
+    pub fn from_file(path: String) -> Result<Self> {
+        let config = wx::Config::from_file(path).map_err(to_js)?;
+        Ok(NativeClient {
+            inner: Arc::new(ForkSafeClient::new(config).map_err(to_js)?),
+        })
+    }
+
+    #[napi]
+    pub async fn request(
+        &self,
+        method: String,
+        template: String,
+        options_json: String,
+    ) -> Result<NativeResponse> {
+        let client = self.client()?;
+        let prepared = client
+            .prepare(&method, &template, &options(&options_json)?)
+            .map_err(to_js)?;
+        client
+            .execute(&prepared)
+            .await
+            .map(NativeResponse::from)
+            .map_err(to_js)
+    }
+
+    #[napi]
+    pub fn request_sync(
+        &self,
+        method: String,
+        template: String,
+        options_json: String,
+    ) -> Result<NativeResponse> {
+        let client = self.client()?;
+        let prepared = client
+            .prepare(&method, &template, &options(&options_json)?)
+            .map_err(to_js)?;
+        block_on(client.execute(&prepared))
+            .map(NativeResponse::from)
+            .map_err(to_js)
+    }
+
+    #[napi]
+    pub async fn close(
+        &self,
+        by: String,
+        id: String,
+        options_json: String,
+    ) -> Result<NativeResponse> {
+        let client = self.client()?;
+        let order = close_order(&by, &id, &options_json)?;
+        client
+            .close(&order)
+            .await
+            .map(NativeResponse::from)
+            .map_err(to_js)
+    }
+
+    #[napi]
+    pub fn close_sync(
+        &self,
+        by: String,
+        id: String,
+        options_json: String,
+    ) -> Result<NativeResponse> {
+        let client = self.client()?;
+        let order = close_order(&by, &id, &options_json)?;
+        block_on(client.close(&order))
+            .map(NativeResponse::from)
+            .map_err(to_js)
+    }
+
+    #[napi]
+    pub fn sign(
+        &self,
+        method: String,
+        url: String,
+        body: Buffer,
+        timestamp: Option<i64>,
+        nonce: Option<String>,
+    ) -> Result<String> {
+        self.client()?
+            .sign(&method, &url, &body, timestamp, nonce.as_deref())
+            .map_err(to_js)
+    }
+
+    #[napi]
+    pub fn verify(
+        &self,
+        timestamp: Option<String>,
+        nonce: Option<String>,
+        signature: Option<String>,
+        serial: Option<String>,
+        body: Buffer,
+        now: Option<i64>,
+    ) -> Result<()> {
+        let headers = SignatureHeaders {
+            timestamp: timestamp.as_deref(),
+            nonce: nonce.as_deref(),
+            signature: signature.as_deref(),
+            serial: serial.as_deref(),
+        };
+        self.client()?.verify(headers, &body, now).map_err(to_js)
+    }
+
+    #[napi]
+    pub fn prepare(
+        &self,
+        method: String,
+        template: String,
+        options_json: String,
+        timestamp: Option<i64>,
+        nonce: Option<String>,
+    ) -> Result<String> {
+        self.client()?
+            .prepare_json(
+                &method,
+                &template,
+                &options(&options_json)?,
+                timestamp,
+                nonce.as_deref(),
+            )
+            .map(|v| v.to_string())
+            .map_err(to_js)
+    }
+}
+
+/// The PHP SDK's chain normalisation (`_transaction_id_` → `{transaction_id}`, …).
+#[napi]
+pub fn chain_template(segments: Vec<String>) -> String {
+    wx::uri::chain_template(&segments)
+}
+
+/// The library version.
+#[napi]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}

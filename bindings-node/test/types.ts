@@ -1,0 +1,39 @@
+// Compiled with `tsc --noEmit --strict` (test/typings.test.js): the public typings cover the API,
+// including the chain Proxy, and reject misuse.
+import { ApiError, Client, Response, WxpayError, version } from '..'
+
+async function main(): Promise<void> {
+  const client = new Client({ mchid: '1230000109', serial: 'S', privateKey: 'file:///k.pem', certs: { PUB_KEY_ID_1: 'file:///p.pem' } })
+  const options = {
+    base_uri: 'https://api.mch.weixin.qq.com/hk/',
+    transaction_id: '1217752501201407033233368018',
+    json: { mchid: '1230000109', sub_mchid: '1230000109', sp_mchid: '1230000109' },
+  }
+  const a: Response = await client.v3.transactions.id._transaction_id_.close.post(options)
+  const b: Response = await client.chain('v3/transactions/id/{transaction_id}/close').post(options)
+  const c: Response = await client['v3/transactions/id/{transaction_id}/close'].post(options)
+  const d: Response = client.v3.transactions.id._transaction_id_.close.postSync(options)
+  const s: number = a.status + b.status + c.status + d.status
+  const rid: string | null = a.requestId
+  const t: string = client.v3.transactions.template
+  await client.closeTransaction('1', { endpoint: 'global', subMchid: '2' })
+  try {
+    client.closeOutTradeNoSync('no')
+  } catch (e) {
+    if (e instanceof ApiError) {
+      const code: 'API' = e.code
+      const apiCode: string = e.apiCode
+      console.log(code, apiCode, e.requestId, e.status)
+    } else if (e instanceof WxpayError) {
+      console.log(e.code, e.mayHaveBeenSent)
+    }
+  }
+  const fromFile: Client = Client.fromConfig('/etc/wxpay.json')
+  const auth: string = fromFile.sign('GET', 'https://api.mch.weixin.qq.com/v3/x', '', { timestamp: 1, nonce: 'N' })
+  console.log(s, rid, t, auth, version)
+  // @ts-expect-error: endpoint is 'hk' | 'global'
+  await client.closeTransaction('1', { endpoint: 'cn' })
+  // @ts-expect-error: the options of the constructor are typed
+  new Client({ mchid: '1' })
+}
+void main
