@@ -6,22 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="${CARGO_TARGET_DIR:-target}/debug"
 
+source scripts/sandbox.sh
 work="$(mktemp -d)"
-sandbox_pid=""
-cleanup() {
-  [[ -n "$sandbox_pid" ]] && kill "$sandbox_pid" 2>/dev/null && wait "$sandbox_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-"$BIN/wxpay-sandbox" --tls --state-dir "$work" --client-config "$work/c.json" >"$work/sandbox.json" &
-sandbox_pid=$!
-for _ in $(seq 1 100); do
-  [[ -s "$work/sandbox.json" ]] && break
-  kill -0 "$sandbox_pid" 2>/dev/null || { echo "demo: the sandbox failed to start" >&2; exit 1; }
-  sleep 0.1
-done
-[[ -s "$work/sandbox.json" ]] || { echo "demo: the sandbox printed nothing within 10 s" >&2; exit 1; }
+trap 'stop_sandbox; rm -rf "$work"' EXIT
+start_sandbox "$BIN" "$work"
 echo "== sandbox: $(cat "$work/sandbox.json")"
 echo "== client configuration (resolve + ca_certs send api.mch.weixin.qq.com to the sandbox):"
 cat "$work/c.json"

@@ -12,19 +12,14 @@ use std::sync::Arc;
 use napi::bindgen_prelude::{block_on, Buffer};
 use napi::Result;
 use napi_derive::napi;
-use serde_json::Value;
 use wx::process::ForkSafeClient;
 use wx::sign::SignatureHeaders;
-use wx::{CloseOrder, Error, ErrorKind, OrderRef, RequestOptions};
+use wx::{CloseOrder, Error, RequestOptions};
 
 const PREFIX: &str = "WXPAY_ERROR:";
 
 fn to_js(e: Error) -> napi::Error {
     napi::Error::from_reason(format!("{PREFIX}{}", e.to_json()))
-}
-
-fn invalid(msg: impl Into<String>) -> napi::Error {
-    to_js(Error::new(ErrorKind::InvalidArgument, msg))
 }
 
 fn options(json: &str) -> Result<RequestOptions> {
@@ -60,22 +55,7 @@ impl From<wx::Response> for NativeResponse {
 }
 
 fn close_order(by: &str, id: &str, options_json: &str) -> Result<CloseOrder> {
-    let order = match by {
-        "transaction_id" => OrderRef::TransactionId(id.to_owned()),
-        "out_trade_no" => OrderRef::OutTradeNo(id.to_owned()),
-        other => {
-            return Err(invalid(format!(
-                "close by `{other}`: use transaction_id or out_trade_no"
-            )))
-        }
-    };
-    let v: Value = if options_json.trim().is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(options_json)
-            .map_err(|e| invalid(format!("close options are not valid JSON: {e}")))?
-    };
-    CloseOrder::from_value(order, &v).map_err(to_js)
+    CloseOrder::from_parts(by, id, options_json).map_err(to_js)
 }
 
 /// One client: one connection pool. Share it; it is safe to use from many concurrent calls.

@@ -16,10 +16,9 @@ use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
-use serde_json::Value;
 use wx::process::{ForkSafeClient, PerProcess};
 use wx::sign::SignatureHeaders;
-use wx::{CloseOrder, Error, ErrorKind, OrderRef, RequestOptions};
+use wx::{CloseOrder, Error, ErrorKind, RequestOptions};
 
 create_exception!(
     _native,
@@ -30,10 +29,6 @@ create_exception!(
 
 fn to_py(e: Error) -> PyErr {
     NativeError::new_err(e.to_json().to_string())
-}
-
-fn invalid(msg: impl Into<String>) -> PyErr {
-    to_py(Error::new(ErrorKind::InvalidArgument, msg))
 }
 
 static RUNTIME: PerProcess<tokio::runtime::Runtime> = PerProcess::new();
@@ -57,13 +52,6 @@ fn runtime() -> PyResult<Arc<tokio::runtime::Runtime>> {
 
 fn options(json: &str) -> PyResult<RequestOptions> {
     RequestOptions::from_json(json).map_err(to_py)
-}
-
-fn json_value(json: &str, what: &str) -> PyResult<Value> {
-    if json.trim().is_empty() {
-        return Ok(Value::Null);
-    }
-    serde_json::from_str(json).map_err(|e| invalid(format!("{what} are not valid JSON: {e}")))
 }
 
 /// A verified 2xx answer.
@@ -189,16 +177,7 @@ fn block(
 }
 
 fn close_order(by: &str, id: &str, options_json: &str) -> PyResult<CloseOrder> {
-    let order = match by {
-        "transaction_id" => OrderRef::TransactionId(id.to_owned()),
-        "out_trade_no" => OrderRef::OutTradeNo(id.to_owned()),
-        other => {
-            return Err(invalid(format!(
-                "close by `{other}`: use transaction_id or out_trade_no"
-            )))
-        }
-    };
-    CloseOrder::from_value(order, &json_value(options_json, "close options")?).map_err(to_py)
+    CloseOrder::from_parts(by, id, options_json).map_err(to_py)
 }
 
 /// One client: one connection pool per process. Thread-safe.

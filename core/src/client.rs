@@ -201,6 +201,27 @@ impl CloseOrder {
         }
     }
 
+    /// Build from what the bindings receive: `by` (`"transaction_id"` or `"out_trade_no"`), the
+    /// id, and the options as JSON text (empty for none; see [`CloseOrder::from_value`]).
+    pub fn from_parts(by: &str, id: &str, options_json: &str) -> Result<Self> {
+        let order = match by {
+            "transaction_id" => OrderRef::TransactionId(id.to_owned()),
+            "out_trade_no" => OrderRef::OutTradeNo(id.to_owned()),
+            other => {
+                return Err(Error::invalid(format!(
+                    "close by `{other}`: use transaction_id or out_trade_no"
+                )))
+            }
+        };
+        let options: Value = if options_json.trim().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(options_json)
+                .map_err(|e| Error::invalid(format!("close options are not valid JSON: {e}")))?
+        };
+        CloseOrder::from_value(order, &options)
+    }
+
     /// Build from an options object, the one shape every binding passes:
     /// `{"mchid", "sub_mchid", "sp_mchid", "base_uri", "endpoint": "hk" | "global"}`, all optional.
     pub fn from_value(order: OrderRef, options: &Value) -> Result<Self> {

@@ -106,16 +106,7 @@ fn cfg_err(field: &str, what: impl fmt::Display) -> Error {
     Error::config(format!("config field `{field}` {what}"))
 }
 
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
+use crate::options::type_name as kind;
 
 fn string(field: &str, v: &Value, example: &str) -> Result<String> {
     match v {

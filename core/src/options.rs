@@ -34,7 +34,8 @@ pub struct RequestOptions {
     pub headers: Vec<(String, String)>,
 }
 
-fn type_name(v: &Value) -> &'static str {
+/// "a string", "an object", … for error messages about JSON values.
+pub(crate) fn type_name(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

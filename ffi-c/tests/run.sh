@@ -8,13 +8,9 @@ target="${CARGO_TARGET_DIR:-$root/target}/debug"
 cd "$root"
 cargo build -q -p wxpay-ffi -p wxpay-sandbox
 
+source scripts/sandbox.sh
 work="$(mktemp -d)"
-sandbox_pid=""
-cleanup() {
-  [[ -n "$sandbox_pid" ]] && kill "$sandbox_pid" 2>/dev/null && wait "$sandbox_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+trap 'stop_sandbox; rm -rf "$work"' EXIT
 
 CFLAGS=(-std=c11 -g -O1 -Wall -Wextra -Werror -I"$root/include" "-DFIXTURES=\"$root/tests/fixtures\"")
 cc "${CFLAGS[@]}" ffi-c/tests/c/test_wxpay.c -L"$target" -lwxpay -Wl,-rpath,"$target" -lpthread \
@@ -39,10 +35,7 @@ PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig" cc -Wall -Werror "$work/version.c" 
 LD_LIBRARY_PATH="$work/prefix/lib" "$work/version" | grep -qx "$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)"
 echo "installed library, header and wxpay.pc work"
 
-"$target/wxpay-sandbox" --tls --state-dir "$work" --client-config "$work/c.json" >"$work/sandbox.json" &
-sandbox_pid=$!
-for _ in $(seq 1 100); do [[ -s "$work/sandbox.json" ]] && break; sleep 0.1; done
-[[ -s "$work/sandbox.json" ]] || { echo "the sandbox did not start" >&2; exit 1; }
+start_sandbox "$target" "$work"
 
 export WXPAY_TEST_CONFIG="$work/c.json" WXPAY_VECTORS="$root/tests/vectors/signing.json"
 echo "== C tests, statically linked"

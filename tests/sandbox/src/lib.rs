@@ -698,9 +698,8 @@ impl State {
             _ => &[],
         };
         match (method, rest) {
-            (&Method::POST, [kind @ ("id" | "out-trade-no"), id, "close"]) => {
-                let id = percent_decode(id);
-                self.close(mchid, kind, &id, body)
+            (&Method::POST, ["id" | "out-trade-no", id, "close"]) => {
+                self.close(mchid, &percent_decode(id), body)
             }
             (&Method::GET, [kind @ ("id" | "out-trade-no"), id]) => {
                 let id = percent_decode(id);
@@ -715,7 +714,7 @@ impl State {
         }
     }
 
-    fn close(&self, mchid: &str, kind: &str, id: &str, body: &[u8]) -> Answer {
+    fn close(&self, mchid: &str, id: &str, body: &[u8]) -> Answer {
         let Ok(Value::Object(b)) = serde_json::from_slice::<Value>(body) else {
             return error_answer(
                 400,
@@ -740,21 +739,12 @@ impl State {
         if payer != mchid && text("sp_mchid") != Some(mchid) {
             return error_answer(403, "NO_AUTH", &format!("商户号{payer}与签名商户号{mchid}不匹配 (body mchid does not match the signing merchant)"), None);
         }
-        let key = format!("{kind}:{id}");
         let Ok(mut m) = self.m.lock() else {
             return error_answer(500, "SYSTEM_ERROR", "sandbox state lock poisoned", None);
         };
-        let state = match m.orders.get(id).or_else(|| m.orders.get(&key)) {
-            Some(s) => s.clone(),
-            None if self.strict => {
-                return error_answer(
-                    404,
-                    "ORDER_NOT_EXIST",
-                    "订单不存在 (order does not exist)",
-                    None,
-                )
-            }
-            None => "NOTPAY".to_owned(),
+        let state = match self.order_state(&m.orders, id) {
+            Ok(s) => s,
+            Err(answer) => return answer,
         };
         match state.as_str() {
             "SUCCESS" | "REFUND" => error_answer(
@@ -773,6 +763,21 @@ impl State {
         }
     }
 
+    /// An order's state: as seeded or left by a close; unknown orders are `NOTPAY`, or
+    /// 404 `ORDER_NOT_EXIST` with `--strict`.
+    fn order_state(&self, orders: &HashMap<String, String>, id: &str) -> Result<String, Answer> {
+        match orders.get(id) {
+            Some(s) => Ok(s.clone()),
+            None if self.strict => Err(error_answer(
+                404,
+                "ORDER_NOT_EXIST",
+                "订单不存在 (order does not exist)",
+                None,
+            )),
+            None => Ok("NOTPAY".to_owned()),
+        }
+    }
+
     fn query(&self, mchid: &str, kind: &str, id: &str, query: &str) -> Answer {
         if !query
             .split('&')
@@ -788,17 +793,9 @@ impl State {
         let Ok(m) = self.m.lock() else {
             return error_answer(500, "SYSTEM_ERROR", "sandbox state lock poisoned", None);
         };
-        let state = match m.orders.get(id) {
-            Some(s) => s.clone(),
-            None if self.strict => {
-                return error_answer(
-                    404,
-                    "ORDER_NOT_EXIST",
-                    "订单不存在 (order does not exist)",
-                    None,
-                )
-            }
-            None => "NOTPAY".to_owned(),
+        let state = match self.order_state(&m.orders, id) {
+            Ok(s) => s,
+            Err(answer) => return answer,
         };
         let id_field = if kind == "id" {
             "transaction_id"
