@@ -71,9 +71,18 @@ fn decode_pem(text: &str) -> Result<Pem, String> {
         }
     })?;
     let rest = &text[start + "-----BEGIN ".len()..];
-    let label_end = rest
+    // The label ends on the BEGIN line and is a few capitals ("RSA PRIVATE KEY"). Anything else is
+    // reported without echoing it: it may be key material.
+    let line_end = rest.find(['\n', '\r']).unwrap_or(rest.len());
+    let label_end = rest[..line_end]
         .find("-----")
-        .ok_or("has a malformed PEM header line")?;
+        .filter(|&n| {
+            n <= 40
+                && rest[..n]
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b' ')
+        })
+        .ok_or("has a malformed `-----BEGIN …-----` line")?;
     let label = rest[..label_end].trim().to_owned();
     let body_and_end = &rest[label_end + 5..];
     let end_marker = format!("-----END {label}-----");

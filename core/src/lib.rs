@@ -24,6 +24,7 @@
 pub mod client;
 pub mod config;
 pub mod error;
+pub mod fuzzing;
 pub mod keys;
 pub mod options;
 pub mod process;

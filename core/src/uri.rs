@@ -199,6 +199,27 @@ pub fn resolve(base: &Url, expanded: &str, insecure_http: bool) -> Result<Url> {
             "URI template `{expanded}`: only https:// URLs or paths relative to base_uri are accepted"
         )));
     }
+    if expanded.contains('\\') {
+        return Err(Error::invalid(format!(
+            "URI template `{expanded}` contains `\\`, which URL parsers read as `/`; use `/`"
+        )));
+    }
+    if expanded.starts_with("//") {
+        return Err(Error::invalid(format!(
+            "URI template `{expanded}` starts with `//`, which would name another host; give a path relative to base_uri or an absolute https:// URL"
+        )));
+    }
+    let path = expanded.split(['?', '#']).next().unwrap_or_default();
+    if path.split('/').any(|seg| {
+        matches!(
+            seg.to_ascii_lowercase().as_str(),
+            "." | ".." | "%2e" | "%2e%2e" | ".%2e" | "%2e."
+        )
+    }) {
+        return Err(Error::invalid(format!(
+            "URI template `{expanded}` has a `.` or `..` segment, which would move the request outside its path"
+        )));
+    }
     if let Some(stripped) = expanded.strip_prefix('/') {
         if base.path() != "/" {
             return Err(Error::invalid(format!(
@@ -217,8 +238,21 @@ pub fn resolve(base: &Url, expanded: &str, insecure_http: bool) -> Result<Url> {
             "URI template `{expanded}` contains `#`; fragments are never sent"
         )));
     }
-    base.join(expanded)
-        .map_err(|e| Error::invalid(format!("cannot resolve `{expanded}` against `{base}`: {e}")))
+    let url = base.join(expanded).map_err(|e| {
+        Error::invalid(format!("cannot resolve `{expanded}` against `{base}`: {e}"))
+    })?;
+    // Whatever the template's shape (`a:b` reads as a scheme, for one), a relative template
+    // must land under the base URI.
+    if url.scheme() != base.scheme()
+        || url.host_str() != base.host_str()
+        || url.port() != base.port()
+        || !url.path().starts_with(base.path())
+    {
+        return Err(Error::invalid(format!(
+            "URI template `{expanded}` does not stay under base_uri `{base}`; write a path relative to it (no `:` in its first segment) or an absolute https:// URL"
+        )));
+    }
+    Ok(url)
 }
 
 #[cfg(test)]
@@ -299,6 +333,20 @@ mod tests {
         assert_eq!(abs.host_str(), Some("apihk.mch.weixin.qq.com"));
         assert!(resolve(&base, "http://h/v3", false).is_err());
         assert!(resolve(&base, "v2/pay", false).is_err());
+        for escaping in [
+            "//evil.example/x",
+            "\\\\evil.example/x",
+            "v3/../x",
+            "../x",
+            "v3/./x",
+            "v3/%2e%2E/x",
+        ] {
+            let e = resolve(&base, escaping, false).unwrap_err();
+            assert_eq!(e.code(), "INVALID_ARGUMENT", "{escaping}");
+        }
+        assert!(resolve(&base, "mailto:x", false).is_err());
+        let root = parse_base_uri("base_uri", "https://api.mch.weixin.qq.com/", false).unwrap();
+        assert!(resolve(&root, "//evil.example/x", false).is_err());
         assert!(parse_base_uri("base_uri", "http://127.0.0.1:1/", false).is_err());
         assert!(parse_base_uri("base_uri", "http://127.0.0.1:1/", true).is_ok());
         assert!(parse_base_uri("base_uri", "ftp://x/", true).is_err());
