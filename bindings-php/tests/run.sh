@@ -13,3 +13,4 @@ start_sandbox "$target" "$work"
 
 export WXPAY_TEST_CONFIG="$work/c.json" WXPAY_LIB="$target/libwxpay.so"
 php -d zend.assertions=1 bindings-php/tests/test_wxpay.php
+php -d zend.assertions=1 bindings-php/tests/test_faults.php

@@ -17,6 +17,9 @@ cc "${CFLAGS[@]}" ffi-c/tests/c/test_wxpay.c -L"$target" -lwxpay -Wl,-rpath,"$ta
   -o "$work/test_dynamic"
 cc "${CFLAGS[@]}" ffi-c/tests/c/test_wxpay.c "$target/libwxpay.a" \
   -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc -o "$work/test_static"
+# And once more with AddressSanitizer + LeakSanitizer + UBSan on the C side (static link).
+cc "${CFLAGS[@]}" -fsanitize=address,undefined -fno-omit-frame-pointer ffi-c/tests/c/test_wxpay.c \
+  "$target/libwxpay.a" -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc -o "$work/test_asan"
 # The static binary must not need libwxpay.so.
 if ldd "$work/test_static" | grep -q libwxpay; then
   echo "test_static is linked dynamically against libwxpay" >&2
@@ -38,11 +41,38 @@ echo "installed library, header and wxpay.pc work"
 start_sandbox "$target" "$work"
 
 export WXPAY_TEST_CONFIG="$work/c.json" WXPAY_VECTORS="$root/tests/vectors/signing.json"
+# The shared fault matrix, flattened for C (see test_fault_matrix in test_wxpay.c).
+python3 - "$root/tests/reliability/faults.json" "$work/faults.tsv" <<'PY'
+import json, sys
+spec = json.load(open(sys.argv[1]))
+def cell(v, empty="="):
+    if v is None:
+        return "-"
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    if v == "":
+        return empty
+    return v if isinstance(v, str) else json.dumps(v, separators=(",", ":"))
+with open(sys.argv[2], "w") as out:
+    for c in spec["cases"]:
+        e = c["expect"]
+        out.write("\t".join(str(x) for x in [
+            c["name"], cell(c["fault"]), c["client"], c["max_ms"], cell(e["code"]),
+            cell(e["may_have_been_sent"]), cell(e["status"]), cell(e["api_code"]),
+            cell(e["verify_failure"]), e["attempts"]]) + "\n")
+PY
+read -r WXPAY_FAULT_TIMEOUT_MS WXPAY_FAULT_RETRIES < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["timeout_ms"], d["retries"])' "$root/tests/reliability/faults.json")
+WXPAY_SANDBOX_ADDR="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["addr"])' "$work/sandbox.json")"
+export WXPAY_FAULTS_TSV="$work/faults.tsv" WXPAY_FAULT_TIMEOUT_MS WXPAY_FAULT_RETRIES WXPAY_SANDBOX_ADDR
 echo "== C tests, statically linked"
 "$work/test_static"
+echo "== C tests, dynamically linked"
+"$work/test_dynamic"
+echo "== C tests, statically linked, with ASan, LSan and UBSan"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$work/test_asan"
 echo "== C tests, dynamically linked, under valgrind"
 if command -v valgrind >/dev/null; then
-  valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+  WXPAY_SLOW=1 valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
     --show-leak-kinds=definite,indirect --track-origins=yes "$work/test_dynamic"
 else
   echo "valgrind is not installed (apt-get install valgrind)" >&2

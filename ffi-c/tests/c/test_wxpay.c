@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "wxpay.h"
 
@@ -431,8 +432,8 @@ struct worker {
     int id, ok;
 };
 
-#define THREADS 8
-#define CALLS_PER_THREAD 6
+#define THREADS 64
+#define CALLS_PER_THREAD 2
 
 static void *worker_main(void *arg) {
     struct worker *w = arg;
@@ -523,6 +524,120 @@ static void test_async_poll_wait_take(wxpay_client_t *c) {
     wxpay_future_free(f);
 }
 
+/*
+ * The shared fault matrix (tests/reliability/faults.json), flattened by run.sh into tab-separated
+ * lines: name, fault JSON or "-", client variant, max_ms, code or "-", may_have_been_sent
+ * (1/0/-), status or "-", api_code ("-" for none, "=" for empty), verify_failure or "-", attempts.
+ */
+static long long now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static int count_attempts(wxpay_client_t *c, const char *name) {
+    wxpay_response_t *r = NULL;
+    if (wxpay_request(c, "GET", "requests", "{\"base_uri\":\"https://api.mch.weixin.qq.com/_sandbox/\"}", &r,
+                      NULL) != WXPAY_OK) {
+        return -1;
+    }
+    size_t len = 0;
+    const uint8_t *body = wxpay_response_body(r, &len);
+    char needle[160];
+    snprintf(needle, sizeof needle, "/fault-%s/", name);
+    int n = 0;
+    const uint8_t *p = body, *end = body + len;
+    while (p < end) {
+        const uint8_t *hit = memmem(p, (size_t)(end - p), needle, strlen(needle));
+        if (!hit) break;
+        n++;
+        p = hit + 1;
+    }
+    wxpay_response_free(r);
+    return n;
+}
+
+static void test_fault_matrix(wxpay_client_t *normal, const char *tsv_path, const char *addr, long timeout_ms,
+                              long retries) {
+    char *tsv = read_file(tsv_path);
+    int cases = 0;
+    for (char *line = strtok(tsv, "\n"); line; line = strtok(NULL, "\n")) {
+        char *f[10];
+        int n = 0;
+        for (char *p = line; n < 10; n++) {
+            f[n] = p;
+            char *tab = strchr(p, '\t');
+            if (!tab) {
+                n++;
+                break;
+            }
+            *tab = '\0';
+            p = tab + 1;
+        }
+        if (n != 10) {
+            fprintf(stderr, "bad fault line\n");
+            failed++;
+            continue;
+        }
+        const char *name = f[0], *fault = f[1], *kind = f[2];
+        long max_ms = atol(f[3]);
+        sandbox(normal, "POST", "reset", NULL);
+        if (strcmp(fault, "-") != 0) {
+            char spec[512];
+            snprintf(spec, sizeof spec, "%.*s,\"path\":\"/close\"}", (int)strlen(fault) - 1, fault);
+            sandbox(normal, "POST", "faults", spec);
+        }
+        char extra[512];
+        snprintf(extra, sizeof extra,
+                 "\"timeout_ms\":%ld,\"retries\":%ld%s,\"resolve\":{\"api.mch.weixin.qq.com\":\"%s\","
+                 "\"wxpay-wrong-host.test\":\"%s\"}",
+                 timeout_ms, retries, strcmp(kind, "no_ca") == 0 ? ",\"ca_certs\":[]" : "",
+                 strcmp(kind, "dead_port") == 0 ? "127.0.0.1:9" : addr, addr);
+        wxpay_client_t *client = client_with(extra);
+        CHECK(client != NULL);
+        char id[160], options[128];
+        snprintf(id, sizeof id, "fault-%s", name);
+        snprintf(options, sizeof options, "%s",
+                 strcmp(kind, "wrong_host") == 0 ? "{\"base_uri\":\"https://wxpay-wrong-host.test/hk/\"}" : "{}");
+        wxpay_response_t *r = NULL;
+        wxpay_error_t *err = NULL;
+        long long started = now_ms();
+        wxpay_status s = wxpay_close_transaction(client, id, options, &r, &err);
+        long long elapsed = now_ms() - started;
+        int before = failed;
+        CHECK(elapsed <= max_ms);
+        if (strcmp(f[4], "-") == 0) {
+            CHECK(s == WXPAY_OK);
+            CHECK(wxpay_response_status(r) == atoi(f[6]));
+        } else {
+            CHECK_STR(wxpay_error_code(err), f[4]);
+            CHECK(wxpay_error_may_have_been_sent(err) == (f[5][0] == '1'));
+            CHECK(wxpay_error_http_status(err) == (strcmp(f[6], "-") == 0 ? 0 : atoi(f[6])));
+            const char *api = wxpay_error_api_code(err);
+            if (strcmp(f[7], "-") == 0) CHECK(api == NULL);
+            else CHECK_STR(api, strcmp(f[7], "=") == 0 ? "" : f[7]);
+            const char *vf = wxpay_error_verify_failure(err);
+            if (strcmp(f[8], "-") == 0) CHECK(vf == NULL);
+            else CHECK_STR(vf, f[8]);
+        }
+        CHECK(count_attempts(normal, name) == atoi(f[9]));
+        if (failed != before) {
+            fprintf(stderr, "  fault case %s: status %d, %s\n", name, (int)s, err ? wxpay_error_message(err) : "ok");
+        }
+        wxpay_response_free(r);
+        wxpay_error_free(err);
+        sandbox(normal, "DELETE", "faults", NULL);
+        snprintf(id, sizeof id, "after-%s", name);
+        r = NULL;
+        CHECK(wxpay_close_transaction(strcmp(kind, "normal") == 0 ? client : normal, id, NULL, &r, NULL) == WXPAY_OK);
+        wxpay_response_free(r);
+        wxpay_client_free(client);
+        cases++;
+    }
+    CHECK(cases == 17);
+    free(tsv);
+}
+
 int main(void) {
     const char *cfg_path = getenv("WXPAY_TEST_CONFIG");
     const char *vectors_path = getenv("WXPAY_VECTORS");
@@ -532,7 +647,10 @@ int main(void) {
     }
     config_text = read_file(cfg_path);
     char *vectors = read_file(vectors_path);
-    wxpay_client_t *c = client_with("\"retries\":0");
+    /* Under valgrind everything is ~50x slower: generous deadlines, and the timing-based fault
+     * matrix is left to the native runs (WXPAY_SLOW is set by run.sh for valgrind). */
+    const int slow = getenv("WXPAY_SLOW") != NULL;
+    wxpay_client_t *c = client_with(slow ? "\"retries\":0,\"timeout_ms\":120000" : "\"retries\":0");
     if (!c) return 2;
 
     test_version_and_null_frees();
@@ -547,6 +665,16 @@ int main(void) {
     test_verify_utility(c);
     test_threads_share_one_client(c);
     test_async_poll_wait_take(c);
+    const char *faults = getenv("WXPAY_FAULTS_TSV");
+    if (slow) {
+        printf("(fault matrix skipped under valgrind: it asserts deadlines)\n");
+    } else if (faults) {
+        test_fault_matrix(c, faults, getenv("WXPAY_SANDBOX_ADDR"), atol(getenv("WXPAY_FAULT_TIMEOUT_MS")),
+                          atol(getenv("WXPAY_FAULT_RETRIES")));
+    } else {
+        fprintf(stderr, "WXPAY_FAULTS_TSV is not set: the fault matrix did not run\n");
+        failed++;
+    }
 
     wxpay_client_free(c);
     free(config_text);

@@ -399,6 +399,24 @@ async fn handle(
         });
     }
 
+    // Every request is logged as it arrives (outcome 0 until answered), so a client that gave up
+    // waiting still finds its request in the log.
+    let entry = state.log(Logged {
+        method: method.to_string(),
+        target: target.clone(),
+        headers: headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body: String::from_utf8_lossy(&body).into_owned(),
+        outcome: 0,
+    });
+    let log = |outcome: u16| state.set_outcome(entry, outcome);
     // Faults are taken in order; each matching fault is consumed once per request.
     let fault = state.take_fault(&target);
     if let Some(f) = &fault {
@@ -407,23 +425,6 @@ async fn handle(
         }
     }
     let fault_kind = fault.as_ref().map(|f| f.kind.as_str()).unwrap_or("");
-    let log = |outcome: u16| {
-        state.log(Logged {
-            method: method.to_string(),
-            target: target.clone(),
-            headers: headers
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.to_string(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect(),
-            body: String::from_utf8_lossy(&body).into_owned(),
-            outcome,
-        })
-    };
     match fault_kind {
         "drop" => {
             log(0);
@@ -540,9 +541,17 @@ fn plain(answer: Answer, content_type: Option<&'static str>) -> Response<Body> {
 }
 
 impl State {
-    fn log(&self, entry: Logged) {
-        if let Ok(mut m) = self.m.lock() {
-            m.log.push(entry);
+    /// Append to the request log; returns the entry's index.
+    fn log(&self, entry: Logged) -> usize {
+        let mut m = self.m.lock().unwrap_or_else(|p| p.into_inner());
+        m.log.push(entry);
+        m.log.len() - 1
+    }
+
+    fn set_outcome(&self, index: usize, outcome: u16) {
+        let mut m = self.m.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(e) = m.log.get_mut(index) {
+            e.outcome = outcome;
         }
     }
 

@@ -23,15 +23,20 @@ pub async fn tls_sandbox(strict: bool) -> Sandbox {
     .expect("sandbox starts")
 }
 
-/// The test merchant's configuration for `sb`, with `extra` fields merged in.
-pub fn config(sb: &Sandbox, extra: Value) -> Config {
+/// The test merchant's configuration (JSON) for `sb`, with `extra` fields merged in.
+pub fn config_value(sb: &Sandbox, extra: Value) -> Value {
     let mut c = sb.client_config(&fixture("merchant_key.pem"));
     c["retries"] = json!(0);
     c["timeout_ms"] = json!(5000);
     for (k, v) in extra.as_object().unwrap() {
         c[k] = v.clone();
     }
-    Config::from_value(&c, None).expect("config is valid")
+    c
+}
+
+/// The test merchant's configuration for `sb`, with `extra` fields merged in.
+pub fn config(sb: &Sandbox, extra: Value) -> Config {
+    Config::from_value(&config_value(sb, extra), None).expect("config is valid")
 }
 
 pub fn client(sb: &Sandbox, extra: Value) -> Client {

@@ -1,0 +1,54 @@
+'use strict'
+// The shared fault matrix (tests/reliability/faults.json), run through the Node package.
+const { test, before, after } = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const path = require('node:path')
+const wxpay = require('..')
+const { startSandbox, control, ROOT } = require('./helpers')
+
+const spec = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests', 'reliability', 'faults.json'), 'utf8'))
+
+let sb
+let normal
+before(async () => {
+  sb = await startSandbox()
+  normal = sb.client()
+})
+after(() => sb.stop())
+
+function variant(kind) {
+  const options = sb.clientOptions({ timeoutMs: spec.timeout_ms, retries: spec.retries })
+  options.resolve = { ...options.resolve, 'wxpay-wrong-host.test': sb.info.addr }
+  if (kind === 'dead_port') options.resolve['api.mch.weixin.qq.com'] = '127.0.0.1:9'
+  if (kind === 'no_ca') delete options.caCerts
+  return new wxpay.Client(options)
+}
+
+for (const c of spec.cases) {
+  test(`fault matrix: ${c.name}`, async () => {
+    const { expect } = c
+    await control(normal, 'POST', 'reset')
+    if (c.fault) await control(normal, 'POST', 'faults', { ...c.fault, path: '/close' })
+    const client = variant(c.client)
+    const baseUri = c.client === 'wrong_host' ? 'https://wxpay-wrong-host.test/hk/' : undefined
+    const started = performance.now()
+    const error = await client.closeTransaction(`fault-${c.name}`, { baseUri }).then(() => null, (e) => e)
+    const elapsed = performance.now() - started
+    assert.ok(elapsed <= c.max_ms, `took ${Math.round(elapsed)} ms`)
+    if (expect.code === null) {
+      assert.equal(error, null)
+    } else {
+      assert.ok(error instanceof wxpay.WxpayError, String(error))
+      assert.equal(error.code, expect.code)
+      assert.equal(error.mayHaveBeenSent, expect.may_have_been_sent)
+      assert.equal(error.status, expect.status)
+      assert.equal(error.apiCode, expect.api_code)
+      assert.equal(error.verifyFailure, expect.verify_failure)
+    }
+    const attempts = (await control(normal, 'GET', 'requests')).filter((r) => r.target.includes(`/fault-${c.name}/`))
+    assert.equal(attempts.length, expect.attempts)
+    await control(normal, 'DELETE', 'faults')
+    await (c.client === 'normal' ? client : normal).closeTransaction(`after-${c.name}`)
+  })
+}

@@ -1,0 +1,93 @@
+<?php
+/*
+ * The shared fault matrix (tests/reliability/faults.json), run through the PHP package against
+ * the sandbox (tests/run.sh passes WXPAY_TEST_CONFIG). Prints "N passed, M failed" last.
+ */
+declare(strict_types=1);
+
+require __DIR__ . '/../autoload.php';
+
+use Wxpay\Builder;
+use Wxpay\Exception\WxpayException;
+
+$spec = json_decode((string) file_get_contents(dirname(__DIR__, 2) . '/tests/reliability/faults.json'), true, 512, JSON_THROW_ON_ERROR);
+$core = json_decode((string) file_get_contents((string) getenv('WXPAY_TEST_CONFIG')), true, 512, JSON_THROW_ON_ERROR);
+$addr = $core['resolve']['api.mch.weixin.qq.com'];
+$base = [
+    'mchid' => $core['mchid'], 'serial' => $core['serial'], 'privateKey' => $core['private_key'],
+    'certs' => $core['certs'], 'ca_certs' => $core['ca_certs'], 'resolve' => $core['resolve'],
+];
+
+$passed = 0;
+$failed = 0;
+function check(bool $ok, string $what): void
+{
+    global $passed, $failed;
+    if ($ok) {
+        $passed++;
+    } else {
+        $failed++;
+        fwrite(STDERR, "FAIL: $what\n");
+    }
+}
+
+$normal = Builder::factory(['retries' => 0] + $base)->getDriver();
+$control = static function (string $method, string $path, ?array $json = null) use ($normal): mixed {
+    $options = ['base_uri' => 'https://api.mch.weixin.qq.com/_sandbox/'];
+    if ($json !== null) {
+        $options['json'] = $json;
+    }
+    return json_decode((string) $normal->request($method, $path, $options)->getBody(), true);
+};
+
+foreach ($spec['cases'] as $case) {
+    $name = $case['name'];
+    $expect = $case['expect'];
+    $kind = $case['client'];
+    $control('POST', 'reset');
+    if ($case['fault'] !== null) {
+        $control('POST', 'faults', $case['fault'] + ['path' => '/close']);
+    }
+    $config = ['timeout_ms' => $spec['timeout_ms'], 'retries' => $spec['retries']] + $base;
+    $config['resolve']['wxpay-wrong-host.test'] = $addr;
+    if ($kind === 'dead_port') {
+        $config['resolve']['api.mch.weixin.qq.com'] = '127.0.0.1:9';
+    }
+    if ($kind === 'no_ca') {
+        unset($config['ca_certs']);
+    }
+    $client = Builder::factory($config)->getDriver();
+    $options = $kind === 'wrong_host' ? ['base_uri' => 'https://wxpay-wrong-host.test/hk/'] : [];
+    $started = microtime(true);
+    $error = null;
+    try {
+        $client->closeTransaction("fault-$name", $options);
+    } catch (WxpayException $e) {
+        $error = $e;
+    }
+    $elapsed = (microtime(true) - $started) * 1000;
+    check($elapsed <= $case['max_ms'], sprintf('%s: took %d ms', $name, $elapsed));
+    if ($expect['code'] === null) {
+        check($error === null, "$name: succeeds (" . ($error?->getMessage() ?? '') . ')');
+    } else {
+        check($error !== null && $error->getErrorCode() === $expect['code'], "$name: code " . ($error ? $error->getErrorCode() . ' ' . $error->getMessage() : 'none'));
+        if ($error !== null) {
+            check($error->mayHaveBeenSent() === $expect['may_have_been_sent'], "$name: may_have_been_sent");
+            check($error->getHttpStatus() === $expect['status'], "$name: status");
+            check($error->getApiCode() === $expect['api_code'], "$name: api_code");
+            check($error->getVerifyFailure() === $expect['verify_failure'], "$name: verify_failure");
+        }
+    }
+    $attempts = array_filter($control('GET', 'requests'), static fn ($r) => str_contains($r['target'], "/fault-$name/"));
+    check(count($attempts) === $expect['attempts'], "$name: attempts " . count($attempts));
+    $control('DELETE', 'faults');
+    try {
+        ($kind === 'normal' ? $client : $normal)->closeTransaction("after-$name");
+        check(true, "$name: after");
+    } catch (WxpayException $e) {
+        check(false, "$name: after: " . $e->getMessage());
+    }
+}
+
+echo "$passed passed, $failed failed\n";
+exit($failed === 0 ? 0 : 1);

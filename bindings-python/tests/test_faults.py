@@ -1,0 +1,57 @@
+"""The shared fault matrix (tests/reliability/faults.json), run through the Python package."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, Dict
+
+import pytest
+
+import wxpay
+from conftest import ROOT, Sandbox, control
+
+SPEC = json.loads((ROOT / "tests" / "reliability" / "faults.json").read_text())
+
+
+def variant(sandbox: Sandbox, kind: str) -> wxpay.Client:
+    kwargs: Dict[str, Any] = sandbox.client_kwargs(timeout=SPEC["timeout_ms"] / 1000, retries=SPEC["retries"])
+    resolve = dict(kwargs["resolve"])
+    resolve["wxpay-wrong-host.test"] = sandbox.info["addr"]
+    if kind == "dead_port":
+        resolve["api.mch.weixin.qq.com"] = "127.0.0.1:9"
+    kwargs["resolve"] = resolve
+    if kind == "no_ca":
+        del kwargs["ca_certs"]
+    return wxpay.Client(**kwargs)
+
+
+@pytest.mark.parametrize("case", SPEC["cases"], ids=lambda c: c["name"])
+def test_fault_matrix(sandbox: Sandbox, case: Dict[str, Any]) -> None:
+    name, expect, kind = case["name"], case["expect"], case["client"]
+    normal = sandbox.client()
+    control(normal, "POST", "reset")
+    if case["fault"]:
+        control(normal, "POST", "faults", {**case["fault"], "path": "/close"})
+    client = variant(sandbox, kind)
+    base_uri = "https://wxpay-wrong-host.test/hk/" if kind == "wrong_host" else None
+    started = time.monotonic()
+    try:
+        client.close_transaction(f"fault-{name}", base_uri=base_uri)
+        error = None
+    except wxpay.WxpayError as e:
+        error = e
+    elapsed_ms = (time.monotonic() - started) * 1000
+    assert elapsed_ms <= case["max_ms"], f"took {elapsed_ms:.0f} ms"
+    if expect["code"] is None:
+        assert error is None, repr(error)
+    else:
+        assert error is not None and error.kind == expect["code"], repr(error)
+        assert error.may_have_been_sent == expect["may_have_been_sent"]
+        assert error.status_code == expect["status"]
+        assert getattr(error, "code", None) == expect["api_code"]
+        assert getattr(error, "verify_failure", None) == expect["verify_failure"]
+    attempts = [r for r in control(normal, "GET", "requests") if f"/fault-{name}/" in r["target"]]
+    assert len(attempts) == expect["attempts"]
+    control(normal, "DELETE", "faults")
+    (client if kind == "normal" else normal).close_transaction(f"after-{name}")
