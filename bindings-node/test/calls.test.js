@@ -50,14 +50,14 @@ test('typed close helpers resolve with the 204 response', async () => {
   assert.equal(r.status, 204)
   assert.equal(r.requestId.length, 32)
   assert.equal((await client.closeTransaction('4200000001', { endpoint: 'global', subMchid: '1900000109' })).status, 204)
-  assert.equal(client.closeOutTradeNoSync('shop/7 a').status, 204)
+  assert.equal(client.closeOutTradeNoSync('shop-7_a').status, 204)
   assert.equal((await client.closeOutTradeNo('shop-8', { endpoint: 'global' })).status, 204)
   assert.equal(client.closeTransactionSync('4200000002').status, 204)
   const targets = (await control(client, 'GET', 'requests')).map((e) => e.target)
   assert.deepEqual(targets, [
     '/hk/v3/transactions/id/4200000001/close',
     '/v3/global/transactions/id/4200000001/close',
-    '/hk/v3/transactions/out-trade-no/shop%2F7%20a/close',
+    '/hk/v3/transactions/out-trade-no/shop-7_a/close',
     '/v3/global/transactions/out-trade-no/shop-8/close',
     '/hk/v3/transactions/id/4200000002/close',
   ])

@@ -130,6 +130,14 @@ test('bad arguments: InvalidArgumentError, nothing sent', async () => {
     [() => client.closeTransaction(42), /must be a string/],
     [() => client.closeTransaction('1', { endpoint: 'cn' }), /endpoint/],
     [() => client.closeTransaction('1', { sub_mchid: '2' }), /unknown close option `sub_mchid`/],
+    [() => client.closeTransaction(''), /empty/],
+    [() => client.closeTransaction('4'.repeat(33)), /at most 32/],
+    [() => client.closeTransaction('a/b'), /'\/'/],
+    [() => client.closeTransaction('..'), /'\.'/],
+    [() => client.closeOutTradeNo('a?b#c'), /'\?'/],
+    [() => client.closeOutTradeNo('a%2F'), /'%'/],
+    [() => client.closeOutTradeNo('a b'), /' '/],
+    [() => client.closeOutTradeNo('订单'), /'订'/],
   ]
   for (const [call, pattern] of cases) {
     await assert.rejects(call, (e) => {

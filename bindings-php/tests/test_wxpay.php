@@ -179,6 +179,14 @@ $argCases = [
     'unencodable option' => fn () => $instance->v3->x->post(['json' => ['a' => NAN]]),
     'plain http base_uri' => fn () => $instance->v3->x->post(['base_uri' => 'http://api.mch.weixin.qq.com/']),
     'GET with a body' => fn () => $instance->v3->x->get(['json' => ['a' => 1]]),
+    'empty transaction id' => fn () => $driver->closeTransaction(''),
+    'transaction id too long' => fn () => $driver->closeTransaction(str_repeat('4', 33)),
+    'slash in transaction id' => fn () => $driver->closeTransaction('a/b'),
+    'dot-dot transaction id' => fn () => $driver->closeTransaction('..'),
+    'query in out_trade_no' => fn () => $driver->closeOutTradeNo('a?b#c'),
+    'percent in out_trade_no' => fn () => $driver->closeOutTradeNo('a%2F'),
+    'space in out_trade_no' => fn () => $driver->closeOutTradeNo('a b'),
+    'non-ASCII out_trade_no' => fn () => $driver->closeOutTradeNo('订单'),
 ];
 foreach ($argCases as $what => $fn) {
     $e = expect(Exception\InvalidArgumentException::class, $fn, $what);

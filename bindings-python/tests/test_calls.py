@@ -53,14 +53,14 @@ def test_typed_close(client: wxpay.Client) -> None:
     control(client, "POST", "reset")
     assert client.close_transaction("4200000001") is None
     assert client.close_transaction("4200000001", endpoint="global", sub_mchid="1900000109") is None
-    assert client.close_out_trade_no("shop/7 a") is None
+    assert client.close_out_trade_no("shop-7_a") is None
     assert asyncio.run(client.close_transaction_async("4200000002")) is None
     assert asyncio.run(client.close_out_trade_no_async("shop-8", endpoint="global")) is None
     targets = [e["target"] for e in control(client, "GET", "requests")]
     assert targets == [
         "/hk/v3/transactions/id/4200000001/close",
         "/v3/global/transactions/id/4200000001/close",
-        "/hk/v3/transactions/out-trade-no/shop%2F7%20a/close",
+        "/hk/v3/transactions/out-trade-no/shop-7_a/close",
         "/hk/v3/transactions/id/4200000002/close",
         "/v3/global/transactions/out-trade-no/shop-8/close",
     ]

@@ -162,6 +162,39 @@ pub enum OrderRef {
     OutTradeNo(String),
 }
 
+/// Longest `transaction_id` / `out_trade_no` WeChat Pay issues or accepts.
+pub const MAX_ORDER_ID_LEN: usize = 32;
+
+impl OrderRef {
+    /// Check the id against WeChat Pay's format: 1–32 characters of letters, digits and `_-|*@`.
+    /// Anything else (a `/`, `..`, `?`, `#`, `%`, a space, non-ASCII) cannot name an order, and
+    /// is refused before anything is sent.
+    pub fn check(&self) -> Result<()> {
+        let (name, id) = match self {
+            OrderRef::TransactionId(id) => ("transaction_id", id),
+            OrderRef::OutTradeNo(no) => ("out_trade_no", no),
+        };
+        if id.is_empty() {
+            return Err(Error::invalid(format!("{name} is empty")));
+        }
+        if let Some(c) = id
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || "_-|*@".contains(*c)))
+        {
+            return Err(Error::invalid(format!(
+                "{name} contains {c:?}; WeChat Pay order ids use only letters, digits and _-|*@"
+            )));
+        }
+        if id.len() > MAX_ORDER_ID_LEN {
+            return Err(Error::invalid(format!(
+                "{name} is {} characters long; WeChat Pay order ids have at most {MAX_ORDER_ID_LEN}",
+                id.len()
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// A typed close-order call.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CloseOrder {
@@ -225,13 +258,7 @@ impl CloseOrder {
     /// Build from an options object, the one shape every binding passes:
     /// `{"mchid", "sub_mchid", "sp_mchid", "base_uri", "endpoint": "hk" | "global"}`, all optional.
     pub fn from_value(order: OrderRef, options: &Value) -> Result<Self> {
-        let id = match &order {
-            OrderRef::TransactionId(id) => ("transaction_id", id),
-            OrderRef::OutTradeNo(no) => ("out_trade_no", no),
-        };
-        if id.1.is_empty() {
-            return Err(Error::invalid(format!("{} is empty", id.0)));
-        }
+        order.check()?;
         let mut c = CloseOrder {
             order,
             ..CloseOrder::transaction_id(String::new())
@@ -694,6 +721,7 @@ impl Client {
 
     /// Close an order. Succeeds only on `204 No Content`; returns that (verified) response.
     pub async fn close(&self, order: &CloseOrder) -> Result<Response> {
+        order.order.check()?;
         let options = order.options(self.inner.signer.mchid());
         let response = self.request("POST", order.template(), &options).await?;
         if response.status() != 204 {

@@ -136,7 +136,7 @@ static void test_typed_close(wxpay_client_t *c) {
         CHECK(wxpay_response_status(r) == 204);
         wxpay_response_free(r);
         r = NULL;
-        CHECK(wxpay_close_out_trade_no(c, "shop-7/a b", opts[i], &r, NULL) == WXPAY_OK);
+        CHECK(wxpay_close_out_trade_no(c, "shop-7_a", opts[i], &r, NULL) == WXPAY_OK);
         CHECK(wxpay_response_status(r) == 204);
         wxpay_response_free(r);
     }
@@ -144,6 +144,19 @@ static void test_typed_close(wxpay_client_t *c) {
     wxpay_response_t *r = NULL;
     CHECK(wxpay_close_transaction(c, "1", "{\"endpoint\":\"cn\"}", &r, &err) ==
           WXPAY_ERR_INVALID_ARGUMENT);
+    /* Ids that cannot name an order are refused, with the reason, before anything is sent. */
+    const char *bad_ids[][2] = {
+        {"", "empty"}, {"420000000000000000000000000000001", "at most 32"}, {"a/b", "'/'"},
+        {"..", "'.'"}, {"a?b", "'?'"}, {"a#b", "'#'"}, {"a%2F", "'%'"}, {"a b", "' '"},
+        {"\xe8\xae\xa2", "'\xe8\xae\xa2'"},
+    };
+    for (size_t i = 0; i < sizeof bad_ids / sizeof bad_ids[0]; i++) {
+        wxpay_error_t *e2 = NULL;
+        CHECK(wxpay_close_transaction(c, bad_ids[i][0], NULL, &r, &e2) == WXPAY_ERR_INVALID_ARGUMENT);
+        CHECK(strstr(wxpay_error_message(e2), bad_ids[i][1]) != NULL);
+        CHECK(!wxpay_error_may_have_been_sent(e2));
+        wxpay_error_free(e2);
+    }
     CHECK(strstr(wxpay_error_message(err), "endpoint") != NULL);
     CHECK(r == NULL);
     wxpay_error_free(err);
