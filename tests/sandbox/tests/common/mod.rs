@@ -43,8 +43,24 @@ pub fn client(sb: &Sandbox, extra: Value) -> Client {
     Client::new(&config(sb, extra)).expect("client builds")
 }
 
-/// A plain HTTP client for the control API (trusts the sandbox CA).
+/// A plain HTTP client for the control API (trusts the sandbox CA), one per sandbox: building
+/// one loads the system's trust store, which is slow to do per request.
 pub fn control_client(sb: &Sandbox) -> reqwest::Client {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static CLIENTS: OnceLock<Mutex<HashMap<String, reqwest::Client>>> = OnceLock::new();
+    // Keyed by the sandbox's CA file (unique per sandbox), not its port, which can be reused.
+    let key = sb
+        .ca_cert()
+        .map_or_else(|| sb.url(), |p| p.display().to_string());
+    let mut cache = CLIENTS.get_or_init(Default::default).lock().unwrap();
+    cache
+        .entry(key)
+        .or_insert_with(|| new_control_client(sb))
+        .clone()
+}
+
+fn new_control_client(sb: &Sandbox) -> reqwest::Client {
     let mut b = reqwest::Client::builder().no_proxy();
     if let Some(ca) = sb.ca_cert() {
         let pem = std::fs::read(ca).unwrap();
