@@ -5,7 +5,7 @@ PREFIX ?= /usr/local
 PROFILE ?= release
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 
-.PHONY: all build demo test test-rust test-c test-php test-python test-node lint vectors header install clean
+.PHONY: all build demo test test-rust test-c test-php test-python test-node test-docs lint vectors header install fuzz reliability clean
 
 all: build
 
@@ -17,7 +17,11 @@ demo: build
 	./scripts/demo.sh
 
 ## make test: every test.
-test: test-rust test-c test-php test-python test-node
+test: test-docs test-rust test-c test-php test-python test-node
+
+## RELIABILITY.md must be what tests/reliability/generate.py makes of the fault matrix and fuzz runs.
+test-docs:
+	python3 tests/reliability/generate.py --check
 
 test-rust:
 	$(CARGO) test --workspace --no-fail-fast
@@ -61,6 +65,15 @@ install:
 	install -m 644 include/wxpay.h $(DESTDIR)$(PREFIX)/include/wxpay.h
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' ffi-c/wxpay.pc.in \
 	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/wxpay.pc
+
+## Long fuzz runs: each target for FUZZ_SECONDS (default 600), growing fuzz/corpus.
+fuzz:
+	./fuzz/run.sh
+	python3 tests/reliability/generate.py
+
+## Rewrite RELIABILITY.md from tests/reliability/faults.json and fuzz/last-run.json.
+reliability:
+	python3 tests/reliability/generate.py
 
 clean:
 	$(CARGO) clean
