@@ -146,24 +146,34 @@ fn millis(field: &str, v: &Value) -> Result<u64> {
     }
 }
 
+/// Wipe an inline private key out of a parsed configuration document before it is dropped.
+fn scrub(v: &mut Value) {
+    use zeroize::Zeroize;
+    if let Some(Value::String(key)) = v.get_mut("private_key") {
+        key.zeroize();
+    }
+}
+
 impl Config {
     /// Parse configuration JSON text. Relative `file://` paths resolve against the current directory.
     pub fn from_json(text: &str) -> Result<Config> {
-        let v: Value = serde_json::from_str(text)
+        let mut v: Value = serde_json::from_str(text)
             .map_err(|e| Error::config(format!("configuration is not valid JSON: {e}")))?;
-        Config::from_value(&v, None)
+        let config = Config::from_value(&v, None);
+        scrub(&mut v);
+        config
     }
 
     /// Read a configuration JSON file. Relative `file://` paths resolve against its folder.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Config> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
             Error::config(format!(
                 "cannot read configuration file `{}`: {e}",
                 path.display()
             ))
-        })?;
-        let v: Value = serde_json::from_str(&text).map_err(|e| {
+        })?);
+        let mut v: Value = serde_json::from_str(&text).map_err(|e| {
             Error::config(format!(
                 "configuration file `{}` is not valid JSON: {e}",
                 path.display()
@@ -179,7 +189,9 @@ impl Config {
                 }
             })
             .map(Path::to_path_buf);
-        Config::from_value(&v, dir.as_deref())
+        let config = Config::from_value(&v, dir.as_deref());
+        scrub(&mut v);
+        config
     }
 
     /// Parse a configuration object. Every invalid field gives an error naming it and the fix.
