@@ -5,31 +5,14 @@
  */
 declare(strict_types=1);
 
-require __DIR__ . '/../autoload.php';
+require __DIR__ . '/helpers.php';
 
 use Wxpay\Builder;
 use Wxpay\Exception\WxpayException;
 
 $spec = json_decode((string) file_get_contents(dirname(__DIR__, 2) . '/tests/reliability/faults.json'), true, 512, JSON_THROW_ON_ERROR);
-$core = json_decode((string) file_get_contents((string) getenv('WXPAY_TEST_CONFIG')), true, 512, JSON_THROW_ON_ERROR);
-$addr = $core['resolve']['api.mch.weixin.qq.com'];
-$base = [
-    'mchid' => $core['mchid'], 'serial' => $core['serial'], 'privateKey' => $core['private_key'],
-    'certs' => $core['certs'], 'ca_certs' => $core['ca_certs'], 'resolve' => $core['resolve'],
-];
-
-$passed = 0;
-$failed = 0;
-function check(bool $ok, string $what): void
-{
-    global $passed, $failed;
-    if ($ok) {
-        $passed++;
-    } else {
-        $failed++;
-        fwrite(STDERR, "FAIL: $what\n");
-    }
-}
+$base = sandbox_factory_config();
+$addr = $base['resolve']['api.mch.weixin.qq.com'];
 
 $normal = Builder::factory(['retries' => 0] + $base)->getDriver();
 $control = static function (string $method, string $path, ?array $json = null) use ($normal): mixed {
@@ -89,5 +72,4 @@ foreach ($spec['cases'] as $case) {
     }
 }
 
-echo "$passed passed, $failed failed\n";
-exit($failed === 0 ? 0 : 1);
+finish();

@@ -6,27 +6,12 @@
  */
 declare(strict_types=1);
 
-require __DIR__ . '/../autoload.php';
+require __DIR__ . '/helpers.php';
 
 use GuzzleHttp\Promise\Utils;
 use Psr\Http\Message\ResponseInterface;
 use Wxpay\Builder;
 use Wxpay\Exception;
-
-$passed = 0;
-$failed = 0;
-
-function check(bool $ok, string $what): void
-{
-    global $passed, $failed;
-    if ($ok) {
-        $passed++;
-    } else {
-        $failed++;
-        $where = debug_backtrace()[0]['line'] ?? '?';
-        fwrite(STDERR, "FAIL line $where: $what\n");
-    }
-}
 
 /** Run $fn, expect an exception of $class; return it (or null). */
 function expect(string $class, callable $fn, string $what): ?Throwable
@@ -42,16 +27,7 @@ function expect(string $class, callable $fn, string $what): ?Throwable
     return null;
 }
 
-$core = json_decode((string) file_get_contents((string) getenv('WXPAY_TEST_CONFIG')), true, 512, JSON_THROW_ON_ERROR);
-$base = [
-    'mchid'      => $core['mchid'],
-    'serial'     => $core['serial'],
-    'privateKey' => $core['private_key'],
-    'certs'      => $core['certs'],
-    'ca_certs'   => $core['ca_certs'],
-    'resolve'    => $core['resolve'],
-    'retries'    => 0,
-];
+$base = ['retries' => 0] + sandbox_factory_config();
 $FIXTURES = dirname(__DIR__, 2) . '/tests/fixtures';
 
 $instance = Builder::factory($base);
@@ -276,5 +252,4 @@ if (function_exists('pcntl_fork')) {
     check(false, 'pcntl is needed for the fork test (php-cli has it on Debian)');
 }
 
-echo "$passed passed, $failed failed\n";
-exit($failed === 0 ? 0 : 1);
+finish();
