@@ -51,6 +51,18 @@ pub fn read_text_or_file(
     }
 }
 
+/// PEM labels a message may name.
+const KNOWN_LABELS: [&str; 8] = [
+    "PRIVATE KEY",
+    "RSA PRIVATE KEY",
+    "ENCRYPTED PRIVATE KEY",
+    "EC PRIVATE KEY",
+    "PUBLIC KEY",
+    "RSA PUBLIC KEY",
+    "CERTIFICATE",
+    "X509 CRL",
+];
+
 /// One decoded PEM block.
 struct Pem {
     label: String,
@@ -85,10 +97,17 @@ fn decode_pem(text: &str) -> Result<Pem, String> {
         .ok_or("has a malformed `-----BEGIN …-----` line")?;
     let label = rest[..label_end].trim().to_owned();
     let body_and_end = &rest[label_end + 5..];
+    // Only labels from this list are ever named in a message: anything else on a BEGIN line may
+    // be key material.
+    let shown = if KNOWN_LABELS.contains(&label.as_str()) {
+        format!("`{label}`")
+    } else {
+        "an unrecognised".to_owned()
+    };
     let end_marker = format!("-----END {label}-----");
     let end = body_and_end
         .find(&end_marker)
-        .ok_or_else(|| format!("has a `{label}` PEM block without its `{end_marker}` line"))?;
+        .ok_or_else(|| format!("has {shown} PEM block without its `-----END …-----` line"))?;
     let body = &body_and_end[..end];
     let mut encrypted_header = false;
     let mut b64 = Zeroizing::new(String::with_capacity(body.len()));
@@ -105,7 +124,7 @@ fn decode_pem(text: &str) -> Result<Pem, String> {
     }
     let der = B64
         .decode(b64.as_bytes())
-        .map_err(|_| format!("has a `{label}` PEM block whose base64 body is corrupt"))?;
+        .map_err(|_| format!("has {shown} PEM block whose base64 body is corrupt"))?;
     Ok(Pem {
         label,
         encrypted_header,
@@ -155,10 +174,11 @@ impl PrivateKey {
             "PUBLIC KEY" | "RSA PUBLIC KEY" => {
                 return Err("is a public key; the merchant's private key is needed (apiclient_key.pem)".to_owned())
             }
-            other => {
-                return Err(format!(
-                    "is a `{other}` PEM block; expected `PRIVATE KEY` (PKCS#8) or `RSA PRIVATE KEY` (PKCS#1)"
-                ))
+            _ => {
+                return Err(
+                    "is a PEM block of another type; expected `PRIVATE KEY` (PKCS#8) or `RSA PRIVATE KEY` (PKCS#1)"
+                        .to_owned(),
+                )
             }
         };
         if parsed.public_modulus_len() < 256 {
@@ -240,10 +260,11 @@ impl PublicKey {
             "PRIVATE KEY" | "RSA PRIVATE KEY" | "ENCRYPTED PRIVATE KEY" | "EC PRIVATE KEY" => {
                 return Err("is a private key; WeChat Pay's public key or platform certificate belongs here".to_owned())
             }
-            other => {
-                return Err(format!(
-                    "is a `{other}` PEM block; expected `PUBLIC KEY` or `CERTIFICATE`"
-                ))
+            _ => {
+                return Err(
+                    "is a PEM block of another type; expected `PUBLIC KEY` or `CERTIFICATE`"
+                        .to_owned(),
+                )
             }
         };
         let key = ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, &spki).map_err(|e| {
