@@ -143,13 +143,8 @@ final class Client
      */
     public function request(string $method, string $uriTemplate, array $options = []): ResponseInterface
     {
-        $out = $this->ffi->new('wxpay_response_t*');
-        $err = $this->ffi->new('wxpay_error_t*');
-        $status = $this->ffi->wxpay_request($this->handle, $method, $uriTemplate, self::options($options), PhpFfi::addr($out), PhpFfi::addr($err));
-        if ($status !== 0) {
-            throw Ffi::exception($this->ffi, $err);
-        }
-        return $this->response($out);
+        $json = self::options($options);
+        return $this->callSync(fn (CData $out, CData $err): int => $this->ffi->wxpay_request($this->handle, $method, $uriTemplate, $json, $out, $err));
     }
 
     /**
@@ -161,17 +156,11 @@ final class Client
     public function requestAsync(string $method, string $uriTemplate, array $options = []): PromiseInterface
     {
         try {
-            $encoded = self::options($options);
+            $json = self::options($options);
         } catch (WxpayException $e) {
             return \GuzzleHttp\Promise\Create::rejectionFor($e);
         }
-        $out = $this->ffi->new('wxpay_future_t*');
-        $err = $this->ffi->new('wxpay_error_t*');
-        $status = $this->ffi->wxpay_request_start($this->handle, $method, $uriTemplate, $encoded, PhpFfi::addr($out), PhpFfi::addr($err));
-        if ($status !== 0) {
-            return \GuzzleHttp\Promise\Create::rejectionFor(Ffi::exception($this->ffi, $err));
-        }
-        return $this->promise(new Future($this->ffi, $out));
+        return $this->callAsync(fn (CData $out, CData $err): int => $this->ffi->wxpay_request_start($this->handle, $method, $uriTemplate, $json, $out, $err));
     }
 
     /**
@@ -181,13 +170,8 @@ final class Client
      */
     public function closeTransaction(string $transactionId, array $options = []): ResponseInterface
     {
-        $out = $this->ffi->new('wxpay_response_t*');
-        $err = $this->ffi->new('wxpay_error_t*');
-        $status = $this->ffi->wxpay_close_transaction($this->handle, $transactionId, self::options($options), PhpFfi::addr($out), PhpFfi::addr($err));
-        if ($status !== 0) {
-            throw Ffi::exception($this->ffi, $err);
-        }
-        return $this->response($out);
+        $json = self::options($options);
+        return $this->callSync(fn (CData $out, CData $err): int => $this->ffi->wxpay_close_transaction($this->handle, $transactionId, $json, $out, $err));
     }
 
     /**
@@ -195,13 +179,8 @@ final class Client
      */
     public function closeTransactionAsync(string $transactionId, array $options = []): PromiseInterface
     {
-        $out = $this->ffi->new('wxpay_future_t*');
-        $err = $this->ffi->new('wxpay_error_t*');
-        $status = $this->ffi->wxpay_close_transaction_start($this->handle, $transactionId, self::options($options), PhpFfi::addr($out), PhpFfi::addr($err));
-        if ($status !== 0) {
-            return \GuzzleHttp\Promise\Create::rejectionFor(Ffi::exception($this->ffi, $err));
-        }
-        return $this->promise(new Future($this->ffi, $out));
+        $json = self::options($options);
+        return $this->callAsync(fn (CData $out, CData $err): int => $this->ffi->wxpay_close_transaction_start($this->handle, $transactionId, $json, $out, $err));
     }
 
     /**
@@ -211,13 +190,8 @@ final class Client
      */
     public function closeOutTradeNo(string $outTradeNo, array $options = []): ResponseInterface
     {
-        $out = $this->ffi->new('wxpay_response_t*');
-        $err = $this->ffi->new('wxpay_error_t*');
-        $status = $this->ffi->wxpay_close_out_trade_no($this->handle, $outTradeNo, self::options($options), PhpFfi::addr($out), PhpFfi::addr($err));
-        if ($status !== 0) {
-            throw Ffi::exception($this->ffi, $err);
-        }
-        return $this->response($out);
+        $json = self::options($options);
+        return $this->callSync(fn (CData $out, CData $err): int => $this->ffi->wxpay_close_out_trade_no($this->handle, $outTradeNo, $json, $out, $err));
     }
 
     /**
@@ -295,6 +269,36 @@ final class Client
     public function version(): string
     {
         return (string) $this->ffi->wxpay_version();
+    }
+
+    /**
+     * A blocking native call: `$call(&out, &err)` returns the status; the response, or throws.
+     *
+     * @param callable(CData, CData): int $call
+     */
+    private function callSync(callable $call): ResponseInterface
+    {
+        $out = $this->ffi->new('wxpay_response_t*');
+        $err = $this->ffi->new('wxpay_error_t*');
+        if ($call(PhpFfi::addr($out), PhpFfi::addr($err)) !== 0) {
+            throw Ffi::exception($this->ffi, $err);
+        }
+        return $this->response($out);
+    }
+
+    /**
+     * A native `_start` call: `$start(&out, &err)` returns the status; a promise of the response.
+     *
+     * @param callable(CData, CData): int $start
+     */
+    private function callAsync(callable $start): PromiseInterface
+    {
+        $out = $this->ffi->new('wxpay_future_t*');
+        $err = $this->ffi->new('wxpay_error_t*');
+        if ($start(PhpFfi::addr($out), PhpFfi::addr($err)) !== 0) {
+            return \GuzzleHttp\Promise\Create::rejectionFor(Ffi::exception($this->ffi, $err));
+        }
+        return $this->promise(new Future($this->ffi, $out));
     }
 
     private function promise(Future $future): PromiseInterface

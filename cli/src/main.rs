@@ -191,9 +191,9 @@ fn run(args: Args) -> Result<Value, Error> {
             let client = Client::new(&config)?;
             let options = RequestOptions::from_json(&options)?;
             // Check every argument before starting any I/O.
-            client.prepare(&method, &template, &options)?;
+            let prepared = client.prepare(&method, &template, &options)?;
             let rt = runtime()?;
-            let r = rt.block_on(client.request(&method, &template, &options))?;
+            let r = rt.block_on(client.execute(&prepared))?;
             Ok(success(&r))
         }
         Cmd::Close { order } => {
