@@ -10,7 +10,7 @@ wxpay-sandbox: plays WeChat Pay APIv3 on loopback for tests, demos and benchmark
 
 usage: wxpay-sandbox [--listen 127.0.0.1:0] [--tls] [--hostname NAME]... [--strict]
                      [--merchant MCHID=PATH]... [--platform-key PATH --platform-serial ID]
-                     [--state-dir DIR] [--client-config PATH [--client-key PATH]]
+                     [--state-dir DIR] [--client-config PATH [--client-key PATH]] [--bench]
 
   --listen ADDR          address to listen on (default 127.0.0.1:0: a free port)
   --tls                  serve HTTPS with a CA generated at start-up; its certificate covers
@@ -28,6 +28,9 @@ usage: wxpay-sandbox [--listen 127.0.0.1:0] [--tls] [--hostname NAME]... [--stri
                          WeChat Pay's real host names (resolve + ca_certs), for the test merchant
   --client-key PATH      the merchant private key that configuration names (default: the
                          test key tests/fixtures/merchant_key.pem of this source tree)
+  --bench                benchmark mode: requests are authenticated but not logged, and an
+                         answer's signature is reused for identical answers within the same
+                         second (still valid), so the sandbox's own cost stays small
 
 On start it prints one JSON line: url, addr, port, tls, ca_cert, platform_serial,
 platform_public_key, control. The control API is described in tests/sandbox/README.md.
@@ -60,6 +63,7 @@ fn parse(args: Vec<String>) -> Result<Cli, String> {
             }
             "--tls" => c.tls = true,
             "--strict" => c.strict = true,
+            "--bench" => c.bench = true,
             "--hostname" => c.hostnames.push(value("--hostname")?),
             "--merchant" => {
                 let v = value("--merchant")?;

@@ -634,3 +634,36 @@ async fn many_concurrent_calls_share_one_client() {
     }
     assert_eq!(requests(&sb).await.len(), 100);
 }
+
+#[tokio::test]
+async fn bench_mode_reuses_a_valid_signature_within_a_second_and_logs_nothing() {
+    let sb = Sandbox::start(wxpay_sandbox::SandboxConfig {
+        tls: true,
+        bench: true,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let client = client(&sb, json!({}));
+    // Every answer is verified by the client (a reused signature must stay valid); two answers
+    // signed within the same second carry the same nonce and signature.
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let r = close_seed(&client, "1217752501201407033233368018")
+            .await
+            .expect("a reused signature still verifies");
+        assert_eq!(r.status(), 204);
+        let h = |n: &str| r.header(n).unwrap_or_default().to_owned();
+        seen.push((
+            h("wechatpay-timestamp"),
+            h("wechatpay-nonce"),
+            h("wechatpay-signature"),
+        ));
+    }
+    let same_second: Vec<_> = seen.windows(2).filter(|w| w[0].0 == w[1].0).collect();
+    assert!(!same_second.is_empty(), "three calls spanned three seconds");
+    for w in same_second {
+        assert_eq!(w[0], w[1], "same second, same answer: signature reused");
+    }
+    assert!(requests(&sb).await.is_empty(), "bench mode logs nothing");
+}
