@@ -10,6 +10,7 @@
 
 use std::future::Future;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use pyo3::create_exception;
@@ -122,6 +123,49 @@ impl Canceller {
     }
 }
 
+/// Runtime threads that are completing an asyncio future (inside `Python::attach`), and
+/// whether the interpreter has started to shut down (set by the `atexit` hook `_shutdown`).
+///
+/// Without this, a runtime thread could still be inside the interpreter (the GIL is handed
+/// back and forth during `call_soon_threadsafe`) when the main thread finalizes it: Python then
+/// ends that thread with `pthread_exit`, whose unwinding drops live Python references without
+/// the GIL while the main thread runs the final garbage collection — a crash at exit.
+static COMPLETING: AtomicUsize = AtomicUsize::new(0);
+static SHUTTING_DOWN: AtomicBool = AtomicBool::new(false);
+
+struct CompletionGuard;
+
+impl CompletionGuard {
+    /// `None` once the interpreter is shutting down.
+    fn enter() -> Option<CompletionGuard> {
+        COMPLETING.fetch_add(1, Ordering::SeqCst);
+        if SHUTTING_DOWN.load(Ordering::SeqCst) {
+            COMPLETING.fetch_sub(1, Ordering::SeqCst);
+            return None;
+        }
+        Some(CompletionGuard)
+    }
+}
+
+impl Drop for CompletionGuard {
+    fn drop(&mut self) {
+        COMPLETING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// `atexit` hook: stop completing futures and wait (GIL released) for the runtime threads that
+/// are already doing so, so that none is inside the interpreter while it is finalized.
+#[pyfunction]
+fn _shutdown(py: Python<'_>) {
+    SHUTTING_DOWN.store(true, Ordering::SeqCst);
+    py.detach(|| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while COMPLETING.load(Ordering::SeqCst) != 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    });
+}
+
 fn spawn_async<'py>(
     py: Python<'py>,
     call: impl Future<Output = Result<wx::Response, Error>> + Send + 'static,
@@ -132,7 +176,13 @@ fn spawn_async<'py>(
     let (loop_ref, fut_ref) = (event_loop.unbind(), fut.clone().unbind());
     let task = runtime()?.spawn(async move {
         let outcome = call.await;
-        Python::attach(|py| {
+        let Some(_guard) = CompletionGuard::enter() else {
+            // The interpreter is shutting down: nobody awaits the future any more. The Python
+            // references captured here are released through pyo3's deferred reference pool.
+            return;
+        };
+        // `move`: the captured Python references are released here, with the GIL held.
+        Python::attach(move |py| {
             let args = match outcome {
                 Ok(r) => {
                     Bound::new(py, NativeResponse::from(r)).map(|r| (true, r.into_any().unbind()))
@@ -342,5 +392,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(chain_template, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
     m.add_function(wrap_pyfunction!(_complete, m)?)?;
+    let shutdown = wrap_pyfunction!(_shutdown, m)?;
+    m.py()
+        .import("atexit")?
+        .call_method1("register", (shutdown,))?;
     Ok(())
 }
