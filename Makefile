@@ -5,7 +5,7 @@ PREFIX ?= /usr/local
 PROFILE ?= release
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 
-.PHONY: all build demo test test-rust test-c test-php test-python test-node test-docs lint vectors header install fuzz reliability clean
+.PHONY: all build demo test test-rust test-c test-php test-python test-node test-docs test-bench bench lint vectors header install fuzz reliability clean
 
 all: build
 
@@ -17,7 +17,7 @@ demo: build
 	./scripts/demo.sh
 
 ## make test: every test.
-test: test-docs test-rust test-c test-php test-python test-node
+test: test-docs test-rust test-c test-php test-python test-node test-bench
 
 ## RELIABILITY.md must be what tests/reliability/generate.py makes of the fault matrix and fuzz runs.
 test-docs:
@@ -51,6 +51,16 @@ test-python:
 ## the sandbox, tsc --strict on the typings, and the npm pack tarball installed into a project.
 test-node:
 	./bindings-node/test/run.sh
+
+## The benchmark harness on a tiny N (debug builds, every client and peer, the report): proves
+## it works. No timing is asserted.
+test-bench:
+	python3 bench/run.py --smoke
+
+## Benchmarks (~15 min): openssl floor, every binding and the peers against the sandbox in
+## bench mode, the 100,000-call memory runs, criterion; writes BENCHMARKS.md. See bench/README.md.
+bench:
+	python3 bench/run.py
 
 ## Regenerate include/wxpay.h and bindings-php/include/wxpay_php.h with the pinned cbindgen.
 header:

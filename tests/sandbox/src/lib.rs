@@ -909,7 +909,8 @@ impl State {
                 .header("Wechatpay-Timestamp", ts)
                 .header("Wechatpay-Nonce", nonce)
                 .header("Wechatpay-Signature", signature)
-                .header("Wechatpay-Serial", serial);
+                .header("Wechatpay-Serial", serial)
+                .header("Wechatpay-Signature-Type", "WECHATPAY2-SHA256-RSA2048");
         }
         if !answer.body.is_empty() {
             b = b.header("Content-Type", "application/json");

@@ -1,0 +1,169 @@
+//! Benchmark client for the wxpay Rust core: `BENCH_N` close calls (the seed's
+//! `POST v3/transactions/id/{transaction_id}/close` on the HK base URI) at concurrency `BENCH_C`,
+//! on a Tokio runtime this program owns (the core never owns one). Prints one JSON line in the
+//! format every bench client shares (see bench/README.md). Not a test: `bench/run.py` drives it.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use serde_json::json;
+use wxpay::{Client, Config, RequestOptions};
+
+const TEMPLATE: &str = "v3/transactions/id/{transaction_id}/close";
+
+fn env_usize(name: &str, default: usize) -> Result<usize, String> {
+    match std::env::var(name) {
+        Ok(v) => v
+            .parse()
+            .map_err(|_| format!("{name}={v:?} is not a whole number")),
+        Err(_) => Ok(default),
+    }
+}
+
+/// User and system CPU seconds of this process (all threads), and its peak RSS in KiB.
+fn rusage() -> (f64, f64, i64) {
+    // SAFETY: getrusage fills the zeroed struct we own.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    (secs(u.ru_utime), secs(u.ru_stime), u.ru_maxrss)
+}
+
+/// Current resident set size in KiB (from /proc/self/statm).
+fn rss_now_kb() -> i64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: i64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    // SAFETY: sysconf has no preconditions.
+    pages * unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as i64 / 1024
+}
+
+struct Shared {
+    client: Client,
+    options: RequestOptions,
+    next: AtomicUsize,
+    done: AtomicUsize,
+    n: usize,
+    rss_at: usize,
+    rss_at_kb: Mutex<i64>,
+    latencies: Option<Mutex<Vec<u32>>>,
+}
+
+/// One worker: take call numbers until `n` are taken; each call must answer 204.
+async fn worker(s: Arc<Shared>) -> Result<(), String> {
+    let mut mine = Vec::new();
+    while s.next.fetch_add(1, Ordering::Relaxed) < s.n {
+        let t0 = Instant::now();
+        let r = s
+            .client
+            .request("POST", TEMPLATE, &s.options)
+            .await
+            .map_err(|e| format!("close call failed: {e}"))?;
+        if r.status() != 204 {
+            return Err(format!("close call answered {}, not 204", r.status()));
+        }
+        if s.latencies.is_some() {
+            mine.push(t0.elapsed().as_micros().min(u32::MAX as u128) as u32);
+        }
+        if s.done.fetch_add(1, Ordering::Relaxed) + 1 == s.rss_at {
+            *s.rss_at_kb.lock().unwrap_or_else(|p| p.into_inner()) = rss_now_kb();
+        }
+    }
+    if let Some(l) = &s.latencies {
+        l.lock().unwrap_or_else(|p| p.into_inner()).extend(mine);
+    }
+    Ok(())
+}
+
+async fn run(
+    client: Client,
+    options: RequestOptions,
+    n: usize,
+    c: usize,
+    record: bool,
+    rss_at: usize,
+) -> Result<Arc<Shared>, String> {
+    let s = Arc::new(Shared {
+        client,
+        options,
+        next: AtomicUsize::new(0),
+        done: AtomicUsize::new(0),
+        n,
+        rss_at,
+        rss_at_kb: Mutex::new(0),
+        latencies: record.then(|| Mutex::new(Vec::with_capacity(n))),
+    });
+    let tasks: Vec<_> = (0..c).map(|_| tokio::spawn(worker(s.clone()))).collect();
+    for t in tasks {
+        t.await.map_err(|e| format!("worker panicked: {e}"))??;
+    }
+    Ok(s)
+}
+
+fn main() -> std::process::ExitCode {
+    match main_() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("wxpay-bench: {e}");
+            std::process::ExitCode::from(1)
+        }
+    }
+}
+
+fn main_() -> Result<(), String> {
+    let config_path = std::env::var("BENCH_CONFIG")
+        .map_err(|_| "set BENCH_CONFIG to a client configuration file".to_owned())?;
+    let n = env_usize("BENCH_N", 1000)?;
+    let c = env_usize("BENCH_C", 1)?.max(1);
+    let warmup = env_usize("BENCH_WARMUP", 100)?;
+    let rss_at = env_usize("BENCH_RSS_AT", 0)?;
+    let record = env_usize("BENCH_LATENCIES", 1)? != 0;
+
+    let config = Config::from_file(&config_path).map_err(|e| e.to_string())?;
+    let options = RequestOptions::from_value(&json!({
+        "base_uri": "https://api.mch.weixin.qq.com/hk/",
+        "transaction_id": "1217752501201407033233368018",
+        "json": {"mchid": "1230000109", "sub_mchid": "1230000109", "sp_mchid": "1230000109"}
+    }))
+    .map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start a Tokio runtime: {e}"))?;
+    let client = runtime
+        .block_on(async { Client::new(&config) })
+        .map_err(|e| e.to_string())?;
+
+    // Warm-up (connections, caches) at the same concurrency, not measured.
+    let s = runtime.block_on(run(client, options, warmup, c, false, 0))?;
+    let (client, options) = match Arc::try_unwrap(s) {
+        Ok(s) => (s.client, s.options),
+        Err(_) => return Err("warm-up workers still hold the client".into()),
+    };
+
+    let (u0, s0, _) = rusage();
+    let t0 = Instant::now();
+    let s = runtime.block_on(run(client, options, n, c, record, rss_at))?;
+    let wall = t0.elapsed().as_secs_f64();
+    let (u1, s1, maxrss) = rusage();
+    let lat = s
+        .latencies
+        .as_ref()
+        .map(|l| l.lock().unwrap_or_else(|p| p.into_inner()).clone())
+        .unwrap_or_default();
+    let rss_at_kb = *s.rss_at_kb.lock().unwrap_or_else(|p| p.into_inner());
+    println!(
+        "{}",
+        json!({
+            "n": n, "c": c, "wall_s": wall,
+            "cpu_user_s": u1 - u0, "cpu_sys_s": s1 - s0,
+            "maxrss_kb": maxrss, "rss_at_kb": rss_at_kb, "rss_end_kb": rss_now_kb(),
+            "lat_us": lat,
+        })
+    );
+    Ok(())
+}

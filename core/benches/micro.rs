@@ -1,0 +1,196 @@
+//! Criterion micro-benchmarks: wxpay's signing, verification, URI expansion and full request
+//! build, each next to the bare AWS-LC operation it cannot avoid, so the difference is what
+//! wxpay adds. Run with `cargo bench -p wxpay --bench micro` (or `make bench`, which also records
+//! the figures in BENCHMARKS.md). Keys are the TEST-ONLY fixtures of tests/fixtures.
+
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{
+    RsaKeyPair, UnparsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256,
+};
+use base64::Engine;
+use criterion::{criterion_group, criterion_main, Criterion};
+use serde_json::json;
+use wxpay::keys::{PrivateKey, PublicKey};
+use wxpay::sign::{request_message, response_message, SignatureHeaders, Signer};
+use wxpay::{Client, Config, RequestOptions, Verifier};
+
+const PLATFORM_ID: &str = "PUB_KEY_ID_0112300001092026112600000000000001";
+const URL: &str = "/hk/v3/transactions/id/1217752501201407033233368018/close";
+const BODY: &[u8] = br#"{"mchid":"1230000109","sub_mchid":"1230000109","sp_mchid":"1230000109"}"#;
+const TS: i64 = 1_764_115_200;
+const NONCE: &str = "593BEC0C930BF1AFEB40B4A08C8FB242";
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures")
+}
+
+fn read(name: &str) -> String {
+    std::fs::read_to_string(fixtures().join(name)).expect("test fixture")
+}
+
+/// DER of a one-block PEM file (the bare-AWS-LC baselines parse keys without wxpay).
+fn der(name: &str) -> Vec<u8> {
+    let b64: String = read(name)
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .expect("PEM body")
+}
+
+fn signing(c: &mut Criterion) {
+    let bare = RsaKeyPair::from_pkcs8(&der("merchant_key.pem")).expect("PKCS#8 key");
+    let rng = SystemRandom::new();
+    let message = request_message("POST", URL, TS, NONCE, BODY);
+    let key = Arc::new(PrivateKey::from_pem(&read("merchant_key.pem")).expect("key"));
+    let signer = Signer::new(
+        "1230000109",
+        "3775B6A45ACD588826D15E583A95F5DD00000001",
+        key,
+    );
+
+    let mut g = c.benchmark_group("sign");
+    g.bench_function("aws-lc-rs RsaKeyPair::sign (baseline)", |b| {
+        let mut sig = vec![0u8; bare.public_modulus_len()];
+        b.iter(|| {
+            bare.sign(&RSA_PKCS1_SHA256, &rng, black_box(&message), &mut sig)
+                .expect("signs");
+            black_box(&sig);
+        })
+    });
+    g.bench_function("wxpay Signer::authorization", |b| {
+        b.iter(|| {
+            black_box(
+                signer
+                    .authorization("POST", black_box(URL), BODY, TS, NONCE)
+                    .expect("signs"),
+            )
+        })
+    });
+    g.finish();
+}
+
+fn verification(c: &mut Criterion) {
+    let platform = PrivateKey::from_pem(&read("platform_key.pem")).expect("key");
+    let body = br#"{"mchid":"1230000109","out_trade_no":"1217752501201407033233368018","trade_state":"CLOSED"}"#;
+    let ts = TS.to_string();
+    let message = response_message(&ts, NONCE, body);
+    let signature = platform.sign_base64(&message).expect("signs");
+    let raw_sig = base64::engine::general_purpose::STANDARD
+        .decode(&signature)
+        .expect("base64");
+    let bare = UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, der("platform_pub.pem"));
+    let verifier = Verifier::new(HashMap::from([(
+        PLATFORM_ID.to_owned(),
+        PublicKey::from_pem(&read("platform_pub.pem")).expect("public key"),
+    )]));
+    let headers = SignatureHeaders {
+        timestamp: Some(&ts),
+        nonce: Some(NONCE),
+        signature: Some(&signature),
+        serial: Some(PLATFORM_ID),
+    };
+
+    let mut g = c.benchmark_group("verify");
+    g.bench_function("aws-lc-rs UnparsedPublicKey::verify (baseline)", |b| {
+        b.iter(|| {
+            bare.verify(black_box(&message), black_box(&raw_sig))
+                .expect("verifies")
+        })
+    });
+    g.bench_function("wxpay Verifier::verify", |b| {
+        b.iter(|| {
+            verifier
+                .verify(black_box(headers), black_box(body), TS)
+                .expect("verifies")
+        })
+    });
+    g.finish();
+}
+
+fn uri_expansion(c: &mut Criterion) {
+    let mut g = c.benchmark_group("uri");
+    g.bench_function("wxpay uri::expand (seed template)", |b| {
+        b.iter(|| {
+            wxpay::uri::expand(
+                black_box("v3/transactions/id/{transaction_id}/close"),
+                |name| (name == "transaction_id").then_some("1217752501201407033233368018"),
+            )
+            .expect("expands")
+        })
+    });
+    g.bench_function("wxpay uri::chain_template (PHP SDK chain)", |b| {
+        let segments = ["v3", "transactions", "id", "{transaction_id}", "close"];
+        b.iter(|| wxpay::uri::chain_template(black_box(&segments)))
+    });
+    g.finish();
+}
+
+fn request_build(c: &mut Criterion) {
+    let config = Config::from_value(
+        &json!({
+            "mchid": "1230000109",
+            "serial": "3775B6A45ACD588826D15E583A95F5DD00000001",
+            "private_key": "file://merchant_key.pem",
+            "certs": {PLATFORM_ID: "file://platform_pub.pem"}
+        }),
+        Some(&fixtures()),
+    )
+    .expect("config");
+    let client = Client::new(&config).expect("client");
+    let options = RequestOptions::from_value(&json!({
+        "base_uri": "https://api.mch.weixin.qq.com/hk/",
+        "transaction_id": "1217752501201407033233368018",
+        "json": {"mchid": "1230000109", "sub_mchid": "1230000109", "sp_mchid": "1230000109"}
+    }))
+    .expect("options");
+    let bare = RsaKeyPair::from_pkcs8(&der("merchant_key.pem")).expect("PKCS#8 key");
+    let rng = SystemRandom::new();
+    let message = request_message("POST", URL, TS, NONCE, BODY);
+
+    let mut g = c.benchmark_group("request");
+    g.bench_function("aws-lc-rs RsaKeyPair::sign (baseline)", |b| {
+        let mut sig = vec![0u8; bare.public_modulus_len()];
+        b.iter(|| {
+            bare.sign(&RSA_PKCS1_SHA256, &rng, black_box(&message), &mut sig)
+                .expect("signs");
+            black_box(&sig);
+        })
+    });
+    g.bench_function(
+        "wxpay prepare only (template, options, body, headers)",
+        |b| {
+            b.iter(|| {
+                client
+                    .prepare(
+                        "POST",
+                        black_box("v3/transactions/id/{transaction_id}/close"),
+                        &options,
+                    )
+                    .expect("prepares")
+            })
+        },
+    );
+    g.bench_function("wxpay prepare + Authorization (full request build)", |b| {
+        b.iter(|| {
+            let p = client
+                .prepare(
+                    "POST",
+                    black_box("v3/transactions/id/{transaction_id}/close"),
+                    &options,
+                )
+                .expect("prepares");
+            black_box(client.authorization(&p, TS, NONCE).expect("signs"))
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, signing, verification, uri_expansion, request_build);
+criterion_main!(benches);
