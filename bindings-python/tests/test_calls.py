@@ -189,3 +189,44 @@ def test_the_interpreter_exits_cleanly_right_after_async_calls(sandbox: Sandbox)
             capture_output=True, text=True, timeout=60,
         )
         assert r.returncode == 0, f"exit status {r.returncode}: {r.stderr[-2000:]}"
+
+
+def test_many_concurrent_async_calls_all_complete(client: wxpay.Client) -> None:
+    # Completions are batched through one wake-up per loop; none may be stranded.
+    async def main() -> list[int]:
+        sem = asyncio.Semaphore(64)
+
+        async def one(i: int) -> int:
+            async with sem:
+                r = await client[TEMPLATE].post_async(**{**SEED, "transaction_id": f"many-{i % 7}"})
+                return r.status_code
+
+        return await asyncio.wait_for(asyncio.gather(*(one(i) for i in range(400))), 120)
+
+    assert asyncio.run(main()) == [204] * 400
+
+
+class _NoReaderLoop(asyncio.SelectorEventLoop):
+    """A loop that cannot watch file descriptors (like Windows' proactor loop)."""
+
+    def add_reader(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
+        raise NotImplementedError
+
+
+def test_async_calls_work_on_a_loop_without_add_reader(client: wxpay.Client) -> None:
+    loop = _NoReaderLoop()
+    try:
+        async def main() -> list[int]:
+            rs = await asyncio.gather(*(client[TEMPLATE].post_async(**SEED) for _ in range(8)))
+            return [r.status_code for r in rs]
+
+        assert loop.run_until_complete(main()) == [204] * 8
+        with pytest.raises(wxpay.ApiError) as e:
+            loop.run_until_complete(
+                client.v3.transactions.id._transaction_id_.get_async(
+                    base_uri="https://api.mch.weixin.qq.com/hk/", transaction_id="x"
+                )
+            )
+        assert e.value.status_code == 400
+    finally:
+        loop.close()
