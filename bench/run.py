@@ -53,8 +53,13 @@ CLIENTS = [
     ("axios", "wechatpay-axios-plugin 0.9.6 (npm)", "Node", "peer", [("async", "", (1, 64), (1000, 1000))]),
     ("nodev3", "wechatpay-node-v3 2.2.1 (npm)", "Node", "peer", [("async", "", (1, 64), (400, 600))]),
 ]
-# Long run (memory): which mode of each binding, at concurrency 64.
-LONG = [("rust", "async"), ("c", "threads"), ("php", "async"), ("python", "asyncio"), ("node", "async")]
+# Long run (memory): which mode of each binding, at concurrency 64. The two extra rows hold the
+# allocator still to show what the growth of their plain rows is (bench/ANALYSIS.md): glibc's
+# per-thread caches filling across 64 C threads, and V8 growing its young generation.
+C_NO_TCACHE = "threads, glibc tcache off"
+NODE_SMALL_SEMI = "async, V8 --max-semi-space-size=2"
+LONG = [("rust", "async"), ("c", "threads"), ("c", C_NO_TCACHE), ("php", "async"),
+        ("python", "asyncio"), ("node", "async"), ("node", NODE_SMALL_SEMI)]
 
 
 def log(msg: str) -> None:
@@ -135,7 +140,8 @@ class Build:
         if client == "rust":
             return [str(self.target / "wxpay-bench")], {}
         if client == "c":
-            return [str(self.c_client)], {}
+            tunables = {"GLIBC_TUNABLES": "glibc.malloc.tcache_count=0"} if mode == C_NO_TCACHE else {}
+            return [str(self.c_client)], tunables
         if client == "php":
             return (["php", "-d", "ffi.enable=1", str(BENCH / "php" / "bench.php")],
                     {"WXPAY_LIB": str(self.target / "libwxpay.so"), "BENCH_MODE": mode})
@@ -145,8 +151,10 @@ class Build:
             return [self.python, str(BENCH / "python" / "wechatpayv3_client.py")], {"BENCH_MODE": mode}
         script = {"node": "wxpay_client.js", "axios": "axios_plugin_client.js",
                   "nodev3": "node_v3_client.js"}[client]
-        return (["node", str(BENCH / "node" / script)],
-                {"NAPI_RS_NATIVE_LIBRARY_PATH": str(self.node_addon)})
+        env = {"NAPI_RS_NATIVE_LIBRARY_PATH": str(self.node_addon)}
+        if mode == NODE_SMALL_SEMI:
+            env["NODE_OPTIONS"] = "--max-semi-space-size=2"
+        return ["node", str(BENCH / "node" / script)], env
 
 
 # ---------------------------------------------------------------------------------------------
@@ -182,6 +190,11 @@ class Sandbox:
         return {"BENCH_CONFIG": str(self.config), "BENCH_URL": self.url, "BENCH_CA": self.ca,
                 "NODE_EXTRA_CA_CERTS": self.ca}
 
+    def cpu_s(self) -> float:
+        """The sandbox process's user+sys CPU seconds so far (/proc/PID/stat)."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGTERM)
         try:
@@ -196,13 +209,17 @@ def run_client(build: Build, sandbox: Sandbox, client: str, mode: str, c: int, n
     cmd, env_extra = build.command(client, mode)
     env = {**os.environ, **sandbox.env(), **env_extra, "BENCH_N": str(n), "BENCH_C": str(c),
            "BENCH_WARMUP": str(warmup), **(extra or {})}
+    cpu0 = sandbox.cpu_s()
     r = subprocess.run(cmd, env=env, text=True, capture_output=True, timeout=1800)
+    sandbox_cpu = sandbox.cpu_s() - cpu0
     if r.returncode != 0 or not r.stdout.strip():
         sys.stderr.write(r.stderr[-3000:])
         sys.exit(f"bench: client {client}/{mode} at concurrency {c} failed (exit {r.returncode})")
     out = json.loads(r.stdout.strip().splitlines()[-1])
     if out["n"] != n or (out.get("lat_us") and len(out["lat_us"]) != n):
         sys.exit(f"bench: client {client}/{mode} reported {out['n']} calls, not {n}")
+    # The sandbox's CPU over the whole client process (warm-up included), per measured call.
+    out["sandbox_cpu_us"] = sandbox_cpu / (n + warmup) * 1e6
     return out
 
 
@@ -216,6 +233,7 @@ def summarise(out: dict) -> dict:
         "cpu_us": (out["cpu_user_s"] + out["cpu_sys_s"]) / out["n"] * 1e6,
         "user_us": out["cpu_user_s"] / out["n"] * 1e6, "sys_us": out["cpu_sys_s"] / out["n"] * 1e6,
         "rss_mib": out["maxrss_kb"] / 1024,
+        "sandbox_cpu_us": out.get("sandbox_cpu_us", 0.0),
     }
 
 
@@ -306,16 +324,18 @@ def write_report(path: Path, data: dict) -> None:
       "min–max. CPU is user+sys of the whole client process over the measured calls "
       "(getrusage), divided by the calls; RSS is the process's peak. wxpay clients close by "
       "`transaction_id` on the HK base URI (the seed call); peers close by `out_trade_no` on the "
-      "domestic endpoint; both are a signed POST with a small JSON body answered by a signed 204.\n")
-    w("| client | mode | conc. | N | calls/s | p50 ms | p99 ms | CPU µs/call | ÷ floor | peak RSS MiB |")
-    w("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+      "domestic endpoint; both are a signed POST with a small JSON body answered by a signed 204. "
+      "The last column is the sandbox's own CPU per call (clock ticks of /proc/PID/stat, so "
+      "coarse), on the same two cores.\n")
+    w("| client | mode | conc. | N | calls/s | p50 ms | p99 ms | CPU µs/call | ÷ floor | peak RSS MiB | sandbox CPU µs/call |")
+    w("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for key, r in res.items():
         cid, mode, c = key.split("/")
         s = r["stats"]
         rng = lambda k, f="{:.0f}": f"{f.format(s[k]['median'])} ({f.format(s[k]['min'])}–{f.format(s[k]['max'])})"
         w(f"| {label[cid]} | {mode} | {c} | {r['n']} | {rng('calls_per_s')} | {rng('p50_ms', '{:.2f}')} | "
           f"{rng('p99_ms', '{:.2f}')} | {rng('cpu_us')} | {s['cpu_us']['median'] / floor_us:.2f}× | "
-          f"{s['rss_mib']['median']:.0f} |")
+          f"{s['rss_mib']['median']:.0f} | {s.get('sandbox_cpu_us', {}).get('median', float('nan')):.0f} |")
 
     def tput(cid: str, mode: str, c: int) -> float | None:
         r = res.get(f"{cid}/{mode}/{c}")
@@ -374,16 +394,20 @@ def write_report(path: Path, data: dict) -> None:
 
     w("\n## Long run: memory\n")
     if data["long"]:
-        w("Each binding at concurrency 64, latencies not recorded. RSS after the first 1,000 "
-          "measured calls (after a warm-up) against the process's peak RSS over the whole run.\n")
-        w("| binding | calls | calls/s | RSS after 1,000 calls | peak RSS | peak ÷ RSS at 1,000 | within 10 %? |")
-        w("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
+        w("Each binding at concurrency 64, latencies not recorded. When 1,000 measured calls are "
+          "done (after a warm-up) the client records its RSS and resets the kernel's peak-RSS "
+          "counter (`/proc/self/clear_refs`); at the end it reads the peak since then (`VmHWM`). "
+          "The series is the RSS at 1,000 calls and then every tenth of the run.\n")
+        w("| binding | calls | calls/s | RSS after 1,000 calls | peak RSS after that | peak ÷ RSS at 1,000 | within 10 %? | RSS at 1,000, 10 %, 20 %, … 100 % (MiB) |")
+        w("| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |")
         for key, out in data["long"].items():
             cid, mode = key.split("/")
-            ratio_v = out["maxrss_kb"] / out["rss_at_kb"] if out["rss_at_kb"] else float("nan")
+            at, peak = out["rss_at_kb"], out.get("peak_after_kb") or out["maxrss_kb"]
+            ratio_v = peak / at if at else float("nan")
+            series = " ".join(f"{kb / 1024:.1f}" for _done, kb in out.get("rss_series_kb", []))
             w(f"| {label[cid]} {mode} | {out['n']:,} | {out['n'] / out['wall_s']:.0f} | "
-              f"{out['rss_at_kb'] / 1024:.1f} MiB | {out['maxrss_kb'] / 1024:.1f} MiB | {ratio_v:.3f} | "
-              f"{'yes' if ratio_v <= 1.10 else '**no**'} |")
+              f"{at / 1024:.1f} MiB | {peak / 1024:.1f} MiB | {ratio_v:.3f} | "
+              f"{'yes' if ratio_v <= 1.10 else '**no**'} | {series} |")
     else:
         w("Not run (smoke run).\n")
 
@@ -522,7 +546,8 @@ def check_smoke(report: Path, data: dict) -> None:
                 and s["p99_ms"]["median"] >= s["p50_ms"]["median"] > 0):
             sys.exit(f"bench smoke: implausible figures for {key}: {s}")
     for key, out in data["long"].items():
-        if not (out["rss_at_kb"] > 0 and out["maxrss_kb"] >= out["rss_at_kb"] * 0.5):
+        if not (out["rss_at_kb"] > 0 and out["peak_after_kb"] >= out["rss_at_kb"] * 0.5
+                and len(out["rss_series_kb"]) >= 10):
             sys.exit(f"bench smoke: long run {key} did not report its RSS: {out}")
     text = report.read_text()
     for heading in ("## The floor", "## Close calls", "## Ratios", "## Targets", "## Long run"):

@@ -55,6 +55,31 @@ static long rss_now_kb(void) {
     return resident * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
+/* Reset the peak-RSS counter (Linux), so that VmHWM read at the end covers only what follows. */
+static void reset_peak_rss(void) {
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    if (f) {
+        fputs("5", f);
+        fclose(f);
+    }
+}
+
+static long peak_rss_kb(void) {
+    char line[256];
+    long kb = 0;
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f) return 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %ld", &kb) == 1) break;
+    fclose(f);
+    return kb;
+}
+
+#define MAX_SAMPLES 64
+static pthread_mutex_t samples_lock = PTHREAD_MUTEX_INITIALIZER;
+static long sample_at[MAX_SAMPLES], sample_kb[MAX_SAMPLES];
+static int samples;
+
 static void *worker(void *arg) {
     (void)arg;
     long i;
@@ -74,7 +99,20 @@ static void *worker(void *arg) {
             fprintf(stderr, "bench-c: close call answered %u, not 204\n", (unsigned)wxpay_response_status(r));
         wxpay_response_free(r);
         if (latencies) latencies[i] = (unsigned)((now_s() - t0) * 1e6);
-        if (atomic_fetch_add(&done_calls, 1) + 1 == rss_at) atomic_store(&rss_at_kb, rss_now_kb());
+        long done = atomic_fetch_add(&done_calls, 1) + 1;
+        if (done == rss_at) {
+            reset_peak_rss();
+            atomic_store(&rss_at_kb, rss_now_kb());
+        }
+        long step = n_calls / 10 > 0 ? n_calls / 10 : 1;
+        if (rss_at > 0 && (done == rss_at || done % step == 0)) {
+            pthread_mutex_lock(&samples_lock);
+            if (samples < MAX_SAMPLES) {
+                sample_at[samples] = done;
+                sample_kb[samples++] = rss_now_kb();
+            }
+            pthread_mutex_unlock(&samples_lock);
+        }
     }
     return NULL;
 }
@@ -127,9 +165,12 @@ int main(void) {
 
 #define SECS(a, b) ((double)((b).tv_sec - (a).tv_sec) + (double)((b).tv_usec - (a).tv_usec) / 1e6)
     printf("{\"n\":%ld,\"c\":%ld,\"wall_s\":%.6f,\"cpu_user_s\":%.6f,\"cpu_sys_s\":%.6f,"
-           "\"maxrss_kb\":%ld,\"rss_at_kb\":%ld,\"rss_end_kb\":%ld,\"lat_us\":[",
+           "\"maxrss_kb\":%ld,\"rss_at_kb\":%ld,\"rss_end_kb\":%ld,\"peak_after_kb\":%ld,"
+           "\"rss_series_kb\":[",
            n, c, wall, SECS(u0.ru_utime, u1.ru_utime), SECS(u0.ru_stime, u1.ru_stime), u1.ru_maxrss,
-           atomic_load(&rss_at_kb), rss_now_kb());
+           atomic_load(&rss_at_kb), rss_now_kb(), rss_at > 0 ? peak_rss_kb() : 0L);
+    for (int i = 0; i < samples; i++) printf(i ? ",[%ld,%ld]" : "[%ld,%ld]", sample_at[i], sample_kb[i]);
+    printf("],\"lat_us\":[");
     for (long i = 0; latencies && i < n; i++) printf(i ? ",%u" : "%u", latencies[i]);
     printf("]}\n");
     free(latencies);

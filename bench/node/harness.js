@@ -15,6 +15,20 @@ function envInt(name, dflt) {
   return Number(v)
 }
 
+const fs = require('fs')
+
+// Reset the peak-RSS counter (Linux), so that VmHWM read at the end covers only what follows.
+function resetPeakRss() {
+  try { fs.writeFileSync('/proc/self/clear_refs', '5') } catch { /* not Linux */ }
+}
+
+function peakRssKb() {
+  const m = /^VmHWM:\s+(\d+)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))
+  return m ? Number(m[1]) : 0
+}
+
+const rssNowKb = () => Math.round(process.memoryUsage.rss() / 1024)
+
 async function workers(call, n, c, onDone) {
   let next = 0
   async function worker() {
@@ -38,11 +52,17 @@ async function main(call) {
 
   let done = 0
   let rssAtKb = 0
+  const series = []
   const cpu0 = process.cpuUsage()
   const t0 = process.hrtime.bigint()
   await workers(call, n, c, (i, start) => {
     if (lat) lat[i] = Number((process.hrtime.bigint() - start) / 1000n)
-    if (++done === rssAt) rssAtKb = Math.round(process.memoryUsage.rss() / 1024)
+    done++
+    if (done === rssAt) {
+      resetPeakRss()
+      rssAtKb = rssNowKb()
+    }
+    if (rssAt && (done === rssAt || done % Math.max(1, Math.floor(n / 10)) === 0)) series.push([done, rssNowKb()])
   })
   const wall = Number(process.hrtime.bigint() - t0) / 1e9
   const cpu = process.cpuUsage(cpu0)
@@ -50,7 +70,9 @@ async function main(call) {
     n, c, wall_s: wall,
     cpu_user_s: cpu.user / 1e6, cpu_sys_s: cpu.system / 1e6,
     maxrss_kb: process.resourceUsage().maxRSS, rss_at_kb: rssAtKb,
-    rss_end_kb: Math.round(process.memoryUsage.rss() / 1024),
+    rss_end_kb: rssNowKb(),
+    peak_after_kb: rssAt ? peakRssKb() : 0,
+    rss_series_kb: series,
     lat_us: lat ? Array.from(lat) : [],
   }))
 }

@@ -39,6 +39,18 @@ function rss_now_kb(): int
     return intdiv((int) ($statm[1] ?? 0) * 4096, 1024);
 }
 
+/** Reset the peak-RSS counter (Linux), so that VmHWM read at the end covers only what follows. */
+function reset_peak_rss(): void
+{
+    @file_put_contents('/proc/self/clear_refs', '5');
+}
+
+function peak_rss_kb(): int
+{
+    $status = (string) file_get_contents('/proc/self/status');
+    return preg_match('/^VmHWM:\s+(\d+)/m', $status, $m) ? (int) $m[1] : 0;
+}
+
 function cpu(): array
 {
     $u = getrusage();
@@ -55,8 +67,10 @@ final class Run
     public array $lat = [];
     public int $done = 0;
     public int $rssAtKb = 0;
+    /** @var list<array{int,int}> */
+    public array $series = [];
 
-    public function __construct(public int $rssAt, public bool $record)
+    public function __construct(public int $n, public int $rssAt, public bool $record)
     {
     }
 
@@ -65,8 +79,13 @@ final class Run
         if ($this->record) {
             $this->lat[] = (int) ((hrtime(true) / 1e3) - $t0);
         }
-        if (++$this->done === $this->rssAt) {
+        $done = ++$this->done;
+        if ($done === $this->rssAt) {
+            reset_peak_rss();
             $this->rssAtKb = rss_now_kb();
+        }
+        if ($this->rssAt > 0 && ($done === $this->rssAt || $done % max(1, intdiv($this->n, 10)) === 0)) {
+            $this->series[] = [$done, rss_now_kb()];
         }
     }
 }
@@ -129,8 +148,9 @@ $instance = Wxpay\Builder::factory([
     'resolve' => $cfg['resolve'] ?? [],
 ]);
 
-run($instance, $mode, env_int('BENCH_WARMUP', 100), $c, new Run(0, false));
-$run = new Run(env_int('BENCH_RSS_AT', 0), env_int('BENCH_LATENCIES', 1) !== 0);
+$warmup = env_int('BENCH_WARMUP', 100);
+run($instance, $mode, $warmup, $c, new Run($warmup, 0, false));
+$run = new Run($n, env_int('BENCH_RSS_AT', 0), env_int('BENCH_LATENCIES', 1) !== 0);
 [$u0, $s0] = cpu();
 $t0 = hrtime(true);
 run($instance, $mode, $n, $c, $run);
@@ -140,5 +160,6 @@ echo json_encode([
     'n' => $n, 'c' => $c, 'wall_s' => $wall,
     'cpu_user_s' => $u1 - $u0, 'cpu_sys_s' => $s1 - $s0,
     'maxrss_kb' => $maxrss, 'rss_at_kb' => $run->rssAtKb, 'rss_end_kb' => rss_now_kb(),
+    'peak_after_kb' => $run->rssAt > 0 ? peak_rss_kb() : 0, 'rss_series_kb' => $run->series,
     'lat_us' => $run->lat,
 ], JSON_THROW_ON_ERROR), "\n";

@@ -34,6 +34,23 @@ def rss_now_kb() -> int:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
 
 
+def reset_peak_rss() -> None:
+    """Reset the peak-RSS counter (Linux), so that VmHWM read at the end covers only what follows."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
+def peak_rss_kb() -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
 class _Run:
     def __init__(self, n: int, rss_at: int, record: bool) -> None:
         self.n = n
@@ -43,6 +60,7 @@ class _Run:
         self.next = iter(range(n))  # next() on a range iterator is atomic under the GIL
         self.done = 0
         self.rss_at_kb = 0
+        self.series: list[tuple[int, int]] = []
         self.lock = threading.Lock()
 
     def finished(self, i: int, t0: float) -> None:
@@ -51,7 +69,10 @@ class _Run:
         with self.lock:
             self.done += 1
             if self.done == self.rss_at:
+                reset_peak_rss()
                 self.rss_at_kb = rss_now_kb()
+            if self.rss_at and (self.done == self.rss_at or self.done % max(1, self.n // 10) == 0):
+                self.series.append((self.done, rss_now_kb()))
 
 
 def _threads(call: Callable[[], None], run: _Run, c: int) -> None:
@@ -134,5 +155,6 @@ def _result(run: _Run, c: int, start: tuple) -> dict:
         "n": run.n, "c": c, "wall_s": wall,
         "cpu_user_s": u1.ru_utime - u0.ru_utime, "cpu_sys_s": u1.ru_stime - u0.ru_stime,
         "maxrss_kb": u1.ru_maxrss, "rss_at_kb": run.rss_at_kb, "rss_end_kb": rss_now_kb(),
+        "peak_after_kb": peak_rss_kb() if run.rss_at else 0, "rss_series_kb": run.series,
         "lat_us": list(run.lat) if run.lat is not None else [],
     }

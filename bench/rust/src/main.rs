@@ -30,6 +30,23 @@ fn rusage() -> (f64, f64, i64) {
     (secs(u.ru_utime), secs(u.ru_stime), u.ru_maxrss)
 }
 
+/// Reset the process's peak-RSS counter (Linux: `5` into /proc/self/clear_refs), so that the
+/// peak read at the end (`VmHWM`) covers only what follows.
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// Peak RSS in KiB since the last reset (`VmHWM` of /proc/self/status).
+fn peak_rss_kb() -> i64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
 /// Current resident set size in KiB (from /proc/self/statm).
 fn rss_now_kb() -> i64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
@@ -50,6 +67,7 @@ struct Shared {
     n: usize,
     rss_at: usize,
     rss_at_kb: Mutex<i64>,
+    rss_series_kb: Mutex<Vec<(usize, i64)>>,
     latencies: Option<Mutex<Vec<u32>>>,
 }
 
@@ -69,8 +87,14 @@ async fn worker(s: Arc<Shared>) -> Result<(), String> {
         if s.latencies.is_some() {
             mine.push(t0.elapsed().as_micros().min(u32::MAX as u128) as u32);
         }
-        if s.done.fetch_add(1, Ordering::Relaxed) + 1 == s.rss_at {
+        let done = s.done.fetch_add(1, Ordering::Relaxed) + 1;
+        if done == s.rss_at {
+            reset_peak_rss();
             *s.rss_at_kb.lock().unwrap_or_else(|p| p.into_inner()) = rss_now_kb();
+        }
+        if s.rss_at > 0 && (done == s.rss_at || done % (s.n / 10).max(1) == 0) {
+            let mut series = s.rss_series_kb.lock().unwrap_or_else(|p| p.into_inner());
+            series.push((done, rss_now_kb()));
         }
     }
     if let Some(l) = &s.latencies {
@@ -95,6 +119,7 @@ async fn run(
         n,
         rss_at,
         rss_at_kb: Mutex::new(0),
+        rss_series_kb: Mutex::new(Vec::new()),
         latencies: record.then(|| Mutex::new(Vec::with_capacity(n))),
     });
     let tasks: Vec<_> = (0..c).map(|_| tokio::spawn(worker(s.clone()))).collect();
@@ -156,12 +181,19 @@ fn main_() -> Result<(), String> {
         .map(|l| l.lock().unwrap_or_else(|p| p.into_inner()).clone())
         .unwrap_or_default();
     let rss_at_kb = *s.rss_at_kb.lock().unwrap_or_else(|p| p.into_inner());
+    let series = s
+        .rss_series_kb
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
     println!(
         "{}",
         json!({
             "n": n, "c": c, "wall_s": wall,
             "cpu_user_s": u1 - u0, "cpu_sys_s": s1 - s0,
             "maxrss_kb": maxrss, "rss_at_kb": rss_at_kb, "rss_end_kb": rss_now_kb(),
+            "peak_after_kb": if rss_at > 0 { peak_rss_kb() } else { 0 },
+            "rss_series_kb": series,
             "lat_us": lat,
         })
     );
