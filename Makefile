@@ -23,8 +23,10 @@ test: test-docs test-rust test-c test-php test-python test-node test-bench
 test-docs:
 	python3 tests/reliability/generate.py --check
 
+## (and the criterion micro-benchmarks once each, in criterion's test mode, so they cannot rot)
 test-rust:
 	$(CARGO) test --workspace --no-fail-fast
+	$(CARGO) test -p wxpay --bench micro
 
 ## C tests: static and dynamic builds against the sandbox, the dynamic one under valgrind.
 test-c:
