@@ -98,13 +98,20 @@ class Build:
 
     def all(self) -> None:
         flag = ["--release"] if self.profile == "release" else []
-        log(f"cargo build ({self.profile}): sandbox, Rust bench client, C library, Node addon")
-        sh(["cargo", "build", *flag, "-p", "wxpay-sandbox", "-p", "wxpay-bench", "-p", "wxpay-ffi",
-            "-p", "wxpay-node"])
         # The Node addon straight from cargo (same target/ as the rest, no second dependency
         # build as the napi CLI's --target would do), loaded via NAPI_RS_NATIVE_LIBRARY_PATH.
-        self.node_addon = WORK / f"wxpay-{self.profile}.node"
-        shutil.copyfile(self.target / "libwxpay_node.so", self.node_addon)
+        # A smoke run reuses the debug addon `make test-node` built, when there is one.
+        tested_addon = ROOT / "bindings-node" / "wxpay.linux-x64-gnu.node"
+        reuse = self.profile == "debug" and tested_addon.exists()
+        log(f"cargo build ({self.profile}): sandbox, Rust bench client, C library"
+            + ("" if reuse else ", Node addon"))
+        sh(["cargo", "build", *flag, "-p", "wxpay-sandbox", "-p", "wxpay-bench", "-p", "wxpay-ffi",
+            *([] if reuse else ["-p", "wxpay-node"])])
+        if reuse:
+            self.node_addon = tested_addon
+        else:
+            self.node_addon = WORK / f"wxpay-{self.profile}.node"
+            shutil.copyfile(self.target / "libwxpay_node.so", self.node_addon)
         log("gcc: C bench client")
         self.c_client = WORK / f"bench-c-{self.profile}"
         sh(["gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-std=c11", "-D_GNU_SOURCE",
