@@ -26,7 +26,7 @@ test-docs:
 ## (and the criterion micro-benchmarks once each, in criterion's test mode, so they cannot rot)
 test-rust:
 	$(CARGO) test --workspace --no-fail-fast
-	$(CARGO) test -p wxpay --bench micro
+	$(CARGO) test --workspace --bench micro
 
 ## C tests: static and dynamic builds against the sandbox, the dynamic one under valgrind.
 test-c:
