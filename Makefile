@@ -23,10 +23,9 @@ test: test-docs test-rust test-c test-php test-python test-node test-bench
 test-docs:
 	python3 tests/reliability/generate.py --check
 
-## (and the criterion micro-benchmarks once each, in criterion's test mode, so they cannot rot)
+## (core/benches/micro.rs included: `test = true` runs each criterion benchmark once)
 test-rust:
 	$(CARGO) test --workspace --no-fail-fast
-	$(CARGO) test --workspace --bench micro
 
 ## C tests: static and dynamic builds against the sandbox, the dynamic one under valgrind.
 test-c:
