@@ -173,6 +173,14 @@ fn _shutdown(py: Python<'_>) {
 /// How a finished call reaches its asyncio future: the response, or the error's JSON.
 type Outcome = Result<NativeResponse, String>;
 
+/// `_complete`'s `ok` and `value` for an outcome.
+fn to_python(py: Python<'_>, outcome: Outcome) -> PyResult<(bool, Bound<'_, PyAny>)> {
+    Ok(match outcome {
+        Ok(r) => (true, Bound::new(py, r)?.into_any()),
+        Err(json) => (false, json.into_pyobject(py)?.into_any()),
+    })
+}
+
 /// Per event loop: the outcomes of finished calls, queued by runtime threads **without taking
 /// the GIL**, and a socket pair whose read end the loop watches (`loop.add_reader`). A runtime
 /// thread pushes its outcome and, unless a wake-up is already pending, writes one byte; the loop
@@ -225,13 +233,9 @@ impl Completer {
         let items =
             std::mem::take(&mut *self.inner.queue.lock().unwrap_or_else(|p| p.into_inner()));
         for (fut, outcome) in items {
-            let fut = fut.bind(py);
-            let (ok, value) = match outcome {
-                Ok(r) => (true, Bound::new(py, r)?.into_any()),
-                Err(json) => (false, json.into_pyobject(py)?.into_any()),
-            };
+            let (ok, value) = to_python(py, outcome)?;
             // One future's failure (e.g. a closed loop's) must not strand the others.
-            let _ = _complete(fut, ok, &value);
+            let _ = _complete(fut.bind(py), ok, &value);
         }
         Ok(())
     }
@@ -307,14 +311,13 @@ fn spawn_async<'py>(
     let event_loop = py.import("asyncio")?.call_method0("get_running_loop")?;
     let fut = event_loop.call_method0("create_future")?;
     let fut_ref = fut.clone().unbind();
+    let call = async move {
+        call.await
+            .map(NativeResponse::from)
+            .map_err(|e| e.to_json().to_string())
+    };
     let task = match completer_for(py, &event_loop)? {
-        Some(queue) => runtime()?.spawn(async move {
-            let outcome = call
-                .await
-                .map(NativeResponse::from)
-                .map_err(|e| e.to_json().to_string());
-            queue.push(fut_ref, outcome);
-        }),
+        Some(queue) => runtime()?.spawn(async move { queue.push(fut_ref, call.await) }),
         None => {
             let complete = wrap_pyfunction!(_complete, py)?.unbind();
             let loop_ref = event_loop.unbind();
@@ -328,19 +331,7 @@ fn spawn_async<'py>(
                 };
                 // `move`: the captured Python references are released here, with the GIL held.
                 Python::attach(move |py| {
-                    let args = match outcome {
-                        Ok(r) => Bound::new(py, NativeResponse::from(r))
-                            .map(|r| (true, r.into_any().unbind())),
-                        Err(e) => Ok((
-                            false,
-                            e.to_json()
-                                .to_string()
-                                .into_pyobject(py)
-                                .map(|s| s.into_any().unbind())
-                                .unwrap_or_else(|_| py.None()),
-                        )),
-                    };
-                    if let Ok((ok, value)) = args {
+                    if let Ok((ok, value)) = to_python(py, outcome) {
                         // Fails only when the loop is closed: then nobody is waiting.
                         let _ = loop_ref.call_method1(
                             py,
