@@ -414,9 +414,7 @@ async fn handle(
 
     // Every request is logged as it arrives (outcome 0 until answered), so a client that gave up
     // waiting still finds its request in the log.
-    let entry = if state.bench {
-        usize::MAX
-    } else {
+    let entry = (!state.bench).then(|| {
         state.log(Logged {
             method: method.to_string(),
             target: target.clone(),
@@ -432,8 +430,12 @@ async fn handle(
             body: String::from_utf8_lossy(&body).into_owned(),
             outcome: 0,
         })
+    });
+    let log = |outcome: u16| {
+        if let Some(entry) = entry {
+            state.set_outcome(entry, outcome);
+        }
     };
-    let log = |outcome: u16| state.set_outcome(entry, outcome);
     // Faults are taken in order; each matching fault is consumed once per request.
     let fault = state.take_fault(&target);
     if let Some(f) = &fault {
@@ -566,9 +568,6 @@ impl State {
     }
 
     fn set_outcome(&self, index: usize, outcome: u16) {
-        if index == usize::MAX {
-            return; // not logged (benchmark mode)
-        }
         let mut m = self.m.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(e) = m.log.get_mut(index) {
             e.outcome = outcome;
@@ -838,21 +837,33 @@ impl State {
         }
     }
 
-    /// Benchmark mode: the nonce and signature of an identical answer signed within the same
-    /// second, if any.
-    fn cached_signature(&self, ts: &str, answer: &Answer, fault: &str) -> Option<(String, String)> {
+    /// The nonce and signature of an answer at `ts`. In benchmark mode (and without a fault) an
+    /// identical answer signed within the same second reuses them: still a valid signature.
+    fn nonce_and_signature(&self, ts: &str, answer: &Answer, fault: &str) -> (String, String) {
+        let sign = || {
+            let nonce = random_hex(16);
+            let message = wxpay::sign::response_message(ts, &nonce, &answer.body);
+            let signature = self.platform_key.sign_base64(&message).unwrap_or_default();
+            (nonce, signature)
+        };
         if !self.bench || !fault.is_empty() {
-            return None;
+            return sign();
         }
-        let c = self.signatures.lock().unwrap_or_else(|p| p.into_inner());
-        match c.as_ref() {
-            Some((t, status, body, nonce, sig))
-                if t == ts && *status == answer.status && *body == answer.body =>
-            {
-                Some((nonce.clone(), sig.clone()))
+        let mut cache = self.signatures.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((t, status, body, nonce, sig)) = cache.as_ref() {
+            if t == ts && *status == answer.status && *body == answer.body {
+                return (nonce.clone(), sig.clone());
             }
-            _ => None,
         }
+        let (nonce, signature) = sign();
+        *cache = Some((
+            ts.to_owned(),
+            answer.status,
+            answer.body.clone(),
+            nonce.clone(),
+            signature.clone(),
+        ));
+        (nonce, signature)
     }
 
     /// Sign a 2xx answer, applying a signature fault if one is requested.
@@ -863,25 +874,7 @@ impl State {
             _ => now(),
         }
         .to_string();
-        let (nonce, mut signature) = match self.cached_signature(&ts, &answer, fault) {
-            Some(cached) => cached,
-            None => {
-                let nonce = random_hex(16);
-                let message = wxpay::sign::response_message(&ts, &nonce, &answer.body);
-                let signature = self.platform_key.sign_base64(&message).unwrap_or_default();
-                if self.bench && fault.is_empty() {
-                    let mut c = self.signatures.lock().unwrap_or_else(|p| p.into_inner());
-                    *c = Some((
-                        ts.clone(),
-                        answer.status,
-                        answer.body.clone(),
-                        nonce.clone(),
-                        signature.clone(),
-                    ));
-                }
-                (nonce, signature)
-            }
-        };
+        let (nonce, mut signature) = self.nonce_and_signature(&ts, &answer, fault);
         match fault {
             "bad_signature" => {
                 let mut raw = base64::engine::general_purpose::STANDARD
