@@ -38,20 +38,19 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 WORK = ROOT / "target" / "bench"
 
-# (id, label, language, kind, modes): kind "wxpay" or "peer"; each mode is (mode label,
-# BENCH_MODE, concurrencies, calls per run in the full benchmark).
+# (id, label, kind, modes): kind "wxpay" or "peer"; each mode is (mode, concurrencies, calls per
+# run in the full benchmark). The mode is passed to the client as BENCH_MODE.
 CLIENTS = [
-    ("rust", "wxpay Rust core (Tokio)", "Rust", "wxpay", [("async", "", (1, 64), (1500, 4000))]),
-    ("c", "wxpay C (threads, blocking wxpay_request)", "C", "wxpay", [("threads", "", (1, 64), (1500, 4000))]),
-    ("php", "wxpay PHP (FFI)", "PHP", "wxpay",
-     [("sync", "sync", (1,), (1500,)), ("async", "async", (1, 64), (1500, 4000))]),
-    ("python", "wxpay Python", "Python", "wxpay",
-     [("threads", "threads", (1, 64), (1500, 4000)), ("asyncio", "asyncio", (1, 64), (1500, 4000))]),
-    ("node", "wxpay Node (Promises)", "Node", "wxpay", [("async", "", (1, 64), (1500, 4000))]),
-    ("wechatpayv3", "wechatpayv3 2.0.4 (PyPI)", "Python", "peer",
-     [("threads", "threads", (1, 64), (300, 600)), ("asyncio", "asyncio", (1, 64), (600, 600))]),
-    ("axios", "wechatpay-axios-plugin 0.9.6 (npm)", "Node", "peer", [("async", "", (1, 64), (1000, 1000))]),
-    ("nodev3", "wechatpay-node-v3 2.2.1 (npm)", "Node", "peer", [("async", "", (1, 64), (400, 600))]),
+    ("rust", "wxpay Rust core (Tokio)", "wxpay", [("async", (1, 64), (1500, 4000))]),
+    ("c", "wxpay C (threads, blocking wxpay_request)", "wxpay", [("threads", (1, 64), (1500, 4000))]),
+    ("php", "wxpay PHP (FFI)", "wxpay", [("sync", (1,), (1500,)), ("async", (1, 64), (1500, 4000))]),
+    ("python", "wxpay Python", "wxpay",
+     [("threads", (1, 64), (1500, 4000)), ("asyncio", (1, 64), (1500, 4000))]),
+    ("node", "wxpay Node (Promises)", "wxpay", [("async", (1, 64), (1500, 4000))]),
+    ("wechatpayv3", "wechatpayv3 2.0.4 (PyPI)", "peer",
+     [("threads", (1, 64), (300, 600)), ("asyncio", (1, 64), (600, 600))]),
+    ("axios", "wechatpay-axios-plugin 0.9.6 (npm)", "peer", [("async", (1, 64), (1000, 1000))]),
+    ("nodev3", "wechatpay-node-v3 2.2.1 (npm)", "peer", [("async", (1, 64), (400, 600))]),
 ]
 # Long run (memory): which mode of each binding, at concurrency 64. The two extra rows hold the
 # allocator still to show what the growth of their plain rows is (bench/ANALYSIS.md): glibc's
@@ -306,7 +305,7 @@ def write_report(path: Path, data: dict) -> None:
     floor_us = floor["sign_us"] + floor["verify_us"]
     res = data["results"]
     label = {cid: lab for cid, lab, *_ in CLIENTS}
-    kind = {cid: k for cid, _l, _g, k, _m in CLIENTS}
+    kind = {cid: k for cid, _l, k, _m in CLIENTS}
     L = []
     w = L.append
     w("# wxpay benchmarks\n")
@@ -350,7 +349,7 @@ def write_report(path: Path, data: dict) -> None:
 
     w("\n## Ratios\n")
     w("Throughput of each wxpay client ÷ each peer's, same concurrency (medians):\n")
-    peers = [(cid, mode) for cid, _l, _g, k, modes in CLIENTS if k == "peer" for mode, *_ in modes]
+    peers = [(cid, mode) for cid, _l, k, modes in CLIENTS if k == "peer" for mode, *_ in modes]
     w("| wxpay client | conc. | " + " | ".join(f"÷ {label[p].split(' ')[0]} {m}" for p, m in peers) + " |")
     w("| --- | ---: | " + " | ".join("---:" for _ in peers) + " |")
     for key, r in res.items():
@@ -435,9 +434,10 @@ def write_report(path: Path, data: dict) -> None:
               f"{fmt_time_ns(row['lo_ns'])} – {fmt_time_ns(row['hi_ns'])} | {rel} |")
     else:
         w("Not run (smoke run).\n")
-    if data.get("notes"):
+    notes = BENCH / "ANALYSIS.md"  # written by hand about the committed run; not for smoke runs
+    if not data["smoke"] and notes.exists():
         w("\n## Analysis\n")
-        w(data["notes"])
+        w(notes.read_text())
     path.write_text("\n".join(L) + "\n")
 
 
@@ -459,8 +459,6 @@ def main() -> None:
 
     if args.report_only:
         data = json.loads((BENCH / "results" / "last-run.json").read_text())
-        notes = BENCH / "ANALYSIS.md"
-        data["notes"] = notes.read_text() if notes.exists() else ""
         report = Path(args.out) if args.out else ROOT / "BENCHMARKS.md"
         write_report(report, data)
         log(f"wrote {report}")
@@ -480,10 +478,10 @@ def main() -> None:
     long: dict[str, dict] = {}
     try:
         plan = []
-        for cid, _label, _lang, _kind, modes in CLIENTS:
+        for cid, _label, _kind, modes in CLIENTS:
             if only and cid not in only:
                 continue
-            for mode, _env_mode, concs, ns in modes:
+            for mode, concs, ns in modes:
                 for c, n in zip(concs, ns):
                     if smoke:
                         c, n = min(c, 4), 12
@@ -522,9 +520,6 @@ def main() -> None:
         "machine": machine(), "repeats": repeats, "floor": floor, "results": results, "long": long,
         "criterion": criterion(smoke),
     }
-    notes = BENCH / "ANALYSIS.md"
-    if notes.exists() and not smoke:
-        data["notes"] = notes.read_text()
     if smoke:
         out_dir = Path(tempfile.mkdtemp(prefix="wxpay-bench-smoke-"))
         report = Path(args.out) if args.out else out_dir / "BENCHMARKS.md"
@@ -542,8 +537,8 @@ def main() -> None:
 
 def check_smoke(report: Path, data: dict) -> None:
     """The smoke run proves the harness works: every client ran, every figure is present."""
-    expected = {f"{cid}/{mode}/{min(c, 4)}" for cid, _l, _g, _k, modes in CLIENTS
-                for mode, _e, concs, _n in modes for c in concs}
+    expected = {f"{cid}/{mode}/{min(c, 4)}" for cid, _l, _k, modes in CLIENTS
+                for mode, concs, _n in modes for c in concs}
     missing = expected - set(data["results"])
     if missing:
         sys.exit(f"bench smoke: no result for {sorted(missing)}")
