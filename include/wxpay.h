@@ -171,7 +171,7 @@ const char *wxpay_error_request_id(const wxpay_error_t *err);
 
 /**
  * For "VERIFY" errors, the reason: "MISSING_HEADERS", "MALFORMED_HEADERS", "TIMESTAMP_SKEW",
- * "UNKNOWN_SERIAL" or "BAD_SIGNATURE" (static storage); else NULL.
+ * "UNKNOWN_SERIAL", "BAD_SIGNATURE" or "CERTIFICATE_EXPIRED" (static storage); else NULL.
  */
 const char *wxpay_error_verify_failure(const wxpay_error_t *err);
 

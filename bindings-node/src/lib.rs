@@ -23,7 +23,23 @@ fn to_js(e: Error) -> napi::Error {
 }
 
 fn options(json: &str) -> Result<RequestOptions> {
-    RequestOptions::from_json(json).map_err(to_js)
+    catch(|| RequestOptions::from_json(json))
+}
+
+/// Run core code: a panic inside is an INTERNAL `WXPAY_ERROR` (never an abort of the process
+/// in a `*Sync` method, never a bare `GenericFailure`).
+fn catch<T>(f: impl FnOnce() -> std::result::Result<T, Error>) -> Result<T> {
+    wx::boundary::catch(f).map_err(to_js)
+}
+
+/// Run a call: a panic completes it with an INTERNAL `WXPAY_ERROR`.
+async fn call(
+    f: impl std::future::Future<Output = std::result::Result<wx::Response, Error>>,
+) -> Result<NativeResponse> {
+    wx::boundary::catch_future(f)
+        .await
+        .map(NativeResponse::from)
+        .map_err(to_js)
 }
 
 /// A verified 2xx answer.
@@ -55,7 +71,7 @@ impl From<wx::Response> for NativeResponse {
 }
 
 fn close_order(by: &str, id: &str, options_json: &str) -> Result<CloseOrder> {
-    CloseOrder::from_parts(by, id, options_json).map_err(to_js)
+    catch(|| CloseOrder::from_parts(by, id, options_json))
 }
 
 /// One client: one connection pool. Share it; it is safe to use from many concurrent calls.
@@ -66,7 +82,7 @@ pub struct NativeClient {
 
 impl NativeClient {
     fn client(&self) -> Result<Arc<wx::Client>> {
-        self.inner.get().map_err(to_js)
+        catch(|| self.inner.get())
     }
 }
 
@@ -75,18 +91,18 @@ impl NativeClient {
     /// From configuration JSON (relative `file://` paths resolve against the current directory).
     #[napi(constructor)]
     pub fn new(config_json: String) -> Result<Self> {
-        let config = wx::Config::from_json(&config_json).map_err(to_js)?;
+        let inner = catch(|| ForkSafeClient::new(wx::Config::from_json(&config_json)?))?;
         Ok(NativeClient {
-            inner: Arc::new(ForkSafeClient::new(config).map_err(to_js)?),
+            inner: Arc::new(inner),
         })
     }
 
     /// From a configuration file (relative `file://` paths resolve against its folder).
     #[napi(factory)]
     pub fn from_file(path: String) -> Result<Self> {
-        let config = wx::Config::from_file(path).map_err(to_js)?;
+        let inner = catch(|| ForkSafeClient::new(wx::Config::from_file(path)?))?;
         Ok(NativeClient {
-            inner: Arc::new(ForkSafeClient::new(config).map_err(to_js)?),
+            inner: Arc::new(inner),
         })
     }
 
@@ -98,14 +114,9 @@ impl NativeClient {
         options_json: String,
     ) -> Result<NativeResponse> {
         let client = self.client()?;
-        let prepared = client
-            .prepare(&method, &template, &options(&options_json)?)
-            .map_err(to_js)?;
-        client
-            .execute(&prepared)
-            .await
-            .map(NativeResponse::from)
-            .map_err(to_js)
+        let options = options(&options_json)?;
+        let prepared = catch(|| client.prepare(&method, &template, &options))?;
+        call(client.execute(&prepared)).await
     }
 
     #[napi]
@@ -116,12 +127,9 @@ impl NativeClient {
         options_json: String,
     ) -> Result<NativeResponse> {
         let client = self.client()?;
-        let prepared = client
-            .prepare(&method, &template, &options(&options_json)?)
-            .map_err(to_js)?;
-        block_on(client.execute(&prepared))
-            .map(NativeResponse::from)
-            .map_err(to_js)
+        let options = options(&options_json)?;
+        let prepared = catch(|| client.prepare(&method, &template, &options))?;
+        block_on(call(client.execute(&prepared)))
     }
 
     #[napi]
@@ -133,11 +141,7 @@ impl NativeClient {
     ) -> Result<NativeResponse> {
         let client = self.client()?;
         let order = close_order(&by, &id, &options_json)?;
-        client
-            .close(&order)
-            .await
-            .map(NativeResponse::from)
-            .map_err(to_js)
+        call(client.close(&order)).await
     }
 
     #[napi]
@@ -149,9 +153,7 @@ impl NativeClient {
     ) -> Result<NativeResponse> {
         let client = self.client()?;
         let order = close_order(&by, &id, &options_json)?;
-        block_on(client.close(&order))
-            .map(NativeResponse::from)
-            .map_err(to_js)
+        block_on(call(client.close(&order)))
     }
 
     #[napi]
@@ -163,9 +165,8 @@ impl NativeClient {
         timestamp: Option<i64>,
         nonce: Option<String>,
     ) -> Result<String> {
-        self.client()?
-            .sign(&method, &url, &body, timestamp, nonce.as_deref())
-            .map_err(to_js)
+        let client = self.client()?;
+        catch(|| client.sign(&method, &url, &body, timestamp, nonce.as_deref()))
     }
 
     #[napi]
@@ -184,7 +185,8 @@ impl NativeClient {
             signature: signature.as_deref(),
             serial: serial.as_deref(),
         };
-        self.client()?.verify(headers, &body, now).map_err(to_js)
+        let client = self.client()?;
+        catch(|| client.verify(headers, &body, now))
     }
 
     #[napi]
@@ -196,23 +198,17 @@ impl NativeClient {
         timestamp: Option<i64>,
         nonce: Option<String>,
     ) -> Result<String> {
-        self.client()?
-            .prepare_json(
-                &method,
-                &template,
-                &options(&options_json)?,
-                timestamp,
-                nonce.as_deref(),
-            )
+        let client = self.client()?;
+        let options = options(&options_json)?;
+        catch(|| client.prepare_json(&method, &template, &options, timestamp, nonce.as_deref()))
             .map(|v| v.to_string())
-            .map_err(to_js)
     }
 }
 
 /// The PHP SDK's chain normalisation (`_transaction_id_` → `{transaction_id}`, …).
 #[napi]
-pub fn chain_template(segments: Vec<String>) -> String {
-    wx::uri::chain_template(&segments)
+pub fn chain_template(segments: Vec<String>) -> Result<String> {
+    catch(|| Ok(wx::uri::chain_template(&segments)))
 }
 
 /// The library version.

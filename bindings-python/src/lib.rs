@@ -5,6 +5,8 @@
 //! - Async calls return an `asyncio.Future` of the running loop, completed from the runtime with
 //!   `loop.call_soon_threadsafe`; cancelling it aborts the request.
 //! - The Tokio runtime and each client's connection pool are per process (fork-safe).
+//! - No panic reaches Python: every entry runs under `wx::boundary` (a panic is an INTERNAL
+//!   `NativeError`, and an async call's future still completes).
 //! - Errors are raised as `NativeError(json)`, the core's `Error::to_json`; the Python layer turns
 //!   them into the `wxpay.WxpayError` hierarchy.
 
@@ -56,7 +58,7 @@ fn runtime() -> PyResult<Arc<tokio::runtime::Runtime>> {
 }
 
 fn options(json: &str) -> PyResult<RequestOptions> {
-    RequestOptions::from_json(json).map_err(to_py)
+    wx::boundary::catch(|| RequestOptions::from_json(json)).map_err(to_py)
 }
 
 /// A verified 2xx answer.
@@ -311,6 +313,8 @@ fn spawn_async<'py>(
     let event_loop = py.import("asyncio")?.call_method0("get_running_loop")?;
     let fut = event_loop.call_method0("create_future")?;
     let fut_ref = fut.clone().unbind();
+    // A panic in the call completes the future with an INTERNAL error: it never hangs.
+    let call = wx::boundary::catch_future(call);
     let call = async move {
         call.await
             .map(NativeResponse::from)
@@ -358,13 +362,15 @@ fn block(
     call: impl Future<Output = Result<wx::Response, Error>> + Send,
 ) -> PyResult<NativeResponse> {
     let rt = runtime()?;
-    py.detach(|| rt.block_on(call))
+    // A panic in the call is an INTERNAL `NativeError`, not pyo3's PanicException (which is
+    // not an `Exception`, so `except wxpay.WxpayError` would miss it).
+    py.detach(|| rt.block_on(wx::boundary::catch_future(call)))
         .map(NativeResponse::from)
         .map_err(to_py)
 }
 
 fn close_order(by: &str, id: &str, options_json: &str) -> PyResult<CloseOrder> {
-    CloseOrder::from_parts(by, id, options_json).map_err(to_py)
+    wx::boundary::catch(|| CloseOrder::from_parts(by, id, options_json)).map_err(to_py)
 }
 
 /// One client: one connection pool per process. Thread-safe.
@@ -375,7 +381,7 @@ struct NativeClient {
 
 impl NativeClient {
     fn client(&self) -> PyResult<Arc<wx::Client>> {
-        self.inner.get().map_err(to_py)
+        wx::boundary::catch(|| self.inner.get()).map_err(to_py)
     }
 }
 
@@ -384,19 +390,17 @@ impl NativeClient {
     /// From configuration JSON (relative `file://` paths resolve against the current directory).
     #[new]
     fn new(config_json: &str) -> PyResult<Self> {
-        let config = wx::Config::from_json(config_json).map_err(to_py)?;
-        Ok(NativeClient {
-            inner: ForkSafeClient::new(config).map_err(to_py)?,
-        })
+        wx::boundary::catch(|| ForkSafeClient::new(wx::Config::from_json(config_json)?))
+            .map(|inner| NativeClient { inner })
+            .map_err(to_py)
     }
 
     /// From a configuration file (relative `file://` paths resolve against its folder).
     #[staticmethod]
     fn from_file(path: PathBuf) -> PyResult<Self> {
-        let config = wx::Config::from_file(path).map_err(to_py)?;
-        Ok(NativeClient {
-            inner: ForkSafeClient::new(config).map_err(to_py)?,
-        })
+        wx::boundary::catch(|| ForkSafeClient::new(wx::Config::from_file(path)?))
+            .map(|inner| NativeClient { inner })
+            .map_err(to_py)
     }
 
     fn request(
@@ -407,9 +411,9 @@ impl NativeClient {
         options_json: &str,
     ) -> PyResult<NativeResponse> {
         let client = self.client()?;
-        let prepared = client
-            .prepare(method, template, &options(options_json)?)
-            .map_err(to_py)?;
+        let options = options(options_json)?;
+        let prepared =
+            wx::boundary::catch(|| client.prepare(method, template, &options)).map_err(to_py)?;
         block(py, async move { client.execute(&prepared).await })
     }
 
@@ -421,9 +425,9 @@ impl NativeClient {
         options_json: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         let client = self.client()?;
-        let prepared = client
-            .prepare(method, template, &options(options_json)?)
-            .map_err(to_py)?;
+        let options = options(options_json)?;
+        let prepared =
+            wx::boundary::catch(|| client.prepare(method, template, &options)).map_err(to_py)?;
         spawn_async(py, async move { client.execute(&prepared).await })
     }
 
@@ -448,13 +452,14 @@ impl NativeClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         let client = self.client()?;
         let order = close_order(by, id, options_json)?;
-        client
-            .prepare(
+        wx::boundary::catch(|| {
+            client.prepare(
                 "POST",
                 order.template(),
                 &order.options(client.signer().mchid()),
             )
-            .map_err(to_py)?;
+        })
+        .map_err(to_py)?;
         spawn_async(py, async move { client.close(&order).await })
     }
 
@@ -467,9 +472,8 @@ impl NativeClient {
         timestamp: Option<i64>,
         nonce: Option<&str>,
     ) -> PyResult<String> {
-        self.client()?
-            .sign(method, url, body, timestamp, nonce)
-            .map_err(to_py)
+        let client = self.client()?;
+        wx::boundary::catch(|| client.sign(method, url, body, timestamp, nonce)).map_err(to_py)
     }
 
     #[pyo3(signature = (timestamp, nonce, signature, serial, body, now=None))]
@@ -489,7 +493,8 @@ impl NativeClient {
             signature,
             serial,
         };
-        self.client()?.verify(headers, body, now).map_err(to_py)
+        let client = self.client()?;
+        wx::boundary::catch(|| client.verify(headers, body, now)).map_err(to_py)
     }
 
     #[pyo3(signature = (method, template, options_json, timestamp=None, nonce=None))]
@@ -501,8 +506,9 @@ impl NativeClient {
         timestamp: Option<i64>,
         nonce: Option<&str>,
     ) -> PyResult<String> {
-        self.client()?
-            .prepare_json(method, template, &options(options_json)?, timestamp, nonce)
+        let client = self.client()?;
+        let options = options(options_json)?;
+        wx::boundary::catch(|| client.prepare_json(method, template, &options, timestamp, nonce))
             .map(|v| v.to_string())
             .map_err(to_py)
     }
@@ -510,8 +516,8 @@ impl NativeClient {
 
 /// The PHP SDK's chain normalisation (`_transaction_id_` → `{transaction_id}`, …).
 #[pyfunction]
-fn chain_template(segments: Vec<String>) -> String {
-    wx::uri::chain_template(&segments)
+fn chain_template(segments: Vec<String>) -> PyResult<String> {
+    wx::boundary::catch(|| Ok(wx::uri::chain_template(&segments))).map_err(to_py)
 }
 
 /// The library version.

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use serde_json::{json, Map, Value};
+use wxpay::error::quote;
 use wxpay::{
     Client, CloseEndpoint, CloseOrder, Config, Error, ErrorKind, OrderRef, RequestOptions,
 };
@@ -74,7 +75,7 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
                 let v = it.next().ok_or_else(|| format!("{a} needs a value"))?;
                 flags.insert(a.clone(), Value::String(v));
             }
-            f if f.starts_with("--") => return Err(format!("unknown option `{f}`")),
+            f if f.starts_with("--") => return Err(format!("unknown option `{}`", quote(f))),
             _ => positional.push(a),
         }
     }
@@ -114,7 +115,7 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
             timestamp: match flag("--timestamp") {
                 Some(t) => Some(
                     t.parse()
-                        .map_err(|_| format!("--timestamp `{t}` is not Unix seconds"))?,
+                        .map_err(|_| format!("--timestamp `{}` is not Unix seconds", quote(&t)))?,
                 ),
                 None => None,
             },
@@ -137,7 +138,7 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
         }
         [] => return Err("missing command: request, close or prepare".into()),
         [cmd, ..] if !["request", "close", "prepare"].contains(cmd) => {
-            return Err(format!("unknown command `{cmd}`"))
+            return Err(format!("unknown command `{}`", quote(&cmd)))
         }
         _ => return Err("wrong number of arguments for this command".into()),
     };
@@ -241,19 +242,39 @@ fn main() -> ExitCode {
         Err(e) => {
             let err = Error::new(ErrorKind::InvalidArgument, format!("usage: {e}"));
             println!("{}", json!({"error": err.to_json()}));
-            eprintln!("wxpay: {e}\n(run `wxpay --help` for usage)");
+            eprintln!(
+                "wxpay: {}\n(run `wxpay --help` for usage)",
+                terminal_safe(&e)
+            );
             return ExitCode::from(2);
         }
     };
-    match run(args) {
+    // A panic is an INTERNAL error (exit 1) like in every binding, never exit 101.
+    match wxpay::boundary::catch(|| run(args)) {
         Ok(v) => {
             println!("{v}");
             ExitCode::SUCCESS
         }
         Err(e) => {
+            // stdout is JSON (control characters escaped by the encoder); the stderr line is
+            // escaped here, so no server-supplied text reaches the terminal raw.
             println!("{}", json!({"error": e.to_json()}));
-            eprintln!("wxpay: {e}");
+            eprintln!("wxpay: {}", terminal_safe(&e.to_string()));
             ExitCode::from(exit_code(&e))
         }
     }
+}
+
+/// `text` with control characters (escape sequences, carriage returns, newlines) escaped, so
+/// that what a server or an argument put in it cannot drive or forge the user's terminal.
+fn terminal_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }

@@ -12,7 +12,10 @@ use serde_json::Value;
 
 use crate::config::{self, Config};
 use crate::error::{ApiError, Error, ErrorKind, Result};
-use crate::keys::{read_text_or_file, PrivateKey, PublicKey};
+use crate::error::quote;
+use crate::keys::{
+    read_text_or_file, utc_date, PrivateKey, PublicKey, MAX_BUNDLE_FILE_BYTES, MAX_KEY_FILE_BYTES,
+};
 use crate::options::RequestOptions;
 use crate::sign::{
     canonical_url, Clock, NonceSource, RandomNonce, SignatureHeaders, Signer, SystemClock, Verifier,
@@ -28,6 +31,10 @@ pub const MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
 pub const BACKOFF_BASE: Duration = Duration::from_millis(100);
 /// Upper bound of one backoff.
 pub const BACKOFF_CAP: Duration = Duration::from_secs(2);
+
+/// Longest request URL sent, in bytes. WeChat Pay's URLs are far shorter; longer ones come from
+/// a mistake (a body passed as a path value or query) and are refused before anything is sent.
+pub const MAX_URL_BYTES: usize = 16 * 1024;
 
 /// The library's own `User-Agent` prefix.
 pub fn default_user_agent() -> String {
@@ -49,7 +56,7 @@ pub fn parse_method(method: &str) -> Result<Method> {
         "DELETE" => Ok(Method::DELETE),
         _ => Err(Error::invalid(format!(
             "HTTP method `{}` is not one APIv3 uses; use GET, POST, PUT, PATCH or DELETE",
-            method.escape_debug()
+            quote(method)
         ))),
     }
 }
@@ -416,7 +423,8 @@ impl Client {
         nonce: Arc<dyn NonceSource>,
     ) -> Result<Client> {
         let base_dir = config.base_dir.as_deref();
-        let key_text = read_text_or_file("private_key", &config.private_key, base_dir)
+        let key_text =
+            read_text_or_file("private_key", &config.private_key, base_dir, MAX_KEY_FILE_BYTES)
             .map_err(Error::config)?;
         let key = PrivateKey::from_pem(&key_text)
             .map_err(|why| Error::config(format!("config field `private_key` {why}")))?;
@@ -426,9 +434,18 @@ impl Client {
         let mut wechatpay_serial = None;
         for (id, value) in &config.certs {
             let field = format!("certs.{id}");
-            let text = read_text_or_file(&field, value, base_dir).map_err(Error::config)?;
+            let text = read_text_or_file(&field, value, base_dir, MAX_KEY_FILE_BYTES)
+                .map_err(Error::config)?;
             let pk = PublicKey::from_pem(&text)
                 .map_err(|why| Error::config(format!("config field `{field}` {why}")))?;
+            if let Some(not_after) = pk.not_after() {
+                if not_after < clock.now_unix() {
+                    return Err(Error::config(format!(
+                        "config field `{field}`: the platform certificate expired on {}; WeChat Pay never signs with an expired certificate. Download the current platform certificates (or use the WeChat Pay public key, PUB_KEY_ID_…)",
+                        utc_date(not_after)
+                    )));
+                }
+            }
             let id = if id.starts_with("PUB_KEY_ID_") {
                 if wechatpay_serial.is_none() {
                     wechatpay_serial = Some(id.clone());
@@ -475,7 +492,8 @@ impl Client {
         let mut roots = Vec::new();
         for (i, ca) in config.ca_certs.iter().enumerate() {
             let field = format!("ca_certs[{i}]");
-            let text = read_text_or_file(&field, ca, base_dir).map_err(Error::config)?;
+            let text = read_text_or_file(&field, ca, base_dir, MAX_BUNDLE_FILE_BYTES)
+                .map_err(Error::config)?;
             if !text.contains("-----BEGIN CERTIFICATE-----") {
                 return Err(Error::config(format!(
                     "config field `{field}` is not a PEM certificate (`-----BEGIN CERTIFICATE-----`)"
@@ -570,6 +588,7 @@ impl Client {
             }
             url.set_query(Some(&q));
         }
+        check_url_length(&url)?;
         let body = options.body.clone().unwrap_or_default();
         if method == Method::GET && !body.is_empty() {
             return Err(Error::invalid(
@@ -632,10 +651,12 @@ impl Client {
         let method = parse_method(method)?;
         let parsed = Url::parse(url).map_err(|e| {
             Error::invalid(format!(
-                "`{url}` is not an absolute URL ({e}); sign the full URL that is sent"
+                "`{}` is not an absolute URL ({e}); sign the full URL that is sent",
+                quote(url)
             ))
         })?;
         uri::check_scheme("url", &parsed, true)?;
+        check_url_length(&parsed)?;
         let nonce = match nonce {
             Some(n) if n.is_empty() || !n.bytes().all(|b| b.is_ascii_graphic() && b != b'"') => {
                 return Err(Error::invalid("nonce must be printable ASCII without quotes, e.g. 32 characters of [0-9A-Za-z]"))
@@ -740,6 +761,7 @@ impl Client {
     /// Send a prepared request, signing each attempt afresh, retrying connect failures and
     /// 429/500/502/503 answers up to `retries` times with jittered exponential backoff.
     pub async fn execute(&self, prepared: &PreparedRequest) -> Result<Response> {
+        crate::boundary::test_panic_point();
         let mut attempt: u32 = 0;
         loop {
             let outcome = self.attempt(prepared).await;
@@ -785,7 +807,7 @@ impl Client {
                 self.classify(&e, &host)
                     .with_response(status, request_id_of(&headers))
             })? {
-                if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                if body.len().saturating_add(chunk.len()) > MAX_RESPONSE_BYTES {
                     return Err(Error::new(
                         ErrorKind::Decode,
                         format!(
@@ -813,9 +835,8 @@ impl Client {
         let request_id = request_id_of(&headers);
         if (200..300).contains(&status) {
             let now = self.inner.clock.now_unix();
-            self.inner
-                .verifier
-                .verify(SignatureHeaders::from_header_map(&headers), &body, now)
+            SignatureHeaders::from_header_map(&headers)
+                .and_then(|signed| self.inner.verifier.verify(signed, &body, now))
                 .map_err(|e| e.with_response(status, request_id.clone()))?;
             Ok(Response::new(status, headers, body))
         } else {
@@ -825,7 +846,13 @@ impl Client {
 
     fn classify(&self, e: &reqwest::Error, host: &str) -> Error {
         let chain = error_chain(e);
-        if e.is_connect() {
+        if e.is_builder() {
+            // The request could not even be built: nothing left this process.
+            Error::invalid(format!(
+                "the request to {host} cannot be built, so nothing was sent: {}",
+                crate::error::quote_n(&chain, 256)
+            ))
+        } else if e.is_connect() {
             if e.is_timeout() || chain.contains("timed out") {
                 Error::timeout(
                     format!(
@@ -849,6 +876,16 @@ impl Client {
             )
         }
     }
+}
+
+fn check_url_length(url: &Url) -> Result<()> {
+    let len = url.as_str().len();
+    if len > MAX_URL_BYTES {
+        return Err(Error::invalid(format!(
+            "the request URL would be {len} bytes long; at most {MAX_URL_BYTES} are sent (a path value or `query` is far too long)"
+        )));
+    }
+    Ok(())
 }
 
 fn request_id_of(headers: &HeaderMap) -> Option<String> {

@@ -18,6 +18,10 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 5_000;
 /// Default number of retries after the first attempt.
 pub const DEFAULT_RETRIES: u32 = 2;
+/// Longest `user_agent` suffix, in bytes.
+pub const MAX_USER_AGENT_BYTES: usize = 256;
+/// Largest configuration file read, in bytes.
+pub const MAX_CONFIG_FILE_BYTES: u64 = crate::keys::MAX_BUNDLE_FILE_BYTES;
 /// Upper bound on `retries`.
 pub const MAX_RETRIES: u32 = 10;
 
@@ -167,9 +171,11 @@ impl Config {
     /// Read a configuration JSON file. Relative `file://` paths resolve against its folder.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Config> {
         let path = path.as_ref();
-        let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
+        let bytes = crate::keys::read_bounded("configuration file", path, MAX_CONFIG_FILE_BYTES)
+            .map_err(Error::config)?;
+        let text = Zeroizing::new(String::from_utf8(bytes.to_vec()).map_err(|_| {
             Error::config(format!(
-                "cannot read configuration file `{}`: {e}",
+                "configuration file `{}` is not UTF-8 text",
                 path.display()
             ))
         })?);
@@ -209,7 +215,10 @@ impl Config {
                     .find(|(alias, _)| alias == key)
                     .map(|(_, ours)| format!("; did you mean `{ours}`?"))
                     .unwrap_or_else(|| format!("; known fields: {}", FIELDS.join(", ")));
-                return Err(Error::config(format!("unknown config field `{key}`{hint}")));
+                return Err(Error::config(format!(
+                    "unknown config field `{}`{hint}",
+                    crate::error::quote(key)
+                )));
             }
         }
         let required = |field: &str| {
@@ -229,7 +238,10 @@ impl Config {
         if !c.mchid.bytes().all(|b| b.is_ascii_digit()) {
             return Err(cfg_err(
                 "mchid",
-                format_args!("`{}` must be digits only, e.g. \"1230000109\"", c.mchid),
+                format_args!(
+                    "`{}` must be digits only, e.g. \"1230000109\"",
+                    crate::error::quote(&c.mchid)
+                ),
             ));
         }
 
@@ -309,6 +321,15 @@ impl Config {
         }
         if let Some(v) = map.get("user_agent").filter(|v| !v.is_null()) {
             let ua = string("user_agent", v, "e.g. \"my-shop/1.2\"")?;
+            if ua.len() > MAX_USER_AGENT_BYTES {
+                return Err(cfg_err(
+                    "user_agent",
+                    format_args!(
+                        "is {} bytes long; at most {MAX_USER_AGENT_BYTES} (it is sent with every request)",
+                        ua.len()
+                    ),
+                ));
+            }
             if http::HeaderValue::from_str(&ua).is_err() {
                 return Err(cfg_err(
                     "user_agent",

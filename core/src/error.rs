@@ -72,6 +72,9 @@ pub enum VerifyFailure {
     UnknownSerial,
     /// The signature does not match the message (includes `WECHATPAY/SIGNTEST/` probes).
     BadSignature,
+    /// `Wechatpay-Serial` names a platform certificate that has expired: WeChat Pay never signs
+    /// with one, so the answer is refused.
+    CertificateExpired,
 }
 
 impl VerifyFailure {
@@ -83,8 +86,64 @@ impl VerifyFailure {
             VerifyFailure::TimestampSkew => "TIMESTAMP_SKEW",
             VerifyFailure::UnknownSerial => "UNKNOWN_SERIAL",
             VerifyFailure::BadSignature => "BAD_SIGNATURE",
+            VerifyFailure::CertificateExpired => "CERTIFICATE_EXPIRED",
         }
     }
+
+    /// Every reason, in declaration order (handy for bindings that mirror the set).
+    pub const ALL: [VerifyFailure; 6] = [
+        VerifyFailure::MissingHeaders,
+        VerifyFailure::MalformedHeaders,
+        VerifyFailure::TimestampSkew,
+        VerifyFailure::UnknownSerial,
+        VerifyFailure::BadSignature,
+        VerifyFailure::CertificateExpired,
+    ];
+}
+
+/// Longest piece of caller- or server-supplied text quoted in an error message, in characters.
+pub const MAX_QUOTED_CHARS: usize = 64;
+
+/// `text` as an error message may quote it: at most [`MAX_QUOTED_CHARS`] characters, with
+/// control and other invisible characters escaped (`\u{1b}`), and the full length said when it
+/// was cut. Text from a caller or a server never reaches a message, a log or a terminal raw.
+pub fn quote(text: &str) -> String {
+    quote_n(text, MAX_QUOTED_CHARS)
+}
+
+/// Caller-supplied text (a template, a URL, a value) shown in a message: a URL's credentials
+/// (`user:pass@`) are cut out, the rest is [`quote`]d. Formats lazily.
+#[derive(Clone, Copy, Debug)]
+pub struct Shown<'a>(pub &'a str);
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = self.0;
+        match (text.find("://"), text.rfind('@')) {
+            (Some(scheme_end), Some(at)) if at > scheme_end => {
+                let (scheme, _) = text.split_at(scheme_end);
+                let host_and_rest = text.get(at.saturating_add(1)..).unwrap_or_default();
+                f.write_str(&quote(&format!("{scheme}://…@{host_and_rest}")))
+            }
+            _ => f.write_str(&quote(text)),
+        }
+    }
+}
+
+pub(crate) fn quote_n(text: &str, max_chars: usize) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars();
+    for c in chars.by_ref().take(max_chars) {
+        if c.is_control() || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    if chars.next().is_some() {
+        out.push_str(&format!("… ({} bytes in all)", text.len()));
+    }
+    out
 }
 
 /// What WeChat Pay said in a non-2xx answer.
@@ -120,7 +179,8 @@ pub struct Error {
 }
 
 impl Error {
-    /// A new error of `kind` with `message`.
+    /// A new error of `kind` with `message` (which the caller has made safe to show: quote
+    /// any foreign text with [`quote`]).
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Error {
             kind,
@@ -161,18 +221,24 @@ impl Error {
     }
 
     pub(crate) fn from_api(api: ApiError) -> Self {
+        // Everything here comes from the server: quoted (bounded, control characters escaped)
+        // so that an answer cannot write escape sequences or forged lines into a log or a
+        // terminal. The raw values stay available in `api()`.
         let mut message = format!("WeChat Pay answered HTTP {}", api.status);
         if !api.code.is_empty() {
-            message.push_str(&format!(" {}", api.code));
+            message.push_str(&format!(" {}", quote(&api.code)));
         }
         if !api.message.is_empty() {
-            message.push_str(&format!(": {}", api.message));
+            message.push_str(&format!(": {}", quote_n(&api.message, 256)));
         }
         if let Some(id) = &api.request_id {
-            message.push_str(&format!(" (Request-ID {id})"));
+            message.push_str(&format!(" (Request-ID {})", quote(id)));
         }
         if let Some(info) = &api.sign_information {
-            message.push_str(&format!("; server sign_information: {info}"));
+            message.push_str(&format!(
+                "; server sign_information: {}",
+                quote_n(&info.to_string(), 512)
+            ));
         }
         Error {
             kind: ErrorKind::Api,

@@ -1,7 +1,10 @@
 //! Key material: PEM decoding, the merchant private key and the platform public keys.
 //!
 //! Error messages here describe the *kind* of material found (a certificate, an EC key, an
-//! encrypted key…) and never include any of its bytes.
+//! encrypted key…) and never include any of its bytes. Files are read with a size bound and
+//! only when they are regular files; the DER walker's arithmetic is checked (clippy's
+//! `arithmetic_side_effects` is denied in this module).
+#![deny(clippy::arithmetic_side_effects)]
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -13,15 +16,24 @@ use zeroize::Zeroizing;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
+/// Largest key or certificate file read for `private_key` and `certs`, in bytes: a PEM key or
+/// certificate is a few KiB.
+pub const MAX_KEY_FILE_BYTES: u64 = 64 * 1024;
+/// Largest file read for `ca_certs` (a bundle of roots) and for a configuration file, in bytes.
+pub const MAX_BUNDLE_FILE_BYTES: u64 = 1024 * 1024;
+
 /// Read a configuration value that is either inline text or a `file://` path.
 ///
 /// A relative `file://` path is resolved against `base_dir` (the folder of the configuration
 /// file) when one is given, else against the current directory. The text is returned in a
-/// buffer that is zeroed when dropped.
+/// buffer that is zeroed when dropped. Files are read only when they are regular files of at
+/// most `max_bytes` (key and certificate files: [`MAX_KEY_FILE_BYTES`]; `ca_certs`:
+/// [`MAX_BUNDLE_FILE_BYTES`]); inline text has the same bound.
 pub fn read_text_or_file(
     field: &str,
     value: &str,
     base_dir: Option<&Path>,
+    max_bytes: u64,
 ) -> Result<Zeroizing<String>, String> {
     match value.strip_prefix("file://") {
         Some(path) => {
@@ -34,21 +46,59 @@ pub fn read_text_or_file(
                     p = dir.join(p);
                 }
             }
-            let bytes = std::fs::read(&p).map_err(|e| {
-                format!(
-                    "config field `{field}`: cannot read file `{}`: {e}",
-                    p.display()
-                )
-            })?;
-            String::from_utf8(bytes).map(Zeroizing::new).map_err(|_| {
+            let bytes = read_bounded("file", &p, max_bytes)
+                .map_err(|why| format!("config field `{field}`: {why}"))?;
+            String::from_utf8(bytes.to_vec()).map(Zeroizing::new).map_err(|_| {
                 format!(
                     "config field `{field}`: file `{}` is not text; PEM files are ASCII (convert DER with `openssl pkey -inform DER`)",
                     p.display()
                 )
             })
         }
+        None if value.len() as u64 > max_bytes => Err(format!(
+            "config field `{field}` is {} bytes long; at most {max_bytes} bytes are accepted (one PEM key or certificate is a few KiB)",
+            value.len()
+        )),
         None => Ok(Zeroizing::new(value.to_owned())),
     }
+}
+
+/// Read a whole file of at most `max_bytes`, refusing anything but a regular file first (a FIFO
+/// would block forever, `/dev/zero` would never end). The bytes are zeroed when dropped.
+/// `what` names the file in messages ("file", "configuration file").
+pub fn read_bounded(
+    what: &str,
+    path: &Path,
+    max_bytes: u64,
+) -> Result<Zeroizing<Vec<u8>>, String> {
+    use std::io::Read;
+    let shown = path.display();
+    let meta =
+        std::fs::metadata(path).map_err(|e| format!("cannot read {what} `{shown}`: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!(
+            "{what} `{shown}` is not a regular file (a directory, device, FIFO or socket); give the path of a file"
+        ));
+    }
+    if meta.len() > max_bytes {
+        return Err(format!(
+            "{what} `{shown}` is {} bytes; at most {max_bytes} bytes are accepted",
+            meta.len()
+        ));
+    }
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("cannot read {what} `{shown}`: {e}"))?;
+    let mut bytes = Zeroizing::new(Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0)));
+    // The file may have grown since `metadata`: never read more than the bound.
+    file.take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read {what} `{shown}`: {e}"))?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(format!(
+            "{what} `{shown}` is over {max_bytes} bytes; at most {max_bytes} bytes are accepted"
+        ));
+    }
+    Ok(bytes)
 }
 
 /// PEM labels a message may name.
@@ -82,7 +132,7 @@ fn decode_pem(text: &str) -> Result<Pem, String> {
             "is not PEM text: expected a block starting with `-----BEGIN …-----` (or a `file://` path)".to_owned()
         }
     })?;
-    let rest = &text[start + "-----BEGIN ".len()..];
+    let rest = &text[start.saturating_add("-----BEGIN ".len())..];
     // The label ends on the BEGIN line and is a few capitals ("RSA PRIVATE KEY"). Anything else is
     // reported without echoing it: it may be key material.
     let line_end = rest.find(['\n', '\r']).unwrap_or(rest.len());
@@ -96,7 +146,7 @@ fn decode_pem(text: &str) -> Result<Pem, String> {
         })
         .ok_or("has a malformed `-----BEGIN …-----` line")?;
     let label = rest[..label_end].trim().to_owned();
-    let body_and_end = &rest[label_end + 5..];
+    let body_and_end = &rest[label_end.saturating_add("-----".len())..];
     // Only labels from this list are ever named in a message: anything else on a BEGIN line may
     // be key material.
     let shown = if KNOWN_LABELS.contains(&label.as_str()) {
@@ -244,18 +294,23 @@ pub struct PublicKey {
     key: ParsedPublicKey,
     /// For a certificate: its serial number, upper-case hex without leading zero bytes.
     cert_serial: Option<String>,
+    /// For a certificate: its validity window (Unix seconds).
+    validity: Option<(i64, i64)>,
 }
+
+/// Smallest RSA modulus accepted for WeChat Pay's keys, in bits.
+pub const MIN_RSA_BITS: usize = 2048;
 
 impl PublicKey {
     /// Parse `BEGIN PUBLIC KEY` (SPKI), `BEGIN RSA PUBLIC KEY` (PKCS#1) or `BEGIN CERTIFICATE`.
     pub fn from_pem(text: &str) -> Result<PublicKey, String> {
         let pem = decode_pem(text)?;
-        let (spki, cert_serial): (Vec<u8>, Option<String>) = match pem.label.as_str() {
+        let (spki, cert): (Vec<u8>, Option<Certificate>) = match pem.label.as_str() {
             "PUBLIC KEY" | "RSA PUBLIC KEY" => (pem.der.to_vec(), None),
             "CERTIFICATE" => {
-                let (serial, spki) = certificate_serial_and_spki(&pem.der)
+                let cert = parse_certificate(&pem.der)
                     .ok_or("is a certificate that cannot be parsed as X.509")?;
-                (spki.to_vec(), Some(serial))
+                (cert.spki.to_vec(), Some(cert.owned()))
             }
             "PRIVATE KEY" | "RSA PRIVATE KEY" | "ENCRYPTED PRIVATE KEY" | "EC PRIVATE KEY" => {
                 return Err("is a private key; WeChat Pay's public key or platform certificate belongs here".to_owned())
@@ -267,13 +322,38 @@ impl PublicKey {
                 )
             }
         };
+        // aws-lc-rs checks the size only when verifying; a short key would then fail every
+        // answer as a bad signature. Refuse it here, where the configuration can be named.
+        match rsa_modulus_bits(&spki) {
+            Some(bits) if bits >= MIN_RSA_BITS => {}
+            Some(bits) => {
+                return Err(format!(
+                    "is an RSA key of {bits} bits; WeChat Pay's platform keys are RSA {MIN_RSA_BITS} or more"
+                ))
+            }
+            None => return Err(format!("is not an RSA public key of {MIN_RSA_BITS} bits or more")),
+        }
         let key = ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, &spki).map_err(|e| {
             format!(
                 "is not an RSA public key of 2048 bits or more ({})",
                 e.description_()
             )
         })?;
-        Ok(PublicKey { key, cert_serial })
+        Ok(PublicKey {
+            key,
+            validity: cert.as_ref().and_then(|c| c.validity),
+            cert_serial: cert.map(|c| c.serial),
+        })
+    }
+
+    /// For a certificate: when it stops being valid (Unix seconds).
+    pub fn not_after(&self) -> Option<i64> {
+        self.validity.map(|(_, after)| after)
+    }
+
+    /// For a certificate: when it starts being valid (Unix seconds).
+    pub fn not_before(&self) -> Option<i64> {
+        self.validity.map(|(before, _)| before)
     }
 
     /// Verify a base64 RSASSA-PKCS1-v1_5/SHA-256 signature over `message`.
@@ -296,9 +376,9 @@ type Tlv<'a> = (u8, &'a [u8], &'a [u8], &'a [u8]);
 /// Read one DER TLV.
 fn der_next(input: &[u8]) -> Option<Tlv<'_>> {
     let tag = *input.first()?;
-    let first = *input.get(1)? as usize;
+    let first = usize::from(*input.get(1)?);
     let (len, header) = if first < 0x80 {
-        (first, 2)
+        (first, 2usize)
     } else {
         let n = first & 0x7f;
         if n == 0 || n > 4 {
@@ -306,19 +386,40 @@ fn der_next(input: &[u8]) -> Option<Tlv<'_>> {
         }
         let mut len = 0usize;
         for i in 0..n {
-            len = (len << 8) | *input.get(2 + i)? as usize;
+            len = len
+                .checked_mul(256)?
+                .checked_add(usize::from(*input.get(i.checked_add(2)?)?))?;
         }
-        (len, 2 + n)
+        (len, n.checked_add(2)?)
     };
     let end = header.checked_add(len)?;
-    if end > input.len() {
-        return None;
-    }
-    Some((tag, &input[header..end], &input[..end], &input[end..]))
+    Some((tag, input.get(header..end)?, input.get(..end)?, input.get(end..)?))
 }
 
-/// From an X.509 certificate: its serial (upper-case hex) and its SubjectPublicKeyInfo element.
-fn certificate_serial_and_spki(der: &[u8]) -> Option<(String, &[u8])> {
+/// What wxpay reads of an X.509 certificate.
+struct CertificateRef<'a> {
+    serial: String,
+    validity: Option<(i64, i64)>,
+    spki: &'a [u8],
+}
+
+/// The owned part of [`CertificateRef`].
+struct Certificate {
+    serial: String,
+    validity: Option<(i64, i64)>,
+}
+
+impl CertificateRef<'_> {
+    fn owned(&self) -> Certificate {
+        Certificate {
+            serial: self.serial.clone(),
+            validity: self.validity,
+        }
+    }
+}
+
+/// From an X.509 certificate: its serial (upper-case hex), validity and SubjectPublicKeyInfo.
+fn parse_certificate(der: &[u8]) -> Option<CertificateRef<'_>> {
     let (tag, cert, _, _) = der_next(der)?;
     if tag != 0x30 {
         return None;
@@ -341,10 +442,16 @@ fn certificate_serial_and_spki(der: &[u8]) -> Option<(String, &[u8])> {
     };
     let serial: String = serial_bytes.iter().map(|b| format!("{b:02X}")).collect();
     // signature algorithm, issuer, validity, subject
-    for _ in 0..4 {
-        let (tag, _, _, r) = der_next(rest)?;
+    let mut validity = None;
+    for i in 0..4 {
+        let (tag, content, _, r) = der_next(rest)?;
         if tag != 0x30 {
             return None;
+        }
+        if i == 2 {
+            let (t1, before, _, after_rest) = der_next(content)?;
+            let (t2, after, _, _) = der_next(after_rest)?;
+            validity = Some((der_time(t1, before)?, der_time(t2, after)?));
         }
         rest = r;
     }
@@ -352,7 +459,128 @@ fn certificate_serial_and_spki(der: &[u8]) -> Option<(String, &[u8])> {
     if tag != 0x30 {
         return None;
     }
-    Some((serial, spki))
+    Some(CertificateRef {
+        serial,
+        validity,
+        spki,
+    })
+}
+
+/// An X.509 time (UTCTime `YYMMDDHHMMSSZ` or GeneralizedTime `YYYYMMDDHHMMSSZ`) in Unix seconds.
+// The arithmetic below is on at most four decimal digits at a time, checked to be digits and
+// in range first: it cannot overflow.
+#[allow(clippy::arithmetic_side_effects)]
+fn der_time(tag: u8, text: &[u8]) -> Option<i64> {
+    let digits = text.strip_suffix(b"Z")?;
+    if !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let num = |range: std::ops::Range<usize>| -> Option<i64> {
+        digits
+            .get(range)?
+            .iter()
+            .try_fold(0i64, |n, d| n.checked_mul(10)?.checked_add(i64::from(d - b'0')))
+    };
+    let (year, rest) = match (tag, digits.len()) {
+        // RFC 5280: UTCTime years 50–99 are 19xx, 00–49 are 20xx.
+        (0x17, 12) => {
+            let yy = num(0..2)?;
+            (if yy >= 50 { 1900 + yy } else { 2000 + yy }, 2)
+        }
+        (0x18, 14) => (num(0..4)?, 4),
+        _ => return None,
+    };
+    let field = |i: usize| num(rest + 2 * i..rest + 2 * i + 2);
+    let (month, day, hour, minute, second) = (field(0)?, field(1)?, field(2)?, field(3)?, field(4)?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    Some(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm); `year` is
+/// at most four digits here, so nothing overflows.
+#[allow(clippy::arithmetic_side_effects)]
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// A Unix time as `YYYY-MM-DD HH:MM:SS UTC` (for messages).
+// After the saturating steps every intermediate is a small multiple of a day count or a
+// remainder: no overflow for any input.
+#[allow(clippy::arithmetic_side_effects)]
+pub fn utc_date(unix: i64) -> String {
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    // The inverse of `days_from_civil`.
+    let z = days.saturating_add(719_468);
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe
+        .saturating_add(era.saturating_mul(400))
+        .saturating_add(i64::from(month <= 2));
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+/// The modulus size in bits of an RSA public key given as SubjectPublicKeyInfo or as PKCS#1
+/// `RSAPublicKey` DER; `None` when it is neither.
+fn rsa_modulus_bits(der: &[u8]) -> Option<usize> {
+    let (tag, seq, _, _) = der_next(der)?;
+    if tag != 0x30 {
+        return None;
+    }
+    let (tag, first, _, rest) = der_next(seq)?;
+    let modulus = match tag {
+        // PKCS#1: SEQUENCE { INTEGER n, INTEGER e }
+        0x02 => first,
+        // SPKI: SEQUENCE { AlgorithmIdentifier, BIT STRING { 0 unused bits, RSAPublicKey } }
+        0x30 => {
+            let (tag, bits, _, _) = der_next(rest)?;
+            if tag != 0x03 {
+                return None;
+            }
+            let (&unused, inner) = bits.split_first()?;
+            if unused != 0 {
+                return None;
+            }
+            let (tag, rsa, _, _) = der_next(inner)?;
+            if tag != 0x30 {
+                return None;
+            }
+            let (tag, n, _, _) = der_next(rsa)?;
+            if tag != 0x02 {
+                return None;
+            }
+            n
+        }
+        _ => return None,
+    };
+    let significant = match modulus.iter().position(|&b| b != 0) {
+        Some(i) => modulus.get(i..)?,
+        None => return None,
+    };
+    let lead = significant.first()?;
+    significant
+        .len()
+        .checked_sub(1)?
+        .checked_mul(8)?
+        .checked_add(8usize.checked_sub(lead.leading_zeros() as usize)?)
 }
 
 #[cfg(test)]
@@ -412,10 +640,51 @@ mod tests {
     }
 
     #[test]
+    fn certificate_validity_and_key_size_are_read() {
+        let k = PublicKey::from_pem(&fixture("platform_cert.pem")).unwrap();
+        let (before, after) = (k.not_before().unwrap(), k.not_after().unwrap());
+        assert!(before < after, "{before} {after}");
+        // UTCTime and GeneralizedTime, both sides of 2050, and the date formatter round-trip.
+        assert_eq!(der_time(0x17, b"700101000000Z"), Some(0));
+        assert_eq!(der_time(0x17, b"491231235959Z"), Some(2_524_607_999));
+        assert_eq!(der_time(0x18, b"20500101000000Z"), Some(2_524_608_000));
+        assert_eq!(utc_date(2_524_608_000), "2050-01-01 00:00:00 UTC");
+        assert_eq!(utc_date(1_709_251_199), "2024-02-29 23:59:59 UTC");
+        for bad in [&b"7001010000Z"[..], b"700101000000", b"701301000000Z", b"70010100000aZ"] {
+            assert_eq!(der_time(0x17, bad), None, "{bad:?}");
+        }
+        let pub_pem = decode_pem(&fixture("platform_pub.pem")).unwrap();
+        assert_eq!(rsa_modulus_bits(&pub_pem.der), Some(2048));
+        let short = PublicKey::from_pem(&fixture("platform_cert_1024.pem")).unwrap_err();
+        assert!(short.contains("1024 bits"), "{short}");
+    }
+
+    #[test]
+    fn files_are_read_only_when_regular_and_small() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
+        for (path, want) in [
+            ("/dev/zero", "not a regular file"),
+            ("/dev/null", "not a regular file"),
+            ("/", "not a regular file"),
+            ("/nonexistent/wxpay.pem", "cannot read"),
+        ] {
+            let e = read_text_or_file("private_key", &format!("file://{path}"), None, 1024)
+                .unwrap_err();
+            assert!(e.contains(want) && e.contains("private_key"), "{path}: {e}");
+        }
+        let e = read_text_or_file("certs.X", "file://platform_cert.pem", Some(&dir), 100)
+            .unwrap_err();
+        assert!(e.contains("at most 100 bytes"), "{e}");
+        let e = read_text_or_file("private_key", &"A".repeat(101), None, 100).unwrap_err();
+        assert!(e.contains("101 bytes") && !e.contains("AAAA"), "{e}");
+        assert!(read_text_or_file("certs.X", "file://platform_cert.pem", Some(&dir), MAX_KEY_FILE_BYTES).is_ok());
+    }
+
+    #[test]
     fn der_reader_rejects_truncation() {
         let pem = decode_pem(&fixture("platform_cert.pem")).unwrap();
         for cut in [0, 1, 2, 10, 100, pem.der.len() / 2] {
-            assert!(certificate_serial_and_spki(&pem.der[..cut]).is_none());
+            assert!(parse_certificate(&pem.der[..cut]).is_none());
         }
     }
 }

@@ -21,6 +21,7 @@
 //! The client needs a Tokio runtime (time and I/O enabled) and never creates one itself.
 #![warn(missing_docs)]
 
+pub mod boundary;
 pub mod client;
 pub mod config;
 pub mod error;

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Shown};
 use crate::uri;
 
 /// The option keys that are not placeholder values.
@@ -17,6 +17,50 @@ const FORBIDDEN_HEADERS: [&str; 5] = [
     "transfer-encoding",
     "connection",
 ];
+
+/// Longest value of a caller-given header, in bytes.
+pub const MAX_HEADER_VALUE_BYTES: usize = 4096;
+/// Most caller-given headers on one request.
+pub const MAX_HEADERS: usize = 32;
+/// Integers beyond ±2^53 cannot all be told apart once stored as a double.
+const EXACT_DOUBLE_LIMIT: f64 = 9_007_199_254_740_992.0;
+
+/// Refuse numbers in a `json` body that were not kept exactly: an integer too large for 64 bits
+/// arrives as a double (`2**64` → `1.8446744073709552e19`), and an amount must never change
+/// silently. Such values belong in strings.
+fn check_exact_numbers(path: &mut String, v: &Value) -> Result<()> {
+    match v {
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() && (!f.is_finite() || f.abs() >= EXACT_DOUBLE_LIMIT) => {
+                Err(Error::invalid(format!(
+                    "option `json` at `{}` holds the number {f:e}, beyond the integers JSON numbers carry exactly (±2^53 as a double, 64-bit integers otherwise); send it as a string",
+                    Shown(path)
+                )))
+            }
+            _ => Ok(()),
+        },
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                check_exact_numbers(path, item)?;
+                path.truncate(len);
+            }
+            Ok(())
+        }
+        Value::Object(map) => {
+            for (k, item) in map {
+                let len = path.len();
+                path.push('.');
+                path.push_str(k);
+                check_exact_numbers(path, item)?;
+                path.truncate(len);
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
 
 /// Options of one request. Build it from the PHP SDK's options object with
 /// [`RequestOptions::from_value`], or field by field.
@@ -102,6 +146,7 @@ impl RequestOptions {
                             "options `json` and `body` are exclusive: give one",
                         ));
                     }
+                    check_exact_numbers(&mut String::from("json"), value)?;
                     o.body = Some(serde_json::to_vec(value).map_err(|e| {
                         Error::invalid(format!("option `json` cannot be serialised: {e}"))
                     })?);
@@ -159,7 +204,7 @@ impl RequestOptions {
                 },
                 name => o.params.push((
                     name.to_owned(),
-                    scalar(&format!("placeholder `{name}`"), value)?,
+                    scalar(&format!("placeholder `{name_}`", name_ = Shown(name)), value)?,
                 )),
             }
         }
@@ -169,22 +214,32 @@ impl RequestOptions {
 
     /// Reject headers the library owns and header names or values HTTP cannot carry.
     pub(crate) fn check_headers(&self) -> Result<()> {
+        if self.headers.len() > MAX_HEADERS {
+            return Err(Error::invalid(format!(
+                "option `headers` has {} entries; at most {MAX_HEADERS} are sent",
+                self.headers.len()
+            )));
+        }
         for (name, value) in &self.headers {
+            if value.len() > MAX_HEADER_VALUE_BYTES {
+                return Err(Error::invalid(format!(
+                    "header `{}` is {} bytes long; at most {MAX_HEADER_VALUE_BYTES} are sent",
+                    Shown(name),
+                    value.len()
+                )));
+            }
             let lower = name.to_ascii_lowercase();
             if FORBIDDEN_HEADERS.contains(&lower.as_str()) {
                 return Err(Error::invalid(format!(
-                    "header `{name}` is set by wxpay itself and cannot be given in `headers`"
-                )));
+                    "header `{name_}` is set by wxpay itself and cannot be given in `headers`", name_ = Shown(name))));
             }
             if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
                 return Err(Error::invalid(format!(
-                    "`{name}` is not a valid HTTP header name"
-                )));
+                    "`{name_}` is not a valid HTTP header name", name_ = Shown(name))));
             }
             if http::HeaderValue::from_str(value).is_err() {
                 return Err(Error::invalid(format!(
-                    "header `{name}` has a value HTTP cannot carry (control characters or non-ASCII)"
-                )));
+                    "header `{name_}` has a value HTTP cannot carry (control characters or non-ASCII)", name_ = Shown(name))));
             }
         }
         Ok(())
@@ -205,10 +260,9 @@ impl RequestOptions {
         for (key, _) in &self.params {
             if !names.iter().any(|n| n == key) {
                 return Err(Error::invalid(format!(
-                    "option `{key}` is neither a placeholder of `{template}` ({}) nor a known option ({})",
+                    "option `{key_}` is neither a placeholder of `{template_}` ({}) nor a known option ({})",
                     if names.is_empty() { "it has none".to_owned() } else { names.join(", ") },
-                    RESERVED_KEYS.join(", ")
-                )));
+                    RESERVED_KEYS.join(", "), template_ = Shown(template), key_ = Shown(key))));
             }
         }
         Ok(())

@@ -1,4 +1,8 @@
 //! APIv3 request signing (`WECHATPAY2-SHA256-RSA2048`) and response verification.
+//!
+//! Everything here reads values a server sent: arithmetic on them is checked (clippy's
+//! `arithmetic_side_effects` is denied in this module).
+#![deny(clippy::arithmetic_side_effects)]
 
 use std::collections::HashMap;
 use std::fmt;
@@ -7,7 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_lc_rs::rand::SecureRandom;
 
-use crate::error::{Error, Result, VerifyFailure};
+use crate::error::{quote, Error, Result, VerifyFailure};
 use crate::keys::{PrivateKey, PublicKey};
 
 /// The `Authorization` scheme WeChat Pay APIv3 expects.
@@ -94,6 +98,13 @@ impl NonceSource for FixedNonce {
     }
 }
 
+/// Bytes needed for `parts`, `body` and `extra` separators (saturating: only a hint).
+fn capacity(parts: &[&str], body: &[u8], extra: usize) -> usize {
+    parts
+        .iter()
+        .fold(body.len().saturating_add(extra), |n, p| n.saturating_add(p.len()))
+}
+
 /// The message a request signature covers: `METHOD\nCANONICAL_URL\nTIMESTAMP\nNONCE\nBODY\n`.
 pub fn request_message(
     method: &str,
@@ -103,7 +114,7 @@ pub fn request_message(
     body: &[u8],
 ) -> Vec<u8> {
     let mut m =
-        Vec::with_capacity(method.len() + canonical_url.len() + nonce.len() + body.len() + 20);
+        Vec::with_capacity(capacity(&[method, canonical_url, nonce], body, 20));
     m.extend_from_slice(method.as_bytes());
     m.push(b'\n');
     m.extend_from_slice(canonical_url.as_bytes());
@@ -119,7 +130,7 @@ pub fn request_message(
 
 /// The message a response signature covers: `TIMESTAMP\nNONCE\nBODY\n`.
 pub fn response_message(timestamp: &str, nonce: &str, body: &[u8]) -> Vec<u8> {
-    let mut m = Vec::with_capacity(timestamp.len() + nonce.len() + body.len() + 3);
+    let mut m = Vec::with_capacity(capacity(&[timestamp, nonce], body, 3));
     m.extend_from_slice(timestamp.as_bytes());
     m.push(b'\n');
     m.extend_from_slice(nonce.as_bytes());
@@ -203,15 +214,70 @@ pub struct SignatureHeaders<'a> {
 }
 
 impl<'a> SignatureHeaders<'a> {
-    /// Read the four headers from an HTTP header map.
-    pub fn from_header_map(headers: &'a http::HeaderMap) -> Self {
-        let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-        SignatureHeaders {
-            timestamp: get("wechatpay-timestamp"),
-            nonce: get("wechatpay-nonce"),
-            signature: get("wechatpay-signature"),
-            serial: get("wechatpay-serial"),
-        }
+    /// Read the four headers from an HTTP header map. Each must appear at most once and be
+    /// visible ASCII: a repeated signature header leaves it ambiguous which value was meant, so
+    /// it is refused (`MALFORMED_HEADERS`) rather than resolved by picking one.
+    pub fn from_header_map(headers: &'a http::HeaderMap) -> Result<Self> {
+        let get = |name: &'static str| -> Result<Option<&'a str>> {
+            let mut values = headers.get_all(name).iter();
+            let Some(first) = values.next() else {
+                return Ok(None);
+            };
+            if values.next().is_some() {
+                return Err(Error::verify(
+                    VerifyFailure::MalformedHeaders,
+                    format!("the answer carries `{name}` more than once; a signed answer has exactly one, so it is refused"),
+                ));
+            }
+            first.to_str().map(Some).map_err(|_| {
+                Error::verify(
+                    VerifyFailure::MalformedHeaders,
+                    format!("`{name}` is not visible ASCII"),
+                )
+            })
+        };
+        Ok(SignatureHeaders {
+            timestamp: get("wechatpay-timestamp")?,
+            nonce: get("wechatpay-nonce")?,
+            signature: get("wechatpay-signature")?,
+            serial: get("wechatpay-serial")?,
+        })
+    }
+}
+
+/// Parse a `Wechatpay-Timestamp`: Unix seconds as 1–12 ASCII digits (no sign, no spaces inside),
+/// so that no value a server sends can overflow the arithmetic that follows.
+pub fn parse_timestamp(ts: &str) -> Result<i64> {
+    let digits = ts.trim();
+    if digits.is_empty() || digits.len() > 12 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::verify(
+            VerifyFailure::MalformedHeaders,
+            format!(
+                "Wechatpay-Timestamp `{}` is not a Unix time in seconds (1–12 digits)",
+                quote(ts)
+            ),
+        ));
+    }
+    digits.parse().map_err(|_| {
+        Error::verify(
+            VerifyFailure::MalformedHeaders,
+            format!("Wechatpay-Timestamp `{}` is not a number", quote(ts)),
+        )
+    })
+}
+
+/// Check `ts` against `now`: within ±[`MAX_CLOCK_SKEW_SECS`], with checked arithmetic (an
+/// injected clock may say anything).
+pub fn check_skew(ts: i64, now: i64) -> Result<()> {
+    match now.checked_sub(ts) {
+        Some(d) if d.unsigned_abs() <= MAX_CLOCK_SKEW_SECS.unsigned_abs() => Ok(()),
+        d => Err(Error::verify(
+            VerifyFailure::TimestampSkew,
+            format!(
+                "Wechatpay-Timestamp {ts} is {} away from local time {now} (limit {MAX_CLOCK_SKEW_SECS}s): a replayed answer, or this machine's clock is wrong (check NTP)",
+                d.map_or_else(|| "out of range".to_owned(), |d| format!("{d}s"))
+            ),
+        )),
     }
 }
 
@@ -259,24 +325,8 @@ impl Verifier {
                 ),
             ));
         };
-        let ts_num: i64 = ts.trim().parse().map_err(|_| {
-            Error::verify(
-                VerifyFailure::MalformedHeaders,
-                format!(
-                    "Wechatpay-Timestamp `{}` is not a Unix time in seconds",
-                    truncate(ts)
-                ),
-            )
-        })?;
-        if (now - ts_num).abs() > MAX_CLOCK_SKEW_SECS {
-            return Err(Error::verify(
-                VerifyFailure::TimestampSkew,
-                format!(
-                    "Wechatpay-Timestamp {ts_num} is {}s away from local time {now} (limit {MAX_CLOCK_SKEW_SECS}s): a replayed answer, or this machine's clock is wrong (check NTP)",
-                    now - ts_num
-                ),
-            ));
-        }
+        let ts_num = parse_timestamp(ts)?;
+        check_skew(ts_num, now)?;
         let key = self.keys.get(serial).ok_or_else(|| {
             let mut known: Vec<&str> = self.serials().collect();
             known.sort_unstable();
@@ -284,11 +334,22 @@ impl Verifier {
                 VerifyFailure::UnknownSerial,
                 format!(
                     "Wechatpay-Serial `{}` names no configured key (configured: {}); add that platform certificate or public key to `certs`",
-                    truncate(serial),
+                    quote(serial),
                     if known.is_empty() { "none".to_owned() } else { known.join(", ") }
                 ),
             )
         })?;
+        if let Some(not_after) = key.not_after() {
+            if now > not_after {
+                return Err(Error::verify(
+                    VerifyFailure::CertificateExpired,
+                    format!(
+                        "the answer is signed with platform certificate `{serial}`, which expired on {}; WeChat Pay never signs with an expired certificate. Download the current platform certificates (or use the WeChat Pay public key)",
+                        crate::keys::utc_date(not_after)
+                    ),
+                ));
+            }
+        }
         let message = response_message(ts, nonce, body);
         if !key.verify_base64(&message, sig) {
             let why = if sig.starts_with("WECHATPAY/SIGNTEST/") {
@@ -302,14 +363,6 @@ impl Verifier {
             ));
         }
         Ok(())
-    }
-}
-
-fn truncate(s: &str) -> String {
-    if s.chars().count() > 64 {
-        format!("{}…", s.chars().take(64).collect::<String>())
-    } else {
-        s.to_owned()
     }
 }
 

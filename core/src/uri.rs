@@ -3,7 +3,7 @@
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::Url;
 
-use crate::error::{Error, Result};
+use crate::error::{quote, Error, Result, Shown};
 
 /// Everything but RFC 3986 "unreserved" characters is percent-encoded in a path segment or query
 /// value, so a value can never add a `/`, `?`, `#` or `%` escape of its own.
@@ -75,22 +75,19 @@ fn parse(template: &str) -> Result<Vec<Part<'_>>> {
     while let Some(open) = rest.find('{') {
         if let Some(close_before) = rest[..open].find('}') {
             return Err(Error::invalid(format!(
-                "URI template `{template}` has an unmatched `}}` at byte {}",
-                template.len() - rest.len() + close_before
-            )));
+                "URI template `{template_}` has an unmatched `}}` at byte {}",
+                template.len() - rest.len() + close_before, template_ = Shown(template))));
         }
         parts.push(Part::Lit(&rest[..open]));
         let after = &rest[open + 1..];
         let close = after.find('}').ok_or_else(|| {
             Error::invalid(format!(
-                "URI template `{template}` has a `{{` without its `}}`"
-            ))
+                "URI template `{template_}` has a `{{` without its `}}`", template_ = Shown(template)))
         })?;
         let name = &after[..close];
         if let Some(op) = name.chars().next().filter(|c| "+#./;?&=,!@|".contains(*c)) {
             return Err(Error::invalid(format!(
-                "URI template `{template}`: the `{{{op}…}}` operator is not supported; use plain `{{name}}` path placeholders and the `query` option for query strings"
-            )));
+                "URI template `{template_}`: the `{{{op}…}}` operator is not supported; use plain `{{name}}` path placeholders and the `query` option for query strings", template_ = Shown(template))));
         }
         if name.is_empty()
             || !name
@@ -98,16 +95,14 @@ fn parse(template: &str) -> Result<Vec<Part<'_>>> {
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
         {
             return Err(Error::invalid(format!(
-                "URI template `{template}`: `{{{name}}}` is not a valid placeholder name (letters, digits, `_`, `-`, `.`)"
-            )));
+                "URI template `{template_}`: `{{{name}}}` is not a valid placeholder name (letters, digits, `_`, `-`, `.`)", template_ = Shown(template))));
         }
         parts.push(Part::Var(name));
         rest = &after[close + 1..];
     }
     if rest.contains('}') {
         return Err(Error::invalid(format!(
-            "URI template `{template}` has an unmatched `}}`"
-        )));
+            "URI template `{template_}` has an unmatched `}}`", template_ = Shown(template))));
     }
     parts.push(Part::Lit(rest));
     Ok(parts)
@@ -123,8 +118,7 @@ pub fn expand<'v>(template: &str, lookup: impl Fn(&str) -> Option<&'v str>) -> R
             Part::Var(name) => {
                 let value = lookup(name).ok_or_else(|| {
                     Error::invalid(format!(
-                        "URI template `{template}` needs a value for `{{{name}}}`: pass the option `{name}`"
-                    ))
+                        "URI template `{template_}` needs a value for `{{{name}}}`: pass the option `{name}`", template_ = Shown(template)))
                 })?;
                 if value.is_empty() {
                     return Err(Error::invalid(format!(
@@ -133,8 +127,7 @@ pub fn expand<'v>(template: &str, lookup: impl Fn(&str) -> Option<&'v str>) -> R
                 }
                 if value == "." || value == ".." {
                     return Err(Error::invalid(format!(
-                        "placeholder `{name}` is `{value}`, which would change the path; it must be an id"
-                    )));
+                        "placeholder `{name}` is `{value_}`, which would change the path; it must be an id", value_ = Shown(value))));
                 }
                 out.push_str(&encode_component(value));
             }
@@ -149,13 +142,15 @@ pub fn expand<'v>(template: &str, lookup: impl Fn(&str) -> Option<&'v str>) -> R
 pub fn parse_base_uri(field: &str, value: &str, insecure_http: bool) -> Result<Url> {
     let mut url = Url::parse(value).map_err(|e| {
         Error::invalid(format!(
-            "`{field}` `{value}` is not an absolute URL ({e}); expected e.g. `https://api.mch.weixin.qq.com/`"
+            "`{field}` `{}` is not an absolute URL ({e}); expected e.g. `https://api.mch.weixin.qq.com/`",
+            Shown(value)
         ))
     })?;
     check_scheme(field, &url, insecure_http)?;
     if url.query().is_some() || url.fragment().is_some() {
         return Err(Error::invalid(format!(
-            "`{field}` `{value}` must not have a query or fragment"
+            "`{field}` `{}` must not have a query or fragment",
+            Shown(url.as_str())
         )));
     }
     if !url.path().ends_with('/') {
@@ -166,22 +161,35 @@ pub fn parse_base_uri(field: &str, value: &str, insecure_http: bool) -> Result<U
 }
 
 pub(crate) fn check_scheme(field: &str, url: &Url, insecure_http: bool) -> Result<()> {
+    if !url.username().is_empty() || url.password().is_some() {
+        // reqwest would turn them into `Authorization: Basic …` next to WeChat Pay's own
+        // `Authorization`: credentials sent to the server, and a request it must refuse.
+        return Err(Error::invalid(format!(
+            "`{field}` carries credentials (`user:pass@`); WeChat Pay authenticates requests by their signature alone, so remove them (they would be sent to the server)"
+        )));
+    }
     match url.scheme() {
         "https" => {}
         "http" if insecure_http => {}
         "http" => {
             return Err(Error::invalid(format!(
-                "`{field}` `{url}` uses plain http://; WeChat Pay is HTTPS-only. Use https:// (point `resolve` and `ca_certs` at a test server), or set `insecure_http: true` for a loopback test server"
+                "`{field}` `{}` uses plain http://; WeChat Pay is HTTPS-only. Use https:// (point `resolve` and `ca_certs` at a test server), or set `insecure_http: true` for a loopback test server",
+                Shown(url.as_str())
             )))
         }
         other => {
             return Err(Error::invalid(format!(
-                "`{field}` `{url}` has scheme `{other}`; only https:// is supported"
+                "`{field}` `{}` has scheme `{}`; only https:// is supported",
+                Shown(url.as_str()),
+                quote(other)
             )))
         }
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(Error::invalid(format!("`{field}` `{url}` has no host")));
+        return Err(Error::invalid(format!(
+            "`{field}` `{}` has no host",
+            Shown(url.as_str())
+        )));
     }
     Ok(())
 }
@@ -190,24 +198,21 @@ pub(crate) fn check_scheme(field: &str, url: &Url, insecure_http: bool) -> Resul
 pub fn resolve(base: &Url, expanded: &str, insecure_http: bool) -> Result<Url> {
     if expanded.starts_with("https://") || expanded.starts_with("http://") {
         let url = Url::parse(expanded)
-            .map_err(|e| Error::invalid(format!("URL `{expanded}` is not valid: {e}")))?;
+            .map_err(|e| Error::invalid(format!("URL `{expanded_}` is not valid: {e}", expanded_ = Shown(expanded))))?;
         check_scheme("URI template", &url, insecure_http)?;
         return Ok(url);
     }
     if expanded.contains("://") {
         return Err(Error::invalid(format!(
-            "URI template `{expanded}`: only https:// URLs or paths relative to base_uri are accepted"
-        )));
+            "URI template `{expanded_}`: only https:// URLs or paths relative to base_uri are accepted", expanded_ = Shown(expanded))));
     }
     if expanded.contains('\\') {
         return Err(Error::invalid(format!(
-            "URI template `{expanded}` contains `\\`, which URL parsers read as `/`; use `/`"
-        )));
+            "URI template `{expanded_}` contains `\\`, which URL parsers read as `/`; use `/`", expanded_ = Shown(expanded))));
     }
     if expanded.starts_with("//") {
         return Err(Error::invalid(format!(
-            "URI template `{expanded}` starts with `//`, which would name another host; give a path relative to base_uri or an absolute https:// URL"
-        )));
+            "URI template `{expanded_}` starts with `//`, which would name another host; give a path relative to base_uri or an absolute https:// URL", expanded_ = Shown(expanded))));
     }
     let path = expanded.split(['?', '#']).next().unwrap_or_default();
     if path.split('/').any(|seg| {
@@ -217,15 +222,13 @@ pub fn resolve(base: &Url, expanded: &str, insecure_http: bool) -> Result<Url> {
         )
     }) {
         return Err(Error::invalid(format!(
-            "URI template `{expanded}` has a `.` or `..` segment, which would move the request outside its path"
-        )));
+            "URI template `{expanded_}` has a `.` or `..` segment, which would move the request outside its path", expanded_ = Shown(expanded))));
     }
     if let Some(stripped) = expanded.strip_prefix('/') {
         if base.path() != "/" {
             return Err(Error::invalid(format!(
-                "URI template `/{stripped}` starts with `/`, which would drop the base URI's path `{}`; write `{stripped}` instead",
-                base.path()
-            )));
+                "URI template `/{stripped_}` starts with `/`, which would drop the base URI's path `{}`; write `{stripped_}` instead",
+                base.path(), stripped_ = Shown(stripped))));
         }
     }
     if expanded.starts_with("v2/") {
@@ -235,11 +238,10 @@ pub fn resolve(base: &Url, expanded: &str, insecure_http: bool) -> Result<Url> {
     }
     if expanded.contains('#') {
         return Err(Error::invalid(format!(
-            "URI template `{expanded}` contains `#`; fragments are never sent"
-        )));
+            "URI template `{expanded_}` contains `#`; fragments are never sent", expanded_ = Shown(expanded))));
     }
     let url = base.join(expanded).map_err(|e| {
-        Error::invalid(format!("cannot resolve `{expanded}` against `{base}`: {e}"))
+        Error::invalid(format!("cannot resolve `{expanded_}` against `{base}`: {e}", expanded_ = Shown(expanded)))
     })?;
     // Whatever the template's shape (`a:b` reads as a scheme, for one), a relative template
     // must land under the base URI.
@@ -249,8 +251,7 @@ pub fn resolve(base: &Url, expanded: &str, insecure_http: bool) -> Result<Url> {
         || !url.path().starts_with(base.path())
     {
         return Err(Error::invalid(format!(
-            "URI template `{expanded}` does not stay under base_uri `{base}`; write a path relative to it (no `:` in its first segment) or an absolute https:// URL"
-        )));
+            "URI template `{expanded_}` does not stay under base_uri `{base}`; write a path relative to it (no `:` in its first segment) or an absolute https:// URL", expanded_ = Shown(expanded))));
     }
     Ok(url)
 }

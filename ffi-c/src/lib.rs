@@ -10,7 +10,6 @@
 #![allow(clippy::missing_safety_doc)]
 
 use std::ffi::{c_char, CStr, CString};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -102,16 +101,22 @@ impl wxpay_error_t {
             api_code: api.map(|a| cstring(&a.code)),
             api_message: api.map(|a| cstring(&a.message)),
             request_id: err.request_id().map(cstring),
-            verify_failure: err.verify_failure().map(|f| match f.code() {
-                "MISSING_HEADERS" => c"MISSING_HEADERS",
-                "MALFORMED_HEADERS" => c"MALFORMED_HEADERS",
-                "TIMESTAMP_SKEW" => c"TIMESTAMP_SKEW",
-                "UNKNOWN_SERIAL" => c"UNKNOWN_SERIAL",
-                _ => c"BAD_SIGNATURE",
-            }),
+            verify_failure: err.verify_failure().map(verify_cstr),
             json: cstring(&err.to_json().to_string()),
             err,
         }
+    }
+}
+
+fn verify_cstr(f: wx::VerifyFailure) -> &'static CStr {
+    use wx::VerifyFailure as V;
+    match f {
+        V::MissingHeaders => c"MISSING_HEADERS",
+        V::MalformedHeaders => c"MALFORMED_HEADERS",
+        V::TimestampSkew => c"TIMESTAMP_SKEW",
+        V::UnknownSerial => c"UNKNOWN_SERIAL",
+        V::BadSignature => c"BAD_SIGNATURE",
+        V::CertificateExpired => c"CERTIFICATE_EXPIRED",
     }
 }
 
@@ -131,21 +136,21 @@ unsafe fn fail(err: *mut *mut wxpay_error_t, e: Error) -> wxpay_status {
     status
 }
 
-/// Run `f`, turning an `Err` or a panic into an error status and `*err`.
+/// Run `f`, turning an `Err` or a panic into an error status and `*err` (the panic's message
+/// goes into the error, not onto the host program's stderr: `wx::boundary`).
 unsafe fn guard(
     err: *mut *mut wxpay_error_t,
     f: impl FnOnce() -> Result<wxpay_status, Error>,
 ) -> wxpay_status {
-    match catch_unwind(AssertUnwindSafe(f)) {
-        Ok(Ok(status)) => status,
-        Ok(Err(e)) => fail(err, e),
-        Err(_) => fail(err, internal("panic")),
+    match wx::boundary::catch(f) {
+        Ok(status) => status,
+        Err(e) => fail(err, e),
     }
 }
 
 /// Accessors: a panic (impossible by construction) yields `fallback` instead of unwinding.
 fn quiet<T>(fallback: T, f: impl FnOnce() -> T) -> T {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or(fallback)
+    wx::boundary::catch(|| Ok(f())).unwrap_or(fallback)
 }
 
 unsafe fn str_arg<'a>(p: *const c_char, name: &str) -> Result<&'a str, Error> {
@@ -277,7 +282,7 @@ pub unsafe extern "C" fn wxpay_error_request_id(err: *const wxpay_error_t) -> *c
 }
 
 /// For "VERIFY" errors, the reason: "MISSING_HEADERS", "MALFORMED_HEADERS", "TIMESTAMP_SKEW",
-/// "UNKNOWN_SERIAL" or "BAD_SIGNATURE" (static storage); else NULL.
+/// "UNKNOWN_SERIAL", "BAD_SIGNATURE" or "CERTIFICATE_EXPIRED" (static storage); else NULL.
 #[no_mangle]
 pub unsafe extern "C" fn wxpay_error_verify_failure(err: *const wxpay_error_t) -> *const c_char {
     err.as_ref()
@@ -543,9 +548,10 @@ fn start(
         done: Condvar::new(),
     });
     let s2 = shared.clone();
-    // The call runs in its own task so that a panic in it becomes a JoinError, reported as an
-    // INTERNAL error, and so that freeing the future can abort exactly the call.
-    let call = rt.spawn(fut);
+    // The call runs in its own task so that freeing the future can abort exactly the call; a
+    // panic in it completes it with an INTERNAL error (`catch_future`), and one that escaped
+    // anyway would still end as a JoinError below: the future always completes.
+    let call = rt.spawn(wx::boundary::catch_future(fut));
     let task = call.abort_handle();
     rt.spawn(async move {
         let outcome = match call.await {

@@ -222,7 +222,7 @@ impl Sandbox {
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
 
         let (acceptor, ca_cert) = if config.tls {
-            let (acceptor, ca_pem) = tls::acceptor(&config.hostnames)?;
+            let (acceptor, ca_pem) = tls::configs(&config.hostnames)?;
             let path = state_dir.join("ca.pem");
             std::fs::write(&path, ca_pem)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -251,13 +251,32 @@ impl Sandbox {
                 let acceptor = acceptor.clone();
                 tokio::spawn(async move {
                     let _ = stream.set_nodelay(true);
-                    let service = hyper::service::service_fn(move |req| handle(state.clone(), req));
+                    let service_state = state.clone();
+                    let service =
+                        hyper::service::service_fn(move |req| handle(service_state.clone(), req));
                     let builder = hyper_util::server::conn::auto::Builder::new(
                         hyper_util::rt::TokioExecutor::new(),
                     );
                     match acceptor {
-                        Some(acceptor) => {
-                            if let Ok(tls) = acceptor.accept(stream).await {
+                        Some(configs) => {
+                            let Ok(start) = tokio_rustls::LazyConfigAcceptor::new(
+                                tokio_rustls::rustls::server::Acceptor::default(),
+                                stream,
+                            )
+                            .await
+                            else {
+                                return;
+                            };
+                            let name = start.client_hello().server_name().map(str::to_owned);
+                            if name.as_deref() == Some(tls::FLOOD_NAME) {
+                                if let Ok(tls) = start.into_stream(configs.http1).await {
+                                    flood(&state, tls).await;
+                                }
+                            } else if name.as_deref() == Some(tls::FLOOD_H2_NAME) {
+                                if let Ok(tls) = start.into_stream(configs.http2).await {
+                                    flood_h2(state, tls).await;
+                                }
+                            } else if let Ok(tls) = start.into_stream(configs.api).await {
                                 let _ = builder
                                     .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
                                     .await;
@@ -509,6 +528,79 @@ async fn handle(
         response = Response::from_parts(parts, futures_stream(frames).boxed());
     }
     Ok(response)
+}
+
+/// The hostile server behind [`tls::FLOOD_NAME`]: it reads one request head, logs it, then
+/// answers with `100 Continue` informational responses, as fast as the client reads them, for
+/// up to 30 s and never a final answer. A client's deadline must still fire on time.
+async fn flood(state: &State, mut conn: impl tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 64 * 1024 {
+        match conn.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    let text = String::from_utf8_lossy(&head);
+    let mut first = text.lines().next().unwrap_or_default().split(' ');
+    let method = first.next().unwrap_or_default().to_owned();
+    let target = first.next().unwrap_or_default().to_owned();
+    if !state.bench {
+        state.log(Logged {
+            method,
+            target,
+            headers: Vec::new(),
+            body: String::new(),
+            outcome: 100,
+        });
+    }
+    let chunk = b"HTTP/1.1 100 Continue\r\n\r\n".repeat(64);
+    let until = tokio::time::Instant::now() + Duration::from_secs(30);
+    while tokio::time::Instant::now() < until {
+        if conn.write_all(&chunk).await.is_err() || conn.flush().await.is_err() {
+            return;
+        }
+    }
+}
+
+/// [`flood`] over HTTP/2: every request stream gets informational `100` HEADERS frames for up
+/// to 30 s and never a final answer.
+async fn flood_h2(
+    state: Arc<State>,
+    conn: impl tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+) {
+    let Ok(mut conn) = h2::server::handshake(conn).await else {
+        return;
+    };
+    while let Some(Ok((req, mut respond))) = conn.accept().await {
+        if !state.bench {
+            state.log(Logged {
+                method: req.method().to_string(),
+                target: req
+                    .uri()
+                    .path_and_query()
+                    .map(|pq| pq.as_str().to_owned())
+                    .unwrap_or_default(),
+                headers: Vec::new(),
+                body: String::new(),
+                outcome: 100,
+            });
+        }
+        tokio::spawn(async move {
+            let until = tokio::time::Instant::now() + Duration::from_secs(30);
+            while tokio::time::Instant::now() < until {
+                for _ in 0..64 {
+                    let interim = Response::builder().status(100).body(()).unwrap_or_default();
+                    if respond.send_informational(interim).is_err() {
+                        return;
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        });
+    }
 }
 
 fn futures_stream(
@@ -871,6 +963,8 @@ impl State {
         let ts = match fault {
             "stale_timestamp" => now() - 400,
             "future_timestamp" => now() + 400,
+            // The smallest i64: `now - ts` overflows in a client that does not check.
+            "timestamp_i64_min" => i64::MIN,
             _ => now(),
         }
         .to_string();
@@ -901,7 +995,13 @@ impl State {
             b = b
                 .header("Wechatpay-Timestamp", ts)
                 .header("Wechatpay-Nonce", nonce)
-                .header("Wechatpay-Signature", signature)
+                .header("Wechatpay-Signature", signature);
+            if fault == "duplicate_signature" {
+                // A second, different signature after the valid one: which one counts is
+                // ambiguous, so a client must refuse the answer rather than pick one.
+                b = b.header("Wechatpay-Signature", "c2Vjb25kIHNpZ25hdHVyZQ==");
+            }
+            b = b
                 .header("Wechatpay-Serial", serial)
                 .header("Wechatpay-Signature-Type", "WECHATPAY2-SHA256-RSA2048");
         }
@@ -932,8 +1032,10 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-const FAULT_KINDS: [&str; 14] = [
+const FAULT_KINDS: [&str; 16] = [
     "status_200",
+    "timestamp_i64_min",
+    "duplicate_signature",
     "delay",
     "drop",
     "reset_mid_body",

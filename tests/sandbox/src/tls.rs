@@ -7,20 +7,36 @@ use rcgen::{
     KeyUsagePurpose,
 };
 use tokio_rustls::rustls;
-use tokio_rustls::TlsAcceptor;
 
 /// Names always covered, besides `--hostname`s: loopback and WeChat Pay's real API hosts, so an
 /// unchanged integration can be pointed here with `resolve` + `ca_certs`.
-pub const DEFAULT_NAMES: [&str; 5] = [
+pub const DEFAULT_NAMES: [&str; 7] = [
     "localhost",
     "127.0.0.1",
     "::1",
     "api.mch.weixin.qq.com",
     "apihk.mch.weixin.qq.com",
+    FLOOD_NAME,
+    FLOOD_H2_NAME,
 ];
 
-/// A TLS acceptor (HTTP/2 and HTTP/1.1) and the CA certificate PEM clients should trust.
-pub fn acceptor(extra_names: &[String]) -> Result<(TlsAcceptor, String), String> {
+/// A name whose connections are not served as WeChat Pay but by a hostile HTTP/1.1 server that
+/// answers every request with an endless flood of `100 Continue` (see `flood` in lib.rs).
+pub const FLOOD_NAME: &str = "wxpay-flood.test";
+/// The same flood over HTTP/2 (informational HEADERS frames).
+pub const FLOOD_H2_NAME: &str = "wxpay-flood-h2.test";
+
+/// The server's TLS set-ups: `api` (HTTP/2 and HTTP/1.1) for every name but [`FLOOD_NAME`],
+/// `http1` (HTTP/1.1 only) for it.
+#[derive(Clone)]
+pub struct Configs {
+    pub api: Arc<rustls::ServerConfig>,
+    pub http1: Arc<rustls::ServerConfig>,
+    pub http2: Arc<rustls::ServerConfig>,
+}
+
+/// The server's TLS set-ups and the CA certificate PEM clients should trust.
+pub fn configs(extra_names: &[String]) -> Result<(Configs, String), String> {
     let err = |e: rcgen::Error| format!("cannot generate the sandbox TLS certificate: {e}");
     let ca_key = KeyPair::generate().map_err(err)?;
     let mut ca = CertificateParams::new(Vec::<String>::new()).map_err(err)?;
@@ -63,6 +79,17 @@ pub fn acceptor(extra_names: &[String]) -> Result<(TlsAcceptor, String), String>
             key_der,
         )
         .map_err(|e| format!("TLS set-up failed: {e}"))?;
+    let mut http1 = config.clone();
+    http1.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let mut http2 = config.clone();
+    http2.alpn_protocols = vec![b"h2".to_vec()];
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok((TlsAcceptor::from(Arc::new(config)), ca_cert.pem()))
+    Ok((
+        Configs {
+            api: Arc::new(config),
+            http1: Arc::new(http1),
+            http2: Arc::new(http2),
+        },
+        ca_cert.pem(),
+    ))
 }
