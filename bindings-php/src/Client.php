@@ -144,7 +144,7 @@ final class Client
     public function request(string $method, string $uriTemplate, array $options = []): ResponseInterface
     {
         $json = self::options($options);
-        return $this->callSync(fn (CData $out, CData $err): int => $this->ffi->wxpay_request($this->handle, $method, $uriTemplate, $json, $out, $err));
+        return $this->callSync(fn (CData $out, CData $err): int => $this->ffi->wxpay_request($this->handle, self::text($method, 'method'), self::text($uriTemplate, 'uri_template'), $json, $out, $err));
     }
 
     /**
@@ -160,7 +160,7 @@ final class Client
         } catch (WxpayException $e) {
             return \GuzzleHttp\Promise\Create::rejectionFor($e);
         }
-        return $this->callAsync(fn (CData $out, CData $err): int => $this->ffi->wxpay_request_start($this->handle, $method, $uriTemplate, $json, $out, $err));
+        return $this->callAsync(fn (CData $out, CData $err): int => $this->ffi->wxpay_request_start($this->handle, self::text($method, 'method'), self::text($uriTemplate, 'uri_template'), $json, $out, $err));
     }
 
     /**
@@ -171,7 +171,7 @@ final class Client
     public function closeTransaction(string $transactionId, array $options = []): ResponseInterface
     {
         $json = self::options($options);
-        return $this->callSync(fn (CData $out, CData $err): int => $this->ffi->wxpay_close_transaction($this->handle, $transactionId, $json, $out, $err));
+        return $this->callSync(fn (CData $out, CData $err): int => $this->ffi->wxpay_close_transaction($this->handle, self::text($transactionId, 'transaction_id'), $json, $out, $err));
     }
 
     /**
@@ -180,7 +180,7 @@ final class Client
     public function closeTransactionAsync(string $transactionId, array $options = []): PromiseInterface
     {
         $json = self::options($options);
-        return $this->callAsync(fn (CData $out, CData $err): int => $this->ffi->wxpay_close_transaction_start($this->handle, $transactionId, $json, $out, $err));
+        return $this->callAsync(fn (CData $out, CData $err): int => $this->ffi->wxpay_close_transaction_start($this->handle, self::text($transactionId, 'transaction_id'), $json, $out, $err));
     }
 
     /**
@@ -191,7 +191,7 @@ final class Client
     public function closeOutTradeNo(string $outTradeNo, array $options = []): ResponseInterface
     {
         $json = self::options($options);
-        return $this->callSync(fn (CData $out, CData $err): int => $this->ffi->wxpay_close_out_trade_no($this->handle, $outTradeNo, $json, $out, $err));
+        return $this->callSync(fn (CData $out, CData $err): int => $this->ffi->wxpay_close_out_trade_no($this->handle, self::text($outTradeNo, 'out_trade_no'), $json, $out, $err));
     }
 
     /**
@@ -202,7 +202,7 @@ final class Client
     {
         $out = $this->ffi->new('char*');
         $err = $this->ffi->new('wxpay_error_t*');
-        $status = $this->ffi->wxpay_sign($this->handle, $method, $url, $this->bytes($body), strlen($body), $timestamp ?? 0, $nonce, PhpFfi::addr($out), PhpFfi::addr($err));
+        $status = $this->ffi->wxpay_sign($this->handle, self::text($method, 'method'), self::text($url, 'url'), $this->bytes($body), strlen($body), $timestamp ?? 0, self::text($nonce, 'nonce'), PhpFfi::addr($out), PhpFfi::addr($err));
         if ($status !== 0) {
             throw Ffi::exception($this->ffi, $err);
         }
@@ -216,7 +216,7 @@ final class Client
     public function verify(?string $timestamp, ?string $nonce, ?string $signature, ?string $serial, string $body, ?int $now = null): void
     {
         $err = $this->ffi->new('wxpay_error_t*');
-        $status = $this->ffi->wxpay_verify($this->handle, $timestamp, $nonce, $signature, $serial, $this->bytes($body), strlen($body), $now ?? 0, PhpFfi::addr($err));
+        $status = $this->ffi->wxpay_verify($this->handle, self::text($timestamp, 'timestamp'), self::text($nonce, 'nonce'), self::text($signature, 'signature'), self::text($serial, 'serial'), $this->bytes($body), strlen($body), $now ?? 0, PhpFfi::addr($err));
         if ($status !== 0) {
             throw Ffi::exception($this->ffi, $err);
         }
@@ -232,7 +232,7 @@ final class Client
     {
         $out = $this->ffi->new('char*');
         $err = $this->ffi->new('wxpay_error_t*');
-        $status = $this->ffi->wxpay_prepare($this->handle, $method, $uriTemplate, self::options($options), $timestamp ?? 0, $nonce, PhpFfi::addr($out), PhpFfi::addr($err));
+        $status = $this->ffi->wxpay_prepare($this->handle, self::text($method, 'method'), self::text($uriTemplate, 'uri_template'), self::options($options), $timestamp ?? 0, self::text($nonce, 'nonce'), PhpFfi::addr($out), PhpFfi::addr($err));
         if ($status !== 0) {
             throw Ffi::exception($this->ffi, $err);
         }
@@ -252,6 +252,23 @@ final class Client
             throw Ffi::exception($this->ffi, $err);
         }
         return Ffi::takeString($this->ffi, $out);
+    }
+
+    /**
+     * A PHP string as a `const char *` argument. C strings end at the first NUL byte, so a PHP
+     * string holding one would silently lose its tail ("4200000001\0junk" would close order
+     * 4200000001): refuse it, naming the argument. (JSON arguments are safe: json_encode
+     * escapes NUL as \u0000.)
+     */
+    private static function text(?string $value, string $name): ?string
+    {
+        if ($value !== null && str_contains($value, "\0")) {
+            throw new InvalidArgumentException(
+                sprintf('argument `%s` contains a NUL byte (at offset %d); wxpay arguments are text without NUL bytes', $name, strpos($value, "\0")),
+                ['code' => InvalidArgumentException::CODE, 'may_have_been_sent' => false]
+            );
+        }
+        return $value;
     }
 
     /** A PHP string as a `const uint8_t *` argument (NULL when empty). */
@@ -295,7 +312,12 @@ final class Client
     {
         $out = $this->ffi->new('wxpay_future_t*');
         $err = $this->ffi->new('wxpay_error_t*');
-        if ($start(PhpFfi::addr($out), PhpFfi::addr($err)) !== 0) {
+        try {
+            $status = $start(PhpFfi::addr($out), PhpFfi::addr($err));
+        } catch (WxpayException $e) {
+            return \GuzzleHttp\Promise\Create::rejectionFor($e); // an argument refused in PHP
+        }
+        if ($status !== 0) {
             return \GuzzleHttp\Promise\Create::rejectionFor(Ffi::exception($this->ffi, $err));
         }
         return $this->promise(new Future($this->ffi, $out));

@@ -14,3 +14,8 @@ start_sandbox "$target" "$work"
 export WXPAY_TEST_CONFIG="$work/c.json" WXPAY_LIB="$target/libwxpay.so"
 php -d zend.assertions=1 bindings-php/tests/test_wxpay.php
 php -d zend.assertions=1 bindings-php/tests/test_faults.php
+php -d zend.assertions=1 bindings-php/tests/test_hostile.php 2> >(tee "$work/stderr.txt" >&2)
+if grep -q "panicked" "$work/stderr.txt"; then
+  echo "a panic message reached PHP's stderr" >&2
+  exit 1
+fi

@@ -14,10 +14,11 @@ from conftest import ROOT, Sandbox, control
 SPEC = json.loads((ROOT / "tests" / "reliability" / "faults.json").read_text())
 
 
-def variant(sandbox: Sandbox, kind: str) -> wxpay.Client:
+def variant(sandbox: Sandbox, kind: str, host: "str | None") -> wxpay.Client:
     kwargs: Dict[str, Any] = sandbox.client_kwargs(timeout=SPEC["timeout_ms"] / 1000, retries=SPEC["retries"])
     resolve = dict(kwargs["resolve"])
-    resolve["wxpay-wrong-host.test"] = sandbox.info["addr"]
+    if host:
+        resolve[host] = sandbox.info["addr"]
     if kind == "dead_port":
         resolve["api.mch.weixin.qq.com"] = "127.0.0.1:9"
     kwargs["resolve"] = resolve
@@ -33,8 +34,9 @@ def test_fault_matrix(sandbox: Sandbox, case: Dict[str, Any]) -> None:
     control(normal, "POST", "reset")
     if case["fault"]:
         control(normal, "POST", "faults", {**case["fault"], "path": "/close"})
-    client = variant(sandbox, kind)
-    base_uri = "https://wxpay-wrong-host.test/hk/" if kind == "wrong_host" else None
+    host = case.get("host")
+    client = variant(sandbox, kind, host)
+    base_uri = f"https://{host}/hk/" if host else None
     started = time.monotonic()
     try:
         client.close_transaction(f"fault-{name}", base_uri=base_uri)
@@ -55,3 +57,7 @@ def test_fault_matrix(sandbox: Sandbox, case: Dict[str, Any]) -> None:
     assert len(attempts) == expect["attempts"]
     control(normal, "DELETE", "faults")
     (client if kind == "normal" else normal).close_transaction(f"after-{name}")
+
+
+def test_the_matrix_is_complete() -> None:
+    assert len(SPEC["cases"]) >= 20

@@ -151,6 +151,7 @@ where
 /// environment, so that each language's tests can prove a panic in the core reaches them as an
 /// `INTERNAL` error and that every async call still completes. Nothing in release builds.
 #[inline]
+#[track_caller]
 pub fn test_panic_point() {
     #[cfg(debug_assertions)]
     if std::env::var_os("WXPAY_TEST_PANIC").is_some_and(|v| v == "1") {

@@ -220,7 +220,9 @@ impl Error {
         e
     }
 
-    pub(crate) fn from_api(api: ApiError) -> Self {
+    /// The `API` error for a non-2xx answer (see [`crate::client::parse_api_error`]). Its message
+    /// quotes the server's text bounded and escaped; [`Error::api`] keeps it raw.
+    pub fn from_api(api: ApiError) -> Self {
         // Everything here comes from the server: quoted (bounded, control characters escaped)
         // so that an answer cannot write escape sequences or forged lines into a log or a
         // terminal. The raw values stay available in `api()`.

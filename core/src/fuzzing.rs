@@ -25,9 +25,15 @@ fn verifier() -> &'static Verifier {
     })
 }
 
-/// Response verification and error-body parsing. Input: four header lines (timestamp, nonce,
-/// signature, serial; a line `-` means absent) then the body.
+/// Response verification and error-body parsing. Input: a line with the verifier's `now` (any
+/// i64, so the whole range meets the skew arithmetic; anything else: the timestamp's value, or
+/// `i64::MIN` when that does not parse either), four header lines (timestamp, nonce, signature,
+/// serial; a line `-` means absent), then the body.
 pub fn verify_response(data: &[u8]) {
+    let (now_line, data) = match data.iter().position(|&b| b == b'\n') {
+        Some(i) => (&data[..i], &data[i + 1..]),
+        None => (data, &[][..]),
+    };
     let mut parts = data.splitn(5, |&b| b == b'\n');
     let mut header = || {
         parts
@@ -43,10 +49,29 @@ pub fn verify_response(data: &[u8]) {
         signature: sig,
         serial,
     };
-    let now = ts.and_then(|t| t.parse::<i64>().ok()).unwrap_or(0);
+    let now = std::str::from_utf8(now_line)
+        .ok()
+        .and_then(|t| t.trim().parse::<i64>().ok())
+        .or_else(|| ts.and_then(|t| t.trim().parse::<i64>().ok()))
+        .unwrap_or(i64::MIN);
     if let Err(e) = verifier().verify(headers, body, now) {
         assert_eq!(e.code(), "VERIFY");
         assert!(e.verify_failure().is_some());
+        assert!(e.message().len() < 1024, "unbounded message: {} bytes", e.message().len());
+    }
+    // The same headers read from an HTTP header map (duplicates, non-ASCII values).
+    let mut map = http::HeaderMap::new();
+    for (name, value) in [
+        ("wechatpay-timestamp", ts),
+        ("wechatpay-serial", serial),
+        ("wechatpay-serial", serial.filter(|s| s.len() % 2 == 1)),
+    ] {
+        if let Some(v) = value.and_then(|v| http::HeaderValue::from_str(v).ok()) {
+            map.append(name, v);
+        }
+    }
+    if let Ok(h) = SignatureHeaders::from_header_map(&map) {
+        let _ = verifier().verify(h, body, now);
     }
     let api = client::parse_api_error(500, None, data);
     assert_eq!(api.body, data);

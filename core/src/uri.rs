@@ -111,7 +111,14 @@ fn parse(template: &str) -> Result<Vec<Part<'_>>> {
 /// Expand `template`, taking each placeholder's value from `lookup` and percent-encoding it as one
 /// path segment. A missing, empty, `.` or `..` value is an error: nothing is sent.
 pub fn expand<'v>(template: &str, lookup: impl Fn(&str) -> Option<&'v str>) -> Result<String> {
-    let mut out = String::with_capacity(template.len() + 32);
+    if let Some(c) = template.chars().find(|c| c.is_control()) {
+        return Err(Error::invalid(format!(
+            "URI template `{}` contains the control character {:?}; templates are printable text",
+            Shown(template),
+            c
+        )));
+    }
+    let mut out = String::with_capacity(template.len().saturating_add(32));
     for part in parse(template)? {
         match part {
             Part::Lit(s) => out.push_str(s),
@@ -123,6 +130,13 @@ pub fn expand<'v>(template: &str, lookup: impl Fn(&str) -> Option<&'v str>) -> R
                 if value.is_empty() {
                     return Err(Error::invalid(format!(
                         "placeholder `{name}` is empty; an empty path segment would call a different API"
+                    )));
+                }
+                if let Some(c) = value.chars().find(|c| c.is_control()) {
+                    // No WeChat Pay id holds one; a NUL in particular is what a C string would
+                    // have cut ("4200000001\0junk" → 4200000001) in a careless binding.
+                    return Err(Error::invalid(format!(
+                        "placeholder `{name}` contains the control character {c:?}; ids are printable text"
                     )));
                 }
                 if value == "." || value == ".." {

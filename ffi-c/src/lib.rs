@@ -986,6 +986,14 @@ pub unsafe extern "C" fn wxpay_chain_template(
                     "argument `segments_json` must be a JSON array of strings",
                 )
             })?;
+        // A control character cannot be part of an API path, and a NUL would cut the template
+        // short in the caller's C string: refuse it here, naming the segment.
+        if let Some(i) = segments.iter().position(|s| s.chars().any(char::is_control)) {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("chain segment {i} contains a control character (a NUL byte?); segments are printable text"),
+            ));
+        }
         Ok(give_string(out, &wx::uri::chain_template(&segments)))
     })
 }

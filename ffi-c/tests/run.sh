@@ -59,13 +59,46 @@ with open(sys.argv[2], "w") as out:
         out.write("\t".join(str(x) for x in [
             c["name"], cell(c["fault"]), c["client"], c["max_ms"], cell(e["code"]),
             cell(e["may_have_been_sent"]), cell(e["status"]), cell(e["api_code"]),
-            cell(e["verify_failure"]), e["attempts"]]) + "\n")
+            cell(e["verify_failure"]), e["attempts"], c.get("host") or "-"]) + "\n")
 PY
+# The shared bad-input catalogue, expanded and flattened for C (see test_bad_inputs).
+python3 - "$root/tests/reliability/bad_inputs.json" "$work/c.json" "$root/tests/fixtures" "$work/bad_inputs.tsv" <<'PY'
+import json, sys
+spec, base, fixtures = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
+def expand(v):
+    if isinstance(v, str):
+        return v.replace("{fixtures}", fixtures)
+    if isinstance(v, list):
+        return [expand(x) for x in v]
+    if isinstance(v, dict):
+        if "$repeat" in v:
+            return v["$repeat"][0] * v["$repeat"][1]
+        return {k: expand(x) for k, x in v.items()}
+    return v
+j = lambda v: json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+with open(sys.argv[4], "w") as out:
+    for c in spec["cases"]:
+        e = c["expect"]
+        if "config" in c:
+            fields = ["config", j({**base, **expand(c["config"])})]
+        else:
+            call = expand(c["call"])
+            fields = ["call", call["method"], call["template"], j(call["options"])]
+        out.write("\t".join([c["name"], *fields, e["code"], "\x1f".join(e["mentions"]), "\x1f".join(e["absent"])]) + "\n")
+PY
+WXPAY_FAULT_CASES="$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["cases"]))' "$root/tests/reliability/faults.json")"
+WXPAY_BAD_INPUT_CASES="$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["cases"]))' "$root/tests/reliability/bad_inputs.json")"
+export WXPAY_FAULT_CASES WXPAY_BAD_INPUT_CASES WXPAY_BAD_INPUTS_TSV="$work/bad_inputs.tsv"
 read -r WXPAY_FAULT_TIMEOUT_MS WXPAY_FAULT_RETRIES < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["timeout_ms"], d["retries"])' "$root/tests/reliability/faults.json")
 WXPAY_SANDBOX_ADDR="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["addr"])' "$work/sandbox.json")"
 export WXPAY_FAULTS_TSV="$work/faults.tsv" WXPAY_FAULT_TIMEOUT_MS WXPAY_FAULT_RETRIES WXPAY_SANDBOX_ADDR
 echo "== C tests, statically linked"
-"$work/test_static"
+# A panic caught at the boundary must not print on the host program's stderr.
+"$work/test_static" 2> >(tee "$work/stderr.txt" >&2)
+if grep -q "panicked" "$work/stderr.txt"; then
+  echo "a panic message reached the host program's stderr" >&2
+  exit 1
+fi
 echo "== C tests, dynamically linked"
 "$work/test_dynamic"
 echo "== C tests, statically linked, with ASan, LSan and UBSan"

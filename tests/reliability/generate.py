@@ -18,6 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = json.loads((ROOT / "tests" / "reliability" / "faults.json").read_text())
+BAD = json.loads((ROOT / "tests" / "reliability" / "bad_inputs.json").read_text())
 FUZZ_PATH = ROOT / "fuzz" / "last-run.json"
 FUZZ = json.loads(FUZZ_PATH.read_text()) if FUZZ_PATH.exists() else {}
 FUZZ_TARGETS = {
@@ -35,6 +36,72 @@ RUNNERS = [
     ("Node", "bindings-node/test/faults.test.js"),
 ]
 
+BAD_RUNNERS = [
+    ("Rust", "tests/sandbox/tests/bad_inputs.rs"),
+    ("C (static, dynamic, ASan, valgrind)", "ffi-c/tests/c/test_wxpay.c (test_bad_inputs)"),
+    ("PHP", "bindings-php/tests/test_hostile.php"),
+    ("Python", "bindings-python/tests/test_hostile.py"),
+    ("Node", "bindings-node/test/hostile.test.js"),
+]
+
+HOSTS = {
+    "wxpay-wrong-host.test": "certificate does not cover the host name",
+    "wxpay-flood.test": "endless `100 Continue` flood over HTTP/1.1, never a final answer",
+    "wxpay-flood-h2.test": "endless informational HEADERS flood over HTTP/2, never a final answer",
+}
+
+# The rules of issue 11, each with the tests that hold it.
+RULES = [
+    ("No panic crosses any boundary, in any build",
+     "Every entry point of the C ABI, the Python module, the Node addon and the CLI runs the core "
+     "under `wxpay::boundary` (`catch`, `catch_future`): a panic is an `INTERNAL` error of the "
+     "language's own class, an async call still completes, a Node `*Sync` method throws instead of "
+     "aborting the process, and the panic's text goes into the error instead of the host program's "
+     "stderr. Debug builds panic on purpose inside every call with `WXPAY_TEST_PANIC=1`.",
+     "`core/tests/panic_boundary.rs`, `test_panics_are_internal_errors` (C, also checks stderr), "
+     "`bindings-php/tests/test_hostile.php`, `bindings-python/tests/test_hostile.py` (sync, asyncio, "
+     "a child process's stderr), `bindings-node/test/hostile.test.js` (Promises, `*Sync`, a child process)"),
+    ("Arithmetic on anything from the network or the user is checked",
+     "`Wechatpay-Timestamp` is 1–12 digits and the skew is computed with `checked_sub`; the DER walker "
+     "and X.509 time parsing use checked or bounded arithmetic; clippy's `arithmetic_side_effects` is "
+     "denied in `core/src/sign.rs` and `core/src/keys.rs`. The `verify_response` fuzz target draws "
+     "`now` from the whole `i64` range and reads duplicated headers from a header map.",
+     "fault `timestamp_i64_min` (every language), `core/tests/hostile_server.rs`, `make lint`, "
+     "`core/tests/fuzz_corpus.rs`"),
+    ("Strings crossing into the core are checked for NUL and UTF-8 where they could be cut",
+     "PHP refuses a NUL byte in every string it passes as a C string (ids, templates, methods, "
+     "URLs, header values) with an `InvalidArgumentException` naming the argument; the C ABI checks "
+     "UTF-8 and refuses chain segments with control characters; the core refuses control characters "
+     "in URI templates and placeholder values in every language.",
+     "`bindings-php/tests/test_hostile.php`, `core/src/uri.rs` tests, C `test_invalid_arguments`"),
+    ("Errors are classified by what happened",
+     "A request that could not be built (a URL over the limit) is `INVALID_ARGUMENT` with "
+     "`may_have_been_sent: false`, checked before any I/O; messages quote caller and server text at "
+     "most 64 characters (server messages 256), with control characters escaped and URL "
+     "credentials cut out, so an answer cannot forge lines or escape sequences in a log or "
+     "terminal; the CLI escapes its stderr line as well.",
+     "bad-input catalogue (`url_over_the_limit`, …), `core/tests/hostile_input.rs`"),
+    ("Deadlines are wall-clock deadlines whatever the server sends",
+     "`timeout_ms` bounds each attempt's whole exchange with a timer that fires even while the "
+     "server keeps sending informational answers.",
+     "faults `informational_flood` and `informational_flood_h2` (every language), "
+     "`core/tests/hostile_server.rs`"),
+    ("Inputs have bounds",
+     "Key and certificate files ≤ 64 KiB, `ca_certs` files and configuration files ≤ 1 MiB, read "
+     "only when they are regular files (a FIFO or `/dev/zero` is refused at once); URLs ≤ 16 KiB; "
+     "caller headers ≤ 32, each ≤ 4 KiB; `user_agent` ≤ 256 bytes; answers ≤ 4 MiB. Each error "
+     "names the field and the limit.",
+     "bad-input catalogue, `core/tests/hostile_input.rs`, `core/src/keys.rs` tests"),
+    ("Platform keys are what WeChat Pay uses",
+     "RSA ≥ 2048 bits, checked at load (a 1024-bit certificate is a `CONFIG` error naming the "
+     "field, not a `BAD_SIGNATURE` on every answer); an expired platform certificate is refused at "
+     "load, and once it expires an answer it signs fails as `CERTIFICATE_EXPIRED`; a repeated "
+     "`Wechatpay-Signature`/`-Serial`/`-Timestamp`/`-Nonce` header is `MALFORMED_HEADERS`, never "
+     "\"the first one wins\"; `user:pass@` in a base URI is refused (it would have sent a second "
+     "`Authorization` header with the credentials).",
+     "fault `duplicate_signature`, bad-input catalogue, `core/tests/hostile_input.rs`"),
+]
+
 
 def cell(v: object) -> str:
     if v is None:
@@ -49,6 +116,8 @@ def cell(v: object) -> str:
 def fault_text(case: dict) -> str:
     f = case["fault"]
     client = case["client"]
+    if case.get("host"):
+        return HOSTS.get(case["host"], case["host"])
     if f is None:
         return {
             "dead_port": "nothing listens on the resolved port",
@@ -98,8 +167,30 @@ def render() -> str:
     w("- **Node**: 1,000 concurrent Promises from one client while a timer keeps ticking.")
     w("- **Rust**: 100 concurrent tasks on one client; PHP: 20 concurrent `…Async` promises.\n")
 
+    w("## Rules\n")
+    w("What holds for every call in every language, whatever a server or a caller sends:\n")
+    w("| rule | how | tested by |")
+    w("| --- | --- | --- |")
+    for rule, how, tests in RULES:
+        w(f"| {rule} | {how} | {tests} |")
+    w("")
+
     w("## Bad input\n")
-    w("Each gives an error that names what is wrong, and sends nothing:\n")
+    w("The shared catalogue (`tests/reliability/bad_inputs.json`) runs in **every language**; each")
+    w("case must fail with its code, send nothing, name what is wrong and quote the input only in")
+    w("bounded form (message ≤ 600 characters, the listed texts absent):\n")
+    w("| case | input | outcome | the message names | why |")
+    w("| --- | --- | --- | --- | --- |")
+    for case in BAD["cases"]:
+        if "config" in case:
+            what = "configuration " + ", ".join(f"`{k}`" for k in case["config"])
+        else:
+            what = f"request option(s) " + ", ".join(f"`{k}`" for k in case["call"]["options"])
+        names = ", ".join(f"`{m}`" for m in case["expect"]["mentions"])
+        w(f"| {case['name']} | {what} | `{case['expect']['code']}` | {names} | {case['why']} |")
+    runners = "; ".join(f"{lang}: `{path}`" for lang, path in BAD_RUNNERS)
+    w(f"\n{len(BAD['cases'])} cases × 5 languages. Runners: {runners}.\n")
+    w("Also each gives an error that names what is wrong, and sends nothing:\n")
     w("- every configuration field wrong in type, empty, missing or malformed; unknown fields with a")
     w("  \"did you mean\"; key material that is encrypted, EC, a certificate where a key belongs, a")
     w("  public key, garbage, a missing file (`core/src/config.rs`, `core/tests/client_config.rs`, and")
@@ -117,8 +208,8 @@ def render() -> str:
     w("- C tests run statically linked, dynamically linked, with AddressSanitizer + LeakSanitizer +")
     w("  UBSan, and under valgrind (`--leak-check=full`, definite and indirect leaks are errors): zero")
     w("  errors, zero leaks (`make test-c`).")
-    w("- Panics never cross a boundary: the C ABI catches them (`WXPAY_ERR_INTERNAL`); pyo3 and napi")
-    w("  turn them into exceptions.")
+    w("- Panics never cross a boundary (see Rules): `WXPAY_ERR_INTERNAL` in C, `InternalException` in")
+    w("  PHP, `wxpay.InternalError` in Python and Node, exit code 1 in the CLI.")
     w("- Fuzzing (`fuzz/`, cargo-fuzz + libFuzzer with ASan): `make fuzz` runs each target for 10")
     w("  minutes and grows its committed corpus; `make test` replays the corpus plus 3,000")
     w("  deterministic mutations per target (`core/tests/fuzz_corpus.rs`).\n")

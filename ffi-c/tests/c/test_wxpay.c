@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "wxpay.h"
@@ -540,7 +541,8 @@ static void test_async_poll_wait_take(wxpay_client_t *c) {
 /*
  * The shared fault matrix (tests/reliability/faults.json), flattened by run.sh into tab-separated
  * lines: name, fault JSON or "-", client variant, max_ms, code or "-", may_have_been_sent
- * (1/0/-), status or "-", api_code ("-" for none, "=" for empty), verify_failure or "-", attempts.
+ * (1/0/-), status or "-", api_code ("-" for none, "=" for empty), verify_failure or "-", attempts,
+ * host or "-" (resolved to the sandbox and used as base_uri https://HOST/hk/).
  */
 static long long now_ms(void) {
     struct timespec t;
@@ -548,6 +550,7 @@ static long long now_ms(void) {
     return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+/* How many API requests the sandbox logged whose target contains /fault-NAME/ (NULL: all). */
 static int count_attempts(wxpay_client_t *c, const char *name) {
     wxpay_response_t *r = NULL;
     if (wxpay_request(c, "GET", "requests", "{\"base_uri\":\"https://api.mch.weixin.qq.com/_sandbox/\"}", &r,
@@ -557,7 +560,8 @@ static int count_attempts(wxpay_client_t *c, const char *name) {
     size_t len = 0;
     const uint8_t *body = wxpay_response_body(r, &len);
     char needle[160];
-    snprintf(needle, sizeof needle, "/fault-%s/", name);
+    if (name) snprintf(needle, sizeof needle, "/fault-%s/", name);
+    else snprintf(needle, sizeof needle, "\"target\"");
     int n = 0;
     const uint8_t *p = body, *end = body + len;
     while (p < end) {
@@ -570,14 +574,30 @@ static int count_attempts(wxpay_client_t *c, const char *name) {
     return n;
 }
 
+/* Split a tab-separated line in place into at most `max` fields; returns how many. */
+static int split_tabs(char *line, char **f, int max) {
+    int n = 0;
+    for (char *p = line; n < max; n++) {
+        f[n] = p;
+        char *tab = strchr(p, '\t');
+        if (!tab) {
+            n++;
+            break;
+        }
+        *tab = '\0';
+        p = tab + 1;
+    }
+    return n;
+}
+
 static void test_fault_matrix(wxpay_client_t *normal, const char *tsv_path, const char *addr, long timeout_ms,
-                              long retries) {
+                              long retries, int expected_cases) {
     char *tsv = read_file(tsv_path);
     int cases = 0;
     for (char *line = strtok(tsv, "\n"); line; line = strtok(NULL, "\n")) {
-        char *f[10];
+        char *f[11];
         int n = 0;
-        for (char *p = line; n < 10; n++) {
+        for (char *p = line; n < 11; n++) {
             f[n] = p;
             char *tab = strchr(p, '\t');
             if (!tab) {
@@ -587,12 +607,13 @@ static void test_fault_matrix(wxpay_client_t *normal, const char *tsv_path, cons
             *tab = '\0';
             p = tab + 1;
         }
-        if (n != 10) {
+        if (n != 11) {
             fprintf(stderr, "bad fault line\n");
             failed++;
             continue;
         }
-        const char *name = f[0], *fault = f[1], *kind = f[2];
+        const char *name = f[0], *fault = f[1], *kind = f[2], *host = f[10];
+        const int has_host = strcmp(host, "-") != 0;
         long max_ms = atol(f[3]);
         sandbox(normal, "POST", "reset", NULL);
         if (strcmp(fault, "-") != 0) {
@@ -603,15 +624,15 @@ static void test_fault_matrix(wxpay_client_t *normal, const char *tsv_path, cons
         char extra[512];
         snprintf(extra, sizeof extra,
                  "\"timeout_ms\":%ld,\"retries\":%ld%s,\"resolve\":{\"api.mch.weixin.qq.com\":\"%s\","
-                 "\"wxpay-wrong-host.test\":\"%s\"}",
+                 "\"%s\":\"%s\"}",
                  timeout_ms, retries, strcmp(kind, "no_ca") == 0 ? ",\"ca_certs\":[]" : "",
-                 strcmp(kind, "dead_port") == 0 ? "127.0.0.1:9" : addr, addr);
+                 strcmp(kind, "dead_port") == 0 ? "127.0.0.1:9" : addr, has_host ? host : "unused.test", addr);
         wxpay_client_t *client = client_with(extra);
         CHECK(client != NULL);
-        char id[160], options[128];
+        char id[160], options[256];
         snprintf(id, sizeof id, "fault-%s", name);
-        snprintf(options, sizeof options, "%s",
-                 strcmp(kind, "wrong_host") == 0 ? "{\"base_uri\":\"https://wxpay-wrong-host.test/hk/\"}" : "{}");
+        if (has_host) snprintf(options, sizeof options, "{\"base_uri\":\"https://%s/hk/\"}", host);
+        else snprintf(options, sizeof options, "{}");
         wxpay_response_t *r = NULL;
         wxpay_error_t *err = NULL;
         long long started = now_ms();
@@ -647,8 +668,105 @@ static void test_fault_matrix(wxpay_client_t *normal, const char *tsv_path, cons
         wxpay_client_free(client);
         cases++;
     }
-    CHECK(cases == 17);
+    CHECK(cases == expected_cases && cases >= 20);
     free(tsv);
+}
+
+/*
+ * The shared bad-input catalogue (tests/reliability/bad_inputs.json), flattened by run.sh into
+ * tab-separated lines: name, "config" or "call", the complete configuration JSON (config cases)
+ * or the method, template and options JSON (call cases, three fields), code, the texts the
+ * message must mention and the texts it must not contain (each list joined by 0x1f).
+ */
+static int contains_ci(const char *hay, const char *needle) {
+    size_t n = strlen(needle);
+    for (const char *p = hay; *p; p++) {
+        if (strncasecmp(p, needle, n) == 0) return 1;
+    }
+    return n == 0;
+}
+
+static void check_listed(const char *message, char *list, int want) {
+    if (list[0] == '\0') return;
+    for (char *item = list;;) {
+        char *sep = strchr(item, '\x1f');
+        if (sep) *sep = '\0';
+        int ok = want ? contains_ci(message, item) : strstr(message, item) == NULL;
+        CHECK(ok);
+        if (!ok) fprintf(stderr, "  %s `%.60s` in: %s\n", want ? "missing" : "echoed", item, message);
+        if (!sep) break;
+        item = sep + 1;
+    }
+}
+
+static void test_bad_inputs(wxpay_client_t *normal, const char *tsv_path, int expected_cases) {
+    char *tsv = read_file(tsv_path);
+    int cases = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(tsv, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *f[8];
+        int n = split_tabs(line, f, 8);
+        const int is_config = strcmp(f[1], "config") == 0;
+        if (n != (is_config ? 6 : 8)) {
+            fprintf(stderr, "bad bad-input line\n");
+            failed++;
+            continue;
+        }
+        sandbox(normal, "POST", "reset", NULL);
+        wxpay_error_t *err = NULL;
+        wxpay_status s;
+        int code_at = is_config ? 3 : 5;
+        if (is_config) {
+            wxpay_client_t *c = NULL;
+            s = wxpay_client_new(f[2], &c, &err);
+            CHECK(c == NULL);
+            wxpay_client_free(c);
+        } else {
+            wxpay_response_t *r = NULL;
+            s = wxpay_request(normal, f[2], f[3], f[4], &r, &err);
+            CHECK(r == NULL);
+            wxpay_response_free(r);
+        }
+        int before = failed;
+        CHECK(s != WXPAY_OK);
+        CHECK_STR(wxpay_error_code(err), f[code_at]);
+        CHECK(!wxpay_error_may_have_been_sent(err));
+        const char *message = wxpay_error_message(err);
+        CHECK(strlen(message) <= 1800); /* 600 characters, UTF-8 */
+        check_listed(message, f[code_at + 1], 1);
+        check_listed(message, f[code_at + 2], 0);
+        CHECK(count_attempts(normal, NULL) == 0);
+        if (failed != before) fprintf(stderr, "  bad input %s: %s\n", f[0], message);
+        wxpay_error_free(err);
+        cases++;
+    }
+    CHECK(cases == expected_cases && cases >= 10);
+    free(tsv);
+}
+
+/* A panic inside the core (debug builds: WXPAY_TEST_PANIC=1) is an INTERNAL error, sync and
+ * async, and never reaches the host program's stderr (run.sh checks the output). */
+static void test_panics_are_internal_errors(wxpay_client_t *c) {
+    setenv("WXPAY_TEST_PANIC", "1", 1);
+    wxpay_response_t *r = NULL;
+    wxpay_error_t *err = NULL;
+    CHECK(wxpay_close_transaction(c, "panic-sync", NULL, &r, &err) == WXPAY_ERR_INTERNAL);
+    CHECK(r == NULL);
+    CHECK_STR(wxpay_error_code(err), "INTERNAL");
+    CHECK(strstr(wxpay_error_message(err), "deliberate test panic") != NULL);
+    wxpay_error_free(err);
+    wxpay_future_t *f = NULL;
+    CHECK(wxpay_close_transaction_start(c, "panic-async", NULL, &f, NULL) == WXPAY_OK);
+    CHECK(wxpay_future_wait(f, 10000) == WXPAY_ERR_INTERNAL);
+    err = NULL;
+    CHECK(wxpay_future_take(f, &r, &err) == WXPAY_ERR_INTERNAL);
+    CHECK(strstr(wxpay_error_message(err), "deliberate test panic") != NULL);
+    wxpay_error_free(err);
+    wxpay_future_free(f);
+    unsetenv("WXPAY_TEST_PANIC");
+    r = NULL;
+    CHECK(wxpay_close_transaction(c, "after-panic", NULL, &r, NULL) == WXPAY_OK);
+    wxpay_response_free(r);
 }
 
 int main(void) {
@@ -683,11 +801,20 @@ int main(void) {
         printf("(fault matrix skipped under valgrind: it asserts deadlines)\n");
     } else if (faults) {
         test_fault_matrix(c, faults, getenv("WXPAY_SANDBOX_ADDR"), atol(getenv("WXPAY_FAULT_TIMEOUT_MS")),
-                          atol(getenv("WXPAY_FAULT_RETRIES")));
+                          atol(getenv("WXPAY_FAULT_RETRIES")), atoi(getenv("WXPAY_FAULT_CASES")));
     } else {
         fprintf(stderr, "WXPAY_FAULTS_TSV is not set: the fault matrix did not run\n");
         failed++;
     }
+
+    const char *bad = getenv("WXPAY_BAD_INPUTS_TSV");
+    if (bad) {
+        test_bad_inputs(c, bad, atoi(getenv("WXPAY_BAD_INPUT_CASES")));
+    } else {
+        fprintf(stderr, "WXPAY_BAD_INPUTS_TSV is not set: the bad-input catalogue did not run\n");
+        failed++;
+    }
+    test_panics_are_internal_errors(c);
 
     wxpay_client_free(c);
     free(config_text);
