@@ -138,7 +138,7 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
         }
         [] => return Err("missing command: request, close or prepare".into()),
         [cmd, ..] if !["request", "close", "prepare"].contains(cmd) => {
-            return Err(format!("unknown command `{}`", quote(&cmd)))
+            return Err(format!("unknown command `{}`", quote(cmd)))
         }
         _ => return Err("wrong number of arguments for this command".into()),
     };

@@ -167,6 +167,40 @@ fn verification_failure_exits_4_transport_and_timeout_exit_5() {
 }
 
 #[test]
+fn server_text_never_reaches_the_terminal_raw() {
+    let env = Env::new(false);
+    let c = env.config(json!({}));
+    env.fault(json!({"fault": "hostile_text"}));
+    let (code, out, err) = wxpay(&["--config", c.to_str().unwrap(), "close", "1"]);
+    assert_eq!(code, 3, "{out}");
+    // stdout is one JSON line that keeps the raw text (escaped by the JSON encoder)…
+    assert!(out["error"]["api_message"]
+        .as_str()
+        .unwrap()
+        .contains('\u{1b}'));
+    // …and stderr is one line without a control character.
+    let line = err.strip_suffix('\n').unwrap_or(&err);
+    assert!(!line.chars().any(char::is_control), "{err:?}");
+    assert!(line.contains("\\u{1b}"), "{err:?}");
+}
+
+#[test]
+fn a_panic_is_an_internal_error_exit_1_not_101() {
+    let env = Env::new(false);
+    let c = env.config(json!({}));
+    let out = Command::new(env!("CARGO_BIN_EXE_wxpay"))
+        .args(["--config", c.to_str().unwrap(), "close", "1"])
+        .env("WXPAY_TEST_PANIC", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["error"]["code"], "INTERNAL");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
 fn usage_and_configuration_errors_exit_2() {
     let env = Env::new(false);
     let good = env.config(json!({}));

@@ -11,8 +11,8 @@ use reqwest::{Method, Url};
 use serde_json::Value;
 
 use crate::config::{self, Config};
-use crate::error::{ApiError, Error, ErrorKind, Result};
 use crate::error::quote;
+use crate::error::{ApiError, Error, ErrorKind, Result};
 use crate::keys::{
     read_text_or_file, utc_date, PrivateKey, PublicKey, MAX_BUNDLE_FILE_BYTES, MAX_KEY_FILE_BYTES,
 };
@@ -423,9 +423,13 @@ impl Client {
         nonce: Arc<dyn NonceSource>,
     ) -> Result<Client> {
         let base_dir = config.base_dir.as_deref();
-        let key_text =
-            read_text_or_file("private_key", &config.private_key, base_dir, MAX_KEY_FILE_BYTES)
-            .map_err(Error::config)?;
+        let key_text = read_text_or_file(
+            "private_key",
+            &config.private_key,
+            base_dir,
+            MAX_KEY_FILE_BYTES,
+        )
+        .map_err(Error::config)?;
         let key = PrivateKey::from_pem(&key_text)
             .map_err(|why| Error::config(format!("config field `private_key` {why}")))?;
         drop(key_text);

@@ -57,7 +57,11 @@ pub fn verify_response(data: &[u8]) {
     if let Err(e) = verifier().verify(headers, body, now) {
         assert_eq!(e.code(), "VERIFY");
         assert!(e.verify_failure().is_some());
-        assert!(e.message().len() < 1024, "unbounded message: {} bytes", e.message().len());
+        assert!(
+            e.message().len() < 1024,
+            "unbounded message: {} bytes",
+            e.message().len()
+        );
     }
     // The same headers read from an HTTP header map (duplicates, non-ASCII values).
     let mut map = http::HeaderMap::new();

@@ -66,15 +66,10 @@ pub fn read_text_or_file(
 /// Read a whole file of at most `max_bytes`, refusing anything but a regular file first (a FIFO
 /// would block forever, `/dev/zero` would never end). The bytes are zeroed when dropped.
 /// `what` names the file in messages ("file", "configuration file").
-pub fn read_bounded(
-    what: &str,
-    path: &Path,
-    max_bytes: u64,
-) -> Result<Zeroizing<Vec<u8>>, String> {
+pub fn read_bounded(what: &str, path: &Path, max_bytes: u64) -> Result<Zeroizing<Vec<u8>>, String> {
     use std::io::Read;
     let shown = path.display();
-    let meta =
-        std::fs::metadata(path).map_err(|e| format!("cannot read {what} `{shown}`: {e}"))?;
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {what} `{shown}`: {e}"))?;
     if !meta.is_file() {
         return Err(format!(
             "{what} `{shown}` is not a regular file (a directory, device, FIFO or socket); give the path of a file"
@@ -393,7 +388,12 @@ fn der_next(input: &[u8]) -> Option<Tlv<'_>> {
         (len, n.checked_add(2)?)
     };
     let end = header.checked_add(len)?;
-    Some((tag, input.get(header..end)?, input.get(..end)?, input.get(end..)?))
+    Some((
+        tag,
+        input.get(header..end)?,
+        input.get(..end)?,
+        input.get(end..)?,
+    ))
 }
 
 /// What wxpay reads of an X.509 certificate.
@@ -476,10 +476,9 @@ fn der_time(tag: u8, text: &[u8]) -> Option<i64> {
         return None;
     }
     let num = |range: std::ops::Range<usize>| -> Option<i64> {
-        digits
-            .get(range)?
-            .iter()
-            .try_fold(0i64, |n, d| n.checked_mul(10)?.checked_add(i64::from(d - b'0')))
+        digits.get(range)?.iter().try_fold(0i64, |n, d| {
+            n.checked_mul(10)?.checked_add(i64::from(d - b'0'))
+        })
     };
     let (year, rest) = match (tag, digits.len()) {
         // RFC 5280: UTCTime years 50–99 are 19xx, 00–49 are 20xx.
@@ -491,8 +490,14 @@ fn der_time(tag: u8, text: &[u8]) -> Option<i64> {
         _ => return None,
     };
     let field = |i: usize| num(rest + 2 * i..rest + 2 * i + 2);
-    let (month, day, hour, minute, second) = (field(0)?, field(1)?, field(2)?, field(3)?, field(4)?);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+    let (month, day, hour, minute, second) =
+        (field(0)?, field(1)?, field(2)?, field(3)?, field(4)?);
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
         return None;
     }
     Some(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second)
@@ -650,7 +655,12 @@ mod tests {
         assert_eq!(der_time(0x18, b"20500101000000Z"), Some(2_524_608_000));
         assert_eq!(utc_date(2_524_608_000), "2050-01-01 00:00:00 UTC");
         assert_eq!(utc_date(1_709_251_199), "2024-02-29 23:59:59 UTC");
-        for bad in [&b"7001010000Z"[..], b"700101000000", b"701301000000Z", b"70010100000aZ"] {
+        for bad in [
+            &b"7001010000Z"[..],
+            b"700101000000",
+            b"701301000000Z",
+            b"70010100000aZ",
+        ] {
             assert_eq!(der_time(0x17, bad), None, "{bad:?}");
         }
         let pub_pem = decode_pem(&fixture("platform_pub.pem")).unwrap();
@@ -672,12 +682,18 @@ mod tests {
                 .unwrap_err();
             assert!(e.contains(want) && e.contains("private_key"), "{path}: {e}");
         }
-        let e = read_text_or_file("certs.X", "file://platform_cert.pem", Some(&dir), 100)
-            .unwrap_err();
+        let e =
+            read_text_or_file("certs.X", "file://platform_cert.pem", Some(&dir), 100).unwrap_err();
         assert!(e.contains("at most 100 bytes"), "{e}");
         let e = read_text_or_file("private_key", &"A".repeat(101), None, 100).unwrap_err();
         assert!(e.contains("101 bytes") && !e.contains("AAAA"), "{e}");
-        assert!(read_text_or_file("certs.X", "file://platform_cert.pem", Some(&dir), MAX_KEY_FILE_BYTES).is_ok());
+        assert!(read_text_or_file(
+            "certs.X",
+            "file://platform_cert.pem",
+            Some(&dir),
+            MAX_KEY_FILE_BYTES
+        )
+        .is_ok());
     }
 
     #[test]

@@ -204,7 +204,10 @@ impl RequestOptions {
                 },
                 name => o.params.push((
                     name.to_owned(),
-                    scalar(&format!("placeholder `{name_}`", name_ = Shown(name)), value)?,
+                    scalar(
+                        &format!("placeholder `{name_}`", name_ = Shown(name)),
+                        value,
+                    )?,
                 )),
             }
         }
@@ -231,11 +234,15 @@ impl RequestOptions {
             let lower = name.to_ascii_lowercase();
             if FORBIDDEN_HEADERS.contains(&lower.as_str()) {
                 return Err(Error::invalid(format!(
-                    "header `{name_}` is set by wxpay itself and cannot be given in `headers`", name_ = Shown(name))));
+                    "header `{name_}` is set by wxpay itself and cannot be given in `headers`",
+                    name_ = Shown(name)
+                )));
             }
             if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
                 return Err(Error::invalid(format!(
-                    "`{name_}` is not a valid HTTP header name", name_ = Shown(name))));
+                    "`{name_}` is not a valid HTTP header name",
+                    name_ = Shown(name)
+                )));
             }
             if http::HeaderValue::from_str(value).is_err() {
                 return Err(Error::invalid(format!(

@@ -100,9 +100,9 @@ impl NonceSource for FixedNonce {
 
 /// Bytes needed for `parts`, `body` and `extra` separators (saturating: only a hint).
 fn capacity(parts: &[&str], body: &[u8], extra: usize) -> usize {
-    parts
-        .iter()
-        .fold(body.len().saturating_add(extra), |n, p| n.saturating_add(p.len()))
+    parts.iter().fold(body.len().saturating_add(extra), |n, p| {
+        n.saturating_add(p.len())
+    })
 }
 
 /// The message a request signature covers: `METHOD\nCANONICAL_URL\nTIMESTAMP\nNONCE\nBODY\n`.
@@ -113,8 +113,7 @@ pub fn request_message(
     nonce: &str,
     body: &[u8],
 ) -> Vec<u8> {
-    let mut m =
-        Vec::with_capacity(capacity(&[method, canonical_url, nonce], body, 20));
+    let mut m = Vec::with_capacity(capacity(&[method, canonical_url, nonce], body, 20));
     m.extend_from_slice(method.as_bytes());
     m.push(b'\n');
     m.extend_from_slice(canonical_url.as_bytes());

@@ -76,13 +76,17 @@ fn parse(template: &str) -> Result<Vec<Part<'_>>> {
         if let Some(close_before) = rest[..open].find('}') {
             return Err(Error::invalid(format!(
                 "URI template `{template_}` has an unmatched `}}` at byte {}",
-                template.len() - rest.len() + close_before, template_ = Shown(template))));
+                template.len() - rest.len() + close_before,
+                template_ = Shown(template)
+            )));
         }
         parts.push(Part::Lit(&rest[..open]));
         let after = &rest[open + 1..];
         let close = after.find('}').ok_or_else(|| {
             Error::invalid(format!(
-                "URI template `{template_}` has a `{{` without its `}}`", template_ = Shown(template)))
+                "URI template `{template_}` has a `{{` without its `}}`",
+                template_ = Shown(template)
+            ))
         })?;
         let name = &after[..close];
         if let Some(op) = name.chars().next().filter(|c| "+#./;?&=,!@|".contains(*c)) {
@@ -102,7 +106,9 @@ fn parse(template: &str) -> Result<Vec<Part<'_>>> {
     }
     if rest.contains('}') {
         return Err(Error::invalid(format!(
-            "URI template `{template_}` has an unmatched `}}`", template_ = Shown(template))));
+            "URI template `{template_}` has an unmatched `}}`",
+            template_ = Shown(template)
+        )));
     }
     parts.push(Part::Lit(rest));
     Ok(parts)
@@ -211,8 +217,12 @@ pub(crate) fn check_scheme(field: &str, url: &Url, insecure_http: bool) -> Resul
 /// Resolve an expanded path (relative like `v3/...` or absolute `https://...`) against `base`.
 pub fn resolve(base: &Url, expanded: &str, insecure_http: bool) -> Result<Url> {
     if expanded.starts_with("https://") || expanded.starts_with("http://") {
-        let url = Url::parse(expanded)
-            .map_err(|e| Error::invalid(format!("URL `{expanded_}` is not valid: {e}", expanded_ = Shown(expanded))))?;
+        let url = Url::parse(expanded).map_err(|e| {
+            Error::invalid(format!(
+                "URL `{expanded_}` is not valid: {e}",
+                expanded_ = Shown(expanded)
+            ))
+        })?;
         check_scheme("URI template", &url, insecure_http)?;
         return Ok(url);
     }
@@ -222,7 +232,9 @@ pub fn resolve(base: &Url, expanded: &str, insecure_http: bool) -> Result<Url> {
     }
     if expanded.contains('\\') {
         return Err(Error::invalid(format!(
-            "URI template `{expanded_}` contains `\\`, which URL parsers read as `/`; use `/`", expanded_ = Shown(expanded))));
+            "URI template `{expanded_}` contains `\\`, which URL parsers read as `/`; use `/`",
+            expanded_ = Shown(expanded)
+        )));
     }
     if expanded.starts_with("//") {
         return Err(Error::invalid(format!(
@@ -252,10 +264,15 @@ pub fn resolve(base: &Url, expanded: &str, insecure_http: bool) -> Result<Url> {
     }
     if expanded.contains('#') {
         return Err(Error::invalid(format!(
-            "URI template `{expanded_}` contains `#`; fragments are never sent", expanded_ = Shown(expanded))));
+            "URI template `{expanded_}` contains `#`; fragments are never sent",
+            expanded_ = Shown(expanded)
+        )));
     }
     let url = base.join(expanded).map_err(|e| {
-        Error::invalid(format!("cannot resolve `{expanded_}` against `{base}`: {e}", expanded_ = Shown(expanded)))
+        Error::invalid(format!(
+            "cannot resolve `{expanded_}` against `{base}`: {e}",
+            expanded_ = Shown(expanded)
+        ))
     })?;
     // Whatever the template's shape (`a:b` reads as a scheme, for one), a relative template
     // must land under the base URI.

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use serde_json::json;
 use wxpay::keys::PrivateKey;
-use wxpay::sign::{response_message, SignatureHeaders};
 use wxpay::sign::RandomNonce;
+use wxpay::sign::{response_message, SignatureHeaders};
 use wxpay::{Client, Config, FixedClock, RequestOptions};
 
 fn fixtures() -> &'static Path {
@@ -62,8 +62,14 @@ fn a_certificate_that_expires_after_loading_stops_verifying() {
     // …and refused once it has expired, with its own reason.
     let e = verify(JAN_2021 + 1).unwrap_err();
     assert_eq!(e.code(), "VERIFY");
-    assert_eq!(e.verify_failure().map(|f| f.code()), Some("CERTIFICATE_EXPIRED"));
-    assert!(e.message().contains("expired on 2021-01-01 00:00:00 UTC"), "{e}");
+    assert_eq!(
+        e.verify_failure().map(|f| f.code()),
+        Some("CERTIFICATE_EXPIRED")
+    );
+    assert!(
+        e.message().contains("expired on 2021-01-01 00:00:00 UTC"),
+        "{e}"
+    );
     // Loading it today is a configuration error that names the field.
     let e = Client::new(&cfg).unwrap_err();
     assert_eq!(e.code(), "CONFIG");
@@ -76,15 +82,22 @@ fn a_fifo_as_a_configuration_or_key_file_is_refused_without_blocking() {
     std::fs::create_dir_all(&dir).unwrap();
     let fifo = dir.join("key.pem");
     let _ = std::fs::remove_file(&fifo);
-    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
     assert!(made.success());
     let e = Config::from_file(&fifo).unwrap_err();
     assert_eq!(e.code(), "CONFIG");
     assert!(e.message().contains("not a regular file"), "{e}");
-    let mut cfg = config(json!({"PUB_KEY_ID_0112300001092026112600000000000001": "file://platform_pub.pem"}));
+    let mut cfg =
+        config(json!({"PUB_KEY_ID_0112300001092026112600000000000001": "file://platform_pub.pem"}));
     cfg.private_key = format!("file://{}", fifo.display()).into();
     let e = Client::new(&cfg).unwrap_err();
-    assert!(e.message().contains("private_key") && e.message().contains("not a regular file"), "{e}");
+    assert!(
+        e.message().contains("private_key") && e.message().contains("not a regular file"),
+        "{e}"
+    );
     let e = Config::from_file("/dev/zero").unwrap_err();
     assert!(e.message().contains("not a regular file"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
@@ -93,7 +106,10 @@ fn a_fifo_as_a_configuration_or_key_file_is_refused_without_blocking() {
 #[test]
 fn json_numbers_are_sent_exactly_or_refused() {
     // Integers up to 64 bits are kept exactly.
-    let o = RequestOptions::from_json(r#"{"json":{"a":18446744073709551615,"b":-9223372036854775808,"c":1.5}}"#).unwrap();
+    let o = RequestOptions::from_json(
+        r#"{"json":{"a":18446744073709551615,"b":-9223372036854775808,"c":1.5}}"#,
+    )
+    .unwrap();
     assert_eq!(
         o.body.unwrap(),
         br#"{"a":18446744073709551615,"b":-9223372036854775808,"c":1.5}"#
@@ -142,5 +158,8 @@ fn limits_on_headers_and_user_agent_name_the_limit() {
         "user_agent": "u".repeat(100_000_000 / 1000),
     });
     let e = Config::from_value(&v, Some(fixtures())).unwrap_err();
-    assert!(e.message().contains("user_agent") && e.message().len() < 200, "{e}");
+    assert!(
+        e.message().contains("user_agent") && e.message().len() < 200,
+        "{e}"
+    );
 }

@@ -70,10 +70,7 @@ async fn a_flood_of_1xx_answers_does_not_stretch_the_deadline() {
     .await;
     let c = client(addr, 500);
     let t = Instant::now();
-    let e = c
-        .close(&order(addr))
-        .await
-        .unwrap_err();
+    let e = c.close(&order(addr)).await.unwrap_err();
     let took = t.elapsed();
     assert_eq!(e.code(), "TIMEOUT", "{e}");
     assert!(took < Duration::from_millis(2500), "took {took:?}");
@@ -91,9 +88,6 @@ async fn a_timestamp_at_i64_min_is_a_malformed_header_not_a_panic() {
             .await;
     })
     .await;
-    let e = client(addr, 2000)
-        .close(&order(addr))
-        .await
-        .unwrap_err();
+    let e = client(addr, 2000).close(&order(addr)).await.unwrap_err();
     assert_eq!(e.code(), "VERIFY", "{e}");
 }

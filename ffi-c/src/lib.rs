@@ -988,7 +988,10 @@ pub unsafe extern "C" fn wxpay_chain_template(
             })?;
         // A control character cannot be part of an API path, and a NUL would cut the template
         // short in the caller's C string: refuse it here, naming the segment.
-        if let Some(i) = segments.iter().position(|s| s.chars().any(char::is_control)) {
+        if let Some(i) = segments
+            .iter()
+            .position(|s| s.chars().any(char::is_control))
+        {
             return Err(Error::new(
                 ErrorKind::InvalidArgument,
                 format!("chain segment {i} contains a control character (a NUL byte?); segments are printable text"),

@@ -87,7 +87,7 @@ class WxpayException extends \RuntimeException
         return (bool) ($this->data['may_have_been_sent'] ?? true);
     }
 
-    /** For VERIFY errors: MISSING_HEADERS, MALFORMED_HEADERS, TIMESTAMP_SKEW, UNKNOWN_SERIAL or BAD_SIGNATURE. */
+    /** For VERIFY errors: MISSING_HEADERS, MALFORMED_HEADERS, TIMESTAMP_SKEW, UNKNOWN_SERIAL, BAD_SIGNATURE or CERTIFICATE_EXPIRED. */
     public function getVerifyFailure(): ?string
     {
         return $this->data['verify_failure'] ?? null;

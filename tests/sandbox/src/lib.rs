@@ -479,6 +479,20 @@ async fn handle(
             log(status);
             return Ok(plain(error_answer(status, code, msg, None), None));
         }
+        "hostile_text" => {
+            // Terminal escape sequences and a forged line in every text field a client shows.
+            log(400);
+            let forged = "\u{1b}[2J\u{1b}[31mcleared\r\nwxpay: OK {\"status\":204}\u{7}";
+            return Ok(plain(
+                error_answer(
+                    400,
+                    "PARAM_ERROR\u{1b}[0m",
+                    forged,
+                    Some(json!({"field": forged, "issue": forged})),
+                ),
+                None,
+            ));
+        }
         "not_json" => {
             log(502);
             return Ok(plain(
@@ -1032,8 +1046,9 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-const FAULT_KINDS: [&str; 16] = [
+const FAULT_KINDS: [&str; 17] = [
     "status_200",
+    "hostile_text",
     "timestamp_i64_min",
     "duplicate_signature",
     "delay",

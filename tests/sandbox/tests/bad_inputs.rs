@@ -7,7 +7,10 @@ use serde_json::{json, Value};
 use wxpay::{Client, Config, RequestOptions};
 
 fn spec() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../reliability/bad_inputs.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../reliability/bad_inputs.json"
+    );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -20,7 +23,10 @@ fn expand(v: &Value) -> Value {
         Value::Array(a) => Value::Array(a.iter().map(expand).collect()),
         Value::Object(m) if m.contains_key("$repeat") => {
             let r = &m["$repeat"];
-            json!(r[0].as_str().unwrap().repeat(r[1].as_u64().unwrap() as usize))
+            json!(r[0]
+                .as_str()
+                .unwrap()
+                .repeat(r[1].as_u64().unwrap() as usize))
         }
         Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), expand(v))).collect()),
         other => other.clone(),
@@ -40,7 +46,10 @@ fn check(name: &str, e: &wxpay::Error, expect: &Value) {
         );
     }
     for bad in expect["absent"].as_array().unwrap() {
-        assert!(!msg.contains(bad.as_str().unwrap()), "{name}: echoed in {msg}");
+        assert!(
+            !msg.contains(bad.as_str().unwrap()),
+            "{name}: echoed in {msg}"
+        );
     }
 }
 
