@@ -11,7 +11,7 @@ use reqwest::{Method, Url};
 use serde_json::Value;
 
 use crate::config::{self, Config};
-use crate::error::quote;
+use crate::error::{quote, Shown};
 use crate::error::{ApiError, Error, ErrorKind, Result};
 use crate::keys::{
     read_text_or_file, utc_date, PrivateKey, PublicKey, MAX_BUNDLE_FILE_BYTES, MAX_KEY_FILE_BYTES,
@@ -249,7 +249,8 @@ impl CloseOrder {
             "out_trade_no" => OrderRef::OutTradeNo(id.to_owned()),
             other => {
                 return Err(Error::invalid(format!(
-                    "close by `{other}`: use transaction_id or out_trade_no"
+                    "close by `{other_}`: use transaction_id or out_trade_no",
+                    other_ = Shown(other)
                 )))
             }
         };
@@ -283,13 +284,15 @@ impl CloseOrder {
             let text = || -> Result<Option<String>> {
                 match value {
                     Value::Null => Ok(None),
-                    Value::String(s) if s.is_empty() => {
-                        Err(Error::invalid(format!("close option `{key}` is empty")))
-                    }
+                    Value::String(s) if s.is_empty() => Err(Error::invalid(format!(
+                        "close option `{key_}` is empty",
+                        key_ = Shown(key)
+                    ))),
                     Value::String(s) => Ok(Some(s.clone())),
                     Value::Number(n) if n.is_u64() => Ok(Some(n.to_string())),
                     _ => Err(Error::invalid(format!(
-                        "close option `{key}` must be a string"
+                        "close option `{key_}` must be a string",
+                        key_ = Shown(key)
                     ))),
                 }
             };
@@ -304,15 +307,13 @@ impl CloseOrder {
                         Some("global") => CloseEndpoint::Global,
                         Some(other) => {
                             return Err(Error::invalid(format!(
-                                "close option `endpoint` is `{other}`; use \"hk\" (api.mch.weixin.qq.com/hk/) or \"global\" (apihk.mch.weixin.qq.com/v3/global/)"
-                            )))
+                                "close option `endpoint` is `{other_}`; use \"hk\" (api.mch.weixin.qq.com/hk/) or \"global\" (apihk.mch.weixin.qq.com/v3/global/)", other_ = Shown(other))))
                         }
                     }
                 }
                 other => {
                     return Err(Error::invalid(format!(
-                        "unknown close option `{other}`; known: mchid, sub_mchid, sp_mchid, base_uri, endpoint"
-                    )))
+                        "unknown close option `{other_}`; known: mchid, sub_mchid, sp_mchid, base_uri, endpoint", other_ = Shown(other))))
                 }
             }
         }
