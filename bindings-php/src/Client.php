@@ -3,12 +3,12 @@ declare(strict_types=1);
 
 namespace Wxpay;
 
-use FFI as PhpFfi;
-use FFI\CData;
 use GuzzleHttp\Promise\Promise;
 use GuzzleHttp\Promise\PromiseInterface;
 use GuzzleHttp\Psr7\Response;
 use Psr\Http\Message\ResponseInterface;
+use Wxpay\Driver\Driver;
+use Wxpay\Driver\Drivers;
 use Wxpay\Exception\ConfigException;
 use Wxpay\Exception\InvalidArgumentException;
 use Wxpay\Exception\WxpayException;
@@ -17,11 +17,14 @@ use Wxpay\Exception\WxpayException;
  * One wxpay client (one native wxpay_client_t, one connection pool). Thread-safe natively;
  * share it across requests. `Builder::factory()` wraps it in the chainable API; it can also be
  * used directly: request(), requestAsync(), closeTransaction(), sign(), verify(), prepare().
+ *
+ * It reaches the native library through a driver: the wxpay extension when it is loaded, FFI
+ * otherwise (`driver()` says which; the configuration key `driver` or WXPAY_DRIVER forces one).
  */
 final class Client
 {
-    private PhpFfi $ffi;
-    private CData $handle;
+    private Driver $driver;
+    private object $handle;
 
     /**
      * @param array<string, mixed> $config the PHP SDK's keys: mchid, serial, privateKey, certs;
@@ -34,21 +37,18 @@ final class Client
         if ($lib !== null && !is_string($lib)) {
             throw new ConfigException("config key 'lib' must be the path of libwxpay.so");
         }
-        $this->ffi = Ffi::load($lib);
-        $json = self::encode(self::coreConfig($config), 'configuration');
-        $out = $this->ffi->new('wxpay_client_t*');
-        $err = $this->ffi->new('wxpay_error_t*');
-        if ($this->ffi->wxpay_client_new($json, PhpFfi::addr($out), PhpFfi::addr($err)) !== 0) {
-            throw Ffi::exception($this->ffi, $err);
+        $driver = $config['driver'] ?? null;
+        if ($driver !== null && $driver !== 'ext' && $driver !== 'ffi') {
+            throw new ConfigException("config key 'driver' must be 'ext' (the wxpay extension) or 'ffi'", ['code' => ConfigException::CODE, 'may_have_been_sent' => false]);
         }
-        $this->handle = $out;
+        $this->driver = Drivers::select($driver, $lib);
+        $this->handle = $this->driver->clientNew(self::encode(self::coreConfig($config), 'configuration'));
     }
 
-    public function __destruct()
+    /** Which native driver this client uses: "ext" (the wxpay extension) or "ffi". */
+    public function driver(): string
     {
-        if (isset($this->handle)) {
-            $this->ffi->wxpay_client_free($this->handle);
-        }
+        return $this->driver->name();
     }
 
     /**
@@ -67,7 +67,7 @@ final class Client
         ];
         $core = [];
         foreach ($config as $key => $value) {
-            if ($key === 'lib') {
+            if ($key === 'lib' || $key === 'driver') {
                 continue;
             }
             if ($key === 'timeout' || $key === 'connect_timeout') {
@@ -144,7 +144,7 @@ final class Client
     public function request(string $method, string $uriTemplate, array $options = []): ResponseInterface
     {
         $json = self::options($options);
-        return $this->callSync(fn (CData $out, CData $err): int => $this->ffi->wxpay_request($this->handle, self::text($method, 'method'), self::text($uriTemplate, 'uri_template'), $json, $out, $err));
+        return $this->response($this->driver->request($this->handle, self::text($method, 'method'), self::text($uriTemplate, 'uri_template'), $json));
     }
 
     /**
@@ -160,7 +160,7 @@ final class Client
         } catch (WxpayException $e) {
             return \GuzzleHttp\Promise\Create::rejectionFor($e);
         }
-        return $this->callAsync(fn (CData $out, CData $err): int => $this->ffi->wxpay_request_start($this->handle, self::text($method, 'method'), self::text($uriTemplate, 'uri_template'), $json, $out, $err));
+        return $this->callAsync(fn (): object => $this->driver->requestStart($this->handle, self::text($method, 'method'), self::text($uriTemplate, 'uri_template'), $json));
     }
 
     /**
@@ -171,7 +171,7 @@ final class Client
     public function closeTransaction(string $transactionId, array $options = []): ResponseInterface
     {
         $json = self::options($options);
-        return $this->callSync(fn (CData $out, CData $err): int => $this->ffi->wxpay_close_transaction($this->handle, self::text($transactionId, 'transaction_id'), $json, $out, $err));
+        return $this->response($this->driver->close($this->handle, 'transaction_id', self::text($transactionId, 'transaction_id'), $json));
     }
 
     /**
@@ -180,7 +180,7 @@ final class Client
     public function closeTransactionAsync(string $transactionId, array $options = []): PromiseInterface
     {
         $json = self::options($options);
-        return $this->callAsync(fn (CData $out, CData $err): int => $this->ffi->wxpay_close_transaction_start($this->handle, self::text($transactionId, 'transaction_id'), $json, $out, $err));
+        return $this->callAsync(fn (): object => $this->driver->closeStart($this->handle, self::text($transactionId, 'transaction_id'), $json));
     }
 
     /**
@@ -191,7 +191,7 @@ final class Client
     public function closeOutTradeNo(string $outTradeNo, array $options = []): ResponseInterface
     {
         $json = self::options($options);
-        return $this->callSync(fn (CData $out, CData $err): int => $this->ffi->wxpay_close_out_trade_no($this->handle, self::text($outTradeNo, 'out_trade_no'), $json, $out, $err));
+        return $this->response($this->driver->close($this->handle, 'out_trade_no', self::text($outTradeNo, 'out_trade_no'), $json));
     }
 
     /**
@@ -200,13 +200,7 @@ final class Client
      */
     public function sign(string $method, string $url, string $body = '', ?int $timestamp = null, ?string $nonce = null): string
     {
-        $out = $this->ffi->new('char*');
-        $err = $this->ffi->new('wxpay_error_t*');
-        $status = $this->ffi->wxpay_sign($this->handle, self::text($method, 'method'), self::text($url, 'url'), $this->bytes($body), strlen($body), $timestamp ?? 0, self::text($nonce, 'nonce'), PhpFfi::addr($out), PhpFfi::addr($err));
-        if ($status !== 0) {
-            throw Ffi::exception($this->ffi, $err);
-        }
-        return Ffi::takeString($this->ffi, $out);
+        return $this->driver->sign($this->handle, self::text($method, 'method'), self::text($url, 'url'), $body, $timestamp ?? 0, self::text($nonce, 'nonce'));
     }
 
     /**
@@ -215,11 +209,7 @@ final class Client
      */
     public function verify(?string $timestamp, ?string $nonce, ?string $signature, ?string $serial, string $body, ?int $now = null): void
     {
-        $err = $this->ffi->new('wxpay_error_t*');
-        $status = $this->ffi->wxpay_verify($this->handle, self::text($timestamp, 'timestamp'), self::text($nonce, 'nonce'), self::text($signature, 'signature'), self::text($serial, 'serial'), $this->bytes($body), strlen($body), $now ?? 0, PhpFfi::addr($err));
-        if ($status !== 0) {
-            throw Ffi::exception($this->ffi, $err);
-        }
+        $this->driver->verify($this->handle, self::text($timestamp, 'timestamp'), self::text($nonce, 'nonce'), self::text($signature, 'signature'), self::text($serial, 'serial'), $body, $now ?? 0);
     }
 
     /**
@@ -230,13 +220,8 @@ final class Client
      */
     public function prepare(string $method, string $uriTemplate, array $options = [], ?int $timestamp = null, ?string $nonce = null): array
     {
-        $out = $this->ffi->new('char*');
-        $err = $this->ffi->new('wxpay_error_t*');
-        $status = $this->ffi->wxpay_prepare($this->handle, self::text($method, 'method'), self::text($uriTemplate, 'uri_template'), self::options($options), $timestamp ?? 0, self::text($nonce, 'nonce'), PhpFfi::addr($out), PhpFfi::addr($err));
-        if ($status !== 0) {
-            throw Ffi::exception($this->ffi, $err);
-        }
-        return json_decode(Ffi::takeString($this->ffi, $out), true, 512, JSON_THROW_ON_ERROR);
+        $json = $this->driver->prepare($this->handle, self::text($method, 'method'), self::text($uriTemplate, 'uri_template'), self::options($options), $timestamp ?? 0, self::text($nonce, 'nonce'));
+        return json_decode($json, true, 512, JSON_THROW_ON_ERROR);
     }
 
     /**
@@ -246,12 +231,7 @@ final class Client
      */
     public function chainTemplate(array $segments): string
     {
-        $out = $this->ffi->new('char*');
-        $err = $this->ffi->new('wxpay_error_t*');
-        if ($this->ffi->wxpay_chain_template(self::encode(array_values($segments), 'segments'), PhpFfi::addr($out), PhpFfi::addr($err)) !== 0) {
-            throw Ffi::exception($this->ffi, $err);
-        }
-        return Ffi::takeString($this->ffi, $out);
+        return $this->driver->chainTemplate(self::encode(array_values($segments), 'segments'));
     }
 
     /**
@@ -271,56 +251,25 @@ final class Client
         return $value;
     }
 
-    /** A PHP string as a `const uint8_t *` argument (NULL when empty). */
-    private function bytes(string $s): ?CData
-    {
-        if ($s === '') {
-            return null;
-        }
-        $buf = $this->ffi->new('uint8_t[' . strlen($s) . ']');
-        PhpFfi::memcpy($buf, $s, strlen($s));
-        return $buf;
-    }
-
     /** The native library's version. */
     public function version(): string
     {
-        return (string) $this->ffi->wxpay_version();
+        return $this->driver->version();
     }
 
     /**
-     * A blocking native call: `$call(&out, &err)` returns the status; the response, or throws.
+     * A native `…Start` call: `$start()` returns the future; a promise of the response.
      *
-     * @param callable(CData, CData): int $call
-     */
-    private function callSync(callable $call): ResponseInterface
-    {
-        $out = $this->ffi->new('wxpay_response_t*');
-        $err = $this->ffi->new('wxpay_error_t*');
-        if ($call(PhpFfi::addr($out), PhpFfi::addr($err)) !== 0) {
-            throw Ffi::exception($this->ffi, $err);
-        }
-        return $this->response($out);
-    }
-
-    /**
-     * A native `_start` call: `$start(&out, &err)` returns the status; a promise of the response.
-     *
-     * @param callable(CData, CData): int $start
+     * @param callable(): object $start
      */
     private function callAsync(callable $start): PromiseInterface
     {
-        $out = $this->ffi->new('wxpay_future_t*');
-        $err = $this->ffi->new('wxpay_error_t*');
         try {
-            $status = $start(PhpFfi::addr($out), PhpFfi::addr($err));
+            $future = new Future($this->driver, $start());
         } catch (WxpayException $e) {
-            return \GuzzleHttp\Promise\Create::rejectionFor($e); // an argument refused in PHP
+            return \GuzzleHttp\Promise\Create::rejectionFor($e);
         }
-        if ($status !== 0) {
-            return \GuzzleHttp\Promise\Create::rejectionFor(Ffi::exception($this->ffi, $err));
-        }
-        return $this->promise(new Future($this->ffi, $out));
+        return $this->promise($future);
     }
 
     private function promise(Future $future): PromiseInterface
@@ -340,18 +289,14 @@ final class Client
         return $promise;
     }
 
-    /** Copy an owned wxpay_response_t into a PSR-7 response and free it. */
-    private function response(CData $r): ResponseInterface
+    /**
+     * A driver's [status, headersJson, body] as a PSR-7 response.
+     *
+     * @param array{0: int, 1: string, 2: string} $r
+     */
+    private function response(array $r): ResponseInterface
     {
-        try {
-            $status = $this->ffi->wxpay_response_status($r);
-            $headers = json_decode((string) $this->ffi->wxpay_response_headers_json($r), true) ?: [];
-            $len = $this->ffi->new('size_t');
-            $ptr = $this->ffi->wxpay_response_body($r, PhpFfi::addr($len));
-            $body = $len->cdata > 0 ? PhpFfi::string($ptr, $len->cdata) : '';
-        } finally {
-            $this->ffi->wxpay_response_free($r);
-        }
-        return new Response($status, $headers, $body);
+        $headers = json_decode($r[1], true);
+        return new Response($r[0], is_array($headers) ? $headers : [], $r[2]);
     }
 }

@@ -5,6 +5,7 @@ namespace Wxpay;
 
 use FFI as PhpFfi;
 use FFI\CData;
+use Wxpay\Driver\FfiDriver;
 use Wxpay\Exception\ConfigException;
 use Wxpay\Exception\WxpayException;
 
@@ -17,6 +18,20 @@ final class Ffi
 {
     /** @var array<string, PhpFfi> */
     private static array $loaded = [];
+
+    /** @var array<string, FfiDriver> */
+    private static array $drivers = [];
+
+    /** The scope name of the preload recipe (bindings-php/preload.php). */
+    public const SCOPE = 'WXPAY';
+
+    /** The FFI driver over the library at `locate($configured)` (or the preloaded scope). */
+    public static function driver(?string $configured = null): FfiDriver
+    {
+        $ffi = self::load($configured);
+        $key = spl_object_hash($ffi);
+        return self::$drivers[$key] ??= new FfiDriver($ffi);
+    }
 
     /**
      * Find libwxpay.so: the WXPAY_LIB environment variable, then the `lib` configuration key,
@@ -64,25 +79,45 @@ final class Ffi
     public static function load(?string $configured = null): PhpFfi
     {
         if (!extension_loaded('ffi')) {
-            throw new ConfigException("PHP's FFI extension is not loaded: install/enable it (ext-ffi) to use wxpay");
+            throw new ConfigException(
+                "PHP's FFI extension is not loaded: load the wxpay extension instead (extension=wxpay.so, built by `make php-ext`), or install/enable ext-ffi",
+                ['code' => ConfigException::CODE, 'may_have_been_sent' => false]
+            );
+        }
+        // Under `ffi.enable=preload` (the default outside the CLI) only preloaded scopes work:
+        // bindings-php/preload.php declares ours at opcache.preload time.
+        if (ini_get('ffi.enable') === 'preload' && PHP_SAPI !== 'cli') {
+            try {
+                return self::$loaded['scope:' . self::SCOPE] ??= PhpFfi::scope(self::SCOPE);
+            } catch (\FFI\Exception $e) {
+                throw new ConfigException(self::refusedMessage($e->getMessage()), ['code' => ConfigException::CODE, 'may_have_been_sent' => false], $e);
+            }
         }
         $path = self::locate($configured);
         if (!isset(self::$loaded[$path])) {
             $header = file_get_contents(dirname(__DIR__) . '/include/wxpay_php.h');
             if ($header === false) {
-                throw new ConfigException('cannot read include/wxpay_php.h of the wxpay PHP package');
+                throw new ConfigException('cannot read include/wxpay_php.h of the wxpay PHP package', ['code' => ConfigException::CODE, 'may_have_been_sent' => false]);
             }
             try {
                 self::$loaded[$path] = PhpFfi::cdef($header, $path);
             } catch (\FFI\Exception $e) {
-                throw new ConfigException(sprintf(
-                    'cannot load %s with FFI (%s); with php-fpm or ffi.enable=preload outside the CLI, set ffi.enable=true',
-                    $path,
-                    $e->getMessage()
-                ), 0, $e);
+                throw new ConfigException(self::refusedMessage(sprintf('cannot load %s: %s', $path, $e->getMessage())), ['code' => ConfigException::CODE, 'may_have_been_sent' => false], $e);
             }
         }
         return self::$loaded[$path];
+    }
+
+    private static function refusedMessage(string $why): string
+    {
+        return sprintf(
+            'PHP refused FFI for wxpay (%s; ffi.enable=%s, SAPI %s). In production load the wxpay extension: `extension=wxpay.so` in php.ini (build it with `make php-ext`). '
+            . 'Or keep FFI with the preload recipe: opcache.preload=%s/preload.php, opcache.preload_user=<the pool user>, ffi.enable=preload. Or set ffi.enable=true',
+            $why,
+            (string) ini_get('ffi.enable'),
+            PHP_SAPI,
+            dirname(__DIR__)
+        );
     }
 
     /** Turn an owned wxpay_error_t into an exception, freeing it. */

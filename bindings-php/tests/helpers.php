@@ -39,6 +39,13 @@ function sandbox_factory_config(): array
     ];
 }
 
+/** The client uses the driver the run asked for (WXPAY_DRIVER, set by tests/run.sh). */
+function check_driver(Wxpay\Client $client): void
+{
+    $want = getenv('WXPAY_DRIVER') ?: (extension_loaded('wxpay') ? 'ext' : 'ffi');
+    check($client->driver() === $want, "driver is {$client->driver()}, expected $want");
+}
+
 function finish(): never
 {
     global $passed, $failed;

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# PHP tests: start the sandbox over TLS, then run tests/test_wxpay.php with the PHP CLI.
+# PHP tests: start the sandbox over TLS, then run the PHP suite with the PHP CLI on both drivers
+# (FFI and the wxpay extension).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 target="${CARGO_TARGET_DIR:-$root/target}/debug"
@@ -12,10 +13,20 @@ trap 'stop_sandbox; rm -rf "$work"' EXIT
 start_sandbox "$target" "$work"
 
 export WXPAY_TEST_CONFIG="$work/c.json" WXPAY_LIB="$target/libwxpay.so"
-php -d zend.assertions=1 bindings-php/tests/test_wxpay.php
-php -d zend.assertions=1 bindings-php/tests/test_faults.php
-php -d zend.assertions=1 bindings-php/tests/test_hostile.php 2> >(tee "$work/stderr.txt" >&2)
-if grep -q "panicked" "$work/stderr.txt"; then
-  echo "a panic message reached PHP's stderr" >&2
-  exit 1
-fi
+# The whole suite runs on both drivers: FFI over libwxpay.so, and the wxpay extension (wxpay.so,
+# libwxpay.a linked in), each checked to be the one in use.
+ext="$(bindings-php/ext/build.sh debug)"
+for driver in ffi ext; do
+  echo "== PHP suite, $driver driver"
+  args=(-d zend.assertions=1)
+  [[ "$driver" == ext ]] && args+=(-d "extension=$ext")
+  export WXPAY_DRIVER="$driver"
+  php "${args[@]}" bindings-php/tests/test_wxpay.php
+  php "${args[@]}" bindings-php/tests/test_faults.php
+  php "${args[@]}" bindings-php/tests/test_hostile.php 2> >(tee "$work/stderr.txt" >&2)
+  if grep -q "panicked" "$work/stderr.txt"; then
+    echo "a panic message reached PHP's stderr" >&2
+    exit 1
+  fi
+done
+unset WXPAY_DRIVER

@@ -15,6 +15,7 @@ $base = sandbox_factory_config();
 $addr = $base['resolve']['api.mch.weixin.qq.com'];
 
 $normal = Builder::factory(['retries' => 0] + $base)->getDriver();
+check_driver($normal);
 $control = static function (string $method, string $path, ?array $json = null) use ($normal): mixed {
     $options = ['base_uri' => 'https://api.mch.weixin.qq.com/_sandbox/'];
     if ($json !== null) {

@@ -19,6 +19,7 @@ $spec = json_decode((string) file_get_contents("$root/tests/reliability/bad_inpu
 $base = sandbox_factory_config();
 $instance = Builder::factory(['retries' => 0] + $base);
 $client = $instance->getDriver();
+check_driver($client);
 $control = static function (string $method, string $path) use ($client): mixed {
     return json_decode((string) $client->request($method, $path, ['base_uri' => 'https://api.mch.weixin.qq.com/_sandbox/'])->getBody(), true);
 };

@@ -31,6 +31,7 @@ $base = ['retries' => 0] + sandbox_factory_config();
 $FIXTURES = dirname(__DIR__, 2) . '/tests/fixtures';
 
 $instance = Builder::factory($base);
+check_driver($instance->getDriver());
 $driver = $instance->getDriver();
 
 /** Drive the sandbox's control API through wxpay itself (its answers are signed). */
@@ -226,8 +227,22 @@ check($e !== null && str_contains($e->getMessage(), 'WXPAY_LIB'), 'the message n
 putenv("WXPAY_LIB=$lib");
 check(Wxpay\Ffi::locate('/also/ignored') === realpath($lib), 'WXPAY_LIB is used when set');
 putenv('WXPAY_LIB');
-$e = expect(Exception\ConfigException::class, fn () => Builder::factory(['lib' => '/nonexistent/libwxpay.so'] + $base), "a bad 'lib' key");
-check($e !== null && str_contains($e->getMessage(), "'lib' configuration key"), 'the message names the lib key');
+if ($driver->driver() === 'ffi') {
+    $e = expect(Exception\ConfigException::class, fn () => Builder::factory(['lib' => '/nonexistent/libwxpay.so'] + $base), "a bad 'lib' key");
+    check($e !== null && str_contains($e->getMessage(), "'lib' configuration key"), 'the message names the lib key');
+} else {
+    // The extension carries the library: the FFI driver's 'lib' key is not used.
+    check(Builder::factory(['lib' => '/nonexistent/libwxpay.so'] + $base)->getDriver()->driver() === 'ext', "'lib' is unused by the extension");
+}
+// Either driver can be asked for by configuration.
+$e = expect(Exception\ConfigException::class, fn () => Builder::factory(['driver' => 'cffi'] + $base), 'an unknown driver');
+check($e !== null && str_contains($e->getMessage(), "'ext'"), 'the message lists the drivers');
+if (extension_loaded('wxpay')) {
+    check(Builder::factory(['driver' => 'ffi'] + $base)->getDriver()->driver() === 'ffi', "'driver' => 'ffi' beside the extension");
+} else {
+    $e = expect(Exception\ConfigException::class, fn () => Builder::factory(['driver' => 'ext'] + $base), 'the ext driver without the extension');
+    check($e !== null && str_contains($e->getMessage(), 'extension=wxpay.so'), 'the message says how to load it');
+}
 check(Wxpay\Ffi::locate($lib) === realpath($lib), "the 'lib' key is used without WXPAY_LIB");
 check(str_ends_with(Wxpay\Ffi::locate(), '/libwxpay.so'), 'without either, the workspace build output is found');
 putenv("WXPAY_LIB=$lib");

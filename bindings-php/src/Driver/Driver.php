@@ -1,0 +1,73 @@
+<?php
+declare(strict_types=1);
+
+namespace Wxpay\Driver;
+
+use Wxpay\Exception\WxpayException;
+
+/**
+ * The one seam between the Wxpay\ classes and the native library: the PHP extension (`ext`,
+ * wxpay.so) when it is loaded, FFI over libwxpay.so (`ffi`) otherwise. Both drivers take and give
+ * the same values, so every class above them behaves the same on either.
+ *
+ * A response is `[int $status, string $headersJson, string $body]`. Handles (clients, futures)
+ * are opaque objects freed when the last reference goes. Every failure throws the
+ * `WxpayException` subclass of its code.
+ *
+ * @internal
+ */
+interface Driver
+{
+    /** "ext" or "ffi". */
+    public function name(): string;
+
+    /** @throws WxpayException */
+    public function clientNew(string $configJson): object;
+
+    /**
+     * @return array{0: int, 1: string, 2: string}
+     * @throws WxpayException
+     */
+    public function request(object $client, string $method, string $template, string $optionsJson): array;
+
+    /** @throws WxpayException */
+    public function requestStart(object $client, string $method, string $template, string $optionsJson): object;
+
+    /**
+     * Close by `transaction_id` or `out_trade_no` ($by).
+     *
+     * @return array{0: int, 1: string, 2: string}
+     * @throws WxpayException
+     */
+    public function close(object $client, string $by, string $id, string $optionsJson): array;
+
+    /** @throws WxpayException */
+    public function closeStart(object $client, string $transactionId, string $optionsJson): object;
+
+    /**
+     * Block on PHP's thread until the call finishes; its response. The future is spent after.
+     *
+     * @return array{0: int, 1: string, 2: string}
+     * @throws WxpayException
+     */
+    public function futureWait(object $future): array;
+
+    public function futureDone(object $future): bool;
+
+    /** Free the future now: cancels the call if it is still running. */
+    public function futureCancel(object $future): void;
+
+    /** @throws WxpayException */
+    public function sign(object $client, string $method, string $url, string $body, int $timestamp, ?string $nonce): string;
+
+    /** @throws WxpayException */
+    public function verify(object $client, ?string $timestamp, ?string $nonce, ?string $signature, ?string $serial, string $body, int $now): void;
+
+    /** @throws WxpayException */
+    public function prepare(object $client, string $method, string $template, string $optionsJson, int $timestamp, ?string $nonce): string;
+
+    /** @throws WxpayException */
+    public function chainTemplate(string $segmentsJson): string;
+
+    public function version(): string;
+}

@@ -1,0 +1,106 @@
+<?php
+declare(strict_types=1);
+
+namespace Wxpay\Driver;
+
+use Wxpay\Exception\WxpayException;
+
+/**
+ * The driver over the wxpay PHP extension (`extension=wxpay.so`): internal functions in
+ * `Wxpay\Ext\`, no FFI, works under every SAPI (php-fpm, Apache, the CLI) with PHP's defaults.
+ *
+ * @internal
+ */
+final class ExtDriver implements Driver
+{
+    public function name(): string
+    {
+        return 'ext';
+    }
+
+    /**
+     * Run an extension call, turning its Wxpay\Ext\Error (message = the library's error JSON)
+     * into the WxpayException subclass of its code.
+     *
+     * @template T
+     * @param callable(): T $call
+     * @return T
+     */
+    private static function call(callable $call): mixed
+    {
+        try {
+            return $call();
+        } catch (\Wxpay\Ext\Error $e) {
+            $data = json_decode($e->getMessage(), true);
+            if (!is_array($data)) {
+                $data = ['code' => 'INTERNAL', 'message' => 'wxpay returned an unreadable error'];
+            }
+            throw WxpayException::fromArray($data);
+        }
+    }
+
+    public function clientNew(string $configJson): object
+    {
+        return self::call(static fn () => \Wxpay\Ext\client_new($configJson));
+    }
+
+    public function request(object $client, string $method, string $template, string $optionsJson): array
+    {
+        return self::call(static fn () => \Wxpay\Ext\request($client, $method, $template, $optionsJson));
+    }
+
+    public function requestStart(object $client, string $method, string $template, string $optionsJson): object
+    {
+        return self::call(static fn () => \Wxpay\Ext\request_start($client, $method, $template, $optionsJson));
+    }
+
+    public function close(object $client, string $by, string $id, string $optionsJson): array
+    {
+        return self::call(static fn () => \Wxpay\Ext\close($client, $by, $id, $optionsJson));
+    }
+
+    public function closeStart(object $client, string $transactionId, string $optionsJson): object
+    {
+        return self::call(static fn () => \Wxpay\Ext\close_start($client, $transactionId, $optionsJson));
+    }
+
+    public function futureWait(object $future): array
+    {
+        return self::call(static fn () => \Wxpay\Ext\future_wait($future));
+    }
+
+    public function futureDone(object $future): bool
+    {
+        return \Wxpay\Ext\future_done($future);
+    }
+
+    public function futureCancel(object $future): void
+    {
+        \Wxpay\Ext\future_cancel($future);
+    }
+
+    public function sign(object $client, string $method, string $url, string $body, int $timestamp, ?string $nonce): string
+    {
+        return self::call(static fn () => \Wxpay\Ext\sign($client, $method, $url, $body, $timestamp, $nonce));
+    }
+
+    public function verify(object $client, ?string $timestamp, ?string $nonce, ?string $signature, ?string $serial, string $body, int $now): void
+    {
+        self::call(static fn () => \Wxpay\Ext\verify($client, $timestamp, $nonce, $signature, $serial, $body, $now));
+    }
+
+    public function prepare(object $client, string $method, string $template, string $optionsJson, int $timestamp, ?string $nonce): string
+    {
+        return self::call(static fn () => \Wxpay\Ext\prepare($client, $method, $template, $optionsJson, $timestamp, $nonce));
+    }
+
+    public function chainTemplate(string $segmentsJson): string
+    {
+        return self::call(static fn () => \Wxpay\Ext\chain_template($segmentsJson));
+    }
+
+    public function version(): string
+    {
+        return \Wxpay\Ext\version();
+    }
+}
