@@ -5,7 +5,7 @@ PREFIX ?= /usr/local
 PROFILE ?= release
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 
-.PHONY: all build demo test test-rust test-c test-php test-python test-node test-docs test-bench bench lint vectors header install fuzz reliability clean
+.PHONY: php-ext all build demo test test-rust test-c test-php test-python test-node test-docs test-bench bench lint vectors header install fuzz reliability clean
 
 all: build
 
@@ -76,6 +76,16 @@ install:
 	install -m 644 include/wxpay.h $(DESTDIR)$(PREFIX)/include/wxpay.h
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' ffi-c/wxpay.pc.in \
 	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/wxpay.pc
+
+## The wxpay PHP extension (release): builds wxpay.so with libwxpay.a linked in and installs it
+## into PHP's extension folder (`php-config --extension-dir`, or PHP_EXTENSION_DIR=…). Then add
+## `extension=wxpay.so` to php.ini. Needs phpize (Debian: php-dev).
+PHP_EXTENSION_DIR ?= $(shell php-config --extension-dir 2>/dev/null)
+php-ext:
+	@so="$$(bindings-php/ext/build.sh release)" && \
+	  install -d "$(DESTDIR)$(PHP_EXTENSION_DIR)" && \
+	  install -m 755 -s "$$so" "$(DESTDIR)$(PHP_EXTENSION_DIR)/wxpay.so" && \
+	  echo "installed $(DESTDIR)$(PHP_EXTENSION_DIR)/wxpay.so: add extension=wxpay.so to php.ini"
 
 ## Long fuzz runs: each target for FUZZ_SECONDS (default 600), growing fuzz/corpus.
 fuzz:

@@ -25,7 +25,17 @@ spl_autoload_register(static function (string $class): void {
         'GuzzleHttp\\Promise\\Promise' => '/usr/share/php/GuzzleHttp/Promise/autoload.php',
     ];
     foreach ($packaged as $symbol => $file) {
-        if (!class_exists($symbol) && !interface_exists($symbol) && is_file($file)) {
+        if (!is_file($file)) {
+            continue;
+        }
+        $declared = class_exists($symbol, false) || interface_exists($symbol, false);
+        if (!$declared && (class_exists($symbol) || interface_exists($symbol))) {
+            continue; // another autoloader (Composer's) provides the package
+        }
+        // Not provided, or declared from the packaged files by opcache.preload (preload.php):
+        // then its autoloader is gone in this request, and the classes that were not preloaded
+        // still need it.
+        if (!$declared || str_starts_with((string) (new ReflectionClass($symbol))->getFileName(), dirname($file) . '/')) {
             require_once $file;
         }
     }

@@ -85,7 +85,7 @@ final class Ffi
             );
         }
         // Under `ffi.enable=preload` (the default outside the CLI) only preloaded scopes work:
-        // bindings-php/preload.php declares ours at opcache.preload time.
+        // `ffi.preload` of the header bindings-php/ffi-header.php prints declares ours.
         if (ini_get('ffi.enable') === 'preload' && PHP_SAPI !== 'cli') {
             try {
                 return self::$loaded['scope:' . self::SCOPE] ??= PhpFfi::scope(self::SCOPE);
@@ -112,7 +112,7 @@ final class Ffi
     {
         return sprintf(
             'PHP refused FFI for wxpay (%s; ffi.enable=%s, SAPI %s). In production load the wxpay extension: `extension=wxpay.so` in php.ini (build it with `make php-ext`). '
-            . 'Or keep FFI with the preload recipe: opcache.preload=%s/preload.php, opcache.preload_user=<the pool user>, ffi.enable=preload. Or set ffi.enable=true',
+            . 'Or keep FFI with the preload recipe of %s/preload.php (ffi.preload of the header ffi-header.php prints, ffi.enable=preload). Or set ffi.enable=true',
             $why,
             (string) ini_get('ffi.enable'),
             PHP_SAPI,

@@ -30,3 +30,6 @@ for driver in ffi ext; do
   fi
 done
 unset WXPAY_DRIVER
+
+echo "== PHP under php-fpm (extension, and FFI with the preload recipe)"
+bindings-php/tests/fpm/run.sh "$work" "$ext"
