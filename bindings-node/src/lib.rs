@@ -91,19 +91,15 @@ impl NativeClient {
     /// From configuration JSON (relative `file://` paths resolve against the current directory).
     #[napi(constructor)]
     pub fn new(config_json: String) -> Result<Self> {
-        let inner = catch(|| ForkSafeClient::new(wx::Config::from_json(&config_json)?))?;
-        Ok(NativeClient {
-            inner: Arc::new(inner),
-        })
+        let inner = catch(|| ForkSafeClient::shared(wx::Config::from_json(&config_json)?))?;
+        Ok(NativeClient { inner })
     }
 
     /// From a configuration file (relative `file://` paths resolve against its folder).
     #[napi(factory)]
     pub fn from_file(path: String) -> Result<Self> {
-        let inner = catch(|| ForkSafeClient::new(wx::Config::from_file(path)?))?;
-        Ok(NativeClient {
-            inner: Arc::new(inner),
-        })
+        let inner = catch(|| ForkSafeClient::shared(wx::Config::from_file(path)?))?;
+        Ok(NativeClient { inner })
     }
 
     #[napi]

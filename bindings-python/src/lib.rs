@@ -376,7 +376,7 @@ fn close_order(by: &str, id: &str, options_json: &str) -> PyResult<CloseOrder> {
 /// One client: one connection pool per process. Thread-safe.
 #[pyclass(frozen, module = "wxpay._native")]
 struct NativeClient {
-    inner: ForkSafeClient,
+    inner: Arc<ForkSafeClient>,
 }
 
 impl NativeClient {
@@ -390,7 +390,7 @@ impl NativeClient {
     /// From configuration JSON (relative `file://` paths resolve against the current directory).
     #[new]
     fn new(config_json: &str) -> PyResult<Self> {
-        wx::boundary::catch(|| ForkSafeClient::new(wx::Config::from_json(config_json)?))
+        wx::boundary::catch(|| ForkSafeClient::shared(wx::Config::from_json(config_json)?))
             .map(|inner| NativeClient { inner })
             .map_err(to_py)
     }
@@ -398,7 +398,7 @@ impl NativeClient {
     /// From a configuration file (relative `file://` paths resolve against its folder).
     #[staticmethod]
     fn from_file(path: PathBuf) -> PyResult<Self> {
-        wx::boundary::catch(|| ForkSafeClient::new(wx::Config::from_file(path)?))
+        wx::boundary::catch(|| ForkSafeClient::shared(wx::Config::from_file(path)?))
             .map(|inner| NativeClient { inner })
             .map_err(to_py)
     }

@@ -189,5 +189,42 @@ fn request_build(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, signing, verification, uri_expansion, request_build);
+/// Building a client per request (PHP's shared-nothing model, serverless functions): a fresh
+/// `Client::new` against the shared client of a configuration already built in this process
+/// (`ForkSafeClient::shared`, what every binding calls), both from the configuration JSON text.
+fn client_build(c: &mut Criterion) {
+    let text = json!({
+        "mchid": "1230000109",
+        "serial": "3775B6A45ACD588826D15E583A95F5DD00000001",
+        "private_key": format!("file://{}", fixtures().join("merchant_key.pem").display()),
+        "certs": {PLATFORM_ID: format!("file://{}", fixtures().join("platform_pub.pem").display())},
+    })
+    .to_string();
+    let mut g = c.benchmark_group("client_build");
+    g.bench_function("Client::new (keys parsed, TLS set up)", |b| {
+        b.iter(|| {
+            Client::new(&Config::from_json(black_box(&text)).expect("config")).expect("client")
+        })
+    });
+    wxpay::process::ForkSafeClient::shared(Config::from_json(&text).expect("config"))
+        .expect("client");
+    g.bench_function("ForkSafeClient::shared, configuration already built", |b| {
+        b.iter(|| {
+            wxpay::process::ForkSafeClient::shared(
+                Config::from_json(black_box(&text)).expect("config"),
+            )
+            .expect("client")
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    signing,
+    verification,
+    uri_expansion,
+    request_build,
+    client_build
+);
 criterion_main!(benches);

@@ -75,9 +75,212 @@ impl ForkSafeClient {
     }
 }
 
+/// How many configurations [`ForkSafeClient::shared`] keeps per process.
+pub const SHARED_CLIENTS: usize = 8;
+
+type Fingerprint = [u8; 32];
+
+/// The clients of this process by configuration, most recently used last.
+static SHARED: PerProcess<Mutex<Vec<(Fingerprint, Arc<ForkSafeClient>)>>> = PerProcess::new();
+
+impl ForkSafeClient {
+    /// The client of this configuration in this process: building a client whose configuration
+    /// (every field, and the contents of the key, certificate and CA files it names) is
+    /// identical to one already built here gives that same client — parsed keys, TLS set-up,
+    /// warm connections — instead of a new one. This is what makes a client built per request
+    /// (PHP's shared-nothing model, serverless functions) cheap after the first.
+    ///
+    /// At most [`SHARED_CLIENTS`] configurations are kept (least recently used goes first; its
+    /// key material is wiped once no handle holds it). A key file that changed (its size,
+    /// modification time or inode) is a new configuration. After `fork()` the child starts
+    /// with an empty set, and each client builds its own connections there anyway.
+    pub fn shared(config: crate::Config) -> crate::Result<Arc<ForkSafeClient>> {
+        let fingerprint = fingerprint(&config);
+        let cache = SHARED.get_or_try_init(|| Ok::<_, crate::Error>(Mutex::new(Vec::new())))?;
+        {
+            let mut entries = cache.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(i) = entries.iter().position(|(f, _)| *f == fingerprint) {
+                let entry = entries.remove(i);
+                let client = entry.1.clone();
+                entries.push(entry);
+                return Ok(client);
+            }
+        }
+        // Built outside the lock: a slow build (key parsing, TLS set-up) blocks no other lookup.
+        let client = Arc::new(ForkSafeClient::new(config)?);
+        let mut entries = cache.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, existing)) = entries.iter().find(|(f, _)| *f == fingerprint) {
+            return Ok(existing.clone()); // built meanwhile by another thread
+        }
+        if entries.len() >= SHARED_CLIENTS {
+            entries.remove(0);
+        }
+        entries.push((fingerprint, client.clone()));
+        Ok(client)
+    }
+}
+
+/// SHA-256 over every field of `config`, with each `file://` value's resolved path and its
+/// size, modification time and inode (a changed file is a new configuration). Inline key
+/// text is hashed, never copied.
+fn fingerprint(config: &crate::Config) -> Fingerprint {
+    use aws_lc_rs::digest;
+    let mut ctx = digest::Context::new(&digest::SHA256);
+    let mut field = |name: &str, value: &[u8]| {
+        // Length-prefixed: no two different configurations hash the same input stream.
+        for part in [name.as_bytes(), value] {
+            ctx.update(&(part.len() as u64).to_le_bytes());
+            ctx.update(part);
+        }
+    };
+    let source = |value: &str| -> Vec<u8> {
+        match value.strip_prefix("file://") {
+            Some(path) => {
+                let mut p = std::path::PathBuf::from(path);
+                if p.is_relative() {
+                    if let Some(dir) = &config.base_dir {
+                        p = dir.join(p);
+                    }
+                }
+                let mut out = p.as_os_str().as_encoded_bytes().to_vec();
+                if let Ok(m) = std::fs::metadata(&p) {
+                    use std::os::unix::fs::MetadataExt;
+                    for n in [m.len(), m.ino(), m.dev()] {
+                        out.extend_from_slice(&n.to_le_bytes());
+                    }
+                    out.extend_from_slice(&m.mtime().to_le_bytes());
+                    out.extend_from_slice(&m.mtime_nsec().to_le_bytes());
+                }
+                out
+            }
+            None => value.as_bytes().to_vec(),
+        }
+    };
+    field("mchid", config.mchid.as_bytes());
+    field("serial", config.serial.as_bytes());
+    field(
+        "private_key",
+        &zeroize::Zeroizing::new(source(&config.private_key)),
+    );
+    for (id, value) in &config.certs {
+        field("certs", id.as_bytes());
+        field("cert", &source(value));
+    }
+    field(
+        "base_uri",
+        config.base_uri.as_deref().unwrap_or_default().as_bytes(),
+    );
+    for (name, v) in [
+        ("timeout_ms", config.timeout_ms),
+        ("connect_timeout_ms", config.connect_timeout_ms),
+        ("retries", config.retries.map(u64::from)),
+    ] {
+        field(name, format!("{v:?}").as_bytes());
+    }
+    field("user_agent", format!("{:?}", config.user_agent).as_bytes());
+    for ca in &config.ca_certs {
+        field("ca_certs", &source(ca));
+    }
+    for (host, addr) in &config.resolve {
+        field("resolve", format!("{host}={addr}").as_bytes());
+    }
+    field("insecure_http", &[u8::from(config.insecure_http)]);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ctx.finish().as_ref());
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The shared cache is process-wide: its tests take turns.
+    static TURN: Mutex<()> = Mutex::new(());
+
+    fn config(extra: serde_json::Value) -> crate::Config {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
+        let mut v = serde_json::json!({
+            "mchid": "1230000109",
+            "serial": "3775B6A45ACD588826D15E583A95F5DD00000001",
+            "private_key": "file://merchant_key.pem",
+            "certs": {"PUB_KEY_ID_0112300001092026112600000000000001": "file://platform_pub.pem"},
+        });
+        for (k, val) in extra.as_object().unwrap() {
+            v[k] = val.clone();
+        }
+        crate::Config::from_value(&v, Some(&dir)).unwrap()
+    }
+
+    #[test]
+    fn identical_configurations_share_one_client() {
+        let _turn = TURN.lock().unwrap_or_else(|p| p.into_inner());
+        let a = ForkSafeClient::shared(config(serde_json::json!({"user_agent": "shared-test-a"})))
+            .unwrap();
+        let b = ForkSafeClient::shared(config(serde_json::json!({"user_agent": "shared-test-a"})))
+            .unwrap();
+        assert!(Arc::ptr_eq(&a, &b));
+        assert!(Arc::ptr_eq(&a.get().unwrap(), &b.get().unwrap()));
+        let c = ForkSafeClient::shared(config(serde_json::json!({"user_agent": "shared-test-b"})))
+            .unwrap();
+        assert!(!Arc::ptr_eq(&a, &c));
+        // The same key inline is another configuration than the same key by path.
+        let pem = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../tests/fixtures/merchant_key.pem"),
+        )
+        .unwrap();
+        let d = ForkSafeClient::shared(config(
+            serde_json::json!({"user_agent": "shared-test-a", "private_key": pem}),
+        ))
+        .unwrap();
+        assert!(!Arc::ptr_eq(&a, &d));
+    }
+
+    #[test]
+    fn a_changed_key_file_is_a_new_configuration() {
+        let _turn = TURN.lock().unwrap_or_else(|p| p.into_inner());
+        let dir = std::env::temp_dir().join(format!("wxpay-shared-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
+        let key = dir.join("key.pem");
+        std::fs::copy(fixtures.join("merchant_key.pem"), &key).unwrap();
+        let cfg = || {
+            config(
+                serde_json::json!({"private_key": format!("file://{}", key.display()), "user_agent": "shared-test-file"}),
+            )
+        };
+        let a = ForkSafeClient::shared(cfg()).unwrap();
+        assert!(Arc::ptr_eq(&a, &ForkSafeClient::shared(cfg()).unwrap()));
+        // Replaced (a new inode), as a deployment does.
+        let tmp = dir.join("key.pem.new");
+        std::fs::copy(fixtures.join("merchant_key_pkcs1.pem"), &tmp).unwrap();
+        std::fs::rename(&tmp, &key).unwrap();
+        assert!(!Arc::ptr_eq(&a, &ForkSafeClient::shared(cfg()).unwrap()));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_cache_is_bounded() {
+        let _turn = TURN.lock().unwrap_or_else(|p| p.into_inner());
+        let first =
+            ForkSafeClient::shared(config(serde_json::json!({"user_agent": "bounded-0"}))).unwrap();
+        for i in 1..=SHARED_CLIENTS {
+            ForkSafeClient::shared(config(
+                serde_json::json!({"user_agent": format!("bounded-{i}")}),
+            ))
+            .unwrap();
+        }
+        let again =
+            ForkSafeClient::shared(config(serde_json::json!({"user_agent": "bounded-0"}))).unwrap();
+        assert!(
+            !Arc::ptr_eq(&first, &again),
+            "the least recently used entry was dropped"
+        );
+        let entries = SHARED
+            .get_or_try_init(|| Ok::<_, ()>(Mutex::new(Vec::new())))
+            .unwrap();
+        assert!(entries.lock().unwrap().len() <= SHARED_CLIENTS);
+    }
 
     #[test]
     fn makes_once_per_process() {

@@ -358,7 +358,7 @@ fn runtime() -> Result<Arc<tokio::runtime::Runtime>, Error> {
 /// A client: thread-safe, share one per process among all threads. Free with `wxpay_client_free`
 /// once no call on it is running.
 pub struct wxpay_client_t {
-    inner: ForkSafeClient,
+    inner: Arc<ForkSafeClient>,
 }
 
 impl wxpay_client_t {
@@ -372,7 +372,9 @@ unsafe fn new_client(
     out: *mut *mut wxpay_client_t,
 ) -> Result<wxpay_status, Error> {
     // Parses keys and sets up TLS now, so errors surface here.
-    let inner = ForkSafeClient::new(config?)?;
+    // One client per configuration per process (`ForkSafeClient::shared`): a second handle
+    // for the same configuration shares the parsed keys, TLS set-up and warm connections.
+    let inner = ForkSafeClient::shared(config?)?;
     *out = Box::into_raw(Box::new(wxpay_client_t { inner }));
     Ok(wxpay_status::WXPAY_OK)
 }

@@ -2,7 +2,8 @@
 /*
  * One php-fpm request, as a PHP shop writes it: build the instance from configuration, then
  * call. ?case=seed runs the six documented snippets verbatim (examples/seed_snippets.php),
- * ?case=api_error closes a paid order, ?case=ffi forces the FFI driver. Answers one JSON line.
+ * ?case=api_error closes a paid order, ?case=ffi forces the FFI driver, ?case=stats reads the
+ * sandbox's connection count. Answers one JSON line.
  */
 declare(strict_types=1);
 
@@ -26,6 +27,8 @@ try {
         ob_start();
         include dirname(__DIR__, 2) . '/examples/seed_snippets.php';
         $out['printed'] = ob_get_clean();
+    } elseif ($case === 'stats') {
+        $out['stats'] = json_decode((string) $instance->chain('stats')->get(['base_uri' => 'https://api.mch.weixin.qq.com/_sandbox/'])->getBody(), true);
     } elseif ($case === 'api_error') {
         $id = 'fpm-paid-' . getmypid() . '-' . mt_rand();
         $instance->chain('orders')->post(['base_uri' => 'https://api.mch.weixin.qq.com/_sandbox/', 'json' => ['id' => $id, 'state' => 'SUCCESS']]);

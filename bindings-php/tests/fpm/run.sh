@@ -65,9 +65,15 @@ start_fpm ffi "$ffi_port" -d ffi.enable=preload -d "ffi.preload=$work/wxpay-ffi.
 
 out="$work/fpm-results.txt"
 : >"$out"
-for i in $(seq 5); do
-  echo "ext seed $(request "$ext_port" seed)" >>"$out"
-  echo "ffi seed $(request "$ffi_port" seed)" >>"$out"
+# Each pool: its worker's first request opens a connection; then many requests, each building
+# the instance from configuration anew, must reuse that one client and its connection.
+for pool in ext ffi; do
+  port="$([[ $pool == ext ]] && echo "$ext_port" || echo "$ffi_port")"
+  echo "$pool stats $(request "$port" stats)" >>"$out"
+  for i in $(seq 5); do
+    echo "$pool seed $(request "$port" seed)" >>"$out"
+  done
+  echo "$pool stats $(request "$port" stats)" >>"$out"
 done
 echo "ext api_error $(request "$ext_port" api_error)" >>"$out"
 echo "ffi api_error $(request "$ffi_port" api_error)" >>"$out"
@@ -84,6 +90,7 @@ def check(ok, what):
         failed += 1
         print("FAIL:", what, file=sys.stderr)
 pids = {}
+stats = {}
 for line in open(sys.argv[1]):
     pool, case, text = line.split(" ", 2)
     try:
@@ -102,6 +109,11 @@ for line in open(sys.argv[1]):
         # FFI without the preload recipe under php-fpm: refused, and the message says what to do.
         check(r.get("exception") == "Wxpay\\Exception\\ConfigException", f"ffi without preload: {r}")
         check("extension=wxpay.so" in r.get("message", "") and "preload.php" in r.get("message", ""), f"ffi message: {r.get('message')}")
+    elif case == "stats":
+        stats.setdefault(pool, []).append(r.get("stats", {}).get("connections"))
+for pool, counts in stats.items():
+    check(len(counts) == 2 and None not in counts and counts[1] == counts[0],
+          f"{pool}: requests built the client anew yet reused its connection (sandbox connections {counts})")
 for pool, seen in pids.items():
     check(len(seen) == 1, f"{pool}: one worker served every request, saw {seen}")
 print(f"php-fpm: {passed} passed, {failed} failed")

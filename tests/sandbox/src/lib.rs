@@ -118,6 +118,8 @@ struct State {
     platform_key: PrivateKey,
     platform_serial: String,
     m: Mutex<Mutable>,
+    /// Connections accepted since start (TCP; every protocol), for `GET /_sandbox/stats`.
+    connections: std::sync::atomic::AtomicU64,
 }
 
 /// A running sandbox. Dropping it stops the server.
@@ -239,6 +241,7 @@ impl Sandbox {
             platform_key,
             platform_serial: platform_serial.clone(),
             m: Mutex::new(Mutable::default()),
+            connections: std::sync::atomic::AtomicU64::new(0),
         });
         let (tx, mut rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -248,6 +251,9 @@ impl Sandbox {
                     _ = &mut rx => break,
                 };
                 let state = state.clone();
+                state
+                    .connections
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let acceptor = acceptor.clone();
                 tokio::spawn(async move {
                     let _ = stream.set_nodelay(true);
@@ -1087,6 +1093,9 @@ fn control(state: &State, method: &Method, target: &str, body: &[u8]) -> Answer 
     };
     match (method, path) {
         (&Method::GET, "/_sandbox/health") => ok(json!({"ok": true})),
+        (&Method::GET, "/_sandbox/stats") => ok(json!({
+            "connections": state.connections.load(std::sync::atomic::Ordering::Relaxed),
+        })),
         (&Method::POST, "/_sandbox/reset") => {
             *m = Mutable::default();
             ok(json!({"ok": true}))
