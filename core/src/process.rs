@@ -81,7 +81,8 @@ pub const SHARED_CLIENTS: usize = 8;
 type Fingerprint = [u8; 32];
 
 /// The clients of this process by configuration, most recently used last.
-static SHARED: PerProcess<Mutex<Vec<(Fingerprint, Arc<ForkSafeClient>)>>> = PerProcess::new();
+type SharedClients = Mutex<Vec<(Fingerprint, Arc<ForkSafeClient>)>>;
+static SHARED: PerProcess<SharedClients> = PerProcess::new();
 
 impl ForkSafeClient {
     /// The client of this configuration in this process: building a client whose configuration
