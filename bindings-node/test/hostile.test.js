@@ -89,3 +89,13 @@ test('a panic in requestSync neither aborts the process nor prints', () => {
   assert.equal(r.stdout.trim(), '204')
   assert.ok(!r.stderr.includes('panicked'), r.stderr)
 })
+
+test('calls survive the server closing its connections', async () => {
+  for (let round = 0; round < 5; round++) {
+    await normal.closeTransaction('keepalive')
+    await control(normal, 'POST', 'close_connections')
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    assert.equal((await normal.closeTransaction('after-server-close')).status, 204)
+    assert.equal(normal.closeTransactionSync('after-server-close').status, 204)
+  }
+})

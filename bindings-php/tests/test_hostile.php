@@ -114,6 +114,20 @@ try {
 $sent = array_filter($control('GET', 'requests'), static fn ($r) => str_contains($r['target'], '4200000001') || str_contains($r['target'], 'SHOP-1'));
 check($sent === [], 'no NUL case reached the sandbox');
 
+// The server closes its connections (a keep-alive timeout, a deployment): the next call must
+// not fail on a pooled connection, and the process must not die of SIGPIPE writing to one.
+for ($round = 0; $round < 5; $round++) {
+    try {
+        $client->closeTransaction('keepalive');
+        $control('POST', 'close_connections');
+        usleep(150000);
+        check($client->closeTransaction('after-server-close')->getStatusCode() === 204, "round $round: after the server closed");
+        check($client->closeTransactionAsync('after-server-close')->wait()->getStatusCode() === 204, "round $round: async after the server closed");
+    } catch (WxpayException $e) {
+        check(false, "round $round: " . $e->getMessage());
+    }
+}
+
 // A panic inside the core is an InternalException, sync and async, and the client keeps working.
 putenv('WXPAY_TEST_PANIC=1');
 foreach (['sync' => static fn () => $client->closeTransaction('panic-sync'), 'async' => static fn () => $client->closeTransactionAsync('panic-async')->wait()] as $how => $call) {

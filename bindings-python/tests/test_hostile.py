@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from typing import Any, Dict, Iterator
 
 import pytest
@@ -127,3 +128,15 @@ print("ok")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
     assert "panicked" not in done.stderr, done.stderr
+
+
+def test_calls_survive_the_server_closing_its_connections(sandbox: Sandbox) -> None:
+    """A keep-alive timeout or a deployment closes pooled connections: the next call (sync or
+    asyncio) must not fail on one."""
+    client = sandbox.client()
+    for _ in range(5):
+        client.close_transaction("keepalive")
+        control(client, "POST", "close_connections")
+        time.sleep(0.15)
+        client.close_transaction("after-server-close")
+        asyncio.run(client.close_transaction_async("after-server-close"))

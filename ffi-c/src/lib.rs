@@ -346,10 +346,26 @@ fn runtime() -> Result<Arc<tokio::runtime::Runtime>, Error> {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get().min(4)))
             .thread_name("wxpay-io")
+            .on_thread_start(block_sigpipe)
             .enable_all()
             .build()
             .map_err(|e| internal(&format!("cannot start the I/O runtime: {e}")))
     })
+}
+
+/// A write to a socket the server has closed raises SIGPIPE, whose default action kills the
+/// whole process: a Rust program ignores it at start-up, but a C host (PHP, a C program) does
+/// not. The runtime's threads do all the socket I/O, so they block SIGPIPE: such a write then
+/// fails with EPIPE (a `TRANSPORT` error, or a pooled connection dropped) and the host lives.
+/// The host's own threads and its signal dispositions are left as they are.
+fn block_sigpipe() {
+    // SAFETY: plain libc calls on a local signal set, for the calling thread only.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGPIPE);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -622,6 +638,19 @@ impl wxpay_future_t {
         }
     }
 
+    /// The outcome of a completed future (once).
+    fn take_outcome(&mut self) -> Outcome {
+        let outcome = self
+            .shared
+            .outcome
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .ok_or_else(|| internal("completed future without a result"))?;
+        self.taken = true;
+        outcome
+    }
+
     unsafe fn take(
         &mut self,
         out: *mut *mut wxpay_response_t,
@@ -630,13 +659,11 @@ impl wxpay_future_t {
         match self.wait(Some(Duration::ZERO))? {
             wxpay_status::WXPAY_PENDING => Ok(wxpay_status::WXPAY_PENDING),
             _ => {
-                let outcome = self
-                    .shared
-                    .outcome
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .take()
-                    .ok_or_else(|| internal("completed future without a result"))?;
+                let outcome = match self.shared.outcome.lock() {
+                    Ok(mut slot) => slot.take(),
+                    Err(p) => p.into_inner().take(),
+                }
+                .ok_or_else(|| internal("completed future without a result"))?;
                 self.taken = true;
                 match outcome {
                     Ok(r) => {
@@ -716,30 +743,43 @@ pub unsafe extern "C" fn wxpay_future_free(future: *mut wxpay_future_t) {
 // ---------------------------------------------------------------------------------------------
 // Calls
 
-unsafe fn request_future(
+/// A call whose arguments were all checked: what a sync call runs on the caller's thread and an
+/// async call in the runtime.
+enum Call {
+    Request(wx::PreparedRequest),
+    Close(CloseOrder),
+}
+
+impl Call {
+    async fn run(self, c: Arc<wx::Client>) -> Outcome {
+        match self {
+            Call::Request(prepared) => c.execute(&prepared).await,
+            Call::Close(order) => c.close(&order).await,
+        }
+    }
+}
+
+unsafe fn request_call<'a>(
     client: *const wxpay_client_t,
     method: *const c_char,
     uri_template: *const c_char,
     options_json: *const c_char,
-) -> Result<wxpay_future_t, Error> {
+) -> Result<(&'a wxpay_client_t, Call), Error> {
     let client = client_arg(client)?;
     let method = str_arg(method, "method")?;
     let template = str_arg(uri_template, "uri_template")?;
     let options = RequestOptions::from_value(&json_arg(options_json, "options_json")?)?;
-    let c = client.client()?;
     // Every argument error surfaces here, before anything is started.
-    let prepared = c.prepare(method, template, &options)?;
-    start(client, move |c| {
-        Box::pin(async move { c.execute(&prepared).await })
-    })
+    let prepared = client.client()?.prepare(method, template, &options)?;
+    Ok((client, Call::Request(prepared)))
 }
 
-unsafe fn close_future(
+unsafe fn close_call<'a>(
     client: *const wxpay_client_t,
     id: *const c_char,
     by_out_trade_no: bool,
     options_json: *const c_char,
-) -> Result<wxpay_future_t, Error> {
+) -> Result<(&'a wxpay_client_t, Call), Error> {
     let client = client_arg(client)?;
     let order = if by_out_trade_no {
         OrderRef::OutTradeNo(str_arg(id, "out_trade_no")?.to_owned())
@@ -749,19 +789,25 @@ unsafe fn close_future(
     let order = CloseOrder::from_value(order, &json_arg(options_json, "options_json")?)?;
     let c = client.client()?;
     c.prepare("POST", order.template(), &order.options(c.signer().mchid()))?;
-    start(client, move |c| {
-        Box::pin(async move { c.close(&order).await })
-    })
+    Ok((client, Call::Close(order)))
 }
 
+fn start_call(client: &wxpay_client_t, call: Call) -> Result<wxpay_future_t, Error> {
+    start(client, move |c| Box::pin(call.run(c)))
+}
+
+/// A blocking call: start it in the runtime and wait on this thread (one code path for sync and
+/// async calls); `*out` on success.
 unsafe fn run_sync(
-    f: Result<wxpay_future_t, Error>,
+    call: Result<(&wxpay_client_t, Call), Error>,
     out: *mut *mut wxpay_response_t,
-    err: *mut *mut wxpay_error_t,
 ) -> Result<wxpay_status, Error> {
-    let mut f = f?;
+    let (client, call) = call?;
+    let mut f = start_call(client, call)?;
     f.wait(None)?;
-    f.take(out, err)
+    let response = f.take_outcome()?;
+    *out = Box::into_raw(Box::new(wxpay_response_t::new(response)));
+    Ok(wxpay_status::WXPAY_OK)
 }
 
 /// Make a request and wait for it: `method` ("GET", "POST", "PUT", "PATCH", "DELETE"), a URI
@@ -781,9 +827,8 @@ pub unsafe extern "C" fn wxpay_request(
     guard(err, || {
         out_arg(out, "out")?;
         run_sync(
-            request_future(client, method, uri_template, options_json),
+            request_call(client, method, uri_template, options_json),
             out,
-            err,
         )
     })
 }
@@ -801,7 +846,8 @@ pub unsafe extern "C" fn wxpay_request_start(
 ) -> wxpay_status {
     guard(err, || {
         out_arg(out, "out")?;
-        let f = request_future(client, method, uri_template, options_json)?;
+        let (client, call) = request_call(client, method, uri_template, options_json)?;
+        let f = start_call(client, call)?;
         *out = Box::into_raw(Box::new(f));
         Ok(wxpay_status::WXPAY_OK)
     })
@@ -820,11 +866,7 @@ pub unsafe extern "C" fn wxpay_close_transaction(
 ) -> wxpay_status {
     guard(err, || {
         out_arg(out, "out")?;
-        run_sync(
-            close_future(client, transaction_id, false, options_json),
-            out,
-            err,
-        )
+        run_sync(close_call(client, transaction_id, false, options_json), out)
     })
 }
 
@@ -839,11 +881,7 @@ pub unsafe extern "C" fn wxpay_close_out_trade_no(
 ) -> wxpay_status {
     guard(err, || {
         out_arg(out, "out")?;
-        run_sync(
-            close_future(client, out_trade_no, true, options_json),
-            out,
-            err,
-        )
+        run_sync(close_call(client, out_trade_no, true, options_json), out)
     })
 }
 
@@ -858,7 +896,8 @@ pub unsafe extern "C" fn wxpay_close_transaction_start(
 ) -> wxpay_status {
     guard(err, || {
         out_arg(out, "out")?;
-        let f = close_future(client, transaction_id, false, options_json)?;
+        let (client, call) = close_call(client, transaction_id, false, options_json)?;
+        let f = start_call(client, call)?;
         *out = Box::into_raw(Box::new(f));
         Ok(wxpay_status::WXPAY_OK)
     })

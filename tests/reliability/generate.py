@@ -81,6 +81,15 @@ RULES = [
      "credentials cut out, so an answer cannot forge lines or escape sequences in a log or "
      "terminal; the CLI escapes its stderr line as well.",
      "bad-input catalogue (`url_over_the_limit`, …), `core/tests/hostile_input.rs`"),
+    ("A server that closes connections never kills the host or fails the next call",
+     "The C ABI's runtime threads, which do all socket I/O, block SIGPIPE: a write to a "
+     "connection the server closed fails with EPIPE instead of killing a C or PHP host "
+     "(Rust, Python and Node ignore SIGPIPE themselves). A pooled connection the server closed "
+     "(keep-alive timeout, deployment) is not used for the next call. Found by the sandbox's "
+     "`POST /_sandbox/close_connections`, which killed the C test program under valgrind.",
+     "`test_server_closes_idle_connections` (C, also under valgrind), "
+     "`bindings-php/tests/test_hostile.php`, `bindings-python/tests/test_hostile.py`, "
+     "`bindings-node/test/hostile.test.js`"),
     ("Deadlines are wall-clock deadlines whatever the server sends",
      "`timeout_ms` bounds each attempt's whole exchange with a timer that fires even while the "
      "server keeps sending informational answers.",

@@ -744,6 +744,27 @@ static void test_bad_inputs(wxpay_client_t *normal, const char *tsv_path, int ex
     free(tsv);
 }
 
+/* The server closes idle connections (a keep-alive timeout, a deployment): the next blocking
+ * call must not fail on a pooled connection that is already closed. Blocking calls drive their
+ * connections on the caller's thread only while a call runs, so this is where it would show. */
+static void test_server_closes_idle_connections(wxpay_client_t *c) {
+    for (int round = 0; round < 5; round++) {
+        wxpay_response_t *r = NULL;
+        CHECK(wxpay_close_transaction(c, "keepalive", NULL, &r, NULL) == WXPAY_OK);
+        wxpay_response_free(r);
+        sandbox(c, "POST", "close_connections", NULL);
+        struct timespec pause = {0, 150 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+        wxpay_error_t *err = NULL;
+        r = NULL;
+        wxpay_status s = wxpay_close_transaction(c, "after-server-close", NULL, &r, &err);
+        CHECK(s == WXPAY_OK);
+        if (s != WXPAY_OK) fprintf(stderr, "  after the server closed: %s\n", wxpay_error_message(err));
+        wxpay_response_free(r);
+        wxpay_error_free(err);
+    }
+}
+
 /* A panic inside the core (debug builds: WXPAY_TEST_PANIC=1) is an INTERNAL error, sync and
  * async, and never reaches the host program's stderr (run.sh checks the output). */
 static void test_panics_are_internal_errors(wxpay_client_t *c) {
@@ -815,6 +836,7 @@ int main(void) {
         failed++;
     }
     test_panics_are_internal_errors(c);
+    test_server_closes_idle_connections(c);
 
     wxpay_client_free(c);
     free(config_text);

@@ -120,6 +120,9 @@ struct State {
     m: Mutex<Mutable>,
     /// Connections accepted since start (TCP; every protocol), for `GET /_sandbox/stats`.
     connections: std::sync::atomic::AtomicU64,
+    /// Bumped by `POST /_sandbox/close_connections`: every connection shuts down gracefully
+    /// (in-flight requests finish; HTTP/2 sends GOAWAY), as a server's keep-alive timeout does.
+    close_all: tokio::sync::watch::Sender<u64>,
 }
 
 /// A running sandbox. Dropping it stops the server.
@@ -242,6 +245,7 @@ impl Sandbox {
             platform_serial: platform_serial.clone(),
             m: Mutex::new(Mutable::default()),
             connections: std::sync::atomic::AtomicU64::new(0),
+            close_all: tokio::sync::watch::Sender::new(0),
         });
         let (tx, mut rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -283,15 +287,15 @@ impl Sandbox {
                                     flood_h2(state, tls).await;
                                 }
                             } else if let Ok(tls) = start.into_stream(configs.api).await {
-                                let _ = builder
-                                    .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
-                                    .await;
+                                let conn = builder
+                                    .serve_connection(hyper_util::rt::TokioIo::new(tls), service);
+                                until_closed(conn, state.close_all.subscribe()).await;
                             }
                         }
                         None => {
-                            let _ = builder
-                                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                                .await;
+                            let conn = builder
+                                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+                            until_closed(conn, state.close_all.subscribe()).await;
                         }
                     }
                 });
@@ -548,6 +552,29 @@ async fn handle(
         response = Response::from_parts(parts, futures_stream(frames).boxed());
     }
     Ok(response)
+}
+
+/// Serve a connection until it ends or `POST /_sandbox/close_connections` asks every
+/// connection to shut down gracefully.
+async fn until_closed<I, S>(
+    conn: hyper_util::server::conn::auto::Connection<'_, I, S, hyper_util::rt::TokioExecutor>,
+    mut close: tokio::sync::watch::Receiver<u64>,
+) where
+    S: hyper::service::Service<Request<Incoming>, Response = Response<Body>>,
+    S::Future: Send + 'static,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        changed = close.changed() => {
+            if changed.is_ok() {
+                conn.as_mut().graceful_shutdown();
+            }
+            let _ = conn.await;
+        }
+    }
 }
 
 /// The hostile server behind [`tls::FLOOD_NAME`]: it reads one request head, logs it, then
@@ -1093,6 +1120,10 @@ fn control(state: &State, method: &Method, target: &str, body: &[u8]) -> Answer 
     };
     match (method, path) {
         (&Method::GET, "/_sandbox/health") => ok(json!({"ok": true})),
+        (&Method::POST, "/_sandbox/close_connections") => {
+            state.close_all.send_modify(|generation| *generation += 1);
+            ok(json!({"ok": true}))
+        }
         (&Method::GET, "/_sandbox/stats") => ok(json!({
             "connections": state.connections.load(std::sync::atomic::Ordering::Relaxed),
         })),
