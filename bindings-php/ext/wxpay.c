@@ -160,7 +160,7 @@ static void return_owned_string(zval *return_value, char *s) {
     wxpay_string_free(s);
 }
 
-PHP_FUNCTION(wxpay_ext_client_new) {
+static PHP_FUNCTION(wxpay_ext_client_new) {
     char *json;
     size_t json_len;
     ZEND_PARSE_PARAMETERS_START(1, 1)
@@ -177,7 +177,8 @@ PHP_FUNCTION(wxpay_ext_client_new) {
     client_of(Z_OBJ_P(return_value))->ptr = c;
 }
 
-PHP_FUNCTION(wxpay_ext_request) {
+/* request() and request_start(): the same arguments; wait for the answer or return a future. */
+static void request_impl(INTERNAL_FUNCTION_PARAMETERS, int start) {
     zval *client;
     char *method, *tpl, *options;
     size_t method_len, tpl_len, options_len;
@@ -192,40 +193,33 @@ PHP_FUNCTION(wxpay_ext_request) {
         !text_ok(options, options_len, "options_json")) {
         RETURN_THROWS();
     }
-    wxpay_response_t *r = NULL;
     wxpay_error_t *err = NULL;
-    if (wxpay_request(c, method, tpl, options, &r, &err) != WXPAY_OK) {
-        throw_native(err);
-        RETURN_THROWS();
+    if (start) {
+        wxpay_future_t *f = NULL;
+        if (wxpay_request_start(c, method, tpl, options, &f, &err) != WXPAY_OK) {
+            throw_native(err);
+            RETURN_THROWS();
+        }
+        return_future(return_value, f);
+    } else {
+        wxpay_response_t *r = NULL;
+        if (wxpay_request(c, method, tpl, options, &r, &err) != WXPAY_OK) {
+            throw_native(err);
+            RETURN_THROWS();
+        }
+        return_response(return_value, r);
     }
-    return_response(return_value, r);
 }
 
-PHP_FUNCTION(wxpay_ext_request_start) {
-    zval *client;
-    char *method, *tpl, *options;
-    size_t method_len, tpl_len, options_len;
-    ZEND_PARSE_PARAMETERS_START(4, 4)
-        Z_PARAM_OBJECT_OF_CLASS(client, client_ce)
-        Z_PARAM_STRING(method, method_len)
-        Z_PARAM_STRING(tpl, tpl_len)
-        Z_PARAM_STRING(options, options_len)
-    ZEND_PARSE_PARAMETERS_END();
-    wxpay_client_t *c = client_arg(client);
-    if (!c || !text_ok(method, method_len, "method") || !text_ok(tpl, tpl_len, "uri_template") ||
-        !text_ok(options, options_len, "options_json")) {
-        RETURN_THROWS();
-    }
-    wxpay_future_t *f = NULL;
-    wxpay_error_t *err = NULL;
-    if (wxpay_request_start(c, method, tpl, options, &f, &err) != WXPAY_OK) {
-        throw_native(err);
-        RETURN_THROWS();
-    }
-    return_future(return_value, f);
+static PHP_FUNCTION(wxpay_ext_request) {
+    request_impl(INTERNAL_FUNCTION_PARAM_PASSTHRU, 0);
 }
 
-PHP_FUNCTION(wxpay_ext_close) {
+static PHP_FUNCTION(wxpay_ext_request_start) {
+    request_impl(INTERNAL_FUNCTION_PARAM_PASSTHRU, 1);
+}
+
+static PHP_FUNCTION(wxpay_ext_close) {
     zval *client;
     char *by, *id, *options;
     size_t by_len, id_len, options_len;
@@ -252,7 +246,7 @@ PHP_FUNCTION(wxpay_ext_close) {
     return_response(return_value, r);
 }
 
-PHP_FUNCTION(wxpay_ext_close_start) {
+static PHP_FUNCTION(wxpay_ext_close_start) {
     zval *client;
     char *id, *options;
     size_t id_len, options_len;
@@ -274,7 +268,7 @@ PHP_FUNCTION(wxpay_ext_close_start) {
     return_future(return_value, f);
 }
 
-PHP_FUNCTION(wxpay_ext_future_wait) {
+static PHP_FUNCTION(wxpay_ext_future_wait) {
     zval *future;
     ZEND_PARSE_PARAMETERS_START(1, 1)
         Z_PARAM_OBJECT_OF_CLASS(future, future_ce)
@@ -294,7 +288,7 @@ PHP_FUNCTION(wxpay_ext_future_wait) {
     return_response(return_value, r);
 }
 
-PHP_FUNCTION(wxpay_ext_future_done) {
+static PHP_FUNCTION(wxpay_ext_future_done) {
     zval *future;
     ZEND_PARSE_PARAMETERS_START(1, 1)
         Z_PARAM_OBJECT_OF_CLASS(future, future_ce)
@@ -303,7 +297,7 @@ PHP_FUNCTION(wxpay_ext_future_done) {
     RETURN_BOOL(f != NULL && wxpay_future_poll(f) != WXPAY_PENDING);
 }
 
-PHP_FUNCTION(wxpay_ext_future_cancel) {
+static PHP_FUNCTION(wxpay_ext_future_cancel) {
     zval *future;
     ZEND_PARSE_PARAMETERS_START(1, 1)
         Z_PARAM_OBJECT_OF_CLASS(future, future_ce)
@@ -313,7 +307,7 @@ PHP_FUNCTION(wxpay_ext_future_cancel) {
     o->ptr = NULL;
 }
 
-PHP_FUNCTION(wxpay_ext_sign) {
+static PHP_FUNCTION(wxpay_ext_sign) {
     zval *client;
     char *method, *url, *body, *nonce = NULL;
     size_t method_len, url_len, body_len, nonce_len = 0;
@@ -340,7 +334,7 @@ PHP_FUNCTION(wxpay_ext_sign) {
     return_owned_string(return_value, out);
 }
 
-PHP_FUNCTION(wxpay_ext_verify) {
+static PHP_FUNCTION(wxpay_ext_verify) {
     zval *client;
     char *ts = NULL, *nonce = NULL, *sig = NULL, *serial = NULL, *body;
     size_t ts_len = 0, nonce_len = 0, sig_len = 0, serial_len = 0, body_len;
@@ -366,7 +360,7 @@ PHP_FUNCTION(wxpay_ext_verify) {
     }
 }
 
-PHP_FUNCTION(wxpay_ext_prepare) {
+static PHP_FUNCTION(wxpay_ext_prepare) {
     zval *client;
     char *method, *tpl, *options, *nonce = NULL;
     size_t method_len, tpl_len, options_len, nonce_len = 0;
@@ -393,7 +387,7 @@ PHP_FUNCTION(wxpay_ext_prepare) {
     return_owned_string(return_value, out);
 }
 
-PHP_FUNCTION(wxpay_ext_chain_template) {
+static PHP_FUNCTION(wxpay_ext_chain_template) {
     char *json;
     size_t json_len;
     ZEND_PARSE_PARAMETERS_START(1, 1)
@@ -409,7 +403,7 @@ PHP_FUNCTION(wxpay_ext_chain_template) {
     return_owned_string(return_value, out);
 }
 
-PHP_FUNCTION(wxpay_ext_version) {
+static PHP_FUNCTION(wxpay_ext_version) {
     ZEND_PARSE_PARAMETERS_NONE();
     RETURN_STRING(wxpay_version());
 }

@@ -596,18 +596,7 @@ static void test_fault_matrix(wxpay_client_t *normal, const char *tsv_path, cons
     int cases = 0;
     for (char *line = strtok(tsv, "\n"); line; line = strtok(NULL, "\n")) {
         char *f[11];
-        int n = 0;
-        for (char *p = line; n < 11; n++) {
-            f[n] = p;
-            char *tab = strchr(p, '\t');
-            if (!tab) {
-                n++;
-                break;
-            }
-            *tab = '\0';
-            p = tab + 1;
-        }
-        if (n != 11) {
+        if (split_tabs(line, f, 11) != 11) {
             fprintf(stderr, "bad fault line\n");
             failed++;
             continue;
