@@ -123,13 +123,9 @@ final class Ffi
     /** Turn an owned wxpay_error_t into an exception, freeing it. */
     public static function exception(PhpFfi $ffi, CData $err): WxpayException
     {
-        $json = $ffi->wxpay_error_json($err);
+        $json = (string) $ffi->wxpay_error_json($err);
         $ffi->wxpay_error_free($err);
-        $data = json_decode((string) $json, true);
-        if (!is_array($data)) {
-            $data = ['code' => 'INTERNAL', 'message' => 'wxpay returned an unreadable error'];
-        }
-        return WxpayException::fromArray($data);
+        return WxpayException::fromJson($json);
     }
 
     /** A `char *` result: copy it into a PHP string and free it. */

@@ -376,40 +376,10 @@ impl CloseOrder {
     }
 }
 
-/// What a connection pool is built from (the settings of `Config` that concern HTTP and TLS).
-struct Transport {
-    connect_timeout: Duration,
-    roots: Vec<reqwest::Certificate>,
-    resolve: Vec<(String, std::net::SocketAddr)>,
-}
-
-impl Transport {
-    fn build(&self) -> Result<reqwest::Client> {
-        let mut builder = reqwest::Client::builder()
-            .connect_timeout(self.connect_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .pool_idle_timeout(Duration::from_secs(50))
-            .tcp_nodelay(true);
-        if !self.roots.is_empty() {
-            builder = builder.tls_certs_merge(self.roots.iter().cloned());
-        }
-        for (host, addr) in &self.resolve {
-            builder = builder.resolve(host, *addr);
-        }
-        builder.build().map_err(|e| {
-            Error::config(format!(
-                "cannot set up the HTTPS client: {}",
-                error_chain(&e)
-            ))
-        })
-    }
-}
-
 struct Inner {
     http: reqwest::Client,
     signer: Signer,
-    verifier: Arc<Verifier>,
+    verifier: Verifier,
     base_uri: Url,
     retries: u32,
     timeout: Duration,
@@ -518,6 +488,12 @@ impl Client {
                 .connect_timeout_ms
                 .unwrap_or(config::DEFAULT_CONNECT_TIMEOUT_MS),
         );
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(connect_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .pool_idle_timeout(Duration::from_secs(50))
+            .tcp_nodelay(true);
         let mut roots = Vec::new();
         for (i, ca) in config.ca_certs.iter().enumerate() {
             let field = format!("ca_certs[{i}]");
@@ -535,16 +511,18 @@ impl Client {
             })?;
             roots.extend(certs);
         }
-        let transport = Transport {
-            connect_timeout,
-            roots,
-            resolve: config
-                .resolve
-                .iter()
-                .map(|(h, a)| (h.clone(), *a))
-                .collect(),
-        };
-        let http = transport.build()?;
+        if !roots.is_empty() {
+            builder = builder.tls_certs_merge(roots);
+        }
+        for (host, addr) in &config.resolve {
+            builder = builder.resolve(host, *addr);
+        }
+        let http = builder.build().map_err(|e| {
+            Error::config(format!(
+                "cannot set up the HTTPS client: {}",
+                error_chain(&e)
+            ))
+        })?;
 
         let mut user_agent = default_user_agent();
         if let Some(suffix) = &config.user_agent {
@@ -556,7 +534,7 @@ impl Client {
             inner: Arc::new(Inner {
                 http,
                 signer: Signer::new(config.mchid.clone(), config.serial.clone(), Arc::new(key)),
-                verifier: Arc::new(Verifier::new(keys)),
+                verifier: Verifier::new(keys),
                 base_uri,
                 retries: config.retries.unwrap_or(config::DEFAULT_RETRIES),
                 timeout,

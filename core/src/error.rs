@@ -89,16 +89,6 @@ impl VerifyFailure {
             VerifyFailure::CertificateExpired => "CERTIFICATE_EXPIRED",
         }
     }
-
-    /// Every reason, in declaration order (handy for bindings that mirror the set).
-    pub const ALL: [VerifyFailure; 6] = [
-        VerifyFailure::MissingHeaders,
-        VerifyFailure::MalformedHeaders,
-        VerifyFailure::TimestampSkew,
-        VerifyFailure::UnknownSerial,
-        VerifyFailure::BadSignature,
-        VerifyFailure::CertificateExpired,
-    ];
 }
 
 /// Longest piece of caller- or server-supplied text quoted in an error message, in characters.

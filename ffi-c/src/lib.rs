@@ -658,21 +658,13 @@ impl wxpay_future_t {
     ) -> Result<wxpay_status, Error> {
         match self.wait(Some(Duration::ZERO))? {
             wxpay_status::WXPAY_PENDING => Ok(wxpay_status::WXPAY_PENDING),
-            _ => {
-                let outcome = match self.shared.outcome.lock() {
-                    Ok(mut slot) => slot.take(),
-                    Err(p) => p.into_inner().take(),
+            _ => match self.take_outcome() {
+                Ok(r) => {
+                    *out = Box::into_raw(Box::new(wxpay_response_t::new(r)));
+                    Ok(wxpay_status::WXPAY_OK)
                 }
-                .ok_or_else(|| internal("completed future without a result"))?;
-                self.taken = true;
-                match outcome {
-                    Ok(r) => {
-                        *out = Box::into_raw(Box::new(wxpay_response_t::new(r)));
-                        Ok(wxpay_status::WXPAY_OK)
-                    }
-                    Err(e) => Ok(fail(err, e)),
-                }
-            }
+                Err(e) => Ok(fail(err, e)),
+            },
         }
     }
 }

@@ -31,11 +31,7 @@ final class ExtDriver implements Driver
         try {
             return $call();
         } catch (\Wxpay\Ext\Error $e) {
-            $data = json_decode($e->getMessage(), true);
-            if (!is_array($data)) {
-                $data = ['code' => 'INTERNAL', 'message' => 'wxpay returned an unreadable error'];
-            }
-            throw WxpayException::fromArray($data);
+            throw WxpayException::fromJson($e->getMessage());
         }
     }
 

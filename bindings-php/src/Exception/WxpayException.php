@@ -22,6 +22,16 @@ class WxpayException extends \RuntimeException
         $this->data = $data;
     }
 
+    /** The error of the library's error JSON (what either native driver hands over). */
+    public static function fromJson(string $json): self
+    {
+        $data = json_decode($json, true);
+        if (!is_array($data)) {
+            $data = ['code' => 'INTERNAL', 'message' => 'wxpay returned an unreadable error'];
+        }
+        return self::fromArray($data);
+    }
+
     /** @param array<string, mixed> $data */
     public static function fromArray(array $data): self
     {
