@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -376,8 +378,60 @@ impl CloseOrder {
     }
 }
 
-struct Inner {
+static NEXT_CLIENT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// How a client's connection pools are made: one in the client, and more through
+/// [`Client::new_transport`].
+struct TransportSettings {
+    connect_timeout: Duration,
+    /// Shared with every client of the process trusting the same roots (`crate::tls`).
+    tls: rustls::ClientConfig,
+    resolve: Vec<(String, SocketAddr)>,
+}
+
+impl TransportSettings {
+    fn build(&self) -> Result<reqwest::Client> {
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .pool_idle_timeout(Duration::from_secs(50))
+            .tcp_nodelay(true)
+            .tls_backend_preconfigured(self.tls.clone());
+        for (host, addr) in &self.resolve {
+            builder = builder.resolve(host, *addr);
+        }
+        builder.build().map_err(|e| {
+            Error::new(
+                ErrorKind::Internal,
+                format!("cannot set up a connection pool: {}", error_chain(&e)),
+            )
+        })
+    }
+}
+
+/// A connection pool of a [`Client`], for a caller that drives its own runtime (for example one
+/// per thread, so a blocking call does its I/O on the caller's thread): a connection is driven
+/// by the runtime that opened it, so a pool must only be used from one runtime. Made by
+/// [`Client::new_transport`], used with [`Client::execute_via`]; cheap to make (the TLS set-up
+/// is shared, `crate::tls`).
+pub struct Transport {
+    client_id: u64,
     http: reqwest::Client,
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transport")
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Inner {
+    id: u64,
+    http: reqwest::Client,
+    transport: TransportSettings,
     signer: Signer,
     verifier: Verifier,
     base_uri: Url,
@@ -488,40 +542,25 @@ impl Client {
                 .connect_timeout_ms
                 .unwrap_or(config::DEFAULT_CONNECT_TIMEOUT_MS),
         );
-        let mut builder = reqwest::Client::builder()
-            .connect_timeout(connect_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .pool_idle_timeout(Duration::from_secs(50))
-            .tcp_nodelay(true);
         let mut roots = Vec::new();
         for (i, ca) in config.ca_certs.iter().enumerate() {
             let field = format!("ca_certs[{i}]");
             let text = read_text_or_file(&field, ca, base_dir, MAX_BUNDLE_FILE_BYTES)
                 .map_err(Error::config)?;
-            if !text.contains("-----BEGIN CERTIFICATE-----") {
-                return Err(Error::config(format!(
-                    "config field `{field}` is not a PEM certificate (`-----BEGIN CERTIFICATE-----`)"
-                )));
-            }
-            let certs = reqwest::Certificate::from_pem_bundle(text.as_bytes()).map_err(|e| {
-                Error::config(format!(
-                    "config field `{field}` is not a valid PEM certificate: {e}"
-                ))
-            })?;
-            roots.extend(certs);
+            roots.extend(ca_certificates(&field, &text)?);
         }
-        if !roots.is_empty() {
-            builder = builder.tls_certs_merge(roots);
-        }
-        for (host, addr) in &config.resolve {
-            builder = builder.resolve(host, *addr);
-        }
-        let http = builder.build().map_err(|e| {
-            Error::config(format!(
-                "cannot set up the HTTPS client: {}",
-                error_chain(&e)
-            ))
+        let transport = TransportSettings {
+            connect_timeout,
+            tls: crate::tls::client_config(roots)
+                .map_err(|why| Error::config(format!("cannot set up the HTTPS client: {why}")))?,
+            resolve: config
+                .resolve
+                .iter()
+                .map(|(h, a)| (h.clone(), *a))
+                .collect(),
+        };
+        let http = transport.build().map_err(|e| {
+            Error::config(format!("cannot set up the HTTPS client: {}", e.message()))
         })?;
 
         let mut user_agent = default_user_agent();
@@ -532,7 +571,9 @@ impl Client {
 
         Ok(Client {
             inner: Arc::new(Inner {
+                id: NEXT_CLIENT_ID.fetch_add(1, Ordering::Relaxed),
                 http,
+                transport,
                 signer: Signer::new(config.mchid.clone(), config.serial.clone(), Arc::new(key)),
                 verifier: Verifier::new(keys),
                 base_uri,
@@ -766,10 +807,46 @@ impl Client {
     /// Send a prepared request, signing each attempt afresh, retrying connect failures and
     /// 429/500/502/503 answers up to `retries` times with jittered exponential backoff.
     pub async fn execute(&self, prepared: &PreparedRequest) -> Result<Response> {
+        self.execute_on(&self.inner.http, prepared).await
+    }
+
+    /// A new connection pool of this client, for [`Client::execute_via`] from one runtime.
+    pub fn new_transport(&self) -> Result<Transport> {
+        Ok(Transport {
+            client_id: self.inner.id,
+            http: self.inner.transport.build()?,
+        })
+    }
+
+    /// What tells this client from every other of the process (for caches of transports).
+    pub fn id(&self) -> u64 {
+        self.inner.id
+    }
+
+    /// [`Client::execute`] through `transport` (made by this client's
+    /// [`Client::new_transport`]) instead of the client's own pool.
+    pub async fn execute_via(
+        &self,
+        transport: &Transport,
+        prepared: &PreparedRequest,
+    ) -> Result<Response> {
+        if transport.client_id != self.inner.id {
+            return Err(Error::invalid(
+                "this transport belongs to another client; make one with this client's new_transport()",
+            ));
+        }
+        self.execute_on(&transport.http, prepared).await
+    }
+
+    async fn execute_on(
+        &self,
+        http: &reqwest::Client,
+        prepared: &PreparedRequest,
+    ) -> Result<Response> {
         crate::boundary::test_panic_point();
         let mut attempt: u32 = 0;
         loop {
-            let outcome = self.attempt(prepared).await;
+            let outcome = self.attempt(http, prepared).await;
             let retryable = match &outcome {
                 Err(e) => match e.kind() {
                     ErrorKind::Transport | ErrorKind::Timeout => !e.may_have_been_sent(),
@@ -786,13 +863,15 @@ impl Client {
         }
     }
 
-    async fn attempt(&self, prepared: &PreparedRequest) -> Result<Response> {
+    async fn attempt(
+        &self,
+        http: &reqwest::Client,
+        prepared: &PreparedRequest,
+    ) -> Result<Response> {
         let timestamp = self.inner.clock.now_unix();
         let nonce = self.inner.nonce.nonce();
         let authorization = self.authorization(prepared, timestamp, &nonce)?;
-        let mut req = self
-            .inner
-            .http
+        let mut req = http
             .request(prepared.method.clone(), prepared.url.clone())
             .header("Authorization", authorization);
         for (name, value) in &prepared.headers {
@@ -881,6 +960,27 @@ impl Client {
             )
         }
     }
+}
+
+/// The certificates of one `ca_certs` entry (PEM text), as DER.
+fn ca_certificates(
+    field: &str,
+    text: &str,
+) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>> {
+    use rustls::pki_types::pem::PemObject;
+    if !text.contains("-----BEGIN CERTIFICATE-----") {
+        return Err(Error::config(format!(
+            "config field `{field}` is not a PEM certificate (`-----BEGIN CERTIFICATE-----`)"
+        )));
+    }
+    rustls::pki_types::CertificateDer::pem_slice_iter(text.as_bytes())
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| {
+            Error::config(format!(
+                "config field `{field}` is not a valid PEM certificate: {}",
+                crate::error::quote_n(&e.to_string(), 120)
+            ))
+        })
 }
 
 fn check_url_length(url: &Url) -> Result<()> {

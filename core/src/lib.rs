@@ -30,6 +30,7 @@ pub mod keys;
 pub mod options;
 pub mod process;
 pub mod sign;
+mod tls;
 pub mod uri;
 
 pub use client::{Client, CloseEndpoint, CloseOrder, OrderRef, PreparedRequest, Response};
