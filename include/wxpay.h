@@ -29,14 +29,18 @@
  * Threads. A wxpay_client_t is thread-safe: share one per process among all threads, calling
  * wxpay_request and friends concurrently; free it only when no call on it is running.
  * Responses, errors and futures are not synchronised: use each from one thread at a time.
- * Calls block the calling thread only; the I/O runs on a runtime of up to 4 threads that the
- * library creates lazily on first use. No callback ever runs on a library thread.
+ * A blocking call (wxpay_request, wxpay_close, ...) does its I/O on the calling thread, through
+ * connections of that thread (kept per thread and client, at most 8 clients per thread, closed
+ * when the thread ends); SIGPIPE is blocked on the thread during the call only, so a write to
+ * a closed connection fails instead of killing the process. A blocking call must not be made
+ * from inside a Tokio runtime. Futures (wxpay_*_start) run on a runtime of up to 4 threads
+ * that the library creates lazily on first use. No callback ever runs on a library thread.
  *
  * Async without callbacks. wxpay_request_start returns a wxpay_future_t. Poll it
  * (wxpay_future_poll), or wait with a timeout (wxpay_future_wait), then take the response or
  * error (wxpay_future_take). Freeing a pending future cancels the call.
  *
- * fork(). The runtime and each client's connection pool are per process: a child that calls
+ * fork(). The runtime and each client's connections are per process: a child that calls
  * the library after fork() gets a new runtime and new connections on first use (a parent's
  * objects may be used in the child; they are not shared with the parent). Do not fork while
  * another thread is inside a wxpay call.

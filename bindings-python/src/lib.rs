@@ -23,7 +23,7 @@ use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyBytes;
-use wx::process::{ForkSafeClient, PerProcess};
+use wx::process::ForkSafeClient;
 use wx::sign::SignatureHeaders;
 use wx::{CloseOrder, Error, ErrorKind, RequestOptions};
 
@@ -38,23 +38,12 @@ fn to_py(e: Error) -> PyErr {
     NativeError::new_err(e.to_json().to_string())
 }
 
-static RUNTIME: PerProcess<tokio::runtime::Runtime> = PerProcess::new();
+/// The runtime of async calls (one per process, made on first use). Blocking calls run on the
+/// calling thread instead (`wxpay_runtime::blocking`).
+static RUNTIME: wxpay_runtime::ProcessRuntime = wxpay_runtime::ProcessRuntime::new();
 
 fn runtime() -> PyResult<Arc<tokio::runtime::Runtime>> {
-    RUNTIME
-        .get_or_try_init(|| {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get().min(4)))
-                .thread_name("wxpay-io")
-                .enable_all()
-                .build()
-        })
-        .map_err(|e| {
-            to_py(Error::new(
-                ErrorKind::Internal,
-                format!("cannot start the I/O runtime: {e}"),
-            ))
-        })
+    RUNTIME.get().map_err(to_py)
 }
 
 fn options(json: &str) -> PyResult<RequestOptions> {
@@ -356,15 +345,17 @@ fn spawn_async<'py>(
     Ok(fut)
 }
 
-/// Run `call` on the runtime with the GIL released.
+/// Send `prepared` on this thread (`wxpay_runtime::blocking`) with the GIL released; `accept`
+/// says what the answer means (a close succeeds only with 204).
 fn block(
     py: Python<'_>,
-    call: impl Future<Output = Result<wx::Response, Error>> + Send,
+    client: &wx::Client,
+    prepared: &wx::PreparedRequest,
+    accept: fn(wx::Response) -> Result<wx::Response, Error>,
 ) -> PyResult<NativeResponse> {
-    let rt = runtime()?;
     // A panic in the call is an INTERNAL `NativeError`, not pyo3's PanicException (which is
     // not an `Exception`, so `except wxpay.WxpayError` would miss it).
-    py.detach(|| rt.block_on(wx::boundary::catch_future(call)))
+    py.detach(|| wxpay_runtime::blocking::execute(client, prepared).and_then(accept))
         .map(NativeResponse::from)
         .map_err(to_py)
 }
@@ -414,7 +405,7 @@ impl NativeClient {
         let options = options(options_json)?;
         let prepared =
             wx::boundary::catch(|| client.prepare(method, template, &options)).map_err(to_py)?;
-        block(py, async move { client.execute(&prepared).await })
+        block(py, &client, &prepared, Ok)
     }
 
     fn request_async<'py>(
@@ -440,7 +431,8 @@ impl NativeClient {
     ) -> PyResult<NativeResponse> {
         let client = self.client()?;
         let order = close_order(by, id, options_json)?;
-        block(py, async move { client.close(&order).await })
+        let prepared = wx::boundary::catch(|| client.prepare_close(&order)).map_err(to_py)?;
+        block(py, &client, &prepared, CloseOrder::accept)
     }
 
     fn close_async<'py>(
@@ -452,15 +444,10 @@ impl NativeClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         let client = self.client()?;
         let order = close_order(by, id, options_json)?;
-        wx::boundary::catch(|| {
-            client.prepare(
-                "POST",
-                order.template(),
-                &order.options(client.signer().mchid()),
-            )
+        let prepared = wx::boundary::catch(|| client.prepare_close(&order)).map_err(to_py)?;
+        spawn_async(py, async move {
+            CloseOrder::accept(client.execute(&prepared).await?)
         })
-        .map_err(to_py)?;
-        spawn_async(py, async move { client.close(&order).await })
     }
 
     #[pyo3(signature = (method, url, body, timestamp=None, nonce=None))]

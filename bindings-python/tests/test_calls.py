@@ -154,6 +154,32 @@ def test_a_forked_child_can_call(client: wxpay.Client) -> None:
     assert "/hk/v3/transactions/id/in-child-async/close" in targets
 
 
+def test_blocking_calls_use_a_connection_of_the_calling_thread(client: wxpay.Client) -> None:
+    """A sync call does its I/O on the calling thread, through that thread's connection: each
+    new thread opens one connection and reuses it (the sandbox counts connections)."""
+    control(client, "GET", "stats")  # this thread's own connection, opened once
+
+    def connections() -> int:
+        return int(control(client, "GET", "stats")["connections"])
+
+    before = connections()
+
+    statuses: list[int] = []
+
+    def calls(t: int) -> None:
+        for i in range(3):
+            options = {**SEED, "transaction_id": f"thread-{t}-{i}"}
+            statuses.append(client[TEMPLATE].post(**options).status_code)
+
+    threads = [threading.Thread(target=calls, args=(t,)) for t in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [204] * 12
+    assert connections() - before == 4
+
+
 def test_from_config_dict_and_path(sandbox: Sandbox) -> None:
     c = wxpay.Client.from_config(sandbox.config_path)
     assert c[TEMPLATE].post(**SEED).status_code == 204

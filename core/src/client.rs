@@ -322,6 +322,22 @@ impl CloseOrder {
         Ok(c)
     }
 
+    /// What closing succeeds with: the verified answer when it is `204 No Content`, a `DECODE`
+    /// error for any other 2xx.
+    pub fn accept(response: Response) -> Result<Response> {
+        if response.status() != 204 {
+            return Err(Error::new(
+                ErrorKind::Decode,
+                format!(
+                    "closing an order answers 204 No Content; got HTTP {} instead",
+                    response.status()
+                ),
+            )
+            .with_response(response.status(), response.request_id().map(str::to_owned)));
+        }
+        Ok(response)
+    }
+
     /// The URI template of this call.
     pub fn template(&self) -> &'static str {
         match (self.endpoint, &self.order) {
@@ -788,20 +804,16 @@ impl Client {
 
     /// Close an order. Succeeds only on `204 No Content`; returns that (verified) response.
     pub async fn close(&self, order: &CloseOrder) -> Result<Response> {
+        let prepared = self.prepare_close(order)?;
+        CloseOrder::accept(self.execute(&prepared).await?)
+    }
+
+    /// The request closing `order`, checked and ready for [`Client::execute`] (or
+    /// [`Client::execute_via`]); pass the answer to [`CloseOrder::accept`].
+    pub fn prepare_close(&self, order: &CloseOrder) -> Result<PreparedRequest> {
         order.order.check()?;
         let options = order.options(self.inner.signer.mchid());
-        let response = self.request("POST", order.template(), &options).await?;
-        if response.status() != 204 {
-            return Err(Error::new(
-                ErrorKind::Decode,
-                format!(
-                    "closing an order answers 204 No Content; got HTTP {} instead",
-                    response.status()
-                ),
-            )
-            .with_response(response.status(), response.request_id().map(str::to_owned)));
-        }
-        Ok(response)
+        self.prepare("POST", order.template(), &options)
     }
 
     /// Send a prepared request, signing each attempt afresh, retrying connect failures and

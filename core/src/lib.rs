@@ -33,7 +33,9 @@ pub mod sign;
 mod tls;
 pub mod uri;
 
-pub use client::{Client, CloseEndpoint, CloseOrder, OrderRef, PreparedRequest, Response};
+pub use client::{
+    Client, CloseEndpoint, CloseOrder, OrderRef, PreparedRequest, Response, Transport,
+};
 pub use config::Config;
 pub use error::{ApiError, Error, ErrorKind, Result, VerifyFailure};
 pub use options::RequestOptions;

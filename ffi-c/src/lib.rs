@@ -5,7 +5,8 @@
 //! - every pointer argument is checked; strings must be NUL-terminated UTF-8;
 //! - `*out` parameters are written only when the call returns `WXPAY_OK`;
 //!   `*err` (when not NULL) is written only when it returns an error status;
-//! - a process-wide Tokio runtime is created lazily, once per process (again after `fork()`).
+//! - blocking calls do their I/O on the caller's thread (`wxpay_runtime::blocking`); futures run
+//!   on a process-wide Tokio runtime created lazily, once per process (again after `fork()`).
 #![allow(non_camel_case_types)]
 #![allow(clippy::missing_safety_doc)]
 
@@ -15,7 +16,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use wx::process::{ForkSafeClient, PerProcess};
+use wx::process::ForkSafeClient;
 use wx::sign::SignatureHeaders;
 use wx::{CloseOrder, Error, ErrorKind, OrderRef, RequestOptions};
 
@@ -339,33 +340,12 @@ pub extern "C" fn wxpay_version() -> *const c_char {
 // ---------------------------------------------------------------------------------------------
 // Runtime
 
-static RUNTIME: PerProcess<tokio::runtime::Runtime> = PerProcess::new();
+/// The runtime of async calls (one per process, made on first use; its threads block SIGPIPE).
+/// Blocking calls run on the caller's thread instead (`wxpay_runtime::blocking`).
+static RUNTIME: wxpay_runtime::ProcessRuntime = wxpay_runtime::ProcessRuntime::new();
 
 fn runtime() -> Result<Arc<tokio::runtime::Runtime>, Error> {
-    RUNTIME.get_or_try_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get().min(4)))
-            .thread_name("wxpay-io")
-            .on_thread_start(block_sigpipe)
-            .enable_all()
-            .build()
-            .map_err(|e| internal(&format!("cannot start the I/O runtime: {e}")))
-    })
-}
-
-/// A write to a socket the server has closed raises SIGPIPE, whose default action kills the
-/// whole process: a Rust program ignores it at start-up, but a C host (PHP, a C program) does
-/// not. The runtime's threads do all the socket I/O, so they block SIGPIPE: such a write then
-/// fails with EPIPE (a `TRANSPORT` error, or a pooled connection dropped) and the host lives.
-/// The host's own threads and its signal dispositions are left as they are.
-fn block_sigpipe() {
-    // SAFETY: plain libc calls on a local signal set, for the calling thread only.
-    unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, libc::SIGPIPE);
-        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
-    }
+    RUNTIME.get()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -735,19 +715,37 @@ pub unsafe extern "C" fn wxpay_future_free(future: *mut wxpay_future_t) {
 // ---------------------------------------------------------------------------------------------
 // Calls
 
-/// A call whose arguments were all checked: what a sync call runs on the caller's thread and an
-/// async call in the runtime.
+/// A call whose arguments were all checked and whose request is prepared (once): what a sync
+/// call runs on the caller's thread and an async call in the runtime.
 enum Call {
     Request(wx::PreparedRequest),
-    Close(CloseOrder),
+    Close(wx::PreparedRequest),
 }
 
 impl Call {
-    async fn run(self, c: Arc<wx::Client>) -> Outcome {
+    fn prepared(&self) -> &wx::PreparedRequest {
         match self {
-            Call::Request(prepared) => c.execute(&prepared).await,
-            Call::Close(order) => c.close(&order).await,
+            Call::Request(p) | Call::Close(p) => p,
         }
+    }
+
+    /// What the call's answer means: a close succeeds only with 204.
+    fn accept(&self, response: wx::Response) -> Outcome {
+        match self {
+            Call::Request(_) => Ok(response),
+            Call::Close(_) => CloseOrder::accept(response),
+        }
+    }
+
+    async fn run(self, c: Arc<wx::Client>) -> Outcome {
+        let response = c.execute(self.prepared()).await?;
+        self.accept(response)
+    }
+
+    /// On this thread (`wxpay_runtime::blocking`).
+    fn run_here(self, c: &wx::Client) -> Outcome {
+        let response = wxpay_runtime::blocking::execute(c, self.prepared())?;
+        self.accept(response)
     }
 }
 
@@ -779,25 +777,21 @@ unsafe fn close_call<'a>(
         OrderRef::TransactionId(str_arg(id, "transaction_id")?.to_owned())
     };
     let order = CloseOrder::from_value(order, &json_arg(options_json, "options_json")?)?;
-    let c = client.client()?;
-    c.prepare("POST", order.template(), &order.options(c.signer().mchid()))?;
-    Ok((client, Call::Close(order)))
+    let prepared = client.client()?.prepare_close(&order)?;
+    Ok((client, Call::Close(prepared)))
 }
 
 fn start_call(client: &wxpay_client_t, call: Call) -> Result<wxpay_future_t, Error> {
     start(client, move |c| Box::pin(call.run(c)))
 }
 
-/// A blocking call: start it in the runtime and wait on this thread (one code path for sync and
-/// async calls); `*out` on success.
+/// A blocking call, made on the caller's thread; `*out` on success.
 unsafe fn run_sync(
     call: Result<(&wxpay_client_t, Call), Error>,
     out: *mut *mut wxpay_response_t,
 ) -> Result<wxpay_status, Error> {
     let (client, call) = call?;
-    let mut f = start_call(client, call)?;
-    f.wait(None)?;
-    let response = f.take_outcome()?;
+    let response = call.run_here(&*client.client()?)?;
     *out = Box::into_raw(Box::new(wxpay_response_t::new(response)));
     Ok(wxpay_status::WXPAY_OK)
 }

@@ -7,10 +7,13 @@ use serde_json::{json, Value};
 use wxpay::{Client, Config};
 use wxpay_sandbox::{Sandbox, SandboxConfig};
 
+/// `tests/fixtures/NAME` of the repository (these helpers serve more than one crate's tests).
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../fixtures")
-        .join(name)
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .find(|p| p.join("tests/fixtures").is_dir())
+        .expect("tests/fixtures above the crate");
+    root.join("tests/fixtures").join(name)
 }
 
 pub async fn tls_sandbox(strict: bool) -> Sandbox {

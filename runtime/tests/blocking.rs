@@ -1,0 +1,145 @@
+//! Blocking calls on the caller's thread (`wxpay_runtime::blocking`) against the sandbox over TLS.
+
+#[path = "../../tests/sandbox/tests/common/mod.rs"]
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use serde_json::{json, Value};
+use wxpay::{Client, CloseOrder, OrderRef};
+use wxpay_runtime::blocking;
+use wxpay_sandbox::Sandbox;
+
+/// The sandbox on a runtime of its own (the calls under test run on plain threads).
+fn sandbox() -> (tokio::runtime::Runtime, Sandbox) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sb = rt.block_on(tls_sandbox(false));
+    (rt, sb)
+}
+
+fn connections(rt: &tokio::runtime::Runtime, sb: &Sandbox) -> u64 {
+    rt.block_on(control(sb, "GET", "stats", Value::Null))["connections"]
+        .as_u64()
+        .unwrap()
+}
+
+fn close(client: &Client, i: usize) -> wxpay::Result<wxpay::Response> {
+    let order = CloseOrder::from_value(
+        OrderRef::TransactionId(format!("42000000002026112700{i:08}")),
+        &json!({}),
+    )?;
+    let prepared = client.prepare_close(&order)?;
+    CloseOrder::accept(blocking::execute(client, &prepared)?)
+}
+
+#[test]
+fn each_thread_reuses_one_connection_of_its_own() {
+    let (rt, sb) = sandbox();
+    let client = Arc::new(client(&sb, json!({})));
+    connections(&rt, &sb); // the control client's own connection, opened once
+    let before = connections(&rt, &sb);
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let client = client.clone();
+            std::thread::spawn(move || {
+                for i in 0..5 {
+                    let r = close(&client, t * 10 + i).expect("close");
+                    assert_eq!(r.status(), 204);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join()
+            .expect("no panic, and the thread's runtime and pool end cleanly with it");
+    }
+    assert_eq!(
+        connections(&rt, &sb) - before,
+        4,
+        "one connection per calling thread"
+    );
+}
+
+#[test]
+fn calls_survive_the_server_closing_connections_between_them() {
+    let (rt, sb) = sandbox();
+    let client = client(&sb, json!({}));
+    for i in 0..10 {
+        close(&client, i).expect("close after the server closed its connections");
+        rt.block_on(control(&sb, "POST", "close_connections", Value::Null));
+    }
+}
+
+#[test]
+fn two_clients_on_one_thread_keep_their_own_pools() {
+    let (rt, sb) = sandbox();
+    let a = client(&sb, json!({}));
+    let b = client(&sb, json!({"retries": 1}));
+    connections(&rt, &sb);
+    let before = connections(&rt, &sb);
+    for i in 0..3 {
+        close(&a, i).expect("a");
+        close(&b, i).expect("b");
+    }
+    assert_eq!(connections(&rt, &sb) - before, 2);
+    // A transport is tied to its client.
+    let order = CloseOrder::from_value(
+        OrderRef::TransactionId("4200000000202611270000000001".into()),
+        &json!({}),
+    )
+    .unwrap();
+    let prepared = a.prepare_close(&order).unwrap();
+    let other = b.new_transport().unwrap();
+    let e = rt.block_on(a.execute_via(&other, &prepared)).unwrap_err();
+    assert_eq!(e.code(), "INVALID_ARGUMENT", "{e}");
+}
+
+#[test]
+fn api_errors_and_timeouts_come_back_as_errors() {
+    let (rt, sb) = sandbox();
+    let client = client(&sb, json!({"timeout_ms": 300}));
+    rt.block_on(fault(
+        &sb,
+        json!({"fault": "delay", "delay_ms": 2000, "count": 1}),
+    ));
+    let e = close(&client, 1).unwrap_err();
+    assert_eq!(e.code(), "TIMEOUT", "{e}");
+    rt.block_on(fault(
+        &sb,
+        json!({"fault": "status", "status": 400, "count": 1}),
+    ));
+    let e = close(&client, 2).unwrap_err();
+    assert_eq!(e.code(), "API", "{e}");
+    close(&client, 3).expect("and then a good call");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn inside_an_async_runtime_it_is_an_error_not_a_crash() {
+    let sb = tls_sandbox(false).await;
+    let client = client(&sb, json!({}));
+    let e = close(&client, 1).unwrap_err();
+    assert_eq!(e.code(), "INTERNAL", "{e}");
+}
+
+#[cfg(unix)]
+#[test]
+fn the_callers_signal_mask_is_left_as_it_was() {
+    let (_rt, sb) = sandbox();
+    let client = client(&sb, json!({}));
+    let sigpipe_blocked = || unsafe {
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::pthread_sigmask(libc::SIG_BLOCK, std::ptr::null(), &mut old);
+        libc::sigismember(&old, libc::SIGPIPE) == 1
+    };
+    assert!(!sigpipe_blocked());
+    close(&client, 1).unwrap();
+    assert!(
+        !sigpipe_blocked(),
+        "SIGPIPE is blocked only during the call"
+    );
+}
