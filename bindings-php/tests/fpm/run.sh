@@ -65,10 +65,12 @@ start_fpm ffi "$ffi_port" -d ffi.enable=preload -d "ffi.preload=$work/wxpay-ffi.
 
 out="$work/fpm-results.txt"
 : >"$out"
-# Each pool: its worker's first request opens a connection; then many requests, each building
-# the instance from configuration anew, must reuse that one client and its connection.
+# Each pool: its worker's first requests open its connections (one for blocking calls, made on
+# the worker's thread, and one for async calls, made on the runtime); then many requests, each
+# building the instance from configuration anew, must reuse that one client and its connections.
 for pool in ext ffi; do
   port="$([[ $pool == ext ]] && echo "$ext_port" || echo "$ffi_port")"
+  echo "$pool seed $(request "$port" seed)" >>"$out"
   echo "$pool stats $(request "$port" stats)" >>"$out"
   for i in $(seq 5); do
     echo "$pool seed $(request "$port" seed)" >>"$out"
