@@ -345,17 +345,17 @@ fn spawn_async<'py>(
     Ok(fut)
 }
 
-/// Send `prepared` on this thread (`wxpay_runtime::blocking`) with the GIL released; `accept`
+/// Send `prepared` and wait (`wxpay_runtime::blocking`) with the GIL released; `accept`
 /// says what the answer means (a close succeeds only with 204).
 fn block(
     py: Python<'_>,
-    client: &wx::Client,
-    prepared: &wx::PreparedRequest,
+    client: &Arc<wx::Client>,
+    prepared: wx::PreparedRequest,
     accept: fn(wx::Response) -> Result<wx::Response, Error>,
 ) -> PyResult<NativeResponse> {
     // A panic in the call is an INTERNAL `NativeError`, not pyo3's PanicException (which is
     // not an `Exception`, so `except wxpay.WxpayError` would miss it).
-    py.detach(|| wxpay_runtime::blocking::execute(client, prepared).and_then(accept))
+    py.detach(|| wxpay_runtime::blocking::execute(&RUNTIME, client, prepared).and_then(accept))
         .map(NativeResponse::from)
         .map_err(to_py)
 }
@@ -405,7 +405,7 @@ impl NativeClient {
         let options = options(options_json)?;
         let prepared =
             wx::boundary::catch(|| client.prepare(method, template, &options)).map_err(to_py)?;
-        block(py, &client, &prepared, Ok)
+        block(py, &client, prepared, Ok)
     }
 
     fn request_async<'py>(
@@ -432,7 +432,7 @@ impl NativeClient {
         let client = self.client()?;
         let order = close_order(by, id, options_json)?;
         let prepared = wx::boundary::catch(|| client.prepare_close(&order)).map_err(to_py)?;
-        block(py, &client, &prepared, CloseOrder::accept)
+        block(py, &client, prepared, CloseOrder::accept)
     }
 
     fn close_async<'py>(

@@ -737,15 +737,23 @@ impl Call {
         }
     }
 
+    fn into_prepared(self) -> (wx::PreparedRequest, fn(wx::Response) -> Outcome) {
+        match self {
+            Call::Request(p) => (p, Ok),
+            Call::Close(p) => (p, CloseOrder::accept),
+        }
+    }
+
     async fn run(self, c: Arc<wx::Client>) -> Outcome {
         let response = c.execute(self.prepared()).await?;
         self.accept(response)
     }
 
-    /// On this thread (`wxpay_runtime::blocking`).
-    fn run_here(self, c: &wx::Client) -> Outcome {
-        let response = wxpay_runtime::blocking::execute(c, self.prepared())?;
-        self.accept(response)
+    /// Blocking (`wxpay_runtime::blocking`: on this thread when no other blocking call is in
+    /// progress).
+    fn run_blocking(self, c: &Arc<wx::Client>) -> Outcome {
+        let (prepared, accept) = self.into_prepared();
+        wxpay_runtime::blocking::execute(&RUNTIME, c, prepared).and_then(accept)
     }
 }
 
@@ -785,13 +793,13 @@ fn start_call(client: &wxpay_client_t, call: Call) -> Result<wxpay_future_t, Err
     start(client, move |c| Box::pin(call.run(c)))
 }
 
-/// A blocking call, made on the caller's thread; `*out` on success.
+/// A blocking call; `*out` on success.
 unsafe fn run_sync(
     call: Result<(&wxpay_client_t, Call), Error>,
     out: *mut *mut wxpay_response_t,
 ) -> Result<wxpay_status, Error> {
     let (client, call) = call?;
-    let response = call.run_here(&*client.client()?)?;
+    let response = call.run_blocking(&client.client()?)?;
     *out = Box::into_raw(Box::new(wxpay_response_t::new(response)));
     Ok(wxpay_status::WXPAY_OK)
 }

@@ -8,8 +8,18 @@ use std::sync::Arc;
 use common::*;
 use serde_json::{json, Value};
 use wxpay::{Client, CloseOrder, OrderRef};
-use wxpay_runtime::blocking;
+use wxpay_runtime::{blocking, ProcessRuntime};
 use wxpay_sandbox::Sandbox;
+
+static SHARED: ProcessRuntime = ProcessRuntime::new();
+
+/// Whether a call runs on its thread depends on the blocking calls in progress in the process:
+/// the tests take turns.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|p| p.into_inner())
+}
 
 /// The sandbox on a runtime of its own (the calls under test run on plain threads).
 fn sandbox() -> (tokio::runtime::Runtime, Sandbox) {
@@ -28,35 +38,37 @@ fn connections(rt: &tokio::runtime::Runtime, sb: &Sandbox) -> u64 {
         .unwrap()
 }
 
-fn close(client: &Client, i: usize) -> wxpay::Result<wxpay::Response> {
+fn close(client: &Arc<Client>, i: usize) -> wxpay::Result<wxpay::Response> {
     let order = CloseOrder::from_value(
         OrderRef::TransactionId(format!("42000000002026112700{i:08}")),
         &json!({}),
     )?;
     let prepared = client.prepare_close(&order)?;
-    CloseOrder::accept(blocking::execute(client, &prepared)?)
+    CloseOrder::accept(blocking::execute(&SHARED, client, prepared)?)
+}
+
+fn client(sb: &Sandbox, extra: Value) -> Arc<Client> {
+    Arc::new(common::client(sb, extra))
 }
 
 #[test]
-fn each_thread_reuses_one_connection_of_its_own() {
+fn alone_a_call_runs_on_its_thread_with_a_connection_of_that_thread() {
+    let _turn = serial();
     let (rt, sb) = sandbox();
-    let client = Arc::new(client(&sb, json!({})));
+    let client = client(&sb, json!({}));
     connections(&rt, &sb); // the control client's own connection, opened once
     let before = connections(&rt, &sb);
-    let threads: Vec<_> = (0..4)
-        .map(|t| {
-            let client = client.clone();
-            std::thread::spawn(move || {
-                for i in 0..5 {
-                    let r = close(&client, t * 10 + i).expect("close");
-                    assert_eq!(r.status(), 204);
-                }
-            })
+    // Threads one after another: each call is alone, so each thread opens one connection of
+    // its own and reuses it; its runtime and pool end cleanly with the thread.
+    for t in 0..4 {
+        let client = client.clone();
+        std::thread::spawn(move || {
+            for i in 0..5 {
+                assert_eq!(close(&client, t * 10 + i).expect("close").status(), 204);
+            }
         })
-        .collect();
-    for t in threads {
-        t.join()
-            .expect("no panic, and the thread's runtime and pool end cleanly with it");
+        .join()
+        .expect("no panic");
     }
     assert_eq!(
         connections(&rt, &sb) - before,
@@ -66,7 +78,62 @@ fn each_thread_reuses_one_connection_of_its_own() {
 }
 
 #[test]
+fn while_another_call_is_in_progress_a_call_runs_on_the_shared_runtime() {
+    let _turn = serial();
+    let (rt, sb) = sandbox();
+    let client = client(&sb, json!({}));
+    connections(&rt, &sb);
+    let before = connections(&rt, &sb);
+    rt.block_on(fault(
+        &sb,
+        json!({"fault": "delay", "delay_ms": 600, "count": 1}),
+    ));
+    let slow = {
+        let client = client.clone();
+        std::thread::spawn(move || close(&client, 1).map(|r| r.status()))
+    };
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    // Meanwhile, from this thread: the shared runtime's connection, not this thread's.
+    assert_eq!(close(&client, 2).expect("close").status(), 204);
+    assert_eq!(slow.join().unwrap().expect("slow close"), 204);
+    assert_eq!(
+        connections(&rt, &sb) - before,
+        2,
+        "the slow call's thread, and the runtime"
+    );
+    // Alone again: this thread's own connection.
+    close(&client, 3).expect("close");
+    close(&client, 4).expect("close");
+    assert_eq!(connections(&rt, &sb) - before, 3);
+}
+
+#[test]
+fn many_threads_at_once_all_complete() {
+    let _turn = serial();
+    let (_rt, sb) = sandbox();
+    let client = client(&sb, json!({}));
+    let barrier = Arc::new(std::sync::Barrier::new(16));
+    let threads: Vec<_> = (0..16)
+        .map(|t| {
+            let (client, barrier) = (client.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                (0..5)
+                    .map(|i| close(&client, t * 10 + i).map(|r| r.status()))
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    for t in threads {
+        for status in t.join().expect("no panic") {
+            assert_eq!(status.expect("close"), 204);
+        }
+    }
+}
+
+#[test]
 fn calls_survive_the_server_closing_connections_between_them() {
+    let _turn = serial();
     let (rt, sb) = sandbox();
     let client = client(&sb, json!({}));
     for i in 0..10 {
@@ -77,6 +144,7 @@ fn calls_survive_the_server_closing_connections_between_them() {
 
 #[test]
 fn two_clients_on_one_thread_keep_their_own_pools() {
+    let _turn = serial();
     let (rt, sb) = sandbox();
     let a = client(&sb, json!({}));
     let b = client(&sb, json!({"retries": 1}));
@@ -94,6 +162,7 @@ fn two_clients_on_one_thread_keep_their_own_pools() {
     )
     .unwrap();
     let prepared = a.prepare_close(&order).unwrap();
+    let b = Client::clone(&b);
     let other = b.new_transport().unwrap();
     let e = rt.block_on(a.execute_via(&other, &prepared)).unwrap_err();
     assert_eq!(e.code(), "INVALID_ARGUMENT", "{e}");
@@ -101,6 +170,7 @@ fn two_clients_on_one_thread_keep_their_own_pools() {
 
 #[test]
 fn api_errors_and_timeouts_come_back_as_errors() {
+    let _turn = serial();
     let (rt, sb) = sandbox();
     let client = client(&sb, json!({"timeout_ms": 300}));
     rt.block_on(fault(
@@ -120,15 +190,40 @@ fn api_errors_and_timeouts_come_back_as_errors() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn inside_an_async_runtime_it_is_an_error_not_a_crash() {
+    let _turn = serial();
     let sb = tls_sandbox(false).await;
     let client = client(&sb, json!({}));
     let e = close(&client, 1).unwrap_err();
+
     assert_eq!(e.code(), "INTERNAL", "{e}");
+}
+
+#[test]
+fn inside_an_async_runtime_on_the_shared_path_too() {
+    let _turn = serial();
+    let (rt, sb) = sandbox();
+    let client = client(&sb, json!({}));
+    rt.block_on(fault(
+        &sb,
+        json!({"fault": "delay", "delay_ms": 600, "count": 1}),
+    ));
+    let slow = {
+        let client = client.clone();
+        std::thread::spawn(move || close(&client, 1).map(|r| r.status()))
+    };
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let inner = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let e = inner.block_on(async { close(&client, 2) }).unwrap_err();
+    assert_eq!(e.code(), "INTERNAL", "{e}");
+    assert_eq!(slow.join().unwrap().expect("slow close"), 204);
 }
 
 #[cfg(unix)]
 #[test]
 fn the_callers_signal_mask_is_left_as_it_was() {
+    let _turn = serial();
     let (_rt, sb) = sandbox();
     let client = client(&sb, json!({}));
     let sigpipe_blocked = || unsafe {
