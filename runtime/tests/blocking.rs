@@ -188,13 +188,15 @@ fn api_errors_and_timeouts_come_back_as_errors() {
     close(&client, 3).expect("and then a good call");
 }
 
-#[tokio::test(flavor = "current_thread")]
-async fn inside_an_async_runtime_it_is_an_error_not_a_crash() {
+#[test]
+fn inside_an_async_runtime_it_is_an_error_not_a_crash() {
     let _turn = serial();
-    let sb = tls_sandbox(false).await;
+    let (_rt, sb) = sandbox();
     let client = client(&sb, json!({}));
-    let e = close(&client, 1).unwrap_err();
-
+    let inner = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let e = inner.block_on(async { close(&client, 1) }).unwrap_err();
     assert_eq!(e.code(), "INTERNAL", "{e}");
 }
 
