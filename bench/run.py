@@ -13,7 +13,9 @@ One run on one machine:
   4. the same workload through the peers (wechatpayv3, wechatpay-axios-plugin,
      wechatpay-node-v3), installed under target/bench and bench/node/node_modules only;
   5. a long run of 100,000 calls per binding (RSS after 1,000 calls vs peak);
-  6. the criterion micro-benchmarks (core/benches/micro.rs);
+  6. php-fpm: worker CPU per request (a fresh Builder::factory + the seed call, and an empty
+     request) in a pool with the extension and one with FFI + preload (bench/fpm.py);
+  7. the criterion micro-benchmarks (core/benches/micro.rs);
 and writes BENCHMARKS.md (and the raw figures to bench/results/last-run.json).
 Standard library only. See bench/README.md.
 """
@@ -34,6 +36,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import fpm
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 WORK = ROOT / "target" / "bench"
@@ -44,6 +48,7 @@ CLIENTS = [
     ("rust", "wxpay Rust core (Tokio)", "wxpay", [("async", (1, 64), (1500, 4000))]),
     ("c", "wxpay C (threads, blocking wxpay_request)", "wxpay", [("threads", (1, 64), (1500, 4000))]),
     ("php", "wxpay PHP (FFI)", "wxpay", [("sync", (1,), (1500,)), ("async", (1, 64), (1500, 4000))]),
+    ("phpext", "wxpay PHP (extension)", "wxpay", [("sync", (1,), (1500,)), ("async", (1, 64), (1500, 4000))]),
     ("python", "wxpay Python", "wxpay",
      [("threads", (1, 64), (1500, 4000)), ("asyncio", (1, 64), (1500, 4000))]),
     ("node", "wxpay Node (Promises)", "wxpay", [("async", (1, 64), (1500, 4000))]),
@@ -111,6 +116,8 @@ class Build:
         else:
             self.node_addon = WORK / f"wxpay-{self.profile}.node"
             shutil.copyfile(self.target / "libwxpay_node.so", self.node_addon)
+        log(f"phpize: the PHP extension ({self.profile})")
+        self.ext_so = Path(sh(["bindings-php/ext/build.sh", self.profile]).strip().splitlines()[-1])
         log("gcc: C bench client")
         self.c_client = WORK / f"bench-c-{self.profile}"
         sh(["gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-std=c11", "-D_GNU_SOURCE",
@@ -151,6 +158,9 @@ class Build:
         if client == "php":
             return (["php", "-d", "ffi.enable=1", str(BENCH / "php" / "bench.php")],
                     {"WXPAY_LIB": str(self.target / "libwxpay.so"), "BENCH_MODE": mode})
+        if client == "phpext":
+            return (["php", "-d", f"extension={self.ext_so}", str(BENCH / "php" / "bench.php")],
+                    {"WXPAY_DRIVER": "ext", "BENCH_MODE": mode})
         if client == "python":
             return [self.python, str(BENCH / "python" / "wxpay_client.py")], {"BENCH_MODE": mode}
         if client == "wechatpayv3":
@@ -362,6 +372,30 @@ def write_report(path: Path, data: dict) -> None:
             cells.append(f"{r['stats']['calls_per_s']['median'] / t:.1f}×" if t else "–")
         w(f"| {label[cid]} {mode} | {c} | " + " | ".join(cells) + " |")
 
+    fpm_rows = data.get("fpm") or {}
+    w("\n## PHP in php-fpm, per request\n")
+    if fpm_rows:
+        w("One php-fpm master per row with one worker (`pm = static`), FastCGI requests over "
+          "loopback, one connection per request. **call**: the request builds the instance with "
+          "`Wxpay\\Builder::factory` from configuration and makes the seed's sync declarative close "
+          "call (`bench/php/fpm_call.php`); **empty**: `<?php echo 'ok';` in the same pool. Worker "
+          "CPU (utime + stime of /proc/PID/stat, 10 ms ticks) over N requests, median of the "
+          "repeats with min–max. Extension pool: `extension=wxpay.so`, opcache on, no preload "
+          "(PHP autoloads the wrapper's classes in every request, and that is counted); FFI pool: "
+          "the preload recipe (`ffi.preload` of `bindings-php/ffi-header.php`'s output, "
+          "`opcache.preload=bindings-php/preload.php`).\n")
+        w("| pool | N | call µs/request | empty µs/request | call − empty | ÷ floor |")
+        w("| --- | ---: | ---: | ---: | ---: | ---: |")
+        for name, r in fpm_rows.items():
+            call, empty = spread(r["call_us"]), spread(r["empty_us"])
+            net = [c - e for c, e in zip(r["call_us"], r["empty_us"])]
+            nets = spread(net)
+            w(f"| {name} | {r['n']} | {call['median']:.0f} ({call['min']:.0f}–{call['max']:.0f}) | "
+              f"{empty['median']:.0f} ({empty['min']:.0f}–{empty['max']:.0f}) | "
+              f"{nets['median']:.0f} ({nets['min']:.0f}–{nets['max']:.0f}) | {nets['median'] / floor_us:.2f}× |")
+    else:
+        w("Not run (`--only` without `fpm`).\n")
+
     w("\n## Targets (issue 6)\n")
     w("| target | figure | met? |")
     w("| --- | --- | --- |")
@@ -397,6 +431,23 @@ def write_report(path: Path, data: dict) -> None:
                       ("python", "asyncio"), ("node", "async")):
         target(f"{label[cid]} {mode} c=64 within 1.3 × of the Rust core's throughput (Rust ÷ it)",
                ratio(rust64, tput(cid, mode, 64)), 1.3, False)
+
+    w("\n## Targets (issue 12)\n")
+    w("| target | figure | met? |")
+    w("| --- | --- | --- |")
+    for name, r in fpm_rows.items():
+        net = statistics.median(c - e for c, e in zip(r["call_us"], r["empty_us"]))
+        target(f"php-fpm, {name}, per request (fresh Builder::factory + seed call) − empty request ≤ 1.3 × floor",
+               net / floor_us, 1.3, False)
+    for cid, mode in (("phpext", "sync"), ("php", "sync"), ("c", "threads"), ("python", "threads")):
+        r = res.get(f"{cid}/{mode}/1")
+        if r:
+            target(f"CPU per call, {label[cid]} {mode} c=1 ≤ 1.25 × floor",
+                   r["stats"]["cpu_us"]["median"] / floor_us, 1.25, False)
+    shared = [row for row in data.get("criterion") or [] if row["group"] == "client_build"
+              and "ForkSafeClient::shared" in row["name"]]
+    target("Building a client whose configuration was already built in the process ≤ 20 µs",
+           shared[0]["median_ns"] / 1000 if shared else None, 20, False, " µs")
 
     w("\n## Long run: memory\n")
     if data["long"]:
@@ -451,7 +502,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--scale", type=float, default=1.0, help="multiply every N (full run)")
     ap.add_argument("--long-calls", type=int, default=100_000)
-    ap.add_argument("--only", default="", help="comma-separated client ids (rust,c,php,python,node,wechatpayv3,axios,nodev3)")
+    ap.add_argument("--only", default="", help="comma-separated client ids (rust,c,php,phpext,python,node,wechatpayv3,axios,nodev3) and fpm")
     ap.add_argument("--out", default="", help="report path (default BENCHMARKS.md; smoke: a temp file)")
     ap.add_argument("--report-only", action="store_true",
                     help="rewrite BENCHMARKS.md from bench/results/last-run.json (and bench/ANALYSIS.md)")
@@ -508,6 +559,12 @@ def main() -> None:
                              extra={"BENCH_LATENCIES": "0", "BENCH_RSS_AT": str(min(1000, n // 2))})
             out.pop("lat_us", None)
             long[f"{cid}/{mode}"] = out
+        fpm_rows: dict = {}
+        if not only or "fpm" in only:
+            n = 12 if smoke else max(100, int(2000 * args.scale))
+            log(f"php-fpm: extension and FFI + preload pools, {n} requests per row, {repeats} repeat(s)")
+            fpm_rows = fpm.measure(build.ext_so, build.target / "libwxpay.so", sandbox.config, n,
+                                   repeats, warmup=4 if smoke else 50)
     finally:
         sandbox.stop()
 
@@ -518,7 +575,7 @@ def main() -> None:
     data = {
         "smoke": smoke, "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(), "repeats": repeats, "floor": floor, "results": results, "long": long,
-        "criterion": criterion(smoke),
+        "fpm": fpm_rows, "criterion": criterion(smoke),
     }
     if smoke:
         out_dir = Path(tempfile.mkdtemp(prefix="wxpay-bench-smoke-"))
@@ -552,7 +609,10 @@ def check_smoke(report: Path, data: dict) -> None:
                 and len(out["rss_series_kb"]) >= 10):
             sys.exit(f"bench smoke: long run {key} did not report its RSS: {out}")
     text = report.read_text()
-    for heading in ("## The floor", "## Close calls", "## Ratios", "## Targets", "## Long run"):
+    if set(data["fpm"]) != {"extension", "FFI + preload"}:
+        sys.exit(f"bench smoke: php-fpm rows missing: {sorted(data['fpm'])}")
+    for heading in ("## The floor", "## Close calls", "## Ratios", "## PHP in php-fpm", "## Targets",
+                    "## Long run"):
         if heading not in text:
             sys.exit(f"bench smoke: {report} lacks {heading!r}")
     print(f"bench smoke: {len(data['results'])} client configurations and {len(data['long'])} long runs "
