@@ -82,12 +82,15 @@ RULES = [
      "terminal; the CLI escapes its stderr line as well.",
      "bad-input catalogue (`url_over_the_limit`, …), `core/tests/hostile_input.rs`"),
     ("A server that closes connections never kills the host or fails the next call",
-     "The C ABI's runtime threads, which do all socket I/O, block SIGPIPE: a write to a "
-     "connection the server closed fails with EPIPE instead of killing a C or PHP host "
+     "SIGPIPE is blocked on the runtime threads for good, and on the caller's thread during a "
+     "blocking call made there (then restored, a SIGPIPE the call raised consumed): a write to "
+     "a connection the server closed fails with EPIPE instead of killing a C or PHP host "
      "(Rust, Python and Node ignore SIGPIPE themselves). A pooled connection the server closed "
-     "(keep-alive timeout, deployment) is not used for the next call. Found by the sandbox's "
+     "(keep-alive timeout, deployment) is not used for the next call: a thread's idle "
+     "connections are driven before each blocking call. Found by the sandbox's "
      "`POST /_sandbox/close_connections`, which killed the C test program under valgrind.",
      "`test_server_closes_idle_connections` (C, also under valgrind), "
+     "`runtime/tests/blocking.rs`, "
      "`bindings-php/tests/test_hostile.php`, `bindings-python/tests/test_hostile.py`, "
      "`bindings-node/test/hostile.test.js`"),
     ("Deadlines are wall-clock deadlines whatever the server sends",
