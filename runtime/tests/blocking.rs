@@ -51,6 +51,22 @@ fn client(sb: &Sandbox, extra: Value) -> Arc<Client> {
     Arc::new(common::client(sb, extra))
 }
 
+/// A call the sandbox answers after 600 ms, made on another thread and in progress on return.
+fn slow_call_in_progress(
+    rt: &tokio::runtime::Runtime,
+    sb: &Sandbox,
+    client: &Arc<Client>,
+) -> std::thread::JoinHandle<wxpay::Result<u16>> {
+    rt.block_on(fault(
+        sb,
+        json!({"fault": "delay", "delay_ms": 600, "count": 1}),
+    ));
+    let client = client.clone();
+    let slow = std::thread::spawn(move || close(&client, 1).map(|r| r.status()));
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    slow
+}
+
 #[test]
 fn alone_a_call_runs_on_its_thread_with_a_connection_of_that_thread() {
     let _turn = serial();
@@ -84,15 +100,7 @@ fn while_another_call_is_in_progress_a_call_runs_on_the_shared_runtime() {
     let client = client(&sb, json!({}));
     connections(&rt, &sb);
     let before = connections(&rt, &sb);
-    rt.block_on(fault(
-        &sb,
-        json!({"fault": "delay", "delay_ms": 600, "count": 1}),
-    ));
-    let slow = {
-        let client = client.clone();
-        std::thread::spawn(move || close(&client, 1).map(|r| r.status()))
-    };
-    std::thread::sleep(std::time::Duration::from_millis(200));
+    let slow = slow_call_in_progress(&rt, &sb, &client);
     // Meanwhile, from this thread: the shared runtime's connection, not this thread's.
     assert_eq!(close(&client, 2).expect("close").status(), 204);
     assert_eq!(slow.join().unwrap().expect("slow close"), 204);
@@ -205,15 +213,7 @@ fn inside_an_async_runtime_on_the_shared_path_too() {
     let _turn = serial();
     let (rt, sb) = sandbox();
     let client = client(&sb, json!({}));
-    rt.block_on(fault(
-        &sb,
-        json!({"fault": "delay", "delay_ms": 600, "count": 1}),
-    ));
-    let slow = {
-        let client = client.clone();
-        std::thread::spawn(move || close(&client, 1).map(|r| r.status()))
-    };
-    std::thread::sleep(std::time::Duration::from_millis(200));
+    let slow = slow_call_in_progress(&rt, &sb, &client);
     let inner = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
