@@ -5,7 +5,7 @@ PREFIX ?= /usr/local
 PROFILE ?= release
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 
-.PHONY: php-ext all build demo test test-rust test-c test-php test-python test-node test-docs test-bench bench lint vectors header install fuzz reliability clean
+.PHONY: php-ext all build demo test test-rust test-package test-c test-php test-python test-node test-docs test-bench bench lint vectors header install fuzz reliability clean
 
 all: build
 
@@ -17,7 +17,7 @@ demo: build
 	./scripts/demo.sh
 
 ## make test: every test.
-test: test-docs test-rust test-c test-php test-python test-node test-bench
+test: test-docs test-rust test-package test-c test-php test-python test-node test-bench
 
 ## RELIABILITY.md must be what tests/reliability/generate.py makes of the fault matrix and fuzz runs.
 test-docs:
@@ -26,6 +26,10 @@ test-docs:
 ## (core/benches/micro.rs included: `test = true` runs each criterion benchmark once)
 test-rust:
 	$(CARGO) test --workspace --no-fail-fast
+
+## Packaging: `cargo package -p wxpay`, and the Python sdist built into a wheel in a clean directory.
+test-package:
+	./scripts/test-package.sh
 
 ## C tests: static and dynamic builds against the sandbox, the dynamic one under valgrind.
 test-c:

@@ -61,6 +61,9 @@ export interface RequestOptions {
   query?: Record<string, string | number>
   /** Extra request headers. */
   headers?: Record<string, string>
+  /** Abort the call (async methods): the Promise rejects with the signal's reason, the attempt
+   *  in flight is cancelled and no retry follows. Not sent; ignored by `*Sync` methods. */
+  signal?: AbortSignal
   /** Placeholder values of the URI template. */
   [placeholder: string]: unknown
 }
@@ -112,6 +115,8 @@ export interface CloseOptions {
   baseUri?: string
   /** `'hk'` (default, `https://api.mch.weixin.qq.com/hk/`) or `'global'` (`https://apihk.mch.weixin.qq.com/v3/global/`). */
   endpoint?: 'hk' | 'global'
+  /** Abort the close (async methods), as `RequestOptions.signal`. */
+  signal?: AbortSignal
 }
 
 export interface SignOptions {

@@ -100,6 +100,49 @@ function sync(fn) {
   }
 }
 
+/** `[options without signal, signal]`: an `AbortSignal` rides in the options, as in fetch and
+ *  axios; it is a JS object, not data for WeChat Pay. */
+function takeSignal(options) {
+  if (options === null || typeof options !== 'object' || !('signal' in options)) return [options, undefined]
+  const { signal, ...rest } = options
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw invalid(`options.signal must be an AbortSignal, got ${signal === null ? 'null' : typeof signal}`)
+  }
+  return [rest, signal]
+}
+
+/** Run `start(optionsWithoutSignal, abortId)`; when the options' `signal` fires, reject with
+ *  its reason (as fetch does) and end the native call: the attempt in flight is cancelled and
+ *  no retry follows. */
+function abortable(options, start) {
+  let rest, signal
+  try {
+    ;[rest, signal] = takeSignal(options)
+  } catch (e) {
+    return Promise.reject(e)
+  }
+  if (!signal) return start(rest, null)
+  if (signal.aborted) return Promise.reject(signal.reason)
+  const handle = new native.NativeAbort()
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      handle.abort()
+      reject(signal.reason)
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    start(rest, handle.id).then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error) // after an abort: already rejected with the reason, so ignored
+      },
+    )
+  })
+}
+
 async function async_(promiseFn) {
   try {
     return await promiseFn()
@@ -116,7 +159,8 @@ class Response {
   constructor(n) {
     /** HTTP status (2xx). */
     this.status = n.status
-    /** WHATWG Headers (case-insensitive `get`). */
+    /** WHATWG Headers (case-insensitive `get`; a header received more than once has its values
+     *  joined with ', ', the same rule in every wxpay language). */
     this.headers = new Headers(n.headers.map(([k, v]) => [k, v]))
     /** The raw body. */
     this.body = n.body
@@ -151,25 +195,13 @@ function optionsJson(options) {
   }
 }
 
-const CONFIG_NAMES = {
-  mchid: 'mchid',
-  serial: 'serial',
-  privateKey: 'private_key',
-  certs: 'certs',
-  baseUri: 'base_uri',
-  caCerts: 'ca_certs',
-  resolve: 'resolve',
-  timeoutMs: 'timeout_ms',
-  connectTimeoutMs: 'connect_timeout_ms',
-  retries: 'retries',
-  userAgent: 'user_agent',
-  insecureHttp: 'insecure_http',
-}
-
 function pem(value) {
   return Buffer.isBuffer(value) ? value.toString('utf8') : value
 }
 
+// The options as the core takes them: names pass through untouched (the core accepts the
+// camelCase spellings and names any mistake as written); only Buffers of key material become
+// text.
 function coreConfig(options) {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw configError('new Client(options): options must be an object with mchid, serial, privateKey and certs')
@@ -177,13 +209,12 @@ function coreConfig(options) {
   const config = {}
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined) continue
-    // Unknown keys pass through: the core names them and suggests the right one.
-    const name = CONFIG_NAMES[key] ?? key
-    if (name === 'private_key') config[name] = pem(value)
-    else if (name === 'certs' && value && typeof value === 'object' && !Array.isArray(value)) {
-      config[name] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, pem(v)]))
-    } else if (name === 'ca_certs') config[name] = (Array.isArray(value) ? value : [value]).map(pem)
-    else config[name] = value
+    if (key === 'privateKey' || key === 'private_key') config[key] = pem(value)
+    else if (key === 'certs' && value && typeof value === 'object' && !Array.isArray(value)) {
+      config[key] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, pem(v)]))
+    } else if ((key === 'caCerts' || key === 'ca_certs') && value != null) {
+      config[key] = (Array.isArray(value) ? value : [value]).map(pem)
+    } else config[key] = value
   }
   return config
 }
@@ -262,32 +293,34 @@ class Client {
   }
 
   request(method, template, options) {
-    return async_(async () => {
-      const json = optionsJson(options)
-      return new Response(await this[NATIVE].request(String(method), String(template), json))
-    })
+    return abortable(options, (rest, abort) => async_(async () => {
+      const json = optionsJson(rest)
+      return new Response(await this[NATIVE].request(String(method), String(template), json, abort))
+    }))
   }
 
   requestSync(method, template, options) {
-    return sync(() => new Response(this[NATIVE].requestSync(String(method), String(template), optionsJson(options))))
+    return sync(() => new Response(this[NATIVE].requestSync(String(method), String(template), optionsJson(takeSignal(options)[0]))))
   }
 
   /** Close an order by WeChat Pay transaction id; resolves with the 204 response. */
   closeTransaction(transactionId, options) {
-    return async_(async () => new Response(await this[NATIVE].close(...closeArgs('transaction_id', transactionId, options))))
+    return abortable(options, (rest, abort) => async_(async () =>
+      new Response(await this[NATIVE].close(...closeArgs('transaction_id', transactionId, rest), abort))))
   }
 
   closeTransactionSync(transactionId, options) {
-    return sync(() => new Response(this[NATIVE].closeSync(...closeArgs('transaction_id', transactionId, options))))
+    return sync(() => new Response(this[NATIVE].closeSync(...closeArgs('transaction_id', transactionId, takeSignal(options)[0]))))
   }
 
   /** Close an order by the merchant's out_trade_no; resolves with the 204 response. */
   closeOutTradeNo(outTradeNo, options) {
-    return async_(async () => new Response(await this[NATIVE].close(...closeArgs('out_trade_no', outTradeNo, options))))
+    return abortable(options, (rest, abort) => async_(async () =>
+      new Response(await this[NATIVE].close(...closeArgs('out_trade_no', outTradeNo, rest), abort))))
   }
 
   closeOutTradeNoSync(outTradeNo, options) {
-    return sync(() => new Response(this[NATIVE].closeSync(...closeArgs('out_trade_no', outTradeNo, options))))
+    return sync(() => new Response(this[NATIVE].closeSync(...closeArgs('out_trade_no', outTradeNo, takeSignal(options)[0]))))
   }
 
   /** Signing utility: the Authorization value for `method` on the absolute `url` with `body`. */
@@ -306,16 +339,16 @@ class Client {
   }
 }
 
-/** [by, id, optionsJson] for the native close: camelCase options to the core's names. */
-function closeArgs(by, id, options = {}) {
+/** [by, id, optionsJson] for the native close; the core checks the options (camelCase too). */
+function closeArgs(by, id, options) {
   if (typeof id !== 'string') throw invalid(`${by} must be a string, got ${typeof id}`)
-  if (options === null || typeof options !== 'object') throw invalid('close options must be an object')
-  const { mchid, subMchid, spMchid, baseUri, endpoint, ...rest } = options
-  const unknown = Object.keys(rest)
-  if (unknown.length) {
-    throw invalid(`unknown close option ${unknown.map((k) => `\`${k}\``).join(', ')}; known: mchid, subMchid, spMchid, baseUri, endpoint`)
+  let text
+  try {
+    text = JSON.stringify(options ?? null) ?? 'null'
+  } catch (e) {
+    throw invalid(`close options cannot be encoded as JSON: ${e.message}`)
   }
-  return [by, id, optionsJson({ mchid, sub_mchid: subMchid, sp_mchid: spMchid, base_uri: baseUri, endpoint })]
+  return [by, id, text]
 }
 
 function proxied(client) {

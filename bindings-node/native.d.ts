@@ -9,15 +9,26 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** An abort handle (the JS layer makes one per call given an `AbortSignal`). */
+export declare class NativeAbort {
+  constructor()
+  /** What async methods take. */
+  get id(): number
+  /** End the calls this handle was given to. */
+  abort(): void
+}
+
 /** One client: one connection pool. Share it; it is safe to use from many concurrent calls. */
 export declare class NativeClient {
   /** From configuration JSON (relative `file://` paths resolve against the current directory). */
   constructor(configJson: string)
   /** From a configuration file (relative `file://` paths resolve against its folder). */
   static fromFile(path: string): NativeClient
-  request(method: string, template: string, optionsJson: string): Promise<NativeResponse>
+  /** `abort`: the id of a `NativeAbort` that can end the call. */
+  request(method: string, template: string, optionsJson: string, abort?: number | undefined | null): Promise<NativeResponse>
   requestSync(method: string, template: string, optionsJson: string): NativeResponse
-  close(by: string, id: string, optionsJson: string): Promise<NativeResponse>
+  /** `abort`: the id of a `NativeAbort` that can end the call. */
+  close(by: string, id: string, optionsJson: string, abort?: number | undefined | null): Promise<NativeResponse>
   closeSync(by: string, id: string, optionsJson: string): NativeResponse
   sign(method: string, url: string, body: Buffer, timestamp?: number | undefined | null, nonce?: string | undefined | null): string
   verify(timestamp: string | undefined | null, nonce: string | undefined | null, signature: string | undefined | null, serial: string | undefined | null, body: Buffer, now?: number | undefined | null): void

@@ -7,7 +7,9 @@
 //!   the JS layer turns them into `WxpayError` subclasses with `err.code`.
 #![deny(clippy::all)]
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 
 use napi::bindgen_prelude::{block_on, Buffer};
 use napi::Result;
@@ -56,17 +58,107 @@ impl From<wx::Response> for NativeResponse {
         NativeResponse {
             status: u32::from(r.status()),
             headers: r
-                .headers()
-                .iter()
-                .map(|(k, v)| {
-                    vec![
-                        k.as_str().to_owned(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    ]
-                })
+                .header_fields()
+                .into_iter()
+                .map(|(k, v)| vec![k, v])
                 .collect(),
             body: r.body().to_vec().into(),
         }
+    }
+}
+
+/// What an `AbortSignal` drives: `abort()` ends the calls it was given to (their futures are
+/// dropped, so an attempt in flight is cancelled and no retry follows). The JS layer rejects
+/// the call's Promise with the signal's reason itself.
+struct AbortState {
+    aborted: AtomicBool,
+    notify: tokio::sync::Notify,
+}
+
+impl AbortState {
+    async fn aborted(&self) {
+        loop {
+            let notified = self.notify.notified();
+            if self.aborted.load(Ordering::Acquire) {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// Live abort handles by id: an async method takes the id (a class reference cannot travel
+/// into the method's future), and looks the handle up when it starts.
+static ABORTS: Mutex<Option<HashMap<u32, Arc<AbortState>>>> = Mutex::new(None);
+static NEXT_ABORT: AtomicU32 = AtomicU32::new(1);
+
+fn abort_state(id: Option<u32>) -> Option<Arc<AbortState>> {
+    let id = id?;
+    let map = ABORTS.lock().unwrap_or_else(|p| p.into_inner());
+    map.as_ref()?.get(&id).cloned()
+}
+
+/// An abort handle (the JS layer makes one per call given an `AbortSignal`).
+#[napi]
+pub struct NativeAbort {
+    id: u32,
+    state: Arc<AbortState>,
+}
+
+#[napi]
+impl NativeAbort {
+    #[napi(constructor)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        let id = NEXT_ABORT.fetch_add(1, Ordering::Relaxed);
+        let state = Arc::new(AbortState {
+            aborted: AtomicBool::new(false),
+            notify: tokio::sync::Notify::new(),
+        });
+        ABORTS
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_or_insert_with(HashMap::new)
+            .insert(id, state.clone());
+        NativeAbort { id, state }
+    }
+
+    /// What async methods take.
+    #[napi(getter)]
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// End the calls this handle was given to.
+    #[napi]
+    pub fn abort(&self) {
+        self.state.aborted.store(true, Ordering::Release);
+        self.state.notify.notify_waiters();
+    }
+}
+
+impl Drop for NativeAbort {
+    fn drop(&mut self) {
+        if let Some(map) = ABORTS.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+            map.remove(&self.id);
+        }
+    }
+}
+
+/// `call`, ended early when `abort` fires.
+async fn abortable(
+    abort: Option<u32>,
+    call: impl std::future::Future<Output = Result<NativeResponse>>,
+) -> Result<NativeResponse> {
+    let Some(state) = abort_state(abort) else {
+        return call.await;
+    };
+    tokio::select! {
+        outcome = call => outcome,
+        () = state.aborted() => Err(to_js(Error::new(
+            wx::ErrorKind::Internal,
+            "the call was aborted (its AbortSignal fired)",
+        ))),
     }
 }
 
@@ -102,17 +194,19 @@ impl NativeClient {
         Ok(NativeClient { inner })
     }
 
+    /// `abort`: the id of a `NativeAbort` that can end the call.
     #[napi]
     pub async fn request(
         &self,
         method: String,
         template: String,
         options_json: String,
+        abort: Option<u32>,
     ) -> Result<NativeResponse> {
         let client = self.client()?;
         let options = options(&options_json)?;
         let prepared = catch(|| client.prepare(&method, &template, &options))?;
-        call(client.execute(&prepared)).await
+        abortable(abort, call(client.execute(&prepared))).await
     }
 
     #[napi]
@@ -128,16 +222,23 @@ impl NativeClient {
         block_on(call(client.execute(&prepared)))
     }
 
+    /// `abort`: the id of a `NativeAbort` that can end the call.
     #[napi]
     pub async fn close(
         &self,
         by: String,
         id: String,
         options_json: String,
+        abort: Option<u32>,
     ) -> Result<NativeResponse> {
         let client = self.client()?;
         let order = close_order(&by, &id, &options_json)?;
-        call(client.close(&order)).await
+        let prepared = catch(|| client.prepare_close(&order))?;
+        abortable(
+            abort,
+            call(async { CloseOrder::accept(client.execute(&prepared).await?) }),
+        )
+        .await
     }
 
     #[napi]
@@ -149,7 +250,10 @@ impl NativeClient {
     ) -> Result<NativeResponse> {
         let client = self.client()?;
         let order = close_order(&by, &id, &options_json)?;
-        block_on(call(client.close(&order)))
+        let prepared = catch(|| client.prepare_close(&order))?;
+        block_on(call(async {
+            CloseOrder::accept(client.execute(&prepared).await?)
+        }))
     }
 
     #[napi]

@@ -78,6 +78,11 @@ test('Response: status, headers, body, text(), json(), requestId', async () => {
   assert.match(r.text(), /"trade_state":"SUCCESS"/)
   assert.equal(r.headers.get('Content-Type'), 'application/json')
   assert.equal(r.requestId, r.headers.get('request-id'))
+
+  // A header received twice is one header with its values joined (the same rule everywhere).
+  await control(client, 'POST', 'faults', { fault: 'repeated_header' })
+  const again = await client[TEMPLATE].post(SEED)
+  assert.equal(again.headers.get('X-Sandbox-Repeated'), 'one, two')
 })
 
 test('the chain is a Proxy whose templates come from the core', () => {
@@ -116,4 +121,30 @@ test('ESM import gives the same API', async () => {
   assert.equal(esm.Client, wxpay.Client)
   assert.equal(esm.default.ApiError, wxpay.ApiError)
   assert.equal(esm.version, wxpay.version)
+})
+
+test('an AbortSignal cancels the call, retries included', async () => {
+  // Each attempt answers 500 after 600 ms and the client would retry three times; aborted
+  // during attempt 1, the Promise rejects with the signal's reason at once and the sandbox
+  // sees one attempt, not four.
+  const retrying = sb.client({ retries: 3 })
+  await control(client, 'POST', 'reset')
+  await control(client, 'POST', 'faults', { fault: 'status', status: 500, delay_ms: 600, count: 10, path: 'cancel-me' })
+  const controller = new AbortController()
+  const call = retrying[TEMPLATE].post({ ...SEED, transaction_id: 'cancel-me', signal: controller.signal })
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  controller.abort()
+  await assert.rejects(call, (e) => e.name === 'AbortError') // the signal's reason, not a 500
+  await new Promise((resolve) => setTimeout(resolve, 1300)) // attempt 2 would have arrived at ~700 ms
+  const attempts = (await control(client, 'GET', 'requests')).filter((r) => r.target.includes('cancel-me'))
+  await control(client, 'DELETE', 'faults')
+  assert.equal(attempts.length, 1)
+
+  // Closes take a signal too; an already aborted signal rejects without sending; Sync ignores it.
+  const aborted = AbortSignal.abort(new Error('not now'))
+  await assert.rejects(client.closeTransaction('never-sent', { signal: aborted }), /not now/)
+  await assert.rejects(client.closeOutTradeNo('never-sent', { signal: aborted }), /not now/)
+  assert.equal(client.closeTransactionSync('sync-ignores-it', { signal: aborted }).status, 204)
+  assert.equal((await control(client, 'GET', 'requests')).filter((r) => r.target.includes('never-sent')).length, 0)
+  await assert.rejects(client[TEMPLATE].post({ ...SEED, signal: 'stop' }), (e) => e instanceof wxpay.InvalidArgumentError && /AbortSignal/.test(e.message))
 })

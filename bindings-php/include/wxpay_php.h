@@ -176,13 +176,14 @@ void wxpay_client_free(wxpay_client_t *client);
 uint16_t wxpay_response_status(const wxpay_response_t *response);
 
 /**
- * The first value of header `name` (case-insensitive), or NULL when absent. Lives as long as
- * `response`.
+ * The value of header `name` (case-insensitive; a header received more than once has its
+ * values joined with ", "), or NULL when absent. Lives as long as `response`.
  */
 const char *wxpay_response_header(const wxpay_response_t *response, const char *name);
 
 /**
- * All headers as a JSON object of lower-case name → first value. Lives as long as `response`.
+ * All headers as a JSON object of lower-case name → value (a header received more than once
+ * has its values joined with ", "). Lives as long as `response`.
  */
 const char *wxpay_response_headers_json(const wxpay_response_t *response);
 

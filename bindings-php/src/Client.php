@@ -52,48 +52,32 @@ final class Client
     }
 
     /**
-     * Map the PHP SDK's configuration to the core's schema.
+     * The configuration as the core takes it: names pass through untouched (the core accepts
+     * the PHP SDK's spellings — `privateKey`, `timeout` in seconds as Guzzle — and names any
+     * mistake as written); only PHP values JSON cannot carry are converted (OpenSSL key and
+     * certificate objects to PEM, an integer mchid to a string, maps to JSON objects).
      *
      * @param array<string, mixed> $config
      * @return array<string, mixed>
      */
     private static function coreConfig(array $config): array
     {
-        $names = [
-            'mchid' => 'mchid', 'serial' => 'serial', 'privateKey' => 'private_key', 'private_key' => 'private_key',
-            'certs' => 'certs', 'base_uri' => 'base_uri', 'ca_certs' => 'ca_certs', 'resolve' => 'resolve',
-            'timeout_ms' => 'timeout_ms', 'connect_timeout_ms' => 'connect_timeout_ms', 'retries' => 'retries',
-            'user_agent' => 'user_agent', 'insecure_http' => 'insecure_http',
-        ];
         $core = [];
         foreach ($config as $key => $value) {
             if ($key === 'lib' || $key === 'driver') {
-                continue;
-            }
-            if ($key === 'timeout' || $key === 'connect_timeout') {
-                if (!is_int($value) && !is_float($value)) {
-                    throw new ConfigException("config key '$key' must be a number of seconds (as in Guzzle), e.g. 10");
-                }
-                $core[$key . '_ms'] = (int) round($value * 1000);
-                continue;
-            }
-            if (!isset($names[$key])) {
-                // Passed through: the core names the unknown field and suggests the right one.
-                $core[$key] = $value;
-                continue;
+                continue; // the PHP package's own keys
             }
             if ($key === 'privateKey' || $key === 'private_key') {
-                $value = self::pem($value, $key);
+                $value = self::pem($value, (string) $key);
             } elseif ($key === 'certs' && is_array($value)) {
                 $value = array_map(static fn ($cert) => self::pem($cert, 'certs'), $value);
                 $value = (object) $value; // an empty PHP array must still be a JSON object
-            } elseif (($key === 'resolve') && is_array($value)) {
+            } elseif ($key === 'resolve' && is_array($value)) {
                 $value = (object) $value;
+            } elseif ($key === 'mchid' && is_int($value)) {
+                $value = (string) $value;
             }
-            $core[$names[$key]] = $value;
-        }
-        if (isset($core['mchid']) && is_int($core['mchid'])) {
-            $core['mchid'] = (string) $core['mchid'];
+            $core[$key] = $value;
         }
         return $core;
     }

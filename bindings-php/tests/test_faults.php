@@ -24,6 +24,7 @@ $control = static function (string $method, string $path, ?array $json = null) u
     return json_decode((string) $normal->request($method, $path, $options)->getBody(), true);
 };
 
+$ran = 0;
 foreach ($spec['cases'] as $case) {
     $name = $case['name'];
     $expect = $case['expect'];
@@ -69,12 +70,13 @@ foreach ($spec['cases'] as $case) {
     check(count($attempts) === $expect['attempts'], "$name: attempts " . count($attempts));
     $control('DELETE', 'faults');
     try {
-        ($kind === 'normal' ? $client : $normal)->closeTransaction("after-$name");
-        check(true, "$name: after");
+        $after = ($kind === 'normal' ? $client : $normal)->closeTransaction("after-$name")->getStatusCode();
     } catch (WxpayException $e) {
-        check(false, "$name: after: " . $e->getMessage());
+        $after = $e->getMessage();
     }
+    check($after === 204, "$name: the next call answers 204: $after");
+    $ran++;
 }
 
-check(count($spec['cases']) >= 20, 'the matrix lost cases');
+check($ran === count($spec['cases']) && $ran > 0, "ran $ran of the matrix's " . count($spec['cases']) . ' cases');
 finish();

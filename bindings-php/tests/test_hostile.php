@@ -65,11 +65,9 @@ foreach ($spec['cases'] as $case) {
     $error = null;
     try {
         if (isset($case['config'])) {
-            $config = expand($case['config'], "$root/tests/fixtures") + $base;
-            if (isset($case['config']['private_key'])) {
-                unset($config['privateKey']); // the catalogue's snake_case name replaces ours
-            }
-            Builder::factory($config);
+            // The catalogue spells fields as the core does (any documented spelling), and the
+            // configuration passes through untouched: start from the sandbox's as written.
+            Builder::factory(expand($case['config'], "$root/tests/fixtures") + sandbox_core_config());
         } else {
             $call = expand($case['call'], "$root/tests/fixtures");
             $client->request($call['method'], $call['template'], $call['options']);
@@ -81,7 +79,7 @@ foreach ($spec['cases'] as $case) {
     check($control('GET', 'requests') === [], "$name: something was sent");
     $cases++;
 }
-check($cases === count($spec['cases']) && $cases >= 10, 'catalogue cases');
+check($cases === count($spec['cases']) && $cases > 0, 'catalogue cases');
 
 // NUL bytes: a C string ends at the first one, so "4200000001\0junk" would close order 4200000001.
 $nul = [

@@ -69,6 +69,10 @@ check($r instanceof ResponseInterface, 'a PSR-7 response');
 check($r->getStatusCode() === 200, 'GET answers 200');
 check(strlen($r->getHeaderLine('Request-ID')) === 32, 'Request-ID header, case-insensitive');
 check(json_decode((string) $r->getBody(), true)['trade_state'] === 'CLOSED', 'the order was closed by the snippets');
+// A header received twice is one header with its values joined (the same rule in every language).
+sandbox('POST', 'faults', ['fault' => 'repeated_header', 'path' => '/close']);
+$r = $instance->getDriver()->closeTransaction('repeated-header');
+check($r->getHeaderLine('X-Sandbox-Repeated') === 'one, two', 'a repeated header reads "one, two": ' . $r->getHeaderLine('X-Sandbox-Repeated'));
 
 // --- Chain normalisation is the core's -----------------------------------------------------
 check($instance->v3->transactions->id->_transaction_id_->close->pathname() === 'v3/transactions/id/{transaction_id}/close', 'chain pathname');
@@ -198,6 +202,23 @@ $elapsed = microtime(true) - $t0;
 check(count(array_filter($responses, fn ($r) => $r->getStatusCode() === 204)) === 20, '20 concurrent async calls all 204');
 check($elapsed < 20 * 0.3, sprintf('they ran concurrently (%.2f s for 20 × 0.3 s delays)', $elapsed));
 
+// Cancelling a promise cancels the call, retries included: each attempt answers 500 after
+// 600 ms and the client would retry three times; cancelled during attempt 1, the sandbox sees
+// one attempt, not four.
+sandbox('POST', 'reset');
+sandbox('POST', 'faults', ['fault' => 'status', 'status' => 500, 'delay_ms' => 600, 'count' => 10, 'path' => 'cancel-me']);
+$retrying = Builder::factory(['retries' => 3] + $base);
+$p = $retrying->chain('v3/transactions/id/{transaction_id}/close')->postAsync([
+    'base_uri' => 'https://api.mch.weixin.qq.com/hk/', 'transaction_id' => 'cancel-me', 'json' => ['mchid' => '1230000109'],
+]);
+usleep(200000);
+$p->cancel();
+usleep(1300000); // attempt 2 would have arrived at ~700 ms
+$attempts = array_filter(sandbox('GET', 'requests'), static fn ($r) => str_contains($r['target'], 'cancel-me'));
+check(count($attempts) === 1, 'a cancelled promise makes one attempt, not ' . count($attempts));
+check($p->getState() === 'rejected', 'a cancelled promise is rejected');
+sandbox('DELETE', 'faults');
+
 // --- Signing, verification, dry run: the shared vectors --------------------------------------
 $vectors = json_decode((string) file_get_contents(dirname(__DIR__, 2) . '/tests/vectors/signing.json'), true, 512, JSON_THROW_ON_ERROR);
 foreach ($vectors['requests'] as $v) {
@@ -212,8 +233,13 @@ $r = $instance['v3/global/transactions/id/{transaction_id}']->get([
 ]);
 $h = fn (string $n) => $r->getHeaderLine($n);
 $body = (string) $r->getBody();
-$driver->verify($h('Wechatpay-Timestamp'), $h('Wechatpay-Nonce'), $h('Wechatpay-Signature'), $h('Wechatpay-Serial'), $body);
-check(true, 'verify() accepts a genuine answer');
+try {
+    $driver->verify($h('Wechatpay-Timestamp'), $h('Wechatpay-Nonce'), $h('Wechatpay-Signature'), $h('Wechatpay-Serial'), $body);
+    $verified = 'accepted';
+} catch (Exception\WxpayException $e) {
+    $verified = $e->getMessage();
+}
+check($verified === 'accepted', "verify() accepts a genuine answer: $verified");
 $e = expect(Exception\VerifyException::class, fn () => $driver->verify($h('Wechatpay-Timestamp'), $h('Wechatpay-Nonce'), $h('Wechatpay-Signature'), $h('Wechatpay-Serial'), $body . ' '), 'tampered body');
 check($e instanceof Exception\WxpayException && $e->getVerifyFailure() === 'BAD_SIGNATURE', 'tampered → BAD_SIGNATURE');
 $e = expect(Exception\VerifyException::class, fn () => $driver->verify($h('Wechatpay-Timestamp'), $h('Wechatpay-Nonce'), null, $h('Wechatpay-Serial'), $body), 'no signature');

@@ -5,10 +5,11 @@
 //! - Async calls return an `asyncio.Future` of the running loop, completed from the runtime with
 //!   `loop.call_soon_threadsafe`; cancelling it aborts the request.
 //! - The Tokio runtime and each client's connection pool are per process (fork-safe).
-//! - No panic reaches Python: every entry runs under `wx::boundary` (a panic is an INTERNAL
-//!   `NativeError`, and an async call's future still completes).
-//! - Errors are raised as `NativeError(json)`, the core's `Error::to_json`; the Python layer turns
-//!   them into the `wxpay.WxpayError` hierarchy.
+//! - No panic reaches Python: every entry runs under `wx::boundary` (a panic is a
+//!   `wxpay.InternalError`, and an async call's future still completes).
+//! - Errors are raised as the `wxpay` exception classes themselves: the core's `Error::to_json`
+//!   is turned into the right `wxpay.WxpayError` subclass by `wxpay._errors._from_core`, here,
+//!   so no Python method re-wraps anything.
 
 use std::future::Future;
 use std::io::{Read, Write};
@@ -18,8 +19,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use pyo3::create_exception;
-use pyo3::exceptions::PyException;
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyBytes;
@@ -27,15 +27,25 @@ use wx::process::ForkSafeClient;
 use wx::sign::SignatureHeaders;
 use wx::{CloseOrder, Error, ErrorKind, RequestOptions};
 
-create_exception!(
-    _native,
-    NativeError,
-    PyException,
-    "A wxpay error; args[0] is its JSON (code, message, status, api_code, …)."
-);
+/// `wxpay._errors._from_core`: the core's error JSON → the `wxpay.WxpayError` subclass.
+static FROM_CORE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// The `wxpay` exception for the core's error JSON.
+fn error_from_json(py: Python<'_>, json: &str) -> PyErr {
+    let from_core = FROM_CORE.get_or_try_init(py, || {
+        py.import("wxpay._errors")?
+            .getattr("_from_core")
+            .map(Bound::unbind)
+    });
+    match from_core.and_then(|f| f.bind(py).call1((json,))) {
+        Ok(exc) => PyErr::from_value(exc),
+        // Only when the package itself is broken (wxpay._errors missing).
+        Err(e) => PyRuntimeError::new_err(format!("wxpay error {json} (and {e})")),
+    }
+}
 
 fn to_py(e: Error) -> PyErr {
-    NativeError::new_err(e.to_json().to_string())
+    Python::attach(|py| error_from_json(py, &e.to_json().to_string()))
 }
 
 /// The runtime of async calls (one per process, made on first use). Blocking calls run on the
@@ -72,16 +82,7 @@ impl From<wx::Response> for NativeResponse {
     fn from(r: wx::Response) -> Self {
         NativeResponse {
             status: r.status(),
-            headers: r
-                .headers()
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().to_owned(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect(),
+            headers: r.header_fields(),
             body: r.body().to_vec(),
         }
     }
@@ -96,7 +97,7 @@ fn _complete(fut: &Bound<'_, PyAny>, ok: bool, value: &Bound<'_, PyAny>) -> PyRe
     if ok {
         fut.call_method1("set_result", (value,))?;
     } else {
-        let err = NativeError::new_err(value.extract::<String>()?);
+        let err = error_from_json(fut.py(), &value.extract::<String>()?);
         fut.call_method1("set_exception", (err.into_value(fut.py()),))?;
     }
     Ok(())
@@ -353,7 +354,7 @@ fn block(
     prepared: wx::PreparedRequest,
     accept: fn(wx::Response) -> Result<wx::Response, Error>,
 ) -> PyResult<NativeResponse> {
-    // A panic in the call is an INTERNAL `NativeError`, not pyo3's PanicException (which is
+    // A panic in the call is a `wxpay.InternalError`, not pyo3's PanicException (which is
     // not an `Exception`, so `except wxpay.WxpayError` would miss it).
     py.detach(|| wxpay_runtime::blocking::execute(&RUNTIME, client, prepared).and_then(accept))
         .map(NativeResponse::from)
@@ -515,7 +516,6 @@ fn version() -> &'static str {
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add("NativeError", m.py().get_type::<NativeError>())?;
     m.add_class::<NativeClient>()?;
     m.add_class::<NativeResponse>()?;
     m.add_class::<Canceller>()?;

@@ -80,6 +80,12 @@ def test_response_object(client: wxpay.Client) -> None:
     assert r.request_id == r.headers["Request-ID"]
     assert "200" in repr(r)
 
+    # A header received twice is one header with its values joined (the same rule everywhere).
+    control(client, "POST", "faults", {"fault": "repeated_header"})
+    r = client[TEMPLATE].post(**SEED)
+    assert r.headers["X-Sandbox-Repeated"] == "one, two"
+    assert r.headers.get_all("x-sandbox-repeated") == ["one, two"]
+
 
 def test_chain_normalisation_is_the_cores(client: wxpay.Client) -> None:
     assert client.v3.transactions.id._transaction_id_.close.template == TEMPLATE
@@ -101,18 +107,28 @@ def test_100_concurrent_async_calls(client: wxpay.Client) -> None:
     assert len(control(client, "GET", "requests")) == 100
 
 
-def test_cancelling_an_async_call(client: wxpay.Client) -> None:
+def test_cancelling_an_async_call(sandbox: Sandbox, client: wxpay.Client) -> None:
+    """Cancelling the task cancels the call, retries included: each attempt answers 500 after
+    600 ms and the client would retry three times; cancelled during attempt 1, the sandbox sees
+    one attempt, not four."""
+    retrying = sandbox.client(retries=3)
+
     async def main() -> None:
-        task = asyncio.ensure_future(client[TEMPLATE].post_async(**{**SEED, "transaction_id": "cancel-me"}))
-        await asyncio.sleep(0.05)
+        task = asyncio.ensure_future(retrying[TEMPLATE].post_async(**{**SEED, "transaction_id": "cancel-me"}))
+        await asyncio.sleep(0.2)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
+        await asyncio.sleep(1.3)  # attempt 2 would have arrived at ~700 ms
         # The client keeps working.
         assert (await client[TEMPLATE].post_async(**SEED)).status_code == 204
 
-    control(client, "POST", "faults", {"fault": "delay", "delay_ms": 1000, "path": "cancel-me"})
+    control(client, "POST", "reset")
+    control(client, "POST", "faults", {"fault": "status", "status": 500, "delay_ms": 600, "count": 10, "path": "cancel-me"})
     asyncio.run(main())
+    attempts = [r for r in control(client, "GET", "requests") if "cancel-me" in r["target"]]
+    control(client, "DELETE", "faults")
+    assert len(attempts) == 1
 
 
 def test_threads_share_one_client_and_the_gil_is_released(client: wxpay.Client) -> None:

@@ -37,7 +37,9 @@ def test_api_error_carries_everything(client: wxpay.Client) -> None:
     assert isinstance(e, wxpay.WxpayError)
     assert e.kind == "API"
     assert e.status_code == 400
-    assert e.code == "ORDERPAID"
+    assert e.api_code == "ORDERPAID"
+    with pytest.warns(DeprecationWarning, match="api_code"):
+        assert e.code == "ORDERPAID"  # the 0.1 name, kept for one release
     assert e.api_message
     assert e.request_id is not None and len(e.request_id) == 32
     assert b"ORDERPAID" in e.body
@@ -50,14 +52,14 @@ def test_order_not_exist_in_strict_mode(strict_sandbox: Sandbox) -> None:
     c = strict_sandbox.client()
     with pytest.raises(wxpay.ApiError) as info:
         c.close_transaction("unknown")
-    assert (info.value.status_code, info.value.code) == (404, "ORDER_NOT_EXIST")
+    assert (info.value.status_code, info.value.api_code) == (404, "ORDER_NOT_EXIST")
 
 
 def test_sign_error_shows_sign_information(sandbox: Sandbox) -> None:
     c = sandbox.client(private_key=FIXTURES / "other_key.pem")
     with pytest.raises(wxpay.ApiError) as info:
         c.close_transaction("x")
-    assert info.value.code == "SIGN_ERROR" and info.value.status_code == 401
+    assert info.value.api_code == "SIGN_ERROR" and info.value.status_code == 401
     assert info.value.sign_information["url"] == "/hk/v3/transactions/id/x/close"
 
 
@@ -151,7 +153,7 @@ def test_bad_configuration(sandbox: Sandbox, overrides: Any, needle: str) -> Non
 
 def test_from_config_names_unknown_fields(sandbox: Sandbox, tmp_path: Path) -> None:
     with pytest.raises(wxpay.ConfigError, match="did you mean `private_key`"):
-        wxpay.Client.from_config({**sandbox.config, "privateKey": "x"})
+        wxpay.Client.from_config({**sandbox.config, "merchantPrivateKey": "x"})
     with pytest.raises(wxpay.ConfigError, match="cannot read configuration"):
         wxpay.Client.from_config(tmp_path / "missing.json")
 

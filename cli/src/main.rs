@@ -157,9 +157,9 @@ fn exit_code(e: &Error) -> u8 {
 
 fn success(r: &wxpay::Response) -> Value {
     let headers: Map<String, Value> = r
-        .headers()
-        .iter()
-        .map(|(k, v)| (k.to_string(), json!(String::from_utf8_lossy(v.as_bytes()))))
+        .header_fields()
+        .into_iter()
+        .map(|(k, v)| (k, json!(v)))
         .collect();
     let body = if r.body().is_empty() {
         Value::Null

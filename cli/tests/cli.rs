@@ -119,6 +119,24 @@ fn seed_call_exactly_as_documented() {
 }
 
 #[test]
+fn a_repeated_header_prints_once_with_its_values_joined() {
+    let env = Env::new(false);
+    let c = env.config(json!({}));
+    env.fault(json!({"fault": "repeated_header"}));
+    let (code, out, err) = wxpay(&[
+        "--config",
+        c.to_str().unwrap(),
+        "request",
+        "POST",
+        "v3/transactions/id/{transaction_id}/close",
+        "--options",
+        SEED_OPTIONS,
+    ]);
+    assert_eq!(code, 0, "{out} {err}");
+    assert_eq!(out["headers"]["x-sandbox-repeated"], "one, two");
+}
+
+#[test]
 fn api_error_exits_3_with_the_json_error_on_stdout() {
     let env = Env::new(true);
     let c = env.config(json!({}));

@@ -116,6 +116,24 @@ impl Response {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
+    /// The headers as every binding shows them: one field per name (lower case, in the order
+    /// first received), a name received more than once combined as RFC 9110 §5.3 says (its
+    /// values in order, joined with `", "`), bytes that are not UTF-8 replaced by U+FFFD.
+    pub fn header_fields(&self) -> Vec<(String, String)> {
+        let mut fields: Vec<(String, String)> = Vec::with_capacity(self.headers.keys_len());
+        for name in self.headers.keys() {
+            let value = self
+                .headers
+                .get_all(name)
+                .iter()
+                .map(|v| String::from_utf8_lossy(v.as_bytes()))
+                .collect::<Vec<_>>()
+                .join(", ");
+            fields.push((name.as_str().to_owned(), value));
+        }
+        fields
+    }
+
     /// The `Request-ID` header.
     pub fn request_id(&self) -> Option<&str> {
         self.header("request-id")
@@ -282,7 +300,23 @@ impl CloseOrder {
                 ))
             }
         };
+        let mut seen: Vec<(&str, &str)> = Vec::new();
         for (key, value) in map {
+            // Each language's spelling: Node's camelCase too.
+            let canonical = match key.as_str() {
+                "subMchid" => "sub_mchid",
+                "spMchid" => "sp_mchid",
+                "baseUri" => "base_uri",
+                other => other,
+            };
+            if let Some((first, _)) = seen.iter().find(|(_, c)| *c == canonical) {
+                return Err(Error::invalid(format!(
+                    "close options `{first}` and `{key}` are the same option; give only one"
+                )));
+            }
+            if !value.is_null() {
+                seen.push((key.as_str(), canonical));
+            }
             let text = || -> Result<Option<String>> {
                 match value {
                     Value::Null => Ok(None),
@@ -298,7 +332,7 @@ impl CloseOrder {
                     ))),
                 }
             };
-            match key.as_str() {
+            match canonical {
                 "mchid" => c.mchid = text()?,
                 "sub_mchid" => c.sub_mchid = text()?,
                 "sp_mchid" => c.sp_mchid = text()?,
@@ -315,7 +349,7 @@ impl CloseOrder {
                 }
                 other => {
                     return Err(Error::invalid(format!(
-                        "unknown close option `{other_}`; known: mchid, sub_mchid, sp_mchid, base_uri, endpoint", other_ = Shown(other))))
+                        "unknown close option `{other_}`; known: mchid, sub_mchid (subMchid), sp_mchid (spMchid), base_uri (baseUri), endpoint", other_ = Shown(other))))
                 }
             }
         }
@@ -1112,8 +1146,23 @@ mod tests {
             "v3/global/transactions/out-trade-no/{out_trade_no}/close"
         );
         assert_eq!(c.sub_mchid.as_deref(), Some("2"));
+        // Node's camelCase spellings are the same options.
+        let c = CloseOrder::from_value(
+            OrderRef::TransactionId("1".into()),
+            &serde_json::json!({"subMchid": "2", "spMchid": "3", "baseUri": "https://x.test/"}),
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                c.sub_mchid.as_deref(),
+                c.sp_mchid.as_deref(),
+                c.base_uri.as_deref()
+            ),
+            (Some("2"), Some("3"), Some("https://x.test/"))
+        );
         for bad in [
-            serde_json::json!({"subMchid": "2"}),
+            serde_json::json!({"subMchid": "2", "sub_mchid": "2"}),
+            serde_json::json!({"sub_merchant": "2"}),
             serde_json::json!({"endpoint": "cn"}),
             serde_json::json!({"mchid": 1.5}),
             serde_json::json!({"mchid": ""}),

@@ -25,6 +25,36 @@ pub const MAX_CONFIG_FILE_BYTES: u64 = crate::keys::MAX_BUNDLE_FILE_BYTES;
 /// Upper bound on `retries`.
 pub const MAX_RETRIES: u32 = 10;
 
+/// Every field as it may be written: (spelling, field, in seconds). The snake_case names are the
+/// schema's; each language's documented spelling is accepted too (camelCase in Node and the PHP
+/// SDK's `privateKey`; `timeout` / `connect_timeout` in seconds as Guzzle and Python take them),
+/// so bindings pass configuration through untouched and errors name the field as written.
+const SPELLINGS: [(&str, &str, bool); 22] = [
+    ("mchid", "mchid", false),
+    ("serial", "serial", false),
+    ("private_key", "private_key", false),
+    ("privateKey", "private_key", false),
+    ("certs", "certs", false),
+    ("base_uri", "base_uri", false),
+    ("baseUri", "base_uri", false),
+    ("timeout_ms", "timeout_ms", false),
+    ("timeoutMs", "timeout_ms", false),
+    ("timeout", "timeout_ms", true),
+    ("connect_timeout_ms", "connect_timeout_ms", false),
+    ("connectTimeoutMs", "connect_timeout_ms", false),
+    ("connect_timeout", "connect_timeout_ms", true),
+    ("connectTimeout", "connect_timeout_ms", true),
+    ("retries", "retries", false),
+    ("user_agent", "user_agent", false),
+    ("userAgent", "user_agent", false),
+    ("ca_certs", "ca_certs", false),
+    ("caCerts", "ca_certs", false),
+    ("resolve", "resolve", false),
+    ("insecure_http", "insecure_http", false),
+    ("insecureHttp", "insecure_http", false),
+];
+
+/// The schema's field names, for "known fields" hints.
 const FIELDS: [&str; 12] = [
     "mchid",
     "serial",
@@ -41,18 +71,22 @@ const FIELDS: [&str; 12] = [
 ];
 
 /// Names other SDKs use, mapped to ours, so the error can say what to write instead.
-const ALIASES: [(&str, &str); 10] = [
-    ("privateKey", "private_key"),
+const ALIASES: [(&str, &str); 6] = [
     ("merchantPrivateKey", "private_key"),
     ("serial_no", "serial"),
     ("serialNo", "serial"),
     ("mchId", "mchid"),
     ("mch_id", "mchid"),
-    ("baseUri", "base_uri"),
     ("base_url", "base_uri"),
-    ("timeout", "timeout_ms"),
-    ("caCerts", "ca_certs"),
 ];
+
+/// A field as the caller wrote it.
+#[derive(Clone, Copy)]
+struct Given<'a> {
+    name: &'a str,
+    value: &'a Value,
+    seconds: bool,
+}
 
 /// A client's configuration. Key material is kept as given (PEM text or `file://` path) and
 /// parsed when the client is built; its `Debug` output never shows it.
@@ -123,6 +157,41 @@ fn string(field: &str, v: &Value, example: &str) -> Result<String> {
             format_args!("must be a string ({example}), got {}", kind(other)),
         )),
     }
+}
+
+/// A duration in milliseconds, given in milliseconds or (`seconds`) in seconds.
+fn duration_ms(g: Given<'_>) -> Result<u64> {
+    if !g.seconds {
+        return millis(g.name, g.value);
+    }
+    let field = g.name;
+    let Some(s) = g.value.as_f64().filter(|_| g.value.is_number()) else {
+        return Err(cfg_err(
+            field,
+            format_args!(
+                "must be a number of seconds, e.g. 10 or 2.5, got {}",
+                kind(g.value)
+            ),
+        ));
+    };
+    if s <= 0.0 {
+        return Err(cfg_err(
+            field,
+            format_args!("is {s}; give a positive number of seconds, e.g. 10"),
+        ));
+    }
+    if s > 3600.0 {
+        return Err(cfg_err(field, "is over one hour; give seconds, e.g. 10"));
+    }
+    let ms = (s * 1000.0).round();
+    if ms < 1.0 {
+        return Err(cfg_err(
+            field,
+            format_args!("is {s} s, below the 1 ms resolution; give at least 0.001 seconds"),
+        ));
+    }
+    // 1 ≤ ms ≤ 3,600,000: exact in u64.
+    Ok(ms as u64)
 }
 
 fn millis(field: &str, v: &Value) -> Result<u64> {
@@ -208,8 +277,9 @@ impl Config {
                 kind(v)
             ))
         })?;
-        for key in map.keys() {
-            if !FIELDS.contains(&key.as_str()) {
+        let mut given: BTreeMap<&'static str, Given<'_>> = BTreeMap::new();
+        for (key, value) in map {
+            let Some(&(_, field, seconds)) = SPELLINGS.iter().find(|(s, _, _)| s == key) else {
                 let hint = ALIASES
                     .iter()
                     .find(|(alias, _)| alias == key)
@@ -219,19 +289,30 @@ impl Config {
                     "unknown config field `{}`{hint}",
                     crate::error::quote(key)
                 )));
+            };
+            if value.is_null() {
+                continue; // null is absent
+            }
+            let g = Given {
+                name: key,
+                value,
+                seconds,
+            };
+            if let Some(first) = given.insert(field, g) {
+                return Err(Error::config(format!(
+                    "config fields `{}` and `{key}` are the same setting; give only one",
+                    first.name
+                )));
             }
         }
-        let required = |field: &str| {
-            map.get(field)
-                .filter(|v| !v.is_null())
-                .ok_or_else(|| cfg_err(field, "is missing"))
-        };
+        let get = |field: &str| given.get(field).copied();
+        let required = |field: &str| get(field).ok_or_else(|| cfg_err(field, "is missing"));
         let mut c = Config {
             base_dir: base_dir.map(Path::to_path_buf),
             ..Config::default()
         };
 
-        c.mchid = match required("mchid")? {
+        c.mchid = match required("mchid")?.value {
             Value::Number(n) if n.is_u64() => n.to_string(),
             other => string("mchid", other, "the merchant id, e.g. \"1230000109\"")?,
         };
@@ -247,7 +328,7 @@ impl Config {
 
         c.serial = string(
             "serial",
-            required("serial")?,
+            required("serial")?.value,
             "the merchant API certificate serial, e.g. \"3775B6A45ACD588826D15E583A95F5DD********\"",
         )?;
         if http::HeaderValue::from_str(&c.serial).is_err() || c.serial.contains('"') {
@@ -256,13 +337,14 @@ impl Config {
                 "has characters that cannot go into the Authorization header",
             ));
         }
+        let key = required("private_key")?;
         c.private_key = Zeroizing::new(string(
-            "private_key",
-            required("private_key")?,
+            key.name,
+            key.value,
             "the merchant key as PEM text or \"file:///path/apiclient_key.pem\"",
         )?);
 
-        match required("certs")? {
+        match required("certs")?.value {
             Value::Object(m) if m.is_empty() => {
                 return Err(cfg_err("certs", "is empty; give at least one platform certificate or WeChat Pay public key, e.g. {\"PUB_KEY_ID_…\": \"file:///path/pub_key.pem\"}"))
             }
@@ -286,20 +368,20 @@ impl Config {
             }
         }
 
-        if let Some(v) = map.get("base_uri").filter(|v| !v.is_null()) {
+        if let Some(g) = get("base_uri") {
             c.base_uri = Some(string(
-                "base_uri",
-                v,
+                g.name,
+                g.value,
                 "e.g. \"https://api.mch.weixin.qq.com/\"",
             )?);
         }
-        if let Some(v) = map.get("timeout_ms").filter(|v| !v.is_null()) {
-            c.timeout_ms = Some(millis("timeout_ms", v)?);
+        if let Some(g) = get("timeout_ms") {
+            c.timeout_ms = Some(duration_ms(g)?);
         }
-        if let Some(v) = map.get("connect_timeout_ms").filter(|v| !v.is_null()) {
-            c.connect_timeout_ms = Some(millis("connect_timeout_ms", v)?);
+        if let Some(g) = get("connect_timeout_ms") {
+            c.connect_timeout_ms = Some(duration_ms(g)?);
         }
-        if let Some(v) = map.get("retries").filter(|v| !v.is_null()) {
+        if let Some(Given { value: v, .. }) = get("retries") {
             c.retries = Some(match v.as_u64() {
                 Some(n) if n <= MAX_RETRIES as u64 => n as u32,
                 Some(_) => {
@@ -319,11 +401,11 @@ impl Config {
                 }
             });
         }
-        if let Some(v) = map.get("user_agent").filter(|v| !v.is_null()) {
-            let ua = string("user_agent", v, "e.g. \"my-shop/1.2\"")?;
+        if let Some(Given { name, value: v, .. }) = get("user_agent") {
+            let ua = string(name, v, "e.g. \"my-shop/1.2\"")?;
             if ua.len() > MAX_USER_AGENT_BYTES {
                 return Err(cfg_err(
-                    "user_agent",
+                    name,
                     format_args!(
                         "is {} bytes long; at most {MAX_USER_AGENT_BYTES} (it is sent with every request)",
                         ua.len()
@@ -332,19 +414,19 @@ impl Config {
             }
             if http::HeaderValue::from_str(&ua).is_err() {
                 return Err(cfg_err(
-                    "user_agent",
+                    name,
                     "has characters a header cannot carry (control characters or non-ASCII)",
                 ));
             }
             c.user_agent = Some(ua);
         }
-        if let Some(v) = map.get("ca_certs").filter(|v| !v.is_null()) {
+        if let Some(Given { name, value: v, .. }) = get("ca_certs") {
             let list = match v {
                 Value::Array(a) => a.clone(),
                 Value::String(_) => vec![v.clone()],
                 other => {
                     return Err(cfg_err(
-                        "ca_certs",
+                        name,
                         format_args!(
                             "must be a list of PEM texts or file:// paths, got {}",
                             kind(other)
@@ -354,13 +436,13 @@ impl Config {
             };
             for (i, item) in list.iter().enumerate() {
                 c.ca_certs.push(string(
-                    &format!("ca_certs[{i}]"),
+                    &format!("{name}[{i}]"),
                     item,
                     "PEM text or \"file:///path/ca.pem\"",
                 )?);
             }
         }
-        if let Some(v) = map.get("resolve").filter(|v| !v.is_null()) {
+        if let Some(Given { value: v, .. }) = get("resolve") {
             let Value::Object(m) = v else {
                 return Err(cfg_err(
                     "resolve",
@@ -385,12 +467,9 @@ impl Config {
                 c.resolve.insert(host.to_ascii_lowercase(), sa);
             }
         }
-        if let Some(v) = map.get("insecure_http").filter(|v| !v.is_null()) {
+        if let Some(Given { name, value: v, .. }) = get("insecure_http") {
             c.insecure_http = v.as_bool().ok_or_else(|| {
-                cfg_err(
-                    "insecure_http",
-                    format_args!("must be true or false, got {}", kind(v)),
-                )
+                cfg_err(name, format_args!("must be true or false, got {}", kind(v)))
             })?;
         }
         Ok(c)
@@ -453,7 +532,7 @@ mod tests {
     #[test]
     fn unknown_fields_get_a_hint() {
         let mut v = base();
-        v["privateKey"] = json!("x");
+        v["merchantPrivateKey"] = json!("x");
         let e = Config::from_value(&v, None).unwrap_err();
         assert!(
             e.message().contains("did you mean `private_key`"),
@@ -464,6 +543,100 @@ mod tests {
         assert!(e.message().contains("JSON object"));
         let e = Config::from_json("{").unwrap_err();
         assert!(e.message().contains("not valid JSON"));
+    }
+
+    #[test]
+    fn every_language_spelling_is_accepted_and_named_in_errors() {
+        let v = json!({"mchid": "1230000109", "serial": "ABC", "privateKey": "file://k.pem",
+            "certs": {"PUB_KEY_ID_1": "file://p.pem"}, "baseUri": "https://x.test/",
+            "timeout": 2.5, "connectTimeout": 0.75, "userAgent": "shop/1", "caCerts": [],
+            "insecureHttp": false});
+        let c = Config::from_value(&v, None).unwrap();
+        assert_eq!(c.private_key.as_str(), "file://k.pem");
+        assert_eq!(c.base_uri.as_deref(), Some("https://x.test/"));
+        assert_eq!(
+            (c.timeout_ms, c.connect_timeout_ms),
+            (Some(2500), Some(750))
+        );
+        assert_eq!(c.user_agent.as_deref(), Some("shop/1"));
+        let mut v = base();
+        v["timeoutMs"] = json!(1500);
+        v["connect_timeout"] = json!(1);
+        let c = Config::from_value(&v, None).unwrap();
+        assert_eq!(
+            (c.timeout_ms, c.connect_timeout_ms),
+            (Some(1500), Some(1000))
+        );
+
+        let cases: Vec<(&str, Value, &str)> = vec![
+            (
+                "timeout",
+                json!(0.0001),
+                "`timeout` is 0.0001 s, below the 1 ms resolution",
+            ),
+            (
+                "timeout",
+                json!(0),
+                "`timeout` is 0; give a positive number of seconds",
+            ),
+            ("timeout", json!(-1), "`timeout` is -1; give a positive"),
+            (
+                "timeout",
+                json!("10"),
+                "`timeout` must be a number of seconds",
+            ),
+            ("timeout", json!(7200), "`timeout` is over one hour"),
+            (
+                "connectTimeout",
+                json!(true),
+                "`connectTimeout` must be a number of seconds",
+            ),
+            (
+                "timeoutMs",
+                json!(1.5),
+                "`timeoutMs` must be a positive integer number of milliseconds",
+            ),
+            ("userAgent", json!(5), "`userAgent` must be a string"),
+            ("caCerts", json!(5), "`caCerts` must be a list"),
+            (
+                "insecureHttp",
+                json!("yes"),
+                "`insecureHttp` must be true or false",
+            ),
+        ];
+        for (field, value, want) in cases {
+            let mut v = base();
+            v[field] = value.clone();
+            let e = Config::from_value(&v, None).unwrap_err();
+            assert!(
+                e.message().contains(want),
+                "{field}={value}: {}",
+                e.message()
+            );
+        }
+        let mut v = base();
+        v["timeout"] = json!(1);
+        v["timeout_ms"] = json!(1000);
+        let e = Config::from_value(&v, None).unwrap_err();
+        assert!(
+            e.message()
+                .contains("`timeout` and `timeout_ms` are the same setting"),
+            "{}",
+            e.message()
+        );
+        let mut v = base();
+        v["privateKey"] = json!("file://other.pem");
+        let e = Config::from_value(&v, None).unwrap_err();
+        assert!(
+            e.message().contains("`private_key` and `privateKey`"),
+            "{}",
+            e.message()
+        );
+        // null is absent: it neither sets a field nor conflicts with another spelling
+        let mut v = base();
+        v["timeout"] = json!(null);
+        v["timeout_ms"] = json!(1000);
+        assert_eq!(Config::from_value(&v, None).unwrap().timeout_ms, Some(1000));
     }
 
     #[test]

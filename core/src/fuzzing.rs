@@ -11,7 +11,8 @@ use crate::options::RequestOptions;
 use crate::sign::{SignatureHeaders, Verifier};
 use crate::{client, uri, CloseOrder, Config};
 
-const PLATFORM_PUB: &str = include_str!("../../tests/fixtures/platform_pub.pem");
+// A copy of tests/fixtures/platform_pub.pem inside the crate (core/testdata/README.md).
+const PLATFORM_PUB: &str = include_str!("../testdata/platform_pub.pem");
 const SERIAL: &str = "PUB_KEY_ID_0112300001092026112600000000000001";
 
 fn verifier() -> &'static Verifier {

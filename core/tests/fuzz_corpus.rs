@@ -121,3 +121,16 @@ fn corpus_and_mutations_never_panic_or_break_invariants() {
         }
     }
 }
+
+/// The crate embeds its own copy of the platform public key (core/testdata/README.md) so that it
+/// packages on its own; it must stay the fixture's.
+#[test]
+fn the_embedded_platform_key_is_the_fixture() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let copy = std::fs::read(root.join("testdata/platform_pub.pem")).unwrap();
+    let fixture = std::fs::read(root.join("../tests/fixtures/platform_pub.pem")).unwrap();
+    assert!(
+        copy == fixture,
+        "core/testdata/platform_pub.pem differs from tests/fixtures/platform_pub.pem"
+    );
+}

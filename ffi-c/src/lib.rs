@@ -432,11 +432,9 @@ impl wxpay_response_t {
     fn new(r: wx::Response) -> Self {
         let mut headers = Vec::new();
         let mut map = serde_json::Map::new();
-        for (name, value) in r.headers() {
-            let v = String::from_utf8_lossy(value.as_bytes()).into_owned();
-            map.entry(name.as_str().to_owned())
-                .or_insert_with(|| Value::String(v.clone()));
-            headers.push((name.as_str().to_owned(), cstring(&v)));
+        for (name, value) in r.header_fields() {
+            headers.push((name.clone(), cstring(&value)));
+            map.insert(name, Value::String(value));
         }
         wxpay_response_t {
             status: r.status(),
@@ -454,8 +452,8 @@ pub unsafe extern "C" fn wxpay_response_status(response: *const wxpay_response_t
     response.as_ref().map_or(0, |r| r.status)
 }
 
-/// The first value of header `name` (case-insensitive), or NULL when absent. Lives as long as
-/// `response`.
+/// The value of header `name` (case-insensitive; a header received more than once has its
+/// values joined with ", "), or NULL when absent. Lives as long as `response`.
 #[no_mangle]
 pub unsafe extern "C" fn wxpay_response_header(
     response: *const wxpay_response_t,
@@ -472,7 +470,8 @@ pub unsafe extern "C" fn wxpay_response_header(
     })
 }
 
-/// All headers as a JSON object of lower-case name → first value. Lives as long as `response`.
+/// All headers as a JSON object of lower-case name → value (a header received more than once
+/// has its values joined with ", "). Lives as long as `response`.
 #[no_mangle]
 pub unsafe extern "C" fn wxpay_response_headers_json(
     response: *const wxpay_response_t,

@@ -18,7 +18,7 @@ from typing import (
 )
 
 from . import _native
-from ._errors import InvalidArgumentError, from_native
+from ._errors import InvalidArgumentError
 
 PathLike = Union[str, "os.PathLike[str]"]
 KeySource = Union[str, "os.PathLike[str]"]
@@ -27,7 +27,9 @@ __all__ = ["Client", "Chain", "Response", "Headers"]
 
 
 class Headers(Mapping[str, str]):
-    """Response headers: a read-only, case-insensitive mapping (first value of each name)."""
+    """Response headers: a read-only, case-insensitive mapping. A header received more than
+    once has its values joined with ``", "`` (RFC 9110's combination; the same rule in every
+    wxpay language)."""
 
     def __init__(self, pairs: Sequence[Tuple[str, str]]) -> None:
         self._pairs = list(pairs)
@@ -48,7 +50,8 @@ class Headers(Mapping[str, str]):
         return len(self._map)
 
     def get_all(self, name: str) -> List[str]:
-        """Every value of a header that appears more than once."""
+        """The header's value as a list (one item: repeated headers are already combined),
+        empty when absent."""
         return [v for k, v in self._pairs if k.lower() == name.lower()]
 
     def __repr__(self) -> str:
@@ -216,14 +219,10 @@ class Client:
         if ca_certs is not None:
             items = [ca_certs] if isinstance(ca_certs, (str, os.PathLike)) else list(ca_certs)
             config["ca_certs"] = [_key(c, "ca_certs") for c in items]
-        for name, seconds in (("timeout_ms", timeout), ("connect_timeout_ms", connect_timeout)):
-            if seconds is not None:
-                if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
-                    raise _config_error(f"`{name[:-3]}` must be a number of seconds, got {type(seconds).__name__}")
-                if seconds <= 0:
-                    raise _config_error(f"`{name[:-3]}` must be a positive number of seconds, got {seconds}")
-                config[name] = max(1, round(seconds * 1000))
+        # Seconds go to the core as given: it checks them (and names `timeout`) like every language.
         for name, value in (
+            ("timeout", timeout),
+            ("connect_timeout", connect_timeout),
             ("base_uri", base_uri),
             ("resolve", resolve),
             ("retries", retries),
@@ -242,10 +241,7 @@ class Client:
         if isinstance(config, Mapping):
             self._native = _new_native(dict(config))
         else:
-            try:
-                self._native = _native.NativeClient.from_file(os.fspath(config))
-            except _native.NativeError as e:
-                raise from_native(e) from None
+            self._native = _native.NativeClient.from_file(os.fspath(config))
         return self
 
     # --- the three call styles -------------------------------------------------------------
@@ -267,21 +263,13 @@ class Client:
         self, method: str, template: str, options: Optional[Mapping[str, Any]] = None, /, **kwargs: Any
     ) -> Response:
         """Send and wait (the GIL is released meanwhile)."""
-        try:
-            return Response._from_native(self._native.request(method, template, _options(options, kwargs)))
-        except _native.NativeError as e:
-            raise from_native(e) from None
+        return Response._from_native(self._native.request(method, template, _options(options, kwargs)))
 
     async def request_async(
         self, method: str, template: str, options: Optional[Mapping[str, Any]] = None, /, **kwargs: Any
     ) -> Response:
         """Send on the library's runtime; await the verified answer."""
-        try:
-            return Response._from_native(
-                await self._native.request_async(method, template, _options(options, kwargs))
-            )
-        except _native.NativeError as e:
-            raise from_native(e) from None
+        return Response._from_native(await self._native.request_async(method, template, _options(options, kwargs)))
 
     # --- typed helpers -----------------------------------------------------------------------
 
@@ -344,18 +332,12 @@ class Client:
     def _close(self, by: str, id: str, *options: Optional[str]) -> None:
         if not isinstance(id, str):
             raise InvalidArgumentError(f"{by} must be a str, got {type(id).__name__}", may_have_been_sent=False)
-        try:
-            self._native.close(by, id, self._close_options(*options))
-        except _native.NativeError as e:
-            raise from_native(e) from None
+        self._native.close(by, id, self._close_options(*options))
 
     async def _close_async(self, by: str, id: str, *options: Optional[str]) -> None:
         if not isinstance(id, str):
             raise InvalidArgumentError(f"{by} must be a str, got {type(id).__name__}", may_have_been_sent=False)
-        try:
-            await self._native.close_async(by, id, self._close_options(*options))
-        except _native.NativeError as e:
-            raise from_native(e) from None
+        await self._native.close_async(by, id, self._close_options(*options))
 
     # --- utilities ---------------------------------------------------------------------------
 
@@ -370,10 +352,7 @@ class Client:
     ) -> str:
         """The ``Authorization`` value for ``method`` on the absolute ``url`` with ``body``."""
         data = body.encode("utf-8") if isinstance(body, str) else body
-        try:
-            return self._native.sign(method, url, data, timestamp, nonce)
-        except _native.NativeError as e:
-            raise from_native(e) from None
+        return self._native.sign(method, url, data, timestamp, nonce)
 
     def verify(
         self,
@@ -387,10 +366,7 @@ class Client:
     ) -> None:
         """Check a WeChat Pay signature (an answer's or a callback's); raises ``VerifyError``."""
         data = body.encode("utf-8") if isinstance(body, str) else body
-        try:
-            self._native.verify(timestamp, nonce, signature, serial, data, now)
-        except _native.NativeError as e:
-            raise from_native(e) from None
+        self._native.verify(timestamp, nonce, signature, serial, data, now)
 
     def prepare(
         self,
@@ -406,10 +382,7 @@ class Client:
         """Dry run: the exact request ``request`` would send, signed at ``timestamp`` with
         ``nonce`` (``method``, ``url``, ``canonical_url``, ``headers``, ``body``,
         ``authorization``…). Nothing is sent."""
-        try:
-            text = self._native.prepare(method, template, _options(options, kwargs), timestamp, nonce)
-        except _native.NativeError as e:
-            raise from_native(e) from None
+        text = self._native.prepare(method, template, _options(options, kwargs), timestamp, nonce)
         result: Dict[str, Any] = _json.loads(text)
         return result
 
@@ -428,7 +401,4 @@ def _new_native(config: Mapping[str, Any]) -> "_native.NativeClient":
         text = _json.dumps(config, ensure_ascii=False)
     except (TypeError, ValueError) as e:
         raise _config_error(f"configuration cannot be encoded as JSON: {e}") from None
-    try:
-        return _native.NativeClient(text)
-    except _native.NativeError as e:
-        raise from_native(e) from None
+    return _native.NativeClient(text)

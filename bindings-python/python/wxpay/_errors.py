@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import warnings
 from typing import Any, ClassVar, Dict, Optional, Type
 
 
@@ -55,9 +56,9 @@ class WxpayError(Exception):
         parts = [f"kind={self.kind!r}", f"message={self.message!r}"]
         if self.status_code is not None:
             parts.append(f"status_code={self.status_code}")
-        code = getattr(self, "code", None)
-        if code:
-            parts.append(f"code={code!r}")
+        api_code = getattr(self, "api_code", None)
+        if api_code:
+            parts.append(f"api_code={api_code!r}")
         if self.request_id:
             parts.append(f"request_id={self.request_id!r}")
         return f"{type(self).__name__}({', '.join(parts)})"
@@ -99,17 +100,35 @@ class TimeoutError(WxpayError, builtins.TimeoutError):  # noqa: A001 - deliberat
 class ApiError(WxpayError):
     """WeChat Pay answered non-2xx (kind ``"API"``).
 
-    ``status_code``, ``code`` (WeChat Pay's, e.g. ``"ORDER_NOT_EXIST"``), ``message`` (the
+    ``status_code``, ``api_code`` (WeChat Pay's, e.g. ``"ORDER_NOT_EXIST"``), ``message`` (the
     library's summary) and ``api_message`` (WeChat Pay's own), ``detail``, ``request_id``,
     ``body`` (raw bytes) and, for ``SIGN_ERROR``, ``sign_information``.
+
+    ``code`` is a deprecated alias of ``api_code`` (kept for one release): everywhere else in
+    wxpay "code" is the error's kind, as ``kind`` is here.
     """
 
     KIND = "API"
-    code: str
+    api_code: str
     api_message: str
     detail: Any
     body: bytes
     sign_information: Any
+
+    def __init__(self, message: str, **fields: Any) -> None:
+        if "code" in fields:  # the 0.1 spelling, from an old pickle or caller
+            fields.setdefault("api_code", fields.pop("code"))
+        super().__init__(message, **fields)
+
+    @property
+    def code(self) -> str:
+        """Deprecated alias of ``api_code``."""
+        warnings.warn(
+            "ApiError.code is deprecated; use ApiError.api_code (WeChat Pay's code)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.api_code
 
 
 class VerifyError(WxpayError):
@@ -150,12 +169,13 @@ _BY_KIND: Dict[str, Type[WxpayError]] = {
 }
 
 
-def from_native(exc: BaseException) -> WxpayError:
-    """Translate the native module's ``NativeError(json)``."""
+def _from_core(text: str) -> WxpayError:
+    """The exception for the core's error JSON (``Error::to_json``); the native module raises
+    what this returns."""
     try:
-        data = json.loads(exc.args[0])
-    except (IndexError, TypeError, ValueError):
-        return InternalError(f"unreadable native error: {exc!r}")
+        data = json.loads(text)
+    except (TypeError, ValueError):
+        return InternalError(f"unreadable native error: {text!r}")
     kind = data.get("code", "INTERNAL")
     cls = _BY_KIND.get(kind, InternalError)
     fields: Dict[str, Any] = {
@@ -167,7 +187,7 @@ def from_native(exc: BaseException) -> WxpayError:
     if cls is VerifyError:
         fields["verify_failure"] = data.get("verify_failure")
     if cls is ApiError:
-        fields["code"] = data.get("api_code", "")
+        fields["api_code"] = data.get("api_code", "")
         fields["api_message"] = data.get("api_message", "")
         fields["detail"] = data.get("detail")
         fields["sign_information"] = data.get("sign_information")

@@ -3,8 +3,6 @@
 from typing import Any, Awaitable, List, Optional, Tuple, final
 
 
-class NativeError(Exception): ...
-
 @final
 class NativeResponse:
     @property

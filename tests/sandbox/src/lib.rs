@@ -1038,6 +1038,12 @@ impl State {
             .status(answer.status)
             .header("Request-ID", request_id())
             .header("Server", "wxpay-sandbox");
+        if fault == "repeated_header" {
+            // A valid answer with one header sent twice: every language must show it alike.
+            b = b
+                .header("X-Sandbox-Repeated", "one")
+                .header("X-Sandbox-Repeated", "two");
+        }
         if fault != "no_signature" {
             b = b
                 .header("Wechatpay-Timestamp", ts)
@@ -1079,8 +1085,9 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-const FAULT_KINDS: [&str; 17] = [
+const FAULT_KINDS: [&str; 18] = [
     "status_200",
+    "repeated_header",
     "hostile_text",
     "timestamp_i64_min",
     "duplicate_signature",

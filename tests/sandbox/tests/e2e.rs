@@ -348,6 +348,25 @@ async fn oversized_body_is_refused() {
 }
 
 #[tokio::test]
+async fn a_repeated_header_is_one_field_with_its_values_joined() {
+    let sb = tls_sandbox(false).await;
+    fault(&sb, json!({"fault": "repeated_header"})).await;
+    let r = close_seed(&client(&sb, json!({})), "repeated")
+        .await
+        .expect("a valid answer");
+    let fields = r.header_fields();
+    let repeated: Vec<_> = fields
+        .iter()
+        .filter(|(k, _)| k == "x-sandbox-repeated")
+        .collect();
+    assert_eq!(
+        repeated,
+        [&("x-sandbox-repeated".to_owned(), "one, two".to_owned())]
+    );
+    assert!(fields.iter().all(|(k, _)| k == &k.to_ascii_lowercase()));
+}
+
+#[tokio::test]
 async fn close_succeeds_only_on_204() {
     let sb = tls_sandbox(false).await;
     let client = client(&sb, json!({}));
