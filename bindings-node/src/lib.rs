@@ -16,7 +16,7 @@ use napi::Result;
 use napi_derive::napi;
 use wx::process::ForkSafeClient;
 use wx::sign::SignatureHeaders;
-use wx::{CloseOrder, Error, RequestOptions};
+use wx::{CloseOrder, Error, Operation, RequestOptions};
 
 const PREFIX: &str = "WXPAY_ERROR:";
 
@@ -205,8 +205,8 @@ impl NativeClient {
     ) -> Result<NativeResponse> {
         let client = self.client()?;
         let options = options(&options_json)?;
-        let prepared = catch(|| client.prepare(&method, &template, &options))?;
-        abortable(abort, call(client.execute(&prepared))).await
+        let op = catch(|| Operation::request(&client, &method, &template, &options))?;
+        abortable(abort, call(op.run(&client))).await
     }
 
     #[napi]
@@ -218,8 +218,8 @@ impl NativeClient {
     ) -> Result<NativeResponse> {
         let client = self.client()?;
         let options = options(&options_json)?;
-        let prepared = catch(|| client.prepare(&method, &template, &options))?;
-        block_on(call(client.execute(&prepared)))
+        let op = catch(|| Operation::request(&client, &method, &template, &options))?;
+        block_on(call(op.run(&client)))
     }
 
     /// `abort`: the id of a `NativeAbort` that can end the call.
@@ -233,12 +233,8 @@ impl NativeClient {
     ) -> Result<NativeResponse> {
         let client = self.client()?;
         let order = close_order(&by, &id, &options_json)?;
-        let prepared = catch(|| client.prepare_close(&order))?;
-        abortable(
-            abort,
-            call(async { CloseOrder::accept(client.execute(&prepared).await?) }),
-        )
-        .await
+        let op = catch(|| Operation::close(&client, &order))?;
+        abortable(abort, call(op.run(&client))).await
     }
 
     #[napi]
@@ -250,10 +246,8 @@ impl NativeClient {
     ) -> Result<NativeResponse> {
         let client = self.client()?;
         let order = close_order(&by, &id, &options_json)?;
-        let prepared = catch(|| client.prepare_close(&order))?;
-        block_on(call(async {
-            CloseOrder::accept(client.execute(&prepared).await?)
-        }))
+        let op = catch(|| Operation::close(&client, &order))?;
+        block_on(call(op.run(&client)))
     }
 
     #[napi]

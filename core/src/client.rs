@@ -2,19 +2,17 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue};
 use reqwest::{Method, Url};
 use serde_json::Value;
 
 use crate::config::{self, Config};
-use crate::error::{quote, Shown};
-use crate::error::{ApiError, Error, ErrorKind, Result};
+use crate::error::quote;
+use crate::error::{Error, ErrorKind, Result};
 use crate::keys::{
     read_text_or_file, utc_date, PrivateKey, PublicKey, MAX_BUNDLE_FILE_BYTES, MAX_KEY_FILE_BYTES,
 };
@@ -23,6 +21,12 @@ use crate::sign::{
     canonical_url, Clock, NonceSource, RandomNonce, SignatureHeaders, Signer, SystemClock, Verifier,
 };
 use crate::uri;
+
+pub use crate::close::{CloseEndpoint, CloseOrder, OrderRef, MAX_ORDER_ID_LEN};
+use crate::response::request_id_of;
+pub use crate::response::{parse_api_error, Response};
+pub use crate::transport::Transport;
+use crate::transport::{ca_certificates, error_chain, TransportSettings};
 
 /// Largest response body accepted, in bytes. A larger answer fails with `DECODE` (WeChat Pay's
 /// APIv3 JSON answers are a few KiB; bill downloads go through their own streaming endpoints).
@@ -83,400 +87,7 @@ impl PreparedRequest {
     }
 }
 
-/// An answer from WeChat Pay: verified when 2xx.
-#[derive(Clone, Debug)]
-pub struct Response {
-    status: u16,
-    headers: HeaderMap,
-    body: Bytes,
-}
-
-impl Response {
-    /// Build a response (used by bindings' tests and the sandbox tooling).
-    pub fn new(status: u16, headers: HeaderMap, body: Bytes) -> Self {
-        Response {
-            status,
-            headers,
-            body,
-        }
-    }
-
-    /// HTTP status code.
-    pub fn status(&self) -> u16 {
-        self.status
-    }
-
-    /// All response headers.
-    pub fn headers(&self) -> &HeaderMap {
-        &self.headers
-    }
-
-    /// A header's value by case-insensitive name (`None` if absent or not visible ASCII).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    /// The headers as every binding shows them: one field per name (lower case, in the order
-    /// first received), a name received more than once combined as RFC 9110 §5.3 says (its
-    /// values in order, joined with `", "`), bytes that are not UTF-8 replaced by U+FFFD.
-    pub fn header_fields(&self) -> Vec<(String, String)> {
-        let mut fields: Vec<(String, String)> = Vec::with_capacity(self.headers.keys_len());
-        for name in self.headers.keys() {
-            let value = self
-                .headers
-                .get_all(name)
-                .iter()
-                .map(|v| String::from_utf8_lossy(v.as_bytes()))
-                .collect::<Vec<_>>()
-                .join(", ");
-            fields.push((name.as_str().to_owned(), value));
-        }
-        fields
-    }
-
-    /// The `Request-ID` header.
-    pub fn request_id(&self) -> Option<&str> {
-        self.header("request-id")
-    }
-
-    /// The raw body bytes.
-    pub fn body(&self) -> &Bytes {
-        &self.body
-    }
-
-    /// The body parsed as JSON (`null` for an empty body); `DECODE` error otherwise.
-    pub fn json(&self) -> Result<Value> {
-        if self.body.is_empty() {
-            return Ok(Value::Null);
-        }
-        serde_json::from_slice(&self.body).map_err(|e| {
-            Error::new(
-                ErrorKind::Decode,
-                format!("response body is not valid JSON: {e}"),
-            )
-            .with_response(self.status, self.request_id().map(str::to_owned))
-        })
-    }
-}
-
-/// Which close-order API to call.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum CloseEndpoint {
-    /// Hong Kong fusion wallet, legacy access point:
-    /// `POST https://api.mch.weixin.qq.com/hk/v3/transactions/…/close`.
-    #[default]
-    HkLegacy,
-    /// Its successor: `POST https://apihk.mch.weixin.qq.com/v3/global/transactions/…/close`.
-    Global,
-}
-
-impl CloseEndpoint {
-    /// The documented base URI of the endpoint.
-    pub fn base_uri(self) -> &'static str {
-        match self {
-            CloseEndpoint::HkLegacy => "https://api.mch.weixin.qq.com/hk/",
-            CloseEndpoint::Global => "https://apihk.mch.weixin.qq.com/",
-        }
-    }
-}
-
-/// The order to close: by WeChat Pay transaction id or by the merchant's `out_trade_no`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum OrderRef {
-    /// WeChat Pay's `transaction_id`.
-    TransactionId(String),
-    /// The merchant's `out_trade_no`.
-    OutTradeNo(String),
-}
-
-/// Longest `transaction_id` / `out_trade_no` WeChat Pay issues or accepts.
-pub const MAX_ORDER_ID_LEN: usize = 32;
-
-impl OrderRef {
-    /// Check the id against WeChat Pay's format: 1–32 characters of letters, digits and `_-|*@`.
-    /// Anything else (a `/`, `..`, `?`, `#`, `%`, a space, non-ASCII) cannot name an order, and
-    /// is refused before anything is sent.
-    pub fn check(&self) -> Result<()> {
-        let (name, id) = match self {
-            OrderRef::TransactionId(id) => ("transaction_id", id),
-            OrderRef::OutTradeNo(no) => ("out_trade_no", no),
-        };
-        if id.is_empty() {
-            return Err(Error::invalid(format!("{name} is empty")));
-        }
-        if let Some(c) = id
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || "_-|*@".contains(*c)))
-        {
-            return Err(Error::invalid(format!(
-                "{name} contains {c:?}; WeChat Pay order ids use only letters, digits and _-|*@"
-            )));
-        }
-        if id.len() > MAX_ORDER_ID_LEN {
-            return Err(Error::invalid(format!(
-                "{name} is {} characters long; WeChat Pay order ids have at most {MAX_ORDER_ID_LEN}",
-                id.len()
-            )));
-        }
-        Ok(())
-    }
-}
-
-/// A typed close-order call.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CloseOrder {
-    /// Which order.
-    pub order: OrderRef,
-    /// Which API.
-    pub endpoint: CloseEndpoint,
-    /// `mchid` in the body. When neither `mchid` nor `sp_mchid` is given, the client's `mchid`.
-    pub mchid: Option<String>,
-    /// `sub_mchid` (service-provider mode).
-    pub sub_mchid: Option<String>,
-    /// `sp_mchid` (service-provider mode). Defaults to the client's `mchid` when only
-    /// `sub_mchid` is given.
-    pub sp_mchid: Option<String>,
-    /// Overrides the endpoint's documented base URI.
-    pub base_uri: Option<String>,
-}
-
-impl CloseOrder {
-    /// Close by WeChat Pay transaction id on the HK legacy endpoint.
-    pub fn transaction_id(id: impl Into<String>) -> Self {
-        CloseOrder {
-            order: OrderRef::TransactionId(id.into()),
-            endpoint: CloseEndpoint::default(),
-            mchid: None,
-            sub_mchid: None,
-            sp_mchid: None,
-            base_uri: None,
-        }
-    }
-
-    /// Close by the merchant's `out_trade_no` on the HK legacy endpoint.
-    pub fn out_trade_no(no: impl Into<String>) -> Self {
-        CloseOrder {
-            order: OrderRef::OutTradeNo(no.into()),
-            ..CloseOrder::transaction_id(String::new())
-        }
-    }
-
-    /// Build from what the bindings receive: `by` (`"transaction_id"` or `"out_trade_no"`), the
-    /// id, and the options as JSON text (empty for none; see [`CloseOrder::from_value`]).
-    pub fn from_parts(by: &str, id: &str, options_json: &str) -> Result<Self> {
-        let order = match by {
-            "transaction_id" => OrderRef::TransactionId(id.to_owned()),
-            "out_trade_no" => OrderRef::OutTradeNo(id.to_owned()),
-            other => {
-                return Err(Error::invalid(format!(
-                    "close by `{other_}`: use transaction_id or out_trade_no",
-                    other_ = Shown(other)
-                )))
-            }
-        };
-        let options: Value = if options_json.trim().is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(options_json)
-                .map_err(|e| Error::invalid(format!("close options are not valid JSON: {e}")))?
-        };
-        CloseOrder::from_value(order, &options)
-    }
-
-    /// Build from an options object, the one shape every binding passes:
-    /// `{"mchid", "sub_mchid", "sp_mchid", "base_uri", "endpoint": "hk" | "global"}`, all optional.
-    pub fn from_value(order: OrderRef, options: &Value) -> Result<Self> {
-        order.check()?;
-        let mut c = CloseOrder {
-            order,
-            ..CloseOrder::transaction_id(String::new())
-        };
-        let map = match options {
-            Value::Null => return Ok(c),
-            Value::Object(m) => m,
-            _ => {
-                return Err(Error::invalid(
-                    "close options must be an object like {\"mchid\": \"…\"}",
-                ))
-            }
-        };
-        let mut seen: Vec<(&str, &str)> = Vec::new();
-        for (key, value) in map {
-            // Each language's spelling: Node's camelCase too.
-            let canonical = match key.as_str() {
-                "subMchid" => "sub_mchid",
-                "spMchid" => "sp_mchid",
-                "baseUri" => "base_uri",
-                other => other,
-            };
-            if let Some((first, _)) = seen.iter().find(|(_, c)| *c == canonical) {
-                return Err(Error::invalid(format!(
-                    "close options `{first}` and `{key}` are the same option; give only one"
-                )));
-            }
-            if !value.is_null() {
-                seen.push((key.as_str(), canonical));
-            }
-            let text = || -> Result<Option<String>> {
-                match value {
-                    Value::Null => Ok(None),
-                    Value::String(s) if s.is_empty() => Err(Error::invalid(format!(
-                        "close option `{key_}` is empty",
-                        key_ = Shown(key)
-                    ))),
-                    Value::String(s) => Ok(Some(s.clone())),
-                    Value::Number(n) if n.is_u64() => Ok(Some(n.to_string())),
-                    _ => Err(Error::invalid(format!(
-                        "close option `{key_}` must be a string",
-                        key_ = Shown(key)
-                    ))),
-                }
-            };
-            match canonical {
-                "mchid" => c.mchid = text()?,
-                "sub_mchid" => c.sub_mchid = text()?,
-                "sp_mchid" => c.sp_mchid = text()?,
-                "base_uri" => c.base_uri = text()?,
-                "endpoint" => {
-                    c.endpoint = match text()?.as_deref() {
-                        None | Some("hk") => CloseEndpoint::HkLegacy,
-                        Some("global") => CloseEndpoint::Global,
-                        Some(other) => {
-                            return Err(Error::invalid(format!(
-                                "close option `endpoint` is `{other_}`; use \"hk\" (api.mch.weixin.qq.com/hk/) or \"global\" (apihk.mch.weixin.qq.com/v3/global/)", other_ = Shown(other))))
-                        }
-                    }
-                }
-                other => {
-                    return Err(Error::invalid(format!(
-                        "unknown close option `{other_}`; known: mchid, sub_mchid (subMchid), sp_mchid (spMchid), base_uri (baseUri), endpoint", other_ = Shown(other))))
-                }
-            }
-        }
-        Ok(c)
-    }
-
-    /// What closing succeeds with: the verified answer when it is `204 No Content`, a `DECODE`
-    /// error for any other 2xx.
-    pub fn accept(response: Response) -> Result<Response> {
-        if response.status() != 204 {
-            return Err(Error::new(
-                ErrorKind::Decode,
-                format!(
-                    "closing an order answers 204 No Content; got HTTP {} instead",
-                    response.status()
-                ),
-            )
-            .with_response(response.status(), response.request_id().map(str::to_owned)));
-        }
-        Ok(response)
-    }
-
-    /// The URI template of this call.
-    pub fn template(&self) -> &'static str {
-        match (self.endpoint, &self.order) {
-            (CloseEndpoint::HkLegacy, OrderRef::TransactionId(_)) => {
-                "v3/transactions/id/{transaction_id}/close"
-            }
-            (CloseEndpoint::HkLegacy, OrderRef::OutTradeNo(_)) => {
-                "v3/transactions/out-trade-no/{out_trade_no}/close"
-            }
-            (CloseEndpoint::Global, OrderRef::TransactionId(_)) => {
-                "v3/global/transactions/id/{transaction_id}/close"
-            }
-            (CloseEndpoint::Global, OrderRef::OutTradeNo(_)) => {
-                "v3/global/transactions/out-trade-no/{out_trade_no}/close"
-            }
-        }
-    }
-
-    /// The request options of this call for a client whose merchant id is `client_mchid`.
-    pub fn options(&self, client_mchid: &str) -> RequestOptions {
-        let (name, value) = match &self.order {
-            OrderRef::TransactionId(id) => ("transaction_id", id),
-            OrderRef::OutTradeNo(no) => ("out_trade_no", no),
-        };
-        let mut body = serde_json::Map::new();
-        let mchid = match (&self.mchid, &self.sp_mchid) {
-            (None, None) if self.sub_mchid.is_none() => Some(client_mchid.to_owned()),
-            (m, _) => m.clone(),
-        };
-        let sp_mchid = match (&self.sp_mchid, &self.mchid, &self.sub_mchid) {
-            (None, None, Some(_)) => Some(client_mchid.to_owned()),
-            (sp, _, _) => sp.clone(),
-        };
-        for (k, v) in [
-            ("mchid", mchid),
-            ("sub_mchid", self.sub_mchid.clone()),
-            ("sp_mchid", sp_mchid),
-        ] {
-            if let Some(v) = v {
-                body.insert(k.to_owned(), Value::String(v));
-            }
-        }
-        RequestOptions {
-            base_uri: Some(
-                self.base_uri
-                    .clone()
-                    .unwrap_or_else(|| self.endpoint.base_uri().to_owned()),
-            ),
-            params: vec![(name.to_owned(), value.clone())],
-            body: Some(serde_json::to_vec(&Value::Object(body)).unwrap_or_default()),
-            query: Vec::new(),
-            headers: Vec::new(),
-        }
-    }
-}
-
 static NEXT_CLIENT_ID: AtomicU64 = AtomicU64::new(1);
-
-/// How a client's connection pools are made: one in the client, and more through
-/// [`Client::new_transport`].
-struct TransportSettings {
-    connect_timeout: Duration,
-    /// Shared with every client of the process trusting the same roots (`crate::tls`).
-    tls: rustls::ClientConfig,
-    resolve: Vec<(String, SocketAddr)>,
-}
-
-impl TransportSettings {
-    fn build(&self) -> Result<reqwest::Client> {
-        let mut builder = reqwest::Client::builder()
-            .connect_timeout(self.connect_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .pool_idle_timeout(Duration::from_secs(50))
-            .tcp_nodelay(true)
-            .tls_backend_preconfigured(self.tls.clone());
-        for (host, addr) in &self.resolve {
-            builder = builder.resolve(host, *addr);
-        }
-        builder.build().map_err(|e| {
-            Error::new(
-                ErrorKind::Internal,
-                format!("cannot set up a connection pool: {}", error_chain(&e)),
-            )
-        })
-    }
-}
-
-/// A connection pool of a [`Client`], for a caller that drives its own runtime (for example one
-/// per thread, so a blocking call does its I/O on the caller's thread): a connection is driven
-/// by the runtime that opened it, so a pool must only be used from one runtime. Made by
-/// [`Client::new_transport`], used with [`Client::execute_via`]; cheap to make (the TLS set-up
-/// is shared, `crate::tls`).
-pub struct Transport {
-    client_id: u64,
-    http: reqwest::Client,
-}
-
-impl fmt::Debug for Transport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Transport")
-            .field("client_id", &self.client_id)
-            .finish_non_exhaustive()
-    }
-}
 
 struct Inner {
     id: u64,
@@ -832,14 +443,14 @@ impl Client {
         template: &str,
         options: &RequestOptions,
     ) -> Result<Response> {
-        let prepared = self.prepare(method, template, options)?;
-        self.execute(&prepared).await
+        crate::Operation::request(self, method, template, options)?
+            .run(self)
+            .await
     }
 
     /// Close an order. Succeeds only on `204 No Content`; returns that (verified) response.
     pub async fn close(&self, order: &CloseOrder) -> Result<Response> {
-        let prepared = self.prepare_close(order)?;
-        CloseOrder::accept(self.execute(&prepared).await?)
+        crate::Operation::close(self, order)?.run(self).await
     }
 
     /// The request closing `order`, checked and ready for [`Client::execute`] (or
@@ -1008,27 +619,6 @@ impl Client {
     }
 }
 
-/// The certificates of one `ca_certs` entry (PEM text), as DER.
-fn ca_certificates(
-    field: &str,
-    text: &str,
-) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>> {
-    use rustls::pki_types::pem::PemObject;
-    if !text.contains("-----BEGIN CERTIFICATE-----") {
-        return Err(Error::config(format!(
-            "config field `{field}` is not a PEM certificate (`-----BEGIN CERTIFICATE-----`)"
-        )));
-    }
-    rustls::pki_types::CertificateDer::pem_slice_iter(text.as_bytes())
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| {
-            Error::config(format!(
-                "config field `{field}` is not a valid PEM certificate: {}",
-                crate::error::quote_n(&e.to_string(), 120)
-            ))
-        })
-}
-
 fn check_url_length(url: &Url) -> Result<()> {
     let len = url.as_str().len();
     if len > MAX_URL_BYTES {
@@ -1039,45 +629,6 @@ fn check_url_length(url: &Url) -> Result<()> {
     Ok(())
 }
 
-fn request_id_of(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get("request-id")
-        .and_then(|v: &HeaderValue| v.to_str().ok())
-        .map(str::to_owned)
-}
-
-/// Parse a non-2xx answer: `{"code","message","detail"}` plus `Request-ID`; never verified.
-pub fn parse_api_error(status: u16, request_id: Option<String>, body: &[u8]) -> ApiError {
-    let parsed: Option<Value> = serde_json::from_slice(body).ok();
-    let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_owned();
-    let mut api = ApiError {
-        status,
-        request_id,
-        body: body.to_vec(),
-        ..ApiError::default()
-    };
-    match parsed {
-        Some(Value::Object(m)) => {
-            api.code = text(m.get("code"));
-            api.message = text(m.get("message"));
-            api.detail = m.get("detail").filter(|d| !d.is_null()).cloned();
-            api.sign_information = m
-                .get("sign_information")
-                .or_else(|| m.get("detail").and_then(|d| d.get("sign_information")))
-                .cloned();
-        }
-        _ => {
-            let snippet: String = String::from_utf8_lossy(body).chars().take(120).collect();
-            api.message = if body.is_empty() {
-                "(empty body)".to_owned()
-            } else {
-                format!("(body is not JSON: {snippet:?})")
-            };
-        }
-    }
-    api
-}
-
 fn backoff(attempt: u32) -> Duration {
     let exp = BACKOFF_BASE.saturating_mul(1u32 << attempt.min(16));
     let d = exp.min(BACKOFF_CAP);
@@ -1085,20 +636,6 @@ fn backoff(attempt: u32) -> Duration {
     let _ = aws_lc_rs::rand::SecureRandom::fill(&aws_lc_rs::rand::SystemRandom::new(), &mut b);
     let frac = u32::from_le_bytes(b) as f64 / u32::MAX as f64; // 0..=1
     d.mul_f64(0.5 + 0.5 * frac)
-}
-
-/// An error and its sources as one line, without repeats.
-pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = cur {
-        let s = err.to_string();
-        if !parts.iter().any(|p| p.contains(&s)) {
-            parts.push(s);
-        }
-        cur = err.source();
-    }
-    parts.join(": ")
 }
 
 #[cfg(test)]
@@ -1114,83 +651,5 @@ mod tests {
         }
         let draws: std::collections::HashSet<_> = (0..20).map(|_| backoff(3)).collect();
         assert!(draws.len() > 1, "no jitter");
-    }
-
-    #[test]
-    fn api_errors_parse_json_and_garbage() {
-        let e = parse_api_error(
-            404,
-            Some("rid".into()),
-            br#"{"code":"ORDER_NOT_EXIST","message":"no","detail":{"field":"x"}}"#,
-        );
-        assert_eq!(
-            (e.code.as_str(), e.message.as_str()),
-            ("ORDER_NOT_EXIST", "no")
-        );
-        assert_eq!(e.detail.unwrap()["field"], "x");
-        let e = parse_api_error(502, None, b"<html>bad gateway</html>");
-        assert_eq!(e.code, "");
-        assert!(e.message.contains("not JSON"));
-        assert_eq!(e.body, b"<html>bad gateway</html>");
-    }
-
-    #[test]
-    fn close_options_parse_and_reject_typos() {
-        let c = CloseOrder::from_value(
-            OrderRef::OutTradeNo("A1".into()),
-            &serde_json::json!({"sub_mchid": "2", "endpoint": "global", "base_uri": null}),
-        )
-        .unwrap();
-        assert_eq!(
-            c.template(),
-            "v3/global/transactions/out-trade-no/{out_trade_no}/close"
-        );
-        assert_eq!(c.sub_mchid.as_deref(), Some("2"));
-        // Node's camelCase spellings are the same options.
-        let c = CloseOrder::from_value(
-            OrderRef::TransactionId("1".into()),
-            &serde_json::json!({"subMchid": "2", "spMchid": "3", "baseUri": "https://x.test/"}),
-        )
-        .unwrap();
-        assert_eq!(
-            (
-                c.sub_mchid.as_deref(),
-                c.sp_mchid.as_deref(),
-                c.base_uri.as_deref()
-            ),
-            (Some("2"), Some("3"), Some("https://x.test/"))
-        );
-        for bad in [
-            serde_json::json!({"subMchid": "2", "sub_mchid": "2"}),
-            serde_json::json!({"sub_merchant": "2"}),
-            serde_json::json!({"endpoint": "cn"}),
-            serde_json::json!({"mchid": 1.5}),
-            serde_json::json!({"mchid": ""}),
-            serde_json::json!([1]),
-        ] {
-            let e = CloseOrder::from_value(OrderRef::TransactionId("1".into()), &bad).unwrap_err();
-            assert_eq!(e.code(), "INVALID_ARGUMENT", "{bad}");
-        }
-        assert!(
-            CloseOrder::from_value(OrderRef::TransactionId(String::new()), &Value::Null).is_err()
-        );
-    }
-
-    #[test]
-    fn close_bodies() {
-        let o = CloseOrder::transaction_id("1").options("100");
-        assert_eq!(o.body.unwrap(), br#"{"mchid":"100"}"#);
-        let mut c = CloseOrder::transaction_id("1");
-        c.sub_mchid = Some("200".into());
-        assert_eq!(
-            c.options("100").body.unwrap(),
-            br#"{"sub_mchid":"200","sp_mchid":"100"}"#
-        );
-        c.mchid = Some("1".into());
-        c.sp_mchid = Some("3".into());
-        assert_eq!(
-            c.options("100").body.unwrap(),
-            br#"{"mchid":"1","sub_mchid":"200","sp_mchid":"3"}"#
-        );
     }
 }

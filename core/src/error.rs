@@ -1,6 +1,35 @@
 //! One error type for the whole library, with stable code strings shared by every language.
 
+use std::ffi::CStr;
 use std::fmt;
+
+/// `code()` and `code_cstr()` of an enum from one list of (variant, code string): the C ABI's
+/// NUL-terminated strings are the core's, never a second table.
+macro_rules! code_strings {
+    ($ty:ident { $($variant:ident => $code:literal,)* }) => {
+        impl $ty {
+            /// The stable code string.
+            pub const fn code(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $code,)*
+                }
+            }
+
+            /// [`code`](Self::code) as a NUL-terminated C string with static storage.
+            pub const fn code_cstr(self) -> &'static CStr {
+                match self {
+                    $($ty::$variant => {
+                        const C: &CStr = match CStr::from_bytes_with_nul(concat!($code, "\0").as_bytes()) {
+                            Ok(c) => c,
+                            Err(_) => panic!("a code string has a NUL byte"),
+                        };
+                        C
+                    })*
+                }
+            }
+        }
+    };
+}
 
 /// The category of an [`Error`]. Its [`code`](ErrorKind::code) string is stable and identical in
 /// C, PHP, Python and Node; new kinds are added only by recording them in `ARCHITECTURE.md`.
@@ -24,22 +53,20 @@ pub enum ErrorKind {
     Internal,
 }
 
-impl ErrorKind {
-    /// The stable code string: `CONFIG`, `INVALID_ARGUMENT`, `TRANSPORT`, `TIMEOUT`, `API`,
-    /// `VERIFY`, `DECODE` or `INTERNAL`.
-    pub const fn code(self) -> &'static str {
-        match self {
-            ErrorKind::Config => "CONFIG",
-            ErrorKind::InvalidArgument => "INVALID_ARGUMENT",
-            ErrorKind::Transport => "TRANSPORT",
-            ErrorKind::Timeout => "TIMEOUT",
-            ErrorKind::Api => "API",
-            ErrorKind::Verify => "VERIFY",
-            ErrorKind::Decode => "DECODE",
-            ErrorKind::Internal => "INTERNAL",
-        }
-    }
+// The stable code strings: `CONFIG`, `INVALID_ARGUMENT`, `TRANSPORT`, `TIMEOUT`, `API`,
+// `VERIFY`, `DECODE`, `INTERNAL`.
+code_strings!(ErrorKind {
+    Config => "CONFIG",
+    InvalidArgument => "INVALID_ARGUMENT",
+    Transport => "TRANSPORT",
+    Timeout => "TIMEOUT",
+    Api => "API",
+    Verify => "VERIFY",
+    Decode => "DECODE",
+    Internal => "INTERNAL",
+});
 
+impl ErrorKind {
     /// Every kind, in declaration order (handy for bindings that mirror the set).
     pub const ALL: [ErrorKind; 8] = [
         ErrorKind::Config,
@@ -77,19 +104,14 @@ pub enum VerifyFailure {
     CertificateExpired,
 }
 
-impl VerifyFailure {
-    /// Stable code string of the reason.
-    pub const fn code(self) -> &'static str {
-        match self {
-            VerifyFailure::MissingHeaders => "MISSING_HEADERS",
-            VerifyFailure::MalformedHeaders => "MALFORMED_HEADERS",
-            VerifyFailure::TimestampSkew => "TIMESTAMP_SKEW",
-            VerifyFailure::UnknownSerial => "UNKNOWN_SERIAL",
-            VerifyFailure::BadSignature => "BAD_SIGNATURE",
-            VerifyFailure::CertificateExpired => "CERTIFICATE_EXPIRED",
-        }
-    }
-}
+code_strings!(VerifyFailure {
+    MissingHeaders => "MISSING_HEADERS",
+    MalformedHeaders => "MALFORMED_HEADERS",
+    TimestampSkew => "TIMESTAMP_SKEW",
+    UnknownSerial => "UNKNOWN_SERIAL",
+    BadSignature => "BAD_SIGNATURE",
+    CertificateExpired => "CERTIFICATE_EXPIRED",
+});
 
 /// Longest piece of caller- or server-supplied text quoted in an error message, in characters.
 pub const MAX_QUOTED_CHARS: usize = 64;

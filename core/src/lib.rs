@@ -23,14 +23,18 @@
 
 pub mod boundary;
 pub mod client;
+pub mod close;
 pub mod config;
 pub mod error;
 pub mod fuzzing;
 pub mod keys;
+pub mod operation;
 pub mod options;
 pub mod process;
+pub mod response;
 pub mod sign;
 mod tls;
+pub mod transport;
 pub mod uri;
 
 pub use client::{
@@ -38,5 +42,6 @@ pub use client::{
 };
 pub use config::Config;
 pub use error::{ApiError, Error, ErrorKind, Result, VerifyFailure};
+pub use operation::Operation;
 pub use options::RequestOptions;
 pub use sign::{Clock, FixedClock, FixedNonce, NonceSource, Signer, Verifier};

@@ -60,19 +60,6 @@ fn status_of(kind: ErrorKind) -> wxpay_status {
     }
 }
 
-fn code_cstr(kind: ErrorKind) -> &'static CStr {
-    match kind {
-        ErrorKind::Config => c"CONFIG",
-        ErrorKind::InvalidArgument => c"INVALID_ARGUMENT",
-        ErrorKind::Transport => c"TRANSPORT",
-        ErrorKind::Timeout => c"TIMEOUT",
-        ErrorKind::Api => c"API",
-        ErrorKind::Verify => c"VERIFY",
-        ErrorKind::Decode => c"DECODE",
-        ErrorKind::Internal => c"INTERNAL",
-    }
-}
-
 /// Text for C: interior NUL bytes (impossible in our messages, possible in foreign bodies) are
 /// replaced so the string is never silently truncated.
 fn cstring(s: &str) -> CString {
@@ -102,22 +89,10 @@ impl wxpay_error_t {
             api_code: api.map(|a| cstring(&a.code)),
             api_message: api.map(|a| cstring(&a.message)),
             request_id: err.request_id().map(cstring),
-            verify_failure: err.verify_failure().map(verify_cstr),
+            verify_failure: err.verify_failure().map(wx::VerifyFailure::code_cstr),
             json: cstring(&err.to_json().to_string()),
             err,
         }
-    }
-}
-
-fn verify_cstr(f: wx::VerifyFailure) -> &'static CStr {
-    use wx::VerifyFailure as V;
-    match f {
-        V::MissingHeaders => c"MISSING_HEADERS",
-        V::MalformedHeaders => c"MALFORMED_HEADERS",
-        V::TimestampSkew => c"TIMESTAMP_SKEW",
-        V::UnknownSerial => c"UNKNOWN_SERIAL",
-        V::BadSignature => c"BAD_SIGNATURE",
-        V::CertificateExpired => c"CERTIFICATE_EXPIRED",
     }
 }
 
@@ -241,7 +216,7 @@ pub unsafe extern "C" fn wxpay_error_status(err: *const wxpay_error_t) -> wxpay_
 #[no_mangle]
 pub unsafe extern "C" fn wxpay_error_code(err: *const wxpay_error_t) -> *const c_char {
     err.as_ref()
-        .map_or(c"INTERNAL", |e| code_cstr(e.err.kind()))
+        .map_or(c"INTERNAL", |e| e.err.kind().code_cstr())
         .as_ptr()
 }
 
@@ -714,61 +689,19 @@ pub unsafe extern "C" fn wxpay_future_free(future: *mut wxpay_future_t) {
 // ---------------------------------------------------------------------------------------------
 // Calls
 
-/// A call whose arguments were all checked and whose request is prepared (once): what a sync
-/// call runs on the caller's thread and an async call in the runtime.
-enum Call {
-    Request(wx::PreparedRequest),
-    Close(wx::PreparedRequest),
-}
-
-impl Call {
-    fn prepared(&self) -> &wx::PreparedRequest {
-        match self {
-            Call::Request(p) | Call::Close(p) => p,
-        }
-    }
-
-    /// What the call's answer means: a close succeeds only with 204.
-    fn accept(&self, response: wx::Response) -> Outcome {
-        match self {
-            Call::Request(_) => Ok(response),
-            Call::Close(_) => CloseOrder::accept(response),
-        }
-    }
-
-    fn into_prepared(self) -> (wx::PreparedRequest, fn(wx::Response) -> Outcome) {
-        match self {
-            Call::Request(p) => (p, Ok),
-            Call::Close(p) => (p, CloseOrder::accept),
-        }
-    }
-
-    async fn run(self, c: Arc<wx::Client>) -> Outcome {
-        let response = c.execute(self.prepared()).await?;
-        self.accept(response)
-    }
-
-    /// Blocking (`wxpay_runtime::blocking`: on this thread when no other blocking call is in
-    /// progress).
-    fn run_blocking(self, c: &Arc<wx::Client>) -> Outcome {
-        let (prepared, accept) = self.into_prepared();
-        wxpay_runtime::blocking::execute(&RUNTIME, c, prepared).and_then(accept)
-    }
-}
-
 unsafe fn request_call<'a>(
     client: *const wxpay_client_t,
     method: *const c_char,
     uri_template: *const c_char,
     options_json: *const c_char,
-) -> Result<(&'a wxpay_client_t, Call), Error> {
+) -> Result<(&'a wxpay_client_t, wx::Operation), Error> {
     let client = client_arg(client)?;
     let method = str_arg(method, "method")?;
     let template = str_arg(uri_template, "uri_template")?;
     let options = RequestOptions::from_value(&json_arg(options_json, "options_json")?)?;
     // Every argument error surfaces here, before anything is started.
-    let prepared = client.client()?.prepare(method, template, &options)?;
-    Ok((client, Call::Request(prepared)))
+    let op = wx::Operation::request(&*client.client()?, method, template, &options)?;
+    Ok((client, op))
 }
 
 unsafe fn close_call<'a>(
@@ -776,7 +709,7 @@ unsafe fn close_call<'a>(
     id: *const c_char,
     by_out_trade_no: bool,
     options_json: *const c_char,
-) -> Result<(&'a wxpay_client_t, Call), Error> {
+) -> Result<(&'a wxpay_client_t, wx::Operation), Error> {
     let client = client_arg(client)?;
     let order = if by_out_trade_no {
         OrderRef::OutTradeNo(str_arg(id, "out_trade_no")?.to_owned())
@@ -784,21 +717,22 @@ unsafe fn close_call<'a>(
         OrderRef::TransactionId(str_arg(id, "transaction_id")?.to_owned())
     };
     let order = CloseOrder::from_value(order, &json_arg(options_json, "options_json")?)?;
-    let prepared = client.client()?.prepare_close(&order)?;
-    Ok((client, Call::Close(prepared)))
+    let op = wx::Operation::close(&*client.client()?, &order)?;
+    Ok((client, op))
 }
 
-fn start_call(client: &wxpay_client_t, call: Call) -> Result<wxpay_future_t, Error> {
-    start(client, move |c| Box::pin(call.run(c)))
+fn start_call(client: &wxpay_client_t, op: wx::Operation) -> Result<wxpay_future_t, Error> {
+    start(client, move |c| Box::pin(async move { op.run(&c).await }))
 }
 
 /// A blocking call; `*out` on success.
 unsafe fn run_sync(
-    call: Result<(&wxpay_client_t, Call), Error>,
+    call: Result<(&wxpay_client_t, wx::Operation), Error>,
     out: *mut *mut wxpay_response_t,
 ) -> Result<wxpay_status, Error> {
-    let (client, call) = call?;
-    let response = call.run_blocking(&client.client()?)?;
+    let (client, op) = call?;
+    // On this thread when no other blocking call is in progress (`wxpay_runtime::blocking`).
+    let response = wxpay_runtime::blocking::execute(&RUNTIME, &client.client()?, op)?;
     *out = Box::into_raw(Box::new(wxpay_response_t::new(response)));
     Ok(wxpay_status::WXPAY_OK)
 }

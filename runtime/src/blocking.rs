@@ -28,7 +28,7 @@ use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use wxpay::{Client, Error, ErrorKind, PreparedRequest, Response, Transport};
+use wxpay::{Client, Error, ErrorKind, Operation, PreparedRequest, Response, Transport};
 
 use crate::ProcessRuntime;
 
@@ -72,21 +72,21 @@ impl Drop for InFlight {
     }
 }
 
-/// Send `prepared` with `client` and wait for the answer. Alone, the call runs on this thread
-/// (see the module's documentation); while other blocking calls are in progress it runs on
-/// `shared`, the process runtime, where one multiplexed connection serves them all. Must not be
-/// called from inside an async runtime; a panic inside the call is an `INTERNAL` error.
+/// Run `op` with `client` and wait for its outcome. Alone, the call runs on this thread (see the
+/// module's documentation); while other blocking calls are in progress it runs on `shared`, the
+/// process runtime, where one multiplexed connection serves them all. Must not be called from
+/// inside an async runtime; a panic inside the call is an `INTERNAL` error.
 pub fn execute(
     shared: &ProcessRuntime,
     client: &Arc<Client>,
-    prepared: PreparedRequest,
+    op: Operation,
 ) -> Result<Response, Error> {
     let in_flight = InFlight::enter();
     wxpay::boundary::catch(|| {
         if in_flight.alone {
-            here(client, &prepared)
+            here(client, op.prepared()).and_then(|r| op.accept(r))
         } else {
-            on_runtime(shared, client.clone(), prepared)
+            on_runtime(shared, client.clone(), op)
         }
     })
 }
@@ -95,12 +95,11 @@ pub fn execute(
 fn on_runtime(
     shared: &ProcessRuntime,
     client: Arc<Client>,
-    prepared: PreparedRequest,
+    op: Operation,
 ) -> Result<Response, Error> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     shared.get()?.spawn(async move {
-        let outcome =
-            wxpay::boundary::catch_future(async { client.execute(&prepared).await }).await;
+        let outcome = wxpay::boundary::catch_future(op.run(&client)).await;
         let _ = tx.send(outcome);
     });
     // A task that ended without sending panicked outside `catch_future` or was dropped with

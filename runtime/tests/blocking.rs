@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use common::*;
 use serde_json::{json, Value};
-use wxpay::{Client, CloseOrder, OrderRef};
+use wxpay::{Client, CloseOrder, Operation, OrderRef};
 use wxpay_runtime::{blocking, ProcessRuntime};
 use wxpay_sandbox::Sandbox;
 
@@ -43,8 +43,7 @@ fn close(client: &Arc<Client>, i: usize) -> wxpay::Result<wxpay::Response> {
         OrderRef::TransactionId(format!("42000000002026112700{i:08}")),
         &json!({}),
     )?;
-    let prepared = client.prepare_close(&order)?;
-    CloseOrder::accept(blocking::execute(&SHARED, client, prepared)?)
+    blocking::execute(&SHARED, client, Operation::close(client, &order)?)
 }
 
 fn client(sb: &Sandbox, extra: Value) -> Arc<Client> {

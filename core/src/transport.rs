@@ -1,0 +1,91 @@
+//! How a client's connections are made: the HTTPS client settings (the TLS set-up shared per
+//! process, `crate::tls`), the per-runtime [`Transport`] pools, and the CA bundle parsing.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// How a client's connection pools are made: one in the client, and more through
+/// [`Client::new_transport`].
+pub(crate) struct TransportSettings {
+    pub(crate) connect_timeout: Duration,
+    /// Shared with every client of the process trusting the same roots (`crate::tls`).
+    pub(crate) tls: rustls::ClientConfig,
+    pub(crate) resolve: Vec<(String, SocketAddr)>,
+}
+
+impl TransportSettings {
+    pub(crate) fn build(&self) -> Result<reqwest::Client> {
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .pool_idle_timeout(Duration::from_secs(50))
+            .tcp_nodelay(true)
+            .tls_backend_preconfigured(self.tls.clone());
+        for (host, addr) in &self.resolve {
+            builder = builder.resolve(host, *addr);
+        }
+        builder.build().map_err(|e| {
+            Error::new(
+                ErrorKind::Internal,
+                format!("cannot set up a connection pool: {}", error_chain(&e)),
+            )
+        })
+    }
+}
+
+/// A connection pool of a [`Client`], for a caller that drives its own runtime (for example one
+/// per thread, so a blocking call does its I/O on the caller's thread): a connection is driven
+/// by the runtime that opened it, so a pool must only be used from one runtime. Made by
+/// [`Client::new_transport`], used with [`Client::execute_via`]; cheap to make (the TLS set-up
+/// is shared, `crate::tls`).
+pub struct Transport {
+    pub(crate) client_id: u64,
+    pub(crate) http: reqwest::Client,
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transport")
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The certificates of one `ca_certs` entry (PEM text), as DER.
+pub(crate) fn ca_certificates(
+    field: &str,
+    text: &str,
+) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>> {
+    use rustls::pki_types::pem::PemObject;
+    if !text.contains("-----BEGIN CERTIFICATE-----") {
+        return Err(Error::config(format!(
+            "config field `{field}` is not a PEM certificate (`-----BEGIN CERTIFICATE-----`)"
+        )));
+    }
+    rustls::pki_types::CertificateDer::pem_slice_iter(text.as_bytes())
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| {
+            Error::config(format!(
+                "config field `{field}` is not a valid PEM certificate: {}",
+                crate::error::quote_n(&e.to_string(), 120)
+            ))
+        })
+}
+
+/// An error and its sources as one line, without repeats.
+pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        let s = err.to_string();
+        if !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
+        }
+        cur = err.source();
+    }
+    parts.join(": ")
+}
