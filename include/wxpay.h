@@ -132,6 +132,81 @@ extern "C" {
 #endif // __cplusplus
 
 /**
+ * Make a request and wait for it: `method` ("GET", "POST", "PUT", "PATCH", "DELETE"), a URI
+ * template (`v3/transactions/id/{transaction_id}/close`, relative to the base URI, or absolute),
+ * and options JSON with the PHP SDK's keys (`base_uri`, placeholder values, `json`, `body`,
+ * `query`, `headers`; NULL for none). On `WXPAY_OK`, `*out` is the verified response.
+ * Safe to call from many threads at once on one client.
+ */
+wxpay_status wxpay_request(const wxpay_client_t *client,
+                           const char *method,
+                           const char *uri_template,
+                           const char *options_json,
+                           wxpay_response_t **out,
+                           wxpay_error_t **err);
+
+/**
+ * Start a request without waiting (arguments as `wxpay_request`; their errors are returned
+ * here, before anything is sent). On `WXPAY_OK`, `*out` is a future to poll, wait on and take.
+ */
+wxpay_status wxpay_request_start(const wxpay_client_t *client,
+                                 const char *method,
+                                 const char *uri_template,
+                                 const char *options_json,
+                                 wxpay_future_t **out,
+                                 wxpay_error_t **err);
+
+/**
+ * Close an order by WeChat Pay transaction id and wait. `options_json` (NULL for none):
+ * `{"mchid", "sub_mchid", "sp_mchid", "base_uri", "endpoint": "hk" | "global"}`; the body
+ * defaults to the client's `mchid`. Succeeds only on 204; `*out` is that response.
+ */
+wxpay_status wxpay_close_transaction(const wxpay_client_t *client,
+                                     const char *transaction_id,
+                                     const char *options_json,
+                                     wxpay_response_t **out,
+                                     wxpay_error_t **err);
+
+/**
+ * As `wxpay_close_transaction`, by the merchant's `out_trade_no`.
+ */
+wxpay_status wxpay_close_out_trade_no(const wxpay_client_t *client,
+                                      const char *out_trade_no,
+                                      const char *options_json,
+                                      wxpay_response_t **out,
+                                      wxpay_error_t **err);
+
+/**
+ * Start `wxpay_close_transaction` without waiting; `*out` is a future.
+ */
+wxpay_status wxpay_close_transaction_start(const wxpay_client_t *client,
+                                           const char *transaction_id,
+                                           const char *options_json,
+                                           wxpay_future_t **out,
+                                           wxpay_error_t **err);
+
+/**
+ * Create a client from configuration JSON (`mchid`, `serial`, `private_key`, `certs`,
+ * `base_uri`, `timeout_ms`, `connect_timeout_ms`, `retries`, `user_agent`, `ca_certs`,
+ * `resolve`, `insecure_http`). Relative `file://` paths resolve against the current directory.
+ */
+wxpay_status wxpay_client_new(const char *config_json, wxpay_client_t **out, wxpay_error_t **err);
+
+/**
+ * Create a client from a configuration JSON file; relative `file://` paths in it resolve
+ * against its folder.
+ */
+wxpay_status wxpay_client_new_from_file(const char *path,
+                                        wxpay_client_t **out,
+                                        wxpay_error_t **err);
+
+/**
+ * Free a client. NULL is a no-op. No call on it may be running or start afterwards; futures
+ * already started keep what they need and stay valid.
+ */
+void wxpay_client_free(wxpay_client_t *client);
+
+/**
  * Free an error. NULL is a no-op.
  */
 void wxpay_error_free(wxpay_error_t *err);
@@ -199,35 +274,30 @@ const uint8_t *wxpay_error_body(const wxpay_error_t *err, size_t *len);
 const char *wxpay_error_json(const wxpay_error_t *err);
 
 /**
- * Free a string returned through a `char **` out-parameter. NULL is a no-op.
+ * Without waiting: `WXPAY_PENDING`, or the status the call finished with (`WXPAY_OK` or an
+ * error status; take the result with `wxpay_future_take`). After the result was taken, or on
+ * NULL: `WXPAY_ERR_INVALID_ARGUMENT`.
  */
-void wxpay_string_free(char *s);
+wxpay_status wxpay_future_poll(const wxpay_future_t *future);
 
 /**
- * The library version, e.g. "0.1.0". Static storage.
+ * Block the calling thread until the call finishes or `timeout_ms` passes (a negative value
+ * waits without limit). Returns like `wxpay_future_poll`.
  */
-const char *wxpay_version(void);
+wxpay_status wxpay_future_wait(const wxpay_future_t *future, int64_t timeout_ms);
 
 /**
- * Create a client from configuration JSON (`mchid`, `serial`, `private_key`, `certs`,
- * `base_uri`, `timeout_ms`, `connect_timeout_ms`, `retries`, `user_agent`, `ca_certs`,
- * `resolve`, `insecure_http`). Relative `file://` paths resolve against the current directory.
+ * Take the result of a finished call: on `WXPAY_OK` `*out` receives the response; on an error
+ * status `*err` receives the error. Returns `WXPAY_PENDING` (writing nothing) if the call has
+ * not finished. A result can be taken once.
  */
-wxpay_status wxpay_client_new(const char *config_json, wxpay_client_t **out, wxpay_error_t **err);
+wxpay_status wxpay_future_take(wxpay_future_t *future, wxpay_response_t **out, wxpay_error_t **err);
 
 /**
- * Create a client from a configuration JSON file; relative `file://` paths in it resolve
- * against its folder.
+ * Free a future; a call still in flight is cancelled (it may or may not have reached the
+ * server). NULL is a no-op.
  */
-wxpay_status wxpay_client_new_from_file(const char *path,
-                                        wxpay_client_t **out,
-                                        wxpay_error_t **err);
-
-/**
- * Free a client. NULL is a no-op. No call on it may be running or start afterwards; futures
- * already started keep what they need and stay valid.
- */
-void wxpay_client_free(wxpay_client_t *client);
+void wxpay_future_free(wxpay_future_t *future);
 
 /**
  * HTTP status (2xx). NULL gives 0.
@@ -263,84 +333,14 @@ const uint8_t *wxpay_response_body(const wxpay_response_t *response, size_t *len
 void wxpay_response_free(wxpay_response_t *response);
 
 /**
- * Without waiting: `WXPAY_PENDING`, or the status the call finished with (`WXPAY_OK` or an
- * error status; take the result with `wxpay_future_take`). After the result was taken, or on
- * NULL: `WXPAY_ERR_INVALID_ARGUMENT`.
+ * Free a string returned through a `char **` out-parameter. NULL is a no-op.
  */
-wxpay_status wxpay_future_poll(const wxpay_future_t *future);
+void wxpay_string_free(char *s);
 
 /**
- * Block the calling thread until the call finishes or `timeout_ms` passes (a negative value
- * waits without limit). Returns like `wxpay_future_poll`.
+ * The library version, e.g. "0.1.0". Static storage.
  */
-wxpay_status wxpay_future_wait(const wxpay_future_t *future, int64_t timeout_ms);
-
-/**
- * Take the result of a finished call: on `WXPAY_OK` `*out` receives the response; on an error
- * status `*err` receives the error. Returns `WXPAY_PENDING` (writing nothing) if the call has
- * not finished. A result can be taken once.
- */
-wxpay_status wxpay_future_take(wxpay_future_t *future, wxpay_response_t **out, wxpay_error_t **err);
-
-/**
- * Free a future; a call still in flight is cancelled (it may or may not have reached the
- * server). NULL is a no-op.
- */
-void wxpay_future_free(wxpay_future_t *future);
-
-/**
- * Make a request and wait for it: `method` ("GET", "POST", "PUT", "PATCH", "DELETE"), a URI
- * template (`v3/transactions/id/{transaction_id}/close`, relative to the base URI, or absolute),
- * and options JSON with the PHP SDK's keys (`base_uri`, placeholder values, `json`, `body`,
- * `query`, `headers`; NULL for none). On `WXPAY_OK`, `*out` is the verified response.
- * Safe to call from many threads at once on one client.
- */
-wxpay_status wxpay_request(const wxpay_client_t *client,
-                           const char *method,
-                           const char *uri_template,
-                           const char *options_json,
-                           wxpay_response_t **out,
-                           wxpay_error_t **err);
-
-/**
- * Start a request without waiting (arguments as `wxpay_request`; their errors are returned
- * here, before anything is sent). On `WXPAY_OK`, `*out` is a future to poll, wait on and take.
- */
-wxpay_status wxpay_request_start(const wxpay_client_t *client,
-                                 const char *method,
-                                 const char *uri_template,
-                                 const char *options_json,
-                                 wxpay_future_t **out,
-                                 wxpay_error_t **err);
-
-/**
- * Close an order by WeChat Pay transaction id and wait. `options_json` (NULL for none):
- * `{"mchid", "sub_mchid", "sp_mchid", "base_uri", "endpoint": "hk" | "global"}`; the body
- * defaults to the client's `mchid`. Succeeds only on 204; `*out` is that response.
- */
-wxpay_status wxpay_close_transaction(const wxpay_client_t *client,
-                                     const char *transaction_id,
-                                     const char *options_json,
-                                     wxpay_response_t **out,
-                                     wxpay_error_t **err);
-
-/**
- * As `wxpay_close_transaction`, by the merchant's `out_trade_no`.
- */
-wxpay_status wxpay_close_out_trade_no(const wxpay_client_t *client,
-                                      const char *out_trade_no,
-                                      const char *options_json,
-                                      wxpay_response_t **out,
-                                      wxpay_error_t **err);
-
-/**
- * Start `wxpay_close_transaction` without waiting; `*out` is a future.
- */
-wxpay_status wxpay_close_transaction_start(const wxpay_client_t *client,
-                                           const char *transaction_id,
-                                           const char *options_json,
-                                           wxpay_future_t **out,
-                                           wxpay_error_t **err);
+const char *wxpay_version(void);
 
 /**
  * Signing utility: the `Authorization` header value for `method` on the absolute `url` (the

@@ -1,0 +1,149 @@
+//! Calls: arguments checked and the request prepared once (`wx::Operation`), then run blocking or
+//! started as a future.
+
+use std::ffi::c_char;
+
+use wx::{CloseOrder, Error, OrderRef, RequestOptions};
+
+use crate::*;
+
+unsafe fn request_call<'a>(
+    client: *const wxpay_client_t,
+    method: *const c_char,
+    uri_template: *const c_char,
+    options_json: *const c_char,
+) -> Result<(&'a wxpay_client_t, wx::Operation), Error> {
+    let client = client_arg(client)?;
+    let method = str_arg(method, "method")?;
+    let template = str_arg(uri_template, "uri_template")?;
+    let options = RequestOptions::from_value(&json_arg(options_json, "options_json")?)?;
+    // Every argument error surfaces here, before anything is started.
+    let op = wx::Operation::request(&*client.client()?, method, template, &options)?;
+    Ok((client, op))
+}
+
+unsafe fn close_call<'a>(
+    client: *const wxpay_client_t,
+    id: *const c_char,
+    by_out_trade_no: bool,
+    options_json: *const c_char,
+) -> Result<(&'a wxpay_client_t, wx::Operation), Error> {
+    let client = client_arg(client)?;
+    let order = if by_out_trade_no {
+        OrderRef::OutTradeNo(str_arg(id, "out_trade_no")?.to_owned())
+    } else {
+        OrderRef::TransactionId(str_arg(id, "transaction_id")?.to_owned())
+    };
+    let order = CloseOrder::from_value(order, &json_arg(options_json, "options_json")?)?;
+    let op = wx::Operation::close(&*client.client()?, &order)?;
+    Ok((client, op))
+}
+
+fn start_call(client: &wxpay_client_t, op: wx::Operation) -> Result<wxpay_future_t, Error> {
+    start(client, move |c| Box::pin(async move { op.run(&c).await }))
+}
+
+/// A blocking call; `*out` on success.
+unsafe fn run_sync(
+    call: Result<(&wxpay_client_t, wx::Operation), Error>,
+    out: *mut *mut wxpay_response_t,
+) -> Result<wxpay_status, Error> {
+    let (client, op) = call?;
+    // On this thread when no other blocking call is in progress (`wxpay_runtime::blocking`).
+    let response = wxpay_runtime::blocking::execute(&RUNTIME, &client.client()?, op)?;
+    *out = Box::into_raw(Box::new(wxpay_response_t::new(response)));
+    Ok(wxpay_status::WXPAY_OK)
+}
+
+/// Make a request and wait for it: `method` ("GET", "POST", "PUT", "PATCH", "DELETE"), a URI
+/// template (`v3/transactions/id/{transaction_id}/close`, relative to the base URI, or absolute),
+/// and options JSON with the PHP SDK's keys (`base_uri`, placeholder values, `json`, `body`,
+/// `query`, `headers`; NULL for none). On `WXPAY_OK`, `*out` is the verified response.
+/// Safe to call from many threads at once on one client.
+#[no_mangle]
+pub unsafe extern "C" fn wxpay_request(
+    client: *const wxpay_client_t,
+    method: *const c_char,
+    uri_template: *const c_char,
+    options_json: *const c_char,
+    out: *mut *mut wxpay_response_t,
+    err: *mut *mut wxpay_error_t,
+) -> wxpay_status {
+    guard(err, || {
+        out_arg(out, "out")?;
+        run_sync(
+            request_call(client, method, uri_template, options_json),
+            out,
+        )
+    })
+}
+
+/// Start a request without waiting (arguments as `wxpay_request`; their errors are returned
+/// here, before anything is sent). On `WXPAY_OK`, `*out` is a future to poll, wait on and take.
+#[no_mangle]
+pub unsafe extern "C" fn wxpay_request_start(
+    client: *const wxpay_client_t,
+    method: *const c_char,
+    uri_template: *const c_char,
+    options_json: *const c_char,
+    out: *mut *mut wxpay_future_t,
+    err: *mut *mut wxpay_error_t,
+) -> wxpay_status {
+    guard(err, || {
+        out_arg(out, "out")?;
+        let (client, call) = request_call(client, method, uri_template, options_json)?;
+        let f = start_call(client, call)?;
+        *out = Box::into_raw(Box::new(f));
+        Ok(wxpay_status::WXPAY_OK)
+    })
+}
+
+/// Close an order by WeChat Pay transaction id and wait. `options_json` (NULL for none):
+/// `{"mchid", "sub_mchid", "sp_mchid", "base_uri", "endpoint": "hk" | "global"}`; the body
+/// defaults to the client's `mchid`. Succeeds only on 204; `*out` is that response.
+#[no_mangle]
+pub unsafe extern "C" fn wxpay_close_transaction(
+    client: *const wxpay_client_t,
+    transaction_id: *const c_char,
+    options_json: *const c_char,
+    out: *mut *mut wxpay_response_t,
+    err: *mut *mut wxpay_error_t,
+) -> wxpay_status {
+    guard(err, || {
+        out_arg(out, "out")?;
+        run_sync(close_call(client, transaction_id, false, options_json), out)
+    })
+}
+
+/// As `wxpay_close_transaction`, by the merchant's `out_trade_no`.
+#[no_mangle]
+pub unsafe extern "C" fn wxpay_close_out_trade_no(
+    client: *const wxpay_client_t,
+    out_trade_no: *const c_char,
+    options_json: *const c_char,
+    out: *mut *mut wxpay_response_t,
+    err: *mut *mut wxpay_error_t,
+) -> wxpay_status {
+    guard(err, || {
+        out_arg(out, "out")?;
+        run_sync(close_call(client, out_trade_no, true, options_json), out)
+    })
+}
+
+/// Start `wxpay_close_transaction` without waiting; `*out` is a future.
+#[no_mangle]
+pub unsafe extern "C" fn wxpay_close_transaction_start(
+    client: *const wxpay_client_t,
+    transaction_id: *const c_char,
+    options_json: *const c_char,
+    out: *mut *mut wxpay_future_t,
+    err: *mut *mut wxpay_error_t,
+) -> wxpay_status {
+    guard(err, || {
+        out_arg(out, "out")?;
+        let (client, call) = close_call(client, transaction_id, false, options_json)?;
+        let f = start_call(client, call)?;
+        *out = Box::into_raw(Box::new(f));
+        Ok(wxpay_status::WXPAY_OK)
+    })
+}
