@@ -1,12 +1,15 @@
 //! `wxpay`: WeChat Pay APIv3 from the command line, on the same core as every binding.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 use wxpay::error::quote;
 use wxpay::{
-    Client, CloseEndpoint, CloseOrder, Config, Error, ErrorKind, OrderRef, RequestOptions,
+    Client, CloseEndpoint, CloseOrder, Config, Error, ErrorKind, Operation, OrderRef,
+    RequestOptions,
 };
+use wxpay_runtime::{blocking, ProcessRuntime};
 
 const USAGE: &str = "\
 wxpay: WeChat Pay APIv3 client
@@ -189,18 +192,17 @@ fn run(args: Args) -> Result<Value, Error> {
             template,
             options,
         } => {
-            let client = Client::new(&config)?;
+            let client = Arc::new(Client::new(&config)?);
             let options = RequestOptions::from_json(&options)?;
             // Check every argument before starting any I/O.
-            let prepared = client.prepare(&method, &template, &options)?;
-            let rt = runtime()?;
-            let r = rt.block_on(client.execute(&prepared))?;
+            let op = Operation::request(&client, &method, &template, &options)?;
+            let r = blocking::execute(&RUNTIME, &client, op)?;
             Ok(success(&r))
         }
         Cmd::Close { order } => {
-            let client = Client::new(&config)?;
-            let rt = runtime()?;
-            let r = rt.block_on(client.close(&order))?;
+            let client = Arc::new(Client::new(&config)?);
+            let op = Operation::close(&client, &order)?;
+            let r = blocking::execute(&RUNTIME, &client, op)?;
             let mut v = success(&r);
             v["closed"] = json!(match &order.order {
                 OrderRef::TransactionId(id) => json!({"transaction_id": id}),
@@ -211,17 +213,9 @@ fn run(args: Args) -> Result<Value, Error> {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Error> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            Error::new(
-                ErrorKind::Internal,
-                format!("cannot start the I/O runtime: {e}"),
-            )
-        })
-}
+/// The bindings' runtimes (`wxpay-runtime`): the one call runs on this thread; the process
+/// runtime is only made if another call were in progress, which never happens here.
+static RUNTIME: ProcessRuntime = ProcessRuntime::new();
 
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
