@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+from pathlib import Path
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 import wxpay
-from conftest import Sandbox, control
+from conftest import FIXTURES, Sandbox, control
 
 SEED = dict(
     base_uri="https://api.mch.weixin.qq.com/hk/",
@@ -168,6 +169,29 @@ def test_a_forked_child_can_call(client: wxpay.Client) -> None:
     targets = [e["target"] for e in control(client, "GET", "requests")]
     assert "/hk/v3/transactions/id/in-child/close" in targets
     assert "/hk/v3/transactions/id/in-child-async/close" in targets
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_keeps_the_parsed_keys(sandbox: Sandbox, tmp_path: Path) -> None:
+    """After fork() a child gets new connections, not a new client: the key is not read again,
+    so a key file removed (or rotated) after the client was built does not break the child."""
+    key = tmp_path / "apiclient_key.pem"
+    key.write_bytes((FIXTURES / "merchant_key.pem").read_bytes())
+    client = sandbox.client(private_key=key)
+    client.close_transaction("before-fork")
+    key.unlink()
+    pid = os.fork()
+    if pid == 0:  # child
+        code = 1
+        try:
+            client.close_transaction("child-without-key-file")
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    targets = [e["target"] for e in control(client, "GET", "requests")]
+    assert "/hk/v3/transactions/id/child-without-key-file/close" in targets
 
 
 def test_blocking_calls_use_a_connection_of_the_calling_thread(client: wxpay.Client) -> None:

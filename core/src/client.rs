@@ -89,10 +89,25 @@ impl PreparedRequest {
 
 static NEXT_CLIENT_ID: AtomicU64 = AtomicU64::new(1);
 
+/// One client of one process: its id, its connections, and the credentials it shares with the
+/// same client in other processes.
 struct Inner {
     id: u64,
     http: reqwest::Client,
     transport: TransportSettings,
+    creds: Arc<Credentials>,
+}
+
+impl std::ops::Deref for Inner {
+    type Target = Credentials;
+    fn deref(&self) -> &Credentials {
+        &self.creds
+    }
+}
+
+/// Everything of a client but its connections: parsed keys and settings. Shared across `fork()`
+/// ([`Client::for_this_process`]): nothing in it belongs to a process.
+struct Credentials {
     signer: Signer,
     verifier: Verifier,
     base_uri: Url,
@@ -212,8 +227,9 @@ impl Client {
         }
         let transport = TransportSettings {
             connect_timeout,
-            tls: crate::tls::client_config(roots)
+            tls: crate::tls::client_config(roots.clone())
                 .map_err(|why| Error::config(format!("cannot set up the HTTPS client: {why}")))?,
+            extra_roots: roots,
             resolve: config
                 .resolve
                 .iter()
@@ -235,17 +251,39 @@ impl Client {
                 id: NEXT_CLIENT_ID.fetch_add(1, Ordering::Relaxed),
                 http,
                 transport,
-                signer: Signer::new(config.mchid.clone(), config.serial.clone(), Arc::new(key)),
-                verifier: Verifier::new(keys),
-                base_uri,
-                retries: config.retries.unwrap_or(config::DEFAULT_RETRIES),
-                timeout,
-                connect_timeout,
-                user_agent,
-                wechatpay_serial,
-                insecure_http,
-                clock,
-                nonce,
+                creds: Arc::new(Credentials {
+                    signer: Signer::new(config.mchid.clone(), config.serial.clone(), Arc::new(key)),
+                    verifier: Verifier::new(keys),
+                    base_uri,
+                    retries: config.retries.unwrap_or(config::DEFAULT_RETRIES),
+                    timeout,
+                    connect_timeout,
+                    user_agent,
+                    wechatpay_serial,
+                    insecure_http,
+                    clock,
+                    nonce,
+                }),
+            }),
+        })
+    }
+
+    /// This client for the current process: the same credentials (keys parsed once, shared),
+    /// new connections and TLS state of this process. What [`ForkSafeClient`](crate::process::ForkSafeClient)
+    /// gives a child after `fork()`, instead of parsing the configuration again.
+    pub fn for_this_process(&self) -> Result<Client> {
+        let transport = self
+            .inner
+            .transport
+            .for_this_process()
+            .map_err(|why| Error::config(format!("cannot set up the HTTPS client: {why}")))?;
+        let http = transport.build()?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                id: NEXT_CLIENT_ID.fetch_add(1, Ordering::Relaxed),
+                http,
+                transport,
+                creds: self.inner.creds.clone(),
             }),
         })
     }

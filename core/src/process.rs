@@ -49,29 +49,29 @@ impl<T> PerProcess<T> {
     }
 }
 
-/// A [`Client`](crate::Client) that is rebuilt from its configuration in each process that uses
-/// it: after `fork()` the child gets its own connection pool (a pooled TLS connection must never
-/// be shared by two processes) driven by its own runtime. What every binding holds.
+/// A [`Client`](crate::Client) with new connections in each process that uses it: after `fork()`
+/// the child gets its own connection pool and TLS state (a pooled TLS connection must never be
+/// shared by two processes) driven by its own runtime, and keeps the parsed keys (no key file is
+/// read again). What every binding holds.
 pub struct ForkSafeClient {
-    config: crate::Config,
+    /// The client built by `new`, in the process that built it: a child after `fork()` gets
+    /// it again with new connections ([`Client::for_this_process`](crate::Client::for_this_process)),
+    /// sharing its parsed keys.
+    first: Arc<crate::Client>,
     inner: PerProcess<crate::Client>,
 }
 
 impl ForkSafeClient {
     /// Build the client now (so configuration errors surface here) for this process.
     pub fn new(config: crate::Config) -> crate::Result<Self> {
-        let c = ForkSafeClient {
-            config,
-            inner: PerProcess::new(),
-        };
-        c.get()?;
-        Ok(c)
+        let inner = PerProcess::new();
+        let first = inner.get_or_try_init(|| crate::Client::new(&config))?;
+        Ok(ForkSafeClient { first, inner })
     }
 
-    /// This process's client.
+    /// This process's client (after `fork()`: the same keys, new connections).
     pub fn get(&self) -> crate::Result<Arc<crate::Client>> {
-        self.inner
-            .get_or_try_init(|| crate::Client::new(&self.config))
+        self.inner.get_or_try_init(|| self.first.for_this_process())
     }
 }
 

@@ -13,10 +13,23 @@ pub(crate) struct TransportSettings {
     pub(crate) connect_timeout: Duration,
     /// Shared with every client of the process trusting the same roots (`crate::tls`).
     pub(crate) tls: rustls::ClientConfig,
+    /// The configured `ca_certs` (DER), to set TLS up again in another process.
+    pub(crate) extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
     pub(crate) resolve: Vec<(String, SocketAddr)>,
 }
 
 impl TransportSettings {
+    /// The same settings with this process's TLS set-up (its session cache must not be one a
+    /// parent's thread may have held locked at `fork()`).
+    pub(crate) fn for_this_process(&self) -> std::result::Result<TransportSettings, String> {
+        Ok(TransportSettings {
+            connect_timeout: self.connect_timeout,
+            tls: crate::tls::client_config(self.extra_roots.clone())?,
+            extra_roots: self.extra_roots.clone(),
+            resolve: self.resolve.clone(),
+        })
+    }
+
     pub(crate) fn build(&self) -> Result<reqwest::Client> {
         let mut builder = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
