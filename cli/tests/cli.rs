@@ -98,11 +98,9 @@ fn wxpay(args: &[&str]) -> (i32, Value, String) {
     )
 }
 
-#[test]
-fn seed_call_exactly_as_documented() {
-    let env = Env::new(false);
-    let c = env.config(json!({}));
-    let (code, out, err) = wxpay(&[
+/// `wxpay --config C request POST <the seed's template> --options <the seed's options>`.
+fn seed_request(c: &std::path::Path) -> (i32, Value, String) {
+    wxpay(&[
         "--config",
         c.to_str().unwrap(),
         "request",
@@ -110,7 +108,14 @@ fn seed_call_exactly_as_documented() {
         "v3/transactions/id/{transaction_id}/close",
         "--options",
         SEED_OPTIONS,
-    ]);
+    ])
+}
+
+#[test]
+fn seed_call_exactly_as_documented() {
+    let env = Env::new(false);
+    let c = env.config(json!({}));
+    let (code, out, err) = seed_request(&c);
     assert_eq!(code, 0, "{out} {err}");
     assert_eq!(out["status"], 204);
     assert_eq!(out["request_id"].as_str().map(str::len), Some(32));
@@ -123,15 +128,7 @@ fn a_repeated_header_prints_once_with_its_values_joined() {
     let env = Env::new(false);
     let c = env.config(json!({}));
     env.fault(json!({"fault": "repeated_header"}));
-    let (code, out, err) = wxpay(&[
-        "--config",
-        c.to_str().unwrap(),
-        "request",
-        "POST",
-        "v3/transactions/id/{transaction_id}/close",
-        "--options",
-        SEED_OPTIONS,
-    ]);
+    let (code, out, err) = seed_request(&c);
     assert_eq!(code, 0, "{out} {err}");
     assert_eq!(out["headers"]["x-sandbox-repeated"], "one, two");
 }

@@ -550,7 +550,7 @@ static void test_async_poll_wait_take(wxpay_client_t *c) {
     }
 }
 
-/* How many requests the sandbox logged whose target contains `needle`. */
+/* How many times `needle` occurs in the sandbox's request log (-1: the log is unreadable). */
 static int sandbox_requests_matching(wxpay_client_t *c, const char *needle) {
     wxpay_response_t *r = NULL;
     if (wxpay_request(c, "GET", "requests", "{\"base_uri\":\"https://api.mch.weixin.qq.com/_sandbox/\"}", &r,
@@ -559,12 +559,14 @@ static int sandbox_requests_matching(wxpay_client_t *c, const char *needle) {
     }
     size_t len = 0;
     const uint8_t *body = wxpay_response_body(r, &len);
-    char *text = malloc(len + 1);
-    memcpy(text, body, len);
-    text[len] = 0;
     int n = 0;
-    for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle)) n++;
-    free(text);
+    const uint8_t *p = body, *end = body + len;
+    while (p < end) {
+        const uint8_t *hit = memmem(p, (size_t)(end - p), needle, strlen(needle));
+        if (!hit) break;
+        n++;
+        p = hit + 1;
+    }
     wxpay_response_free(r);
     return n;
 }
@@ -602,26 +604,10 @@ static long long now_ms(void) {
 
 /* How many API requests the sandbox logged whose target contains /fault-NAME/ (NULL: all). */
 static int count_attempts(wxpay_client_t *c, const char *name) {
-    wxpay_response_t *r = NULL;
-    if (wxpay_request(c, "GET", "requests", "{\"base_uri\":\"https://api.mch.weixin.qq.com/_sandbox/\"}", &r,
-                      NULL) != WXPAY_OK) {
-        return -1;
-    }
-    size_t len = 0;
-    const uint8_t *body = wxpay_response_body(r, &len);
     char needle[160];
     if (name) snprintf(needle, sizeof needle, "/fault-%s/", name);
     else snprintf(needle, sizeof needle, "\"target\"");
-    int n = 0;
-    const uint8_t *p = body, *end = body + len;
-    while (p < end) {
-        const uint8_t *hit = memmem(p, (size_t)(end - p), needle, strlen(needle));
-        if (!hit) break;
-        n++;
-        p = hit + 1;
-    }
-    wxpay_response_free(r);
-    return n;
+    return sandbox_requests_matching(c, needle);
 }
 
 /* Split a tab-separated line in place into at most `max` fields; returns how many. */
