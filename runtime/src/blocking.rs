@@ -25,7 +25,7 @@
 //!   (`sigpipe::Guard`).
 
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use wxpay::{Client, Error, ErrorKind, Operation, PreparedRequest, Response, Transport};
@@ -50,25 +50,55 @@ fn internal(message: String) -> Error {
     Error::new(ErrorKind::Internal, message)
 }
 
-/// Blocking calls in progress in this process, on any thread.
-static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+/// Blocking calls in progress, on any thread, with the id of the process counting them: the
+/// process id in the high 32 bits, the count in the low 32. A child after `fork()` starts from
+/// zero (the parent's calls in progress are not its own), without a lock a forking thread could
+/// have held.
+static IN_FLIGHT: AtomicU64 = AtomicU64::new(0);
+
+fn split(v: u64) -> (u32, u32) {
+    ((v >> 32) as u32, v as u32)
+}
 
 /// Counts a blocking call in [`IN_FLIGHT`] while it lives.
 struct InFlight {
+    pid: u32,
     alone: bool,
+}
+
+/// The counter after a call of process `pid` starts, and whether it is alone.
+fn entered(v: u64, pid: u32) -> (u64, bool) {
+    let (owner, count) = split(v);
+    // Counted by another process (a parent before fork()): not this one's calls.
+    let count = if owner == pid { count } else { 0 };
+    (
+        (u64::from(pid) << 32) | u64::from(count.saturating_add(1)),
+        count == 0,
+    )
+}
+
+/// The counter after a call of process `pid` ends (`None`: not counted by this process).
+fn left(v: u64, pid: u32) -> Option<u64> {
+    let (owner, count) = split(v);
+    (owner == pid).then(|| (u64::from(pid) << 32) | u64::from(count.saturating_sub(1)))
 }
 
 impl InFlight {
     fn enter() -> InFlight {
-        InFlight {
-            alone: IN_FLIGHT.fetch_add(1, Ordering::AcqRel) == 0,
-        }
+        let pid = std::process::id();
+        let mut alone = true;
+        let _ = IN_FLIGHT.fetch_update(Ordering::AcqRel, Ordering::Acquire, |v| {
+            let (next, first) = entered(v, pid);
+            alone = first;
+            Some(next)
+        });
+        InFlight { pid, alone }
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        IN_FLIGHT.fetch_sub(1, Ordering::AcqRel);
+        let _ = IN_FLIGHT.fetch_update(Ordering::AcqRel, Ordering::Acquire, |v| left(v, self.pid));
     }
 }
 
@@ -165,5 +195,27 @@ fn here(client: &Client, prepared: &PreparedRequest) -> Result<Response, Error> 
                 client.execute_via(transport, prepared).await
             }))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_count_is_per_process() {
+        let (v, alone) = entered(0, 7);
+        assert!(alone);
+        let (v2, alone) = entered(v, 7);
+        assert!(!alone, "a second call while the first is in progress");
+        assert_eq!(split(v2), (7, 2));
+        // A child forked meanwhile (pid 9) starts from zero: its first call is alone.
+        let (c, alone) = entered(v2, 9);
+        assert!(alone);
+        assert_eq!(split(c), (9, 1));
+        // A parent's call ending is not the child's to count down, and the reverse.
+        assert_eq!(left(c, 7), None);
+        assert_eq!(left(v2, 7).map(split), Some((7, 1)));
+        assert_eq!(left(left(v2, 7).unwrap(), 7).map(split), Some((7, 0)));
     }
 }
