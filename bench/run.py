@@ -250,6 +250,9 @@ def summarise(out: dict) -> dict:
         "user_us": out["cpu_user_s"] / out["n"] * 1e6, "sys_us": out["cpu_sys_s"] / out["n"] * 1e6,
         "rss_mib": out["maxrss_kb"] / 1024,
         "sandbox_cpu_us": out.get("sandbox_cpu_us", 0.0),
+        # Context switches of the whole client process per call (getrusage: voluntary +
+        # involuntary, all threads): the thread hand-offs a call costs.
+        "ctxsw_per_call": out.get("ctxsw", float("nan")) / out["n"],
     }
 
 
@@ -341,16 +344,18 @@ def write_report(path: Path, data: dict) -> None:
       "(getrusage), divided by the calls; RSS is the process's peak. wxpay clients close by "
       "`transaction_id` on the HK base URI (the seed call); peers close by `out_trade_no` on the "
       "domestic endpoint; both are a signed POST with a small JSON body answered by a signed 204. "
-      "The last column is the sandbox's own CPU per call (clock ticks of /proc/PID/stat, so "
-      "coarse), on the same two cores.\n")
-    w("| client | mode | conc. | N | calls/s | p50 ms | p99 ms | CPU µs/call | ÷ floor | peak RSS MiB | sandbox CPU µs/call |")
-    w("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+      "\"switches\" is the client process's context switches per call (getrusage, voluntary + "
+      "involuntary, all threads). The last column is the sandbox's own CPU per call (clock ticks "
+      "of /proc/PID/stat, so coarse), on the same two cores.\n")
+    w("| client | mode | conc. | N | calls/s | p50 ms | p99 ms | CPU µs/call | ÷ floor | switches/call | peak RSS MiB | sandbox CPU µs/call |")
+    w("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for key, r in res.items():
         cid, mode, c = key.split("/")
         s = r["stats"]
         rng = lambda k, f="{:.0f}": f"{f.format(s[k]['median'])} ({f.format(s[k]['min'])}–{f.format(s[k]['max'])})"
         w(f"| {label[cid]} | {mode} | {c} | {r['n']} | {rng('calls_per_s')} | {rng('p50_ms', '{:.2f}')} | "
           f"{rng('p99_ms', '{:.2f}')} | {rng('cpu_us')} | {s['cpu_us']['median'] / floor_us:.2f}× | "
+          f"{s.get('ctxsw_per_call', {}).get('median', float('nan')):.1f} | "
           f"{s['rss_mib']['median']:.0f} | {s.get('sandbox_cpu_us', {}).get('median', float('nan')):.0f} |")
 
     def tput(cid: str, mode: str, c: int) -> float | None:
@@ -602,7 +607,8 @@ def check_smoke(report: Path, data: dict) -> None:
     for key, r in data["results"].items():
         s = r["stats"]
         if not (s["calls_per_s"]["median"] > 0 and s["cpu_us"]["median"] > 0 and s["rss_mib"]["median"] > 0
-                and s["p99_ms"]["median"] >= s["p50_ms"]["median"] > 0):
+                and s["p99_ms"]["median"] >= s["p50_ms"]["median"] > 0
+                and s["ctxsw_per_call"]["median"] >= 0):
             sys.exit(f"bench smoke: implausible figures for {key}: {s}")
     for key, out in data["long"].items():
         if not (out["rss_at_kb"] > 0 and out["peak_after_kb"] >= out["rss_at_kb"] * 0.5

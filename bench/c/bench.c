@@ -164,10 +164,11 @@ int main(void) {
     if (atomic_load(&failures)) return 1;
 
 #define SECS(a, b) ((double)((b).tv_sec - (a).tv_sec) + (double)((b).tv_usec - (a).tv_usec) / 1e6)
-    printf("{\"n\":%ld,\"c\":%ld,\"wall_s\":%.6f,\"cpu_user_s\":%.6f,\"cpu_sys_s\":%.6f,"
+    printf("{\"n\":%ld,\"c\":%ld,\"wall_s\":%.6f,\"cpu_user_s\":%.6f,\"cpu_sys_s\":%.6f,\"ctxsw\":%ld,"
            "\"maxrss_kb\":%ld,\"rss_at_kb\":%ld,\"rss_end_kb\":%ld,\"peak_after_kb\":%ld,"
            "\"rss_series_kb\":[",
-           n, c, wall, SECS(u0.ru_utime, u1.ru_utime), SECS(u0.ru_stime, u1.ru_stime), u1.ru_maxrss,
+           n, c, wall, SECS(u0.ru_utime, u1.ru_utime), SECS(u0.ru_stime, u1.ru_stime),
+           (u1.ru_nvcsw - u0.ru_nvcsw) + (u1.ru_nivcsw - u0.ru_nivcsw), u1.ru_maxrss,
            atomic_load(&rss_at_kb), rss_now_kb(), rss_at > 0 ? peak_rss_kb() : 0L);
     for (int i = 0; i < samples; i++) printf(i ? ",[%ld,%ld]" : "[%ld,%ld]", sample_at[i], sample_kb[i]);
     printf("],\"lat_us\":[");

@@ -54,6 +54,11 @@ async function main(call) {
   let rssAtKb = 0
   const series = []
   const cpu0 = process.cpuUsage()
+  const switches = () => {
+    const r = process.resourceUsage()
+    return r.voluntaryContextSwitches + r.involuntaryContextSwitches
+  }
+  const ctx0 = switches()
   const t0 = process.hrtime.bigint()
   await workers(call, n, c, (i, start) => {
     if (lat) lat[i] = Number((process.hrtime.bigint() - start) / 1000n)
@@ -68,7 +73,7 @@ async function main(call) {
   const cpu = process.cpuUsage(cpu0)
   console.log(JSON.stringify({
     n, c, wall_s: wall,
-    cpu_user_s: cpu.user / 1e6, cpu_sys_s: cpu.system / 1e6,
+    cpu_user_s: cpu.user / 1e6, cpu_sys_s: cpu.system / 1e6, ctxsw: switches() - ctx0,
     maxrss_kb: process.resourceUsage().maxRSS, rss_at_kb: rssAtKb,
     rss_end_kb: rssNowKb(),
     peak_after_kb: rssAt ? peakRssKb() : 0,

@@ -58,6 +58,7 @@ function cpu(): array
         $u['ru_utime.tv_sec'] + $u['ru_utime.tv_usec'] / 1e6,
         $u['ru_stime.tv_sec'] + $u['ru_stime.tv_usec'] / 1e6,
         (int) $u['ru_maxrss'],
+        (int) $u['ru_nvcsw'] + (int) $u['ru_nivcsw'],
     ];
 }
 
@@ -151,14 +152,14 @@ $instance = Wxpay\Builder::factory([
 $warmup = env_int('BENCH_WARMUP', 100);
 run($instance, $mode, $warmup, $c, new Run($warmup, 0, false));
 $run = new Run($n, env_int('BENCH_RSS_AT', 0), env_int('BENCH_LATENCIES', 1) !== 0);
-[$u0, $s0] = cpu();
+[$u0, $s0, , $x0] = cpu();
 $t0 = hrtime(true);
 run($instance, $mode, $n, $c, $run);
 $wall = (hrtime(true) - $t0) / 1e9;
-[$u1, $s1, $maxrss] = cpu();
+[$u1, $s1, $maxrss, $x1] = cpu();
 echo json_encode([
     'n' => $n, 'c' => $c, 'wall_s' => $wall,
-    'cpu_user_s' => $u1 - $u0, 'cpu_sys_s' => $s1 - $s0,
+    'cpu_user_s' => $u1 - $u0, 'cpu_sys_s' => $s1 - $s0, 'ctxsw' => $x1 - $x0,
     'maxrss_kb' => $maxrss, 'rss_at_kb' => $run->rssAtKb, 'rss_end_kb' => rss_now_kb(),
     'peak_after_kb' => $run->rssAt > 0 ? peak_rss_kb() : 0, 'rss_series_kb' => $run->series,
     'lat_us' => $run->lat,

@@ -154,6 +154,7 @@ def _result(run: _Run, c: int, start: tuple) -> dict:
     return {
         "n": run.n, "c": c, "wall_s": wall,
         "cpu_user_s": u1.ru_utime - u0.ru_utime, "cpu_sys_s": u1.ru_stime - u0.ru_stime,
+        "ctxsw": (u1.ru_nvcsw - u0.ru_nvcsw) + (u1.ru_nivcsw - u0.ru_nivcsw),
         "maxrss_kb": u1.ru_maxrss, "rss_at_kb": run.rss_at_kb, "rss_end_kb": rss_now_kb(),
         "peak_after_kb": peak_rss_kb() if run.rss_at else 0, "rss_series_kb": run.series,
         "lat_us": list(run.lat) if run.lat is not None else [],

@@ -21,13 +21,19 @@ fn env_usize(name: &str, default: usize) -> Result<usize, String> {
     }
 }
 
-/// User and system CPU seconds of this process (all threads), and its peak RSS in KiB.
-fn rusage() -> (f64, f64, i64) {
+/// User and system CPU seconds of this process (all threads), its peak RSS in KiB, and its
+/// context switches (voluntary + involuntary, all threads).
+fn rusage() -> (f64, f64, i64, i64) {
     // SAFETY: getrusage fills the zeroed struct we own.
     let mut u: libc::rusage = unsafe { std::mem::zeroed() };
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
     let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    (secs(u.ru_utime), secs(u.ru_stime), u.ru_maxrss)
+    (
+        secs(u.ru_utime),
+        secs(u.ru_stime),
+        u.ru_maxrss,
+        u.ru_nvcsw + u.ru_nivcsw,
+    )
 }
 
 /// Reset the process's peak-RSS counter (Linux: `5` into /proc/self/clear_refs), so that the
@@ -170,11 +176,11 @@ fn main_() -> Result<(), String> {
         Err(_) => return Err("warm-up workers still hold the client".into()),
     };
 
-    let (u0, s0, _) = rusage();
+    let (u0, s0, _, x0) = rusage();
     let t0 = Instant::now();
     let s = runtime.block_on(run(client, options, n, c, record, rss_at))?;
     let wall = t0.elapsed().as_secs_f64();
-    let (u1, s1, maxrss) = rusage();
+    let (u1, s1, maxrss, x1) = rusage();
     let lat = s
         .latencies
         .as_ref()
@@ -190,7 +196,7 @@ fn main_() -> Result<(), String> {
         "{}",
         json!({
             "n": n, "c": c, "wall_s": wall,
-            "cpu_user_s": u1 - u0, "cpu_sys_s": s1 - s0,
+            "cpu_user_s": u1 - u0, "cpu_sys_s": s1 - s0, "ctxsw": x1 - x0,
             "maxrss_kb": maxrss, "rss_at_kb": rss_at_kb, "rss_end_kb": rss_now_kb(),
             "peak_after_kb": if rss_at > 0 { peak_rss_kb() } else { 0 },
             "rss_series_kb": series,
