@@ -39,10 +39,6 @@ unsafe fn close_call<'a>(
     Ok((client, op))
 }
 
-fn start_call(client: &wxpay_client_t, op: wx::Operation) -> Result<wxpay_future_t, Error> {
-    start(client, move |c| Box::pin(async move { op.run(&c).await }))
-}
-
 /// A blocking call; `*out` on success.
 unsafe fn run_sync(
     call: Result<(&wxpay_client_t, wx::Operation), Error>,
@@ -52,6 +48,16 @@ unsafe fn run_sync(
     // On this thread when no other blocking call is in progress (`wxpay_runtime::blocking`).
     let response = wxpay_runtime::blocking::execute(&RUNTIME, &client.client()?, op)?;
     *out = Box::into_raw(Box::new(wxpay_response_t::new(response)));
+    Ok(wxpay_status::WXPAY_OK)
+}
+
+/// A call started as a future; `*out` on success.
+unsafe fn run_start(
+    call: Result<(&wxpay_client_t, wx::Operation), Error>,
+    out: *mut *mut wxpay_future_t,
+) -> Result<wxpay_status, Error> {
+    let (client, op) = call?;
+    *out = Box::into_raw(Box::new(start(client, op)?));
     Ok(wxpay_status::WXPAY_OK)
 }
 
@@ -91,10 +97,10 @@ pub unsafe extern "C" fn wxpay_request_start(
 ) -> wxpay_status {
     guard(err, || {
         out_arg(out, "out")?;
-        let (client, call) = request_call(client, method, uri_template, options_json)?;
-        let f = start_call(client, call)?;
-        *out = Box::into_raw(Box::new(f));
-        Ok(wxpay_status::WXPAY_OK)
+        run_start(
+            request_call(client, method, uri_template, options_json),
+            out,
+        )
     })
 }
 
@@ -141,9 +147,6 @@ pub unsafe extern "C" fn wxpay_close_transaction_start(
 ) -> wxpay_status {
     guard(err, || {
         out_arg(out, "out")?;
-        let (client, call) = close_call(client, transaction_id, false, options_json)?;
-        let f = start_call(client, call)?;
-        *out = Box::into_raw(Box::new(f));
-        Ok(wxpay_status::WXPAY_OK)
+        run_start(close_call(client, transaction_id, false, options_json), out)
     })
 }

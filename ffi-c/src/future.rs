@@ -22,14 +22,11 @@ pub struct wxpay_future_t {
     taken: bool,
 }
 
-pub(crate) fn start(
-    client: &wxpay_client_t,
-    call: impl FnOnce(
-        Arc<wx::Client>,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Outcome> + Send>>,
-) -> Result<wxpay_future_t, Error> {
+/// Start `op` on the runtime; the future to poll, wait on and take.
+pub(crate) fn start(client: &wxpay_client_t, op: wx::Operation) -> Result<wxpay_future_t, Error> {
     let rt = runtime()?;
-    let fut = call(client.client()?);
+    let c = client.client()?;
+    let fut = async move { op.run(&c).await };
     let shared = Arc::new(Shared {
         outcome: Mutex::new(None),
         done: Condvar::new(),
