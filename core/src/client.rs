@@ -113,7 +113,6 @@ struct Credentials {
     base_uri: Url,
     retries: u32,
     timeout: Duration,
-    connect_timeout: Duration,
     user_agent: String,
     wechatpay_serial: Option<String>,
     insecure_http: bool,
@@ -227,8 +226,6 @@ impl Client {
         }
         let transport = TransportSettings {
             connect_timeout,
-            tls: crate::tls::client_config(roots.clone())
-                .map_err(|why| Error::config(format!("cannot set up the HTTPS client: {why}")))?,
             extra_roots: roots,
             resolve: config
                 .resolve
@@ -236,9 +233,7 @@ impl Client {
                 .map(|(h, a)| (h.clone(), *a))
                 .collect(),
         };
-        let http = transport.build().map_err(|e| {
-            Error::config(format!("cannot set up the HTTPS client: {}", e.message()))
-        })?;
+        let http = transport.build()?;
 
         let mut user_agent = default_user_agent();
         if let Some(suffix) = &config.user_agent {
@@ -257,7 +252,6 @@ impl Client {
                     base_uri,
                     retries: config.retries.unwrap_or(config::DEFAULT_RETRIES),
                     timeout,
-                    connect_timeout,
                     user_agent,
                     wechatpay_serial,
                     insecure_http,
@@ -269,14 +263,11 @@ impl Client {
     }
 
     /// This client for the current process: the same credentials (keys parsed once, shared),
-    /// new connections and TLS state of this process. What [`ForkSafeClient`](crate::process::ForkSafeClient)
-    /// gives a child after `fork()`, instead of parsing the configuration again.
+    /// new connections and TLS state of this process (`crate::tls` keeps one per process).
+    /// What [`ForkSafeClient`](crate::process::ForkSafeClient) gives a child after `fork()`,
+    /// instead of parsing the configuration again.
     pub fn for_this_process(&self) -> Result<Client> {
-        let transport = self
-            .inner
-            .transport
-            .for_this_process()
-            .map_err(|why| Error::config(format!("cannot set up the HTTPS client: {why}")))?;
+        let transport = self.inner.transport.clone();
         let http = transport.build()?;
         Ok(Client {
             inner: Arc::new(Inner {
@@ -636,7 +627,7 @@ impl Client {
                 Error::timeout(
                     format!(
                         "connecting to {host} timed out after connect_timeout_ms={}: {chain}",
-                        self.inner.connect_timeout.as_millis()
+                        self.inner.transport.connect_timeout.as_millis()
                     ),
                     false,
                 )

@@ -49,6 +49,55 @@ impl<T> PerProcess<T> {
     }
 }
 
+/// A small cache of at most `cap` entries by key, the least recently used evicted first: the
+/// shape of every per-process cache here (clients by configuration, TLS set-ups by trusted
+/// roots, a thread's connection pools by client). Linear lookups: it holds a handful.
+pub struct Lru<K, V> {
+    cap: usize,
+    /// Most recently used last.
+    entries: Vec<(K, V)>,
+}
+
+impl<K: PartialEq, V> Lru<K, V> {
+    /// An empty cache of at most `cap` (≥ 1) entries.
+    pub const fn new(cap: usize) -> Self {
+        Lru {
+            cap,
+            entries: Vec::new(),
+        }
+    }
+
+    /// How many entries it holds.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The value of `key`, now the most recently used.
+    pub fn get(&mut self, key: &K) -> Option<&V> {
+        let i = self.entries.iter().position(|(k, _)| k == key)?;
+        let entry = self.entries.remove(i);
+        self.entries.push(entry);
+        self.entries.last().map(|(_, v)| v)
+    }
+
+    /// Keep `value` for `key` (replacing the key's value if it has one, else evicting the least
+    /// recently used entry when full); returns it.
+    pub fn insert(&mut self, key: K, value: V) -> &V {
+        if let Some(i) = self.entries.iter().position(|(k, _)| *k == key) {
+            self.entries.remove(i);
+        } else if self.entries.len() >= self.cap.max(1) {
+            self.entries.remove(0);
+        }
+        self.entries.push((key, value));
+        &self.entries[self.entries.len() - 1].1
+    }
+}
+
 /// A [`Client`](crate::Client) with new connections in each process that uses it: after `fork()`
 /// the child gets its own connection pool and TLS state (a pooled TLS connection must never be
 /// shared by two processes) driven by its own runtime, and keeps the parsed keys (no key file is
@@ -80,8 +129,8 @@ pub const SHARED_CLIENTS: usize = 8;
 
 type Fingerprint = [u8; 32];
 
-/// The clients of this process by configuration, most recently used last.
-type SharedClients = Mutex<Vec<(Fingerprint, Arc<ForkSafeClient>)>>;
+/// The clients of this process by configuration.
+type SharedClients = Mutex<Lru<Fingerprint, Arc<ForkSafeClient>>>;
 static SHARED: PerProcess<SharedClients> = PerProcess::new();
 
 impl ForkSafeClient {
@@ -97,26 +146,22 @@ impl ForkSafeClient {
     /// with an empty set, and each client builds its own connections there anyway.
     pub fn shared(config: crate::Config) -> crate::Result<Arc<ForkSafeClient>> {
         let fingerprint = fingerprint(&config);
-        let cache = SHARED.get_or_try_init(|| Ok::<_, crate::Error>(Mutex::new(Vec::new())))?;
+        let cache = SHARED
+            .get_or_try_init(|| Ok::<_, crate::Error>(Mutex::new(Lru::new(SHARED_CLIENTS))))?;
+        if let Some(client) = cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&fingerprint)
         {
-            let mut entries = cache.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(i) = entries.iter().position(|(f, _)| *f == fingerprint) {
-                let entry = entries.remove(i);
-                let client = entry.1.clone();
-                entries.push(entry);
-                return Ok(client);
-            }
+            return Ok(client.clone());
         }
         // Built outside the lock: a slow build (key parsing, TLS set-up) blocks no other lookup.
         let client = Arc::new(ForkSafeClient::new(config)?);
         let mut entries = cache.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((_, existing)) = entries.iter().find(|(f, _)| *f == fingerprint) {
+        if let Some(existing) = entries.get(&fingerprint) {
             return Ok(existing.clone()); // built meanwhile by another thread
         }
-        if entries.len() >= SHARED_CLIENTS {
-            entries.remove(0);
-        }
-        entries.push((fingerprint, client.clone()));
+        entries.insert(fingerprint, client.clone());
         Ok(client)
     }
 }
@@ -278,9 +323,25 @@ mod tests {
             "the least recently used entry was dropped"
         );
         let entries = SHARED
-            .get_or_try_init(|| Ok::<_, ()>(Mutex::new(Vec::new())))
+            .get_or_try_init(|| Ok::<_, ()>(Mutex::new(Lru::new(SHARED_CLIENTS))))
             .unwrap();
         assert!(entries.lock().unwrap().len() <= SHARED_CLIENTS);
+    }
+
+    #[test]
+    fn lru_keeps_the_most_recently_used() {
+        let mut lru = Lru::new(2);
+        assert!(lru.is_empty());
+        lru.insert("a", 1);
+        lru.insert("b", 2);
+        assert_eq!(lru.get(&"a"), Some(&1)); // "a" is now the most recent
+        lru.insert("c", 3); // evicts "b"
+        assert_eq!(lru.get(&"b"), None);
+        assert_eq!(lru.len(), 2);
+        assert_eq!(*lru.insert("a", 10), 10); // replaces, evicts nothing
+        assert_eq!(lru.get(&"a"), Some(&10));
+        assert_eq!(lru.get(&"c"), Some(&3));
+        assert_eq!(lru.len(), 2);
     }
 
     #[test]

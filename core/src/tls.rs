@@ -16,14 +16,14 @@ use std::sync::{Arc, Mutex};
 use rustls::pki_types::CertificateDer;
 use rustls::RootCertStore;
 
-use crate::process::PerProcess;
+use crate::process::{Lru, PerProcess};
 
 /// How many sets of extra roots keep a configuration per process.
 const CONFIGS: usize = 8;
 
 static SYSTEM_ROOTS: PerProcess<RootCertStore> = PerProcess::new();
 
-type Configs = Mutex<Vec<(Vec<CertificateDer<'static>>, Arc<rustls::ClientConfig>)>>;
+type Configs = Mutex<Lru<Vec<CertificateDer<'static>>, Arc<rustls::ClientConfig>>>;
 static CONFIGS_BY_ROOTS: PerProcess<Configs> = PerProcess::new();
 
 fn system_roots() -> Result<Arc<RootCertStore>, String> {
@@ -42,15 +42,14 @@ fn system_roots() -> Result<Arc<RootCertStore>, String> {
 pub(crate) fn client_config(
     extra_roots: Vec<CertificateDer<'static>>,
 ) -> Result<rustls::ClientConfig, String> {
-    let cache = CONFIGS_BY_ROOTS.get_or_try_init(|| Ok::<_, String>(Mutex::new(Vec::new())))?;
+    let cache =
+        CONFIGS_BY_ROOTS.get_or_try_init(|| Ok::<_, String>(Mutex::new(Lru::new(CONFIGS))))?;
+    if let Some(config) = cache
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&extra_roots)
     {
-        let mut entries = cache.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(i) = entries.iter().position(|(roots, _)| *roots == extra_roots) {
-            let entry = entries.remove(i);
-            let config = (*entry.1).clone();
-            entries.push(entry);
-            return Ok(config);
-        }
+        return Ok((**config).clone());
     }
     let mut store = (*system_roots()?).clone();
     for (i, cert) in extra_roots.iter().enumerate() {
@@ -72,10 +71,9 @@ pub(crate) fn client_config(
         .with_no_client_auth();
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     let config = Arc::new(config);
-    let mut entries = cache.lock().unwrap_or_else(|p| p.into_inner());
-    if entries.len() >= CONFIGS {
-        entries.remove(0);
-    }
-    entries.push((extra_roots, config.clone()));
+    cache
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(extra_roots, config.clone());
     Ok((*config).clone())
 }

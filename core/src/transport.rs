@@ -5,47 +5,40 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 
 /// How a client's connection pools are made: one in the client, and more through
 /// [`Client::new_transport`].
+#[derive(Clone)]
 pub(crate) struct TransportSettings {
     pub(crate) connect_timeout: Duration,
-    /// Shared with every client of the process trusting the same roots (`crate::tls`).
-    pub(crate) tls: rustls::ClientConfig,
-    /// The configured `ca_certs` (DER), to set TLS up again in another process.
+    /// The configured `ca_certs` (DER), added to the system's roots.
     pub(crate) extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
     pub(crate) resolve: Vec<(String, SocketAddr)>,
 }
 
 impl TransportSettings {
-    /// The same settings with this process's TLS set-up (its session cache must not be one a
-    /// parent's thread may have held locked at `fork()`).
-    pub(crate) fn for_this_process(&self) -> std::result::Result<TransportSettings, String> {
-        Ok(TransportSettings {
-            connect_timeout: self.connect_timeout,
-            tls: crate::tls::client_config(self.extra_roots.clone())?,
-            extra_roots: self.extra_roots.clone(),
-            resolve: self.resolve.clone(),
-        })
-    }
-
+    /// A connection pool. Its TLS set-up is this process's for these roots (`crate::tls`: made
+    /// once per process, so a child after `fork()` gets its own, never a session cache a
+    /// parent's thread may have held locked).
     pub(crate) fn build(&self) -> Result<reqwest::Client> {
+        let tls = crate::tls::client_config(self.extra_roots.clone())
+            .map_err(|why| Error::config(format!("cannot set up the HTTPS client: {why}")))?;
         let mut builder = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .pool_idle_timeout(Duration::from_secs(50))
             .tcp_nodelay(true)
-            .tls_backend_preconfigured(self.tls.clone());
+            .tls_backend_preconfigured(tls);
         for (host, addr) in &self.resolve {
             builder = builder.resolve(host, *addr);
         }
         builder.build().map_err(|e| {
-            Error::new(
-                ErrorKind::Internal,
-                format!("cannot set up a connection pool: {}", error_chain(&e)),
-            )
+            Error::config(format!(
+                "cannot set up the HTTPS client: {}",
+                error_chain(&e)
+            ))
         })
     }
 }

@@ -28,6 +28,7 @@ use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use wxpay::process::Lru;
 use wxpay::{Client, Error, ErrorKind, Operation, PreparedRequest, Response, Transport};
 
 use crate::ProcessRuntime;
@@ -38,8 +39,8 @@ pub const POOLS: usize = 8;
 struct Local {
     pid: u32,
     runtime: tokio::runtime::Runtime,
-    /// By client id, most recently used last.
-    pools: Vec<(u64, Transport)>,
+    /// By client id.
+    pools: Lru<u64, Transport>,
 }
 
 thread_local! {
@@ -140,62 +141,48 @@ fn on_runtime(
 
 /// The call on this thread.
 fn here(client: &Client, prepared: &PreparedRequest) -> Result<Response, Error> {
-    {
-        LOCAL.with(|cell| {
-            let Ok(mut slot) = cell.try_borrow_mut() else {
-                return Err(internal(
-                    "a blocking wxpay call was made from inside another one on the same thread"
-                        .into(),
-                ));
-            };
-            let pid = std::process::id();
-            if slot.as_ref().is_some_and(|local| local.pid != pid) {
-                // Made by the parent before fork(): its sockets are the parent's. Leak it.
-                std::mem::forget(slot.take());
+    LOCAL.with(|cell| {
+        let Ok(mut slot) = cell.try_borrow_mut() else {
+            return Err(internal(
+                "a blocking wxpay call was made from inside another one on the same thread".into(),
+            ));
+        };
+        let pid = std::process::id();
+        if slot.as_ref().is_some_and(|local| local.pid != pid) {
+            // Made by the parent before fork(): its sockets are the parent's. Leak it.
+            std::mem::forget(slot.take());
+        }
+        let local = match slot.as_mut() {
+            Some(local) => local,
+            None => slot.insert(Local {
+                pid,
+                runtime: tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| {
+                        internal(format!("cannot start this thread's I/O runtime: {e}"))
+                    })?,
+                pools: Lru::new(POOLS),
+            }),
+        };
+        let id = client.id();
+        let (transport, reused) = match local.pools.get(&id) {
+            Some(transport) => (transport, true),
+            None => (local.pools.insert(id, client.new_transport()?), false),
+        };
+        let _sigpipe = crate::sigpipe::Guard::new();
+        local.runtime.block_on(wxpay::boundary::catch_future(async {
+            if reused {
+                // Let the runtime read what arrived on this thread's idle connections
+                // since its last call (a GOAWAY, a close) and their tasks act on it, so
+                // the pool does not hand out a connection the server has closed. Each
+                // yield polls the I/O driver once without waiting.
+                tokio::task::yield_now().await;
+                tokio::task::yield_now().await;
             }
-            let local = match slot.as_mut() {
-                Some(local) => local,
-                None => slot.insert(Local {
-                    pid,
-                    runtime: tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                        .map_err(|e| {
-                            internal(format!("cannot start this thread's I/O runtime: {e}"))
-                        })?,
-                    pools: Vec::new(),
-                }),
-            };
-            let id = client.id();
-            let reused = match local.pools.iter().position(|(c, _)| *c == id) {
-                Some(i) => {
-                    let entry = local.pools.remove(i);
-                    local.pools.push(entry);
-                    true
-                }
-                None => {
-                    if local.pools.len() >= POOLS {
-                        local.pools.remove(0);
-                    }
-                    local.pools.push((id, client.new_transport()?));
-                    false
-                }
-            };
-            let transport = &local.pools[local.pools.len() - 1].1;
-            let _sigpipe = crate::sigpipe::Guard::new();
-            local.runtime.block_on(wxpay::boundary::catch_future(async {
-                if reused {
-                    // Let the runtime read what arrived on this thread's idle connections
-                    // since its last call (a GOAWAY, a close) and their tasks act on it, so
-                    // the pool does not hand out a connection the server has closed. Each
-                    // yield polls the I/O driver once without waiting.
-                    tokio::task::yield_now().await;
-                    tokio::task::yield_now().await;
-                }
-                client.execute_via(transport, prepared).await
-            }))
-        })
-    }
+            client.execute_via(transport, prepared).await
+        }))
+    })
 }
 
 #[cfg(test)]
