@@ -6,7 +6,6 @@
 const native = require('./native.js')
 
 const NATIVE = Symbol('wxpay.native')
-const ERROR_PREFIX = 'WXPAY_ERROR:'
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -68,21 +67,13 @@ function fromData(data) {
   return new cls(data.message || '', data)
 }
 
-/** Native errors carry the core's JSON; anything else (a bug) passes through. */
-function translate(err) {
-  if (err && typeof err.message === 'string' && err.message.startsWith(ERROR_PREFIX)) {
-    let data
-    try {
-      data = JSON.parse(err.message.slice(ERROR_PREFIX.length))
-    } catch {
-      data = { code: 'INTERNAL', message: err.message }
-    }
-    const e = fromData(data)
-    Error.captureStackTrace?.(e, translate)
-    return e
-  }
-  return err
-}
+// The addon makes its errors with this factory (from the core's error data), so they cross as
+// these classes, thrown by `*Sync` methods and rejecting Promises alike.
+native.setErrorFactory(function wxpayError(data) {
+  const e = fromData(data)
+  Error.captureStackTrace?.(e, wxpayError)
+  return e
+})
 
 function invalid(message) {
   return new InvalidArgumentError(message, { code: 'INVALID_ARGUMENT', may_have_been_sent: false })
@@ -90,14 +81,6 @@ function invalid(message) {
 
 function configError(message) {
   return new ConfigError(message, { code: 'CONFIG', may_have_been_sent: false })
-}
-
-function sync(fn) {
-  try {
-    return fn()
-  } catch (e) {
-    throw translate(e)
-  }
 }
 
 /** `[options without signal, signal]`: an `AbortSignal` rides in the options, as in fetch and
@@ -141,14 +124,6 @@ function abortable(options, start) {
       },
     )
   })
-}
-
-async function async_(promiseFn) {
-  try {
-    return await promiseFn()
-  } catch (e) {
-    throw translate(e)
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -226,7 +201,7 @@ function newNative(config) {
   } catch (e) {
     throw configError(`configuration cannot be encoded as JSON: ${e.message}`)
   }
-  return sync(() => new native.NativeClient(text))
+  return new native.NativeClient(text)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -279,7 +254,7 @@ class Client {
     const self = Object.create(Client.prototype)
     if (typeof config === 'string' || config instanceof URL) {
       const path = config instanceof URL ? require('url').fileURLToPath(config) : config
-      self[NATIVE] = sync(() => native.NativeClient.fromFile(path))
+      self[NATIVE] = native.NativeClient.fromFile(path)
     } else if (config && typeof config === 'object') {
       self[NATIVE] = newNative(config)
     } else {
@@ -293,49 +268,49 @@ class Client {
   }
 
   request(method, template, options) {
-    return abortable(options, (rest, abort) => async_(async () => {
+    return abortable(options, async (rest, abort) => {
       const json = optionsJson(rest)
       return new Response(await this[NATIVE].request(String(method), String(template), json, abort))
-    }))
+    })
   }
 
   requestSync(method, template, options) {
-    return sync(() => new Response(this[NATIVE].requestSync(String(method), String(template), optionsJson(takeSignal(options)[0]))))
+    return new Response(this[NATIVE].requestSync(String(method), String(template), optionsJson(takeSignal(options)[0])))
   }
 
   /** Close an order by WeChat Pay transaction id; resolves with the 204 response. */
   closeTransaction(transactionId, options) {
-    return abortable(options, (rest, abort) => async_(async () =>
-      new Response(await this[NATIVE].close(...closeArgs('transaction_id', transactionId, rest), abort))))
+    return abortable(options, async (rest, abort) =>
+      new Response(await this[NATIVE].close(...closeArgs('transaction_id', transactionId, rest), abort)))
   }
 
   closeTransactionSync(transactionId, options) {
-    return sync(() => new Response(this[NATIVE].closeSync(...closeArgs('transaction_id', transactionId, takeSignal(options)[0]))))
+    return new Response(this[NATIVE].closeSync(...closeArgs('transaction_id', transactionId, takeSignal(options)[0])))
   }
 
   /** Close an order by the merchant's out_trade_no; resolves with the 204 response. */
   closeOutTradeNo(outTradeNo, options) {
-    return abortable(options, (rest, abort) => async_(async () =>
-      new Response(await this[NATIVE].close(...closeArgs('out_trade_no', outTradeNo, rest), abort))))
+    return abortable(options, async (rest, abort) =>
+      new Response(await this[NATIVE].close(...closeArgs('out_trade_no', outTradeNo, rest), abort)))
   }
 
   closeOutTradeNoSync(outTradeNo, options) {
-    return sync(() => new Response(this[NATIVE].closeSync(...closeArgs('out_trade_no', outTradeNo, takeSignal(options)[0]))))
+    return new Response(this[NATIVE].closeSync(...closeArgs('out_trade_no', outTradeNo, takeSignal(options)[0])))
   }
 
   /** Signing utility: the Authorization value for `method` on the absolute `url` with `body`. */
   sign(method, url, body = '', { timestamp, nonce } = {}) {
-    return sync(() => this[NATIVE].sign(method, url, Buffer.from(body), timestamp ?? null, nonce ?? null))
+    return this[NATIVE].sign(method, url, Buffer.from(body), timestamp ?? null, nonce ?? null)
   }
 
   /** Verification utility: throws VerifyError unless the WeChat Pay signature holds. */
   verify({ timestamp, nonce, signature, serial, body, now } = {}) {
-    sync(() => this[NATIVE].verify(timestamp ?? null, nonce ?? null, signature ?? null, serial ?? null, Buffer.from(body ?? ''), now ?? null))
+    this[NATIVE].verify(timestamp ?? null, nonce ?? null, signature ?? null, serial ?? null, Buffer.from(body ?? ''), now ?? null)
   }
 
   /** Dry run: the exact request `request` would send, signed at `timestamp` with `nonce`. */
   prepare(method, template, options, { timestamp, nonce } = {}) {
-    return sync(() => JSON.parse(this[NATIVE].prepare(method, template, optionsJson(options), timestamp ?? null, nonce ?? null)))
+    return JSON.parse(this[NATIVE].prepare(method, template, optionsJson(options), timestamp ?? null, nonce ?? null))
   }
 }
 

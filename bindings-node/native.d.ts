@@ -46,5 +46,12 @@ export interface NativeResponse {
   body: Buffer
 }
 
+/**
+ * Register how a core error becomes a JS error: `factory(data)` gets `Error::to_json` (`code`,
+ * `message`, `may_have_been_sent`, `status`, `request_id`, `verify_failure`, `api_code`, …)
+ * and returns the error object to throw. `index.js` calls this once when it loads.
+ */
+export declare function setErrorFactory(factory: (data: Record<string, unknown>) => Error): void
+
 /** The library version. */
 export declare function version(): string

@@ -838,4 +838,5 @@ module.exports = nativeBinding
 module.exports.NativeAbort = nativeBinding.NativeAbort
 module.exports.NativeClient = nativeBinding.NativeClient
 module.exports.chainTemplate = nativeBinding.chainTemplate
+module.exports.setErrorFactory = nativeBinding.setErrorFactory
 module.exports.version = nativeBinding.version

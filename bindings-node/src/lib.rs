@@ -3,45 +3,98 @@
 //!
 //! - Async methods return Promises resolved from napi's Tokio runtime; the event loop never
 //!   blocks. `*Sync` methods block the calling thread on the same runtime, as the user asked.
-//! - Errors are thrown with the core's `Error::to_json` as message, prefixed by `WXPAY_ERROR:`;
-//!   the JS layer turns them into `WxpayError` subclasses with `err.code`.
+//! - Errors are made by the JS layer's error factory (`setErrorFactory`, registered once per
+//!   Node environment by `index.js`) from the core's `Error::to_json` object, so they cross as
+//!   `WxpayError` subclasses with `err.code` already set, thrown by sync methods and rejecting the
+//!   Promises of async ones alike.
 #![deny(clippy::all)]
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
-use napi::bindgen_prelude::{block_on, Buffer};
-use napi::Result;
+use napi::bindgen_prelude::{block_on, Buffer, Function, FunctionRef, PromiseRaw, Unknown};
+use napi::{Env, Result};
 use napi_derive::napi;
 use wx::process::ForkSafeClient;
 use wx::sign::SignatureHeaders;
 use wx::{CloseOrder, Error, Operation, RequestOptions};
 
-const PREFIX: &str = "WXPAY_ERROR:";
+type Factory = FunctionRef<serde_json::Value, Unknown<'static>>;
 
-fn to_js(e: Error) -> napi::Error {
-    napi::Error::from_reason(format!("{PREFIX}{}", e.to_json()))
+thread_local! {
+    /// The error factory of the Node environment on this thread (each worker thread is its own
+    /// environment and registers its own; JS only ever runs on that thread).
+    static ERROR_FACTORY: RefCell<Option<Factory>> = const { RefCell::new(None) };
 }
 
-fn options(json: &str) -> Result<RequestOptions> {
-    catch(|| RequestOptions::from_json(json))
+/// Register how a core error becomes a JS error: `factory(data)` gets `Error::to_json` (`code`,
+/// `message`, `may_have_been_sent`, `status`, `request_id`, `verify_failure`, `api_code`, …)
+/// and returns the error object to throw. `index.js` calls this once when it loads.
+#[napi(ts_args_type = "factory: (data: Record<string, unknown>) => Error")]
+pub fn set_error_factory(factory: Function<serde_json::Value, Unknown<'static>>) -> Result<()> {
+    let factory = factory.create_ref()?;
+    ERROR_FACTORY.with(|f| *f.borrow_mut() = Some(factory));
+    Ok(())
 }
 
-/// Run core code: a panic inside is an INTERNAL `WXPAY_ERROR` (never an abort of the process
-/// in a `*Sync` method, never a bare `GenericFailure`).
-fn catch<T>(f: impl FnOnce() -> std::result::Result<T, Error>) -> Result<T> {
-    wx::boundary::catch(f).map_err(to_js)
+/// The JS error for a core error, made on the JS thread of `env`. Without a factory (the
+/// addon loaded without `index.js`) the message carries the code: `[VERIFY] …`.
+fn thrown(env: &Env, e: Error) -> napi::Error {
+    let made = ERROR_FACTORY.with(|f| {
+        let f = f.borrow();
+        let factory = f.as_ref()?.borrow_back(env).ok()?;
+        factory.call(e.to_json()).ok().map(napi::Error::from)
+    });
+    made.unwrap_or_else(|| napi::Error::from_reason(e.to_string()))
 }
 
-/// Run a call: a panic completes it with an INTERNAL `WXPAY_ERROR`.
-async fn call(
-    f: impl std::future::Future<Output = std::result::Result<wx::Response, Error>>,
+/// Run core code on the JS thread: a core error is thrown as made by the factory, and a panic
+/// inside is an INTERNAL error (never an abort of the process in a `*Sync` method).
+fn catch<T>(env: &Env, f: impl FnOnce() -> std::result::Result<T, Error>) -> Result<T> {
+    wx::boundary::catch(f).map_err(|e| thrown(env, e))
+}
+
+/// Start a call on napi's runtime and return its Promise. The whole call — reading the
+/// options, preparing, sending — runs inside `call`, so every failure rejects the Promise (none
+/// is thrown synchronously); a panic rejects it with an INTERNAL error; `abort` (the id of a
+/// `NativeAbort`) ends it early.
+fn promise<'env>(
+    env: &'env Env,
+    abort: Option<u32>,
+    call: impl Future<Output = std::result::Result<wx::Response, Error>> + Send + 'static,
+) -> Result<PromiseRaw<'env, NativeResponse>> {
+    let abort = abort_state(abort);
+    let future = async move {
+        let call = wx::boundary::catch_future(call);
+        Ok(match abort {
+            None => call.await,
+            Some(state) => tokio::select! {
+                outcome = call => outcome,
+                () = state.aborted() => Err(Error::new(
+                    wx::ErrorKind::Internal,
+                    "the call was aborted (its AbortSignal fired)",
+                )),
+            },
+        })
+    };
+    env.spawn_future_with_callback(future, |env, outcome| {
+        outcome
+            .map(NativeResponse::from)
+            .map_err(|e| thrown(env, e))
+    })
+}
+
+/// Block on a call (the `*Sync` methods): errors as in [`catch`].
+fn blocking(
+    env: &Env,
+    call: impl Future<Output = std::result::Result<wx::Response, Error>>,
 ) -> Result<NativeResponse> {
-    wx::boundary::catch_future(f)
-        .await
+    block_on(wx::boundary::catch_future(call))
         .map(NativeResponse::from)
-        .map_err(to_js)
+        .map_err(|e| thrown(env, e))
 }
 
 /// A verified 2xx answer.
@@ -145,127 +198,126 @@ impl Drop for NativeAbort {
     }
 }
 
-/// `call`, ended early when `abort` fires.
-async fn abortable(
-    abort: Option<u32>,
-    call: impl std::future::Future<Output = Result<NativeResponse>>,
-) -> Result<NativeResponse> {
-    let Some(state) = abort_state(abort) else {
-        return call.await;
-    };
-    tokio::select! {
-        outcome = call => outcome,
-        () = state.aborted() => Err(to_js(Error::new(
-            wx::ErrorKind::Internal,
-            "the call was aborted (its AbortSignal fired)",
-        ))),
-    }
-}
-
-fn close_order(by: &str, id: &str, options_json: &str) -> Result<CloseOrder> {
-    catch(|| CloseOrder::from_parts(by, id, options_json))
-}
-
 /// One client: one connection pool. Share it; it is safe to use from many concurrent calls.
 #[napi]
 pub struct NativeClient {
     inner: Arc<ForkSafeClient>,
 }
 
-impl NativeClient {
-    fn client(&self) -> Result<Arc<wx::Client>> {
-        catch(|| self.inner.get())
-    }
-}
-
 #[napi]
 impl NativeClient {
     /// From configuration JSON (relative `file://` paths resolve against the current directory).
     #[napi(constructor)]
-    pub fn new(config_json: String) -> Result<Self> {
-        let inner = catch(|| ForkSafeClient::shared(wx::Config::from_json(&config_json)?))?;
+    pub fn new(env: Env, config_json: String) -> Result<Self> {
+        let inner = catch(&env, || {
+            ForkSafeClient::shared(wx::Config::from_json(&config_json)?)
+        })?;
         Ok(NativeClient { inner })
     }
 
     /// From a configuration file (relative `file://` paths resolve against its folder).
     #[napi(factory)]
-    pub fn from_file(path: String) -> Result<Self> {
-        let inner = catch(|| ForkSafeClient::shared(wx::Config::from_file(path)?))?;
+    pub fn from_file(env: Env, path: String) -> Result<Self> {
+        let inner = catch(&env, || {
+            ForkSafeClient::shared(wx::Config::from_file(path)?)
+        })?;
         Ok(NativeClient { inner })
     }
 
     /// `abort`: the id of a `NativeAbort` that can end the call.
-    #[napi]
-    pub async fn request(
+    #[napi(ts_return_type = "Promise<NativeResponse>")]
+    pub fn request<'env>(
         &self,
+        env: &'env Env,
         method: String,
         template: String,
         options_json: String,
         abort: Option<u32>,
-    ) -> Result<NativeResponse> {
-        let client = self.client()?;
-        let options = options(&options_json)?;
-        let op = catch(|| Operation::request(&client, &method, &template, &options))?;
-        abortable(abort, call(op.run(&client))).await
+    ) -> Result<PromiseRaw<'env, NativeResponse>> {
+        let inner = self.inner.clone();
+        promise(env, abort, async move {
+            let client = inner.get()?;
+            let options = RequestOptions::from_json(&options_json)?;
+            Operation::request(&client, &method, &template, &options)?
+                .run(&client)
+                .await
+        })
     }
 
     #[napi]
     pub fn request_sync(
         &self,
+        env: Env,
         method: String,
         template: String,
         options_json: String,
     ) -> Result<NativeResponse> {
-        let client = self.client()?;
-        let options = options(&options_json)?;
-        let op = catch(|| Operation::request(&client, &method, &template, &options))?;
-        block_on(call(op.run(&client)))
+        let inner = self.inner.clone();
+        blocking(&env, async move {
+            let client = inner.get()?;
+            let options = RequestOptions::from_json(&options_json)?;
+            Operation::request(&client, &method, &template, &options)?
+                .run(&client)
+                .await
+        })
     }
 
     /// `abort`: the id of a `NativeAbort` that can end the call.
-    #[napi]
-    pub async fn close(
+    #[napi(ts_return_type = "Promise<NativeResponse>")]
+    pub fn close<'env>(
         &self,
+        env: &'env Env,
         by: String,
         id: String,
         options_json: String,
         abort: Option<u32>,
-    ) -> Result<NativeResponse> {
-        let client = self.client()?;
-        let order = close_order(&by, &id, &options_json)?;
-        let op = catch(|| Operation::close(&client, &order))?;
-        abortable(abort, call(op.run(&client))).await
+    ) -> Result<PromiseRaw<'env, NativeResponse>> {
+        let inner = self.inner.clone();
+        promise(env, abort, async move {
+            let client = inner.get()?;
+            let order = CloseOrder::from_parts(&by, &id, &options_json)?;
+            Operation::close(&client, &order)?.run(&client).await
+        })
     }
 
     #[napi]
     pub fn close_sync(
         &self,
+        env: Env,
         by: String,
         id: String,
         options_json: String,
     ) -> Result<NativeResponse> {
-        let client = self.client()?;
-        let order = close_order(&by, &id, &options_json)?;
-        let op = catch(|| Operation::close(&client, &order))?;
-        block_on(call(op.run(&client)))
+        let inner = self.inner.clone();
+        blocking(&env, async move {
+            let client = inner.get()?;
+            let order = CloseOrder::from_parts(&by, &id, &options_json)?;
+            Operation::close(&client, &order)?.run(&client).await
+        })
     }
 
     #[napi]
     pub fn sign(
         &self,
+        env: Env,
         method: String,
         url: String,
         body: Buffer,
         timestamp: Option<i64>,
         nonce: Option<String>,
     ) -> Result<String> {
-        let client = self.client()?;
-        catch(|| client.sign(&method, &url, &body, timestamp, nonce.as_deref()))
+        catch(&env, || {
+            self.inner
+                .get()?
+                .sign(&method, &url, &body, timestamp, nonce.as_deref())
+        })
     }
 
     #[napi]
+    #[allow(clippy::too_many_arguments)]
     pub fn verify(
         &self,
+        env: Env,
         timestamp: Option<String>,
         nonce: Option<String>,
         signature: Option<String>,
@@ -279,30 +331,32 @@ impl NativeClient {
             signature: signature.as_deref(),
             serial: serial.as_deref(),
         };
-        let client = self.client()?;
-        catch(|| client.verify(headers, &body, now))
+        catch(&env, || self.inner.get()?.verify(headers, &body, now))
     }
 
     #[napi]
     pub fn prepare(
         &self,
+        env: Env,
         method: String,
         template: String,
         options_json: String,
         timestamp: Option<i64>,
         nonce: Option<String>,
     ) -> Result<String> {
-        let client = self.client()?;
-        let options = options(&options_json)?;
-        catch(|| client.prepare_json(&method, &template, &options, timestamp, nonce.as_deref()))
-            .map(|v| v.to_string())
+        catch(&env, || {
+            let client = self.inner.get()?;
+            let options = RequestOptions::from_json(&options_json)?;
+            client.prepare_json(&method, &template, &options, timestamp, nonce.as_deref())
+        })
+        .map(|v| v.to_string())
     }
 }
 
 /// The PHP SDK's chain normalisation (`_transaction_id_` → `{transaction_id}`, …).
 #[napi]
-pub fn chain_template(segments: Vec<String>) -> Result<String> {
-    catch(|| Ok(wx::uri::chain_template(&segments)))
+pub fn chain_template(env: Env, segments: Vec<String>) -> Result<String> {
+    catch(&env, || Ok(wx::uri::chain_template(&segments)))
 }
 
 /// The library version.

@@ -155,3 +155,39 @@ test('bad arguments: InvalidArgumentError, nothing sent', async () => {
   assert.throws(() => client.sign('GET', 'not a url'), { code: 'INVALID_ARGUMENT', message: /absolute URL/ })
   assert.deepEqual(await control(client, 'GET', 'requests'), [])
 })
+
+test('errors are made natively as WxpayError subclasses (no message parsing), thrown and rejected alike', async () => {
+  const native = require('../native.js')
+  // Straight from the addon, bypassing index.js's methods: already a ConfigError with err.code.
+  assert.throws(() => new native.NativeClient('{"mchid":"1"}'), (e) => e instanceof wxpay.ConfigError && e.code === 'CONFIG' && e.mayHaveBeenSent === false && !/WXPAY_ERROR|^\{/.test(e.message))
+  // A rejected Promise carries the same class; a bad options text never throws synchronously.
+  const n = new native.NativeClient(JSON.stringify(sb.config))
+  let promise
+  assert.doesNotThrow(() => { promise = n.request('POST', 'v3/x/{id}', '{not json', null) })
+  const e = await promise.then(() => null, (err) => err)
+  assert.ok(e instanceof wxpay.InvalidArgumentError, String(e))
+  assert.equal(e.code, 'INVALID_ARGUMENT')
+  const v = await n.close('transaction_id', '', 'null', null).then(() => null, (err) => err)
+  assert.ok(v instanceof wxpay.InvalidArgumentError && /transaction_id/.test(v.message), String(v))
+})
+
+test('each worker thread gets errors of its own classes; without index.js the message carries the code', async () => {
+  const { Worker } = require('node:worker_threads')
+  const run = (code) => new Promise((resolve, reject) => {
+    const w = new Worker(code, { eval: true, workerData: { dir: path.join(__dirname, '..') } })
+    w.once('message', resolve)
+    w.once('error', reject)
+  })
+  const withIndex = await run(`
+    const { parentPort, workerData } = require('node:worker_threads')
+    const wxpay = require(workerData.dir)
+    try { new wxpay.Client({ mchid: '1' }) } catch (e) {
+      parentPort.postMessage({ own: e instanceof wxpay.ConfigError, code: e.code, name: e.name })
+    }`)
+  assert.deepEqual(withIndex, { own: true, code: 'CONFIG', name: 'ConfigError' })
+  const bare = await run(`
+    const { parentPort, workerData } = require('node:worker_threads')
+    const native = require(workerData.dir + '/native.js')
+    try { new native.NativeClient('{"mchid":"1"}') } catch (e) { parentPort.postMessage(e.message) }`)
+  assert.match(bare, /^\[CONFIG\] /)
+})
