@@ -31,6 +31,8 @@ export interface ClientOptions {
   userAgent?: string
   /** Allow plain `http://` base URIs (loopback test servers only). */
   insecureHttp?: boolean
+  /** The 32-character APIv3 key (text, `file://` path or Buffer): decrypts notifications. */
+  apiv3Key?: KeySource
 }
 
 /** The core's configuration schema (snake_case), as `wxpay --config` and every language read it. */
@@ -47,6 +49,7 @@ export interface CoreConfig {
   ca_certs?: string[]
   resolve?: Record<string, string>
   insecure_http?: boolean
+  apiv3_key?: string
 }
 
 /** The PHP SDK's request options; any other key is a placeholder value (`transaction_id: '…'`). */
@@ -61,6 +64,9 @@ export interface RequestOptions {
   query?: Record<string, string | number>
   /** Extra request headers. */
   headers?: Record<string, string>
+  /** JSON pointers of `json` string fields to encrypt for WeChat Pay (`['/name']`); the request
+   *  then names the key used in `Wechatpay-Serial`. */
+  encrypt?: string[]
   /** Abort the call (async methods): the Promise rejects with the signal's reason, the attempt
    *  in flight is cancelled and no retry follows. Not sent; ignored by `*Sync` methods. */
   signal?: AbortSignal
@@ -165,6 +171,16 @@ declare class ClientBase {
   sign(method: string, url: string, body?: string | Buffer, options?: SignOptions): string
   /** Throws VerifyError unless the WeChat Pay signature holds. */
   verify(input: VerifyInput): void
+  /**
+   * Verify and decrypt a notification: all received headers and the **raw body** (a Buffer:
+   * `express.raw({ type: 'application/json' })`), never parsed JSON. Throws VerifyError
+   * (`verifyFailure` `'SIGNTEST'` for a WeChat Pay probe) or DecodeError.
+   */
+  parseNotification(headers: NotificationHeaders, body: Buffer | Uint8Array | string, options?: { now?: number }): Notification
+  /** Encrypt a sensitive field with WeChat Pay's public key; send `serial` as `Wechatpay-Serial`. */
+  encryptField(plaintext: string): EncryptedField
+  /** Decrypt a field WeChat Pay encrypted for the merchant. */
+  decryptField(ciphertext: string): string
   /** Dry run: the exact request `request` would send. Nothing is sent. */
   prepare(method: string, template: string, options?: RequestOptions, sign?: SignOptions): PreparedRequest
 }
@@ -197,7 +213,7 @@ export declare class WxpayError extends Error {
   readonly requestId: string | null
   /** False only when the request certainly did not reach WeChat Pay. */
   readonly mayHaveBeenSent: boolean
-  /** VERIFY errors: MISSING_HEADERS, MALFORMED_HEADERS, TIMESTAMP_SKEW, UNKNOWN_SERIAL, BAD_SIGNATURE, CERTIFICATE_EXPIRED. */
+  /** VERIFY errors: MISSING_HEADERS, MALFORMED_HEADERS, TIMESTAMP_SKEW, UNKNOWN_SERIAL, BAD_SIGNATURE, SIGNTEST, CERTIFICATE_EXPIRED. */
   readonly verifyFailure: string | null
   /** The raw body of an API error. */
   readonly body: Buffer | null
@@ -229,6 +245,42 @@ export declare class DecodeError extends WxpayError {
 export declare class InternalError extends WxpayError {
   readonly code: 'INTERNAL'
 }
+
+/** Received headers: `req.headers`, a WHATWG `Headers`, `[name, value]` pairs or `req.rawHeaders`. */
+export type NotificationHeaders =
+  | Record<string, string | string[] | undefined>
+  | Headers
+  | Array<[string, string]>
+  | string[]
+
+/** A verified, decrypted notification (`id` repeats on redelivery: deduplicate on it). */
+export interface Notification {
+  id: string
+  createTime: string | null
+  /** `TRANSACTION.SUCCESS`, `REFUND.SUCCESS`, … */
+  eventType: string
+  resourceType: string | null
+  summary: string | null
+  originalType: string | null
+  /** The decrypted resource. */
+  resource: Record<string, unknown>
+}
+
+/** A sensitive field encrypted for WeChat Pay and the key id to send as `Wechatpay-Serial`. */
+export interface EncryptedField {
+  ciphertext: string
+  serial: string
+}
+
+/** What to send back to WeChat Pay. */
+export interface NotificationAnswer {
+  status: number
+  headers: Record<string, string>
+  body: string
+}
+
+/** 204 without an error; 401/400/500 with `{"code":"FAIL",…}` for the error parseNotification threw. */
+export declare function notificationAnswer(err?: unknown): NotificationAnswer
 
 /** The library version. */
 export declare const version: string

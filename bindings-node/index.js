@@ -184,7 +184,7 @@ function coreConfig(options) {
   const config = {}
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined) continue
-    if (key === 'privateKey' || key === 'private_key') config[key] = pem(value)
+    if (key === 'privateKey' || key === 'private_key' || key === 'apiv3Key' || key === 'apiv3_key') config[key] = pem(value)
     else if (key === 'certs' && value && typeof value === 'object' && !Array.isArray(value)) {
       config[key] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, pem(v)]))
     } else if ((key === 'caCerts' || key === 'ca_certs') && value != null) {
@@ -308,10 +308,82 @@ class Client {
     this[NATIVE].verify(timestamp ?? null, nonce ?? null, signature ?? null, serial ?? null, Buffer.from(body ?? ''), now ?? null)
   }
 
+  /**
+   * Verify and decrypt a notification WeChat Pay sent to `notify_url`. `headers`: the received
+   * headers, all of them (`req.headers` of `http`/Express/Fastify, a WHATWG `Headers`, or
+   * `[name, value]` pairs); `body`: the **raw body** as a Buffer (Express:
+   * `express.raw({ type: 'application/json' })`; Fastify: a `'application/json'` content-type
+   * parser with `parseAs: 'buffer'`), never parsed JSON. Throws VerifyError (`verifyFailure`
+   * `SIGNTEST` for a WeChat Pay probe) or DecodeError; answer with `notificationAnswer(err)`.
+   */
+  parseNotification(headers, body, { now } = {}) {
+    const n = JSON.parse(this[NATIVE].parseNotification(headersJson(headers), rawBody(body), now ?? null))
+    return {
+      id: n.id,
+      createTime: n.create_time,
+      eventType: n.event_type,
+      resourceType: n.resource_type,
+      summary: n.summary,
+      originalType: n.original_type,
+      resource: n.resource,
+    }
+  }
+
+  /** Encrypt a sensitive field with WeChat Pay's public key: `{ ciphertext, serial }`; send
+   *  `serial` as `Wechatpay-Serial` (or use the request option `encrypt: ['/json/pointer']`). */
+  encryptField(plaintext) {
+    if (typeof plaintext !== 'string') throw invalid(`plaintext must be a string, got ${typeof plaintext}`)
+    const [ciphertext, serial] = this[NATIVE].encryptField(plaintext)
+    return { ciphertext, serial }
+  }
+
+  /** Decrypt a field WeChat Pay encrypted for the merchant (with the merchant key). */
+  decryptField(ciphertext) {
+    if (typeof ciphertext !== 'string') throw invalid(`ciphertext must be a string, got ${typeof ciphertext}`)
+    return this[NATIVE].decryptField(ciphertext)
+  }
+
   /** Dry run: the exact request `request` would send, signed at `timestamp` with `nonce`. */
   prepare(method, template, options, { timestamp, nonce } = {}) {
     return JSON.parse(this[NATIVE].prepare(method, template, optionsJson(options), timestamp ?? null, nonce ?? null))
   }
+}
+
+/** Received headers as JSON the core reads: `req.headers` (values may be arrays), a WHATWG
+ *  `Headers`, `[name, value]` pairs, or `req.rawHeaders` (a flat list). */
+function headersJson(headers) {
+  let h = headers
+  if (typeof Headers !== 'undefined' && h instanceof Headers) h = [...h]
+  else if (Array.isArray(h) && h.every((x) => typeof x === 'string')) {
+    const pairs = []
+    for (let i = 0; i + 1 < h.length; i += 2) pairs.push([h[i], h[i + 1]])
+    h = pairs
+  }
+  if (h === null || typeof h !== 'object') {
+    throw invalid(`headers must be req.headers, a Headers object or [name, value] pairs, got ${h === null ? 'null' : typeof h}`)
+  }
+  return JSON.stringify(h)
+}
+
+/** The raw body as a Buffer; parsed JSON is refused (the signature covers the bytes as received). */
+function rawBody(body) {
+  if (Buffer.isBuffer(body)) return body
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+  if (typeof body === 'string') return Buffer.from(body, 'utf8')
+  throw invalid(`body must be the raw request body (a Buffer: express.raw({ type: 'application/json' })), got ${body === null ? 'null' : typeof body}: the signature covers the bytes as received, never re-serialised JSON`)
+}
+
+/**
+ * What to answer WeChat Pay: `{ status, headers, body }`. Without an error (the notification
+ * was taken) 204 and no body; for the error `parseNotification` threw, 401 (VerifyError, a
+ * SIGNTEST probe included: never process a probe; WeChat Pay sends it again correctly signed),
+ * 400 (DecodeError, InvalidArgumentError) or 500 (anything else), with
+ * `{"code":"FAIL","message":…}`.
+ */
+function notificationAnswer(err) {
+  const code = err == null ? null : err instanceof WxpayError ? err.code : 'INTERNAL'
+  const a = JSON.parse(native.notificationAnswer(code))
+  return { status: a.status, headers: Object.fromEntries(a.headers), body: a.body }
 }
 
 /** [by, id, optionsJson] for the native close; the core checks the options (camelCase too). */
@@ -351,5 +423,6 @@ module.exports = {
   VerifyError,
   DecodeError,
   InternalError,
+  notificationAnswer,
   version: native.version(),
 }

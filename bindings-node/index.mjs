@@ -13,6 +13,7 @@ export const {
   VerifyError,
   DecodeError,
   InternalError,
+  notificationAnswer,
   version,
 } = wxpay
 export default wxpay

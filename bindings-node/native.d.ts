@@ -33,6 +33,16 @@ export declare class NativeClient {
   sign(method: string, url: string, body: Buffer, timestamp?: number | undefined | null, nonce?: string | undefined | null): string
   verify(timestamp: string | undefined | null, nonce: string | undefined | null, signature: string | undefined | null, serial: string | undefined | null, body: Buffer, now?: number | undefined | null): void
   prepare(method: string, template: string, optionsJson: string, timestamp?: number | undefined | null, nonce?: string | undefined | null): string
+  /**
+   * Verify and decrypt a notification: received headers as JSON (an object of name → value
+   * or list of values, or `[name, value]` pairs) and the raw body. Returns the notification
+   * as JSON text.
+   */
+  parseNotification(headersJson: string, body: Buffer, now?: number | undefined | null): string
+  /** `[ciphertext, serial]` of a sensitive field encrypted for WeChat Pay. */
+  encryptField(plaintext: string): Array<string>
+  /** A field WeChat Pay encrypted for the merchant, decrypted. */
+  decryptField(ciphertext: string): string
 }
 
 /** The PHP SDK's chain normalisation (`_transaction_id_` → `{transaction_id}`, …). */
@@ -45,6 +55,12 @@ export interface NativeResponse {
   headers: Array<Array<string>>
   body: Buffer
 }
+
+/**
+ * What to answer WeChat Pay for an outcome given by its error code (none: the notification
+ * was taken): `{ status, headers: [[name, value]], body }` as JSON text.
+ */
+export declare function notificationAnswer(code?: string | undefined | null): string
 
 /**
  * Register how a core error becomes a JS error: `factory(data)` gets `Error::to_json` (`code`,

@@ -838,5 +838,6 @@ module.exports = nativeBinding
 module.exports.NativeAbort = nativeBinding.NativeAbort
 module.exports.NativeClient = nativeBinding.NativeClient
 module.exports.chainTemplate = nativeBinding.chainTemplate
+module.exports.notificationAnswer = nativeBinding.notificationAnswer
 module.exports.setErrorFactory = nativeBinding.setErrorFactory
 module.exports.version = nativeBinding.version

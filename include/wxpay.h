@@ -4,8 +4,8 @@
  *
  * CONTRACT
  *
- * Objects. wxpay_client_t, wxpay_response_t, wxpay_error_t and wxpay_future_t are opaque
- * handles. Each is created by a wxpay_* call and owned by the caller, who frees it with its
+ * Objects. wxpay_client_t, wxpay_response_t, wxpay_error_t, wxpay_future_t and
+ * wxpay_notification_t are opaque handles. Each is created by a wxpay_* call and owned by the caller, who frees it with its
  * wxpay_*_free function exactly once. Freeing NULL is a no-op. Strings returned through a
  * `char **out` parameter are owned by the caller and freed with wxpay_string_free.
  *
@@ -120,6 +120,12 @@ typedef struct wxpay_error_t wxpay_error_t;
  * made), then take its result. Free with `wxpay_future_free`, which cancels it if still pending.
  */
 typedef struct wxpay_future_t wxpay_future_t;
+
+/**
+ * A verified, decrypted notification. Owned by the caller; free with
+ * `wxpay_notification_free`. Its accessors return pointers that live as long as it does.
+ */
+typedef struct wxpay_notification_t wxpay_notification_t;
 
 /**
  * A verified 2xx answer. Owned by the caller; free with `wxpay_response_free`. Its accessors
@@ -250,7 +256,7 @@ const char *wxpay_error_request_id(const wxpay_error_t *err);
 
 /**
  * For "VERIFY" errors, the reason: "MISSING_HEADERS", "MALFORMED_HEADERS", "TIMESTAMP_SKEW",
- * "UNKNOWN_SERIAL", "BAD_SIGNATURE" or "CERTIFICATE_EXPIRED" (static storage); else NULL.
+ * "UNKNOWN_SERIAL", "BAD_SIGNATURE", "SIGNTEST" or "CERTIFICATE_EXPIRED" (static storage); else NULL.
  */
 const char *wxpay_error_verify_failure(const wxpay_error_t *err);
 
@@ -298,6 +304,86 @@ wxpay_status wxpay_future_take(wxpay_future_t *future, wxpay_response_t **out, w
  * server). NULL is a no-op.
  */
 void wxpay_future_free(wxpay_future_t *future);
+
+/**
+ * Verify and decrypt a notification WeChat Pay sent to the merchant's `notify_url`.
+ *
+ * `header_names[i]` / `header_values[i]` (`header_count` pairs, names in any case) are the
+ * received headers — pass them all; `body` (`body_len` bytes) is the **raw body as received**,
+ * never re-serialised JSON. `now` 0 means the current time. The client needs `apiv3_key`.
+ *
+ * The signature is checked exactly as answers are ("VERIFY"; a `WECHATPAY/SIGNTEST/` probe is
+ * reason "SIGNTEST"), then `resource` is decrypted ("DECODE" for anything that is not what
+ * the protocol says; a GCM tag mismatch means a wrong APIv3 key or tampering). On `WXPAY_OK`
+ * `*out` is the notification. Answer WeChat Pay with `wxpay_notification_answer`.
+ */
+wxpay_status wxpay_notification_parse(const wxpay_client_t *client,
+                                      const char *const *header_names,
+                                      const char *const *header_values,
+                                      size_t header_count,
+                                      const uint8_t *body,
+                                      size_t body_len,
+                                      int64_t now,
+                                      wxpay_notification_t **out,
+                                      wxpay_error_t **err);
+
+/**
+ * The notification's `id` (the same on every redelivery: deduplicate on it). NULL gives NULL.
+ */
+const char *wxpay_notification_id(const wxpay_notification_t *n);
+
+/**
+ * `event_type`: "TRANSACTION.SUCCESS", "REFUND.SUCCESS", … NULL gives NULL.
+ */
+const char *wxpay_notification_event_type(const wxpay_notification_t *n);
+
+/**
+ * The decrypted `resource` as JSON text. NULL gives NULL.
+ */
+const char *wxpay_notification_resource_json(const wxpay_notification_t *n);
+
+/**
+ * The whole notification as JSON: `id`, `create_time`, `event_type`, `resource_type`,
+ * `summary`, `original_type`, `resource` (decrypted). NULL gives NULL.
+ */
+const char *wxpay_notification_json(const wxpay_notification_t *n);
+
+/**
+ * Free a notification. NULL is a no-op.
+ */
+void wxpay_notification_free(wxpay_notification_t *n);
+
+/**
+ * What to answer WeChat Pay: for `err` NULL (the notification was taken) 204 and an empty
+ * body; for the error of `wxpay_notification_parse`, 401 ("VERIFY", probes included: never
+ * process a probe; WeChat Pay sends it again correctly signed), 400 ("DECODE",
+ * "INVALID_ARGUMENT") or 500 (anything else), with body `{"code":"FAIL","message":…}` and
+ * `Content-Type: application/json`. Returns the HTTP status; when `body` is not NULL, `*body`
+ * is the body to send, freed with `wxpay_string_free`.
+ */
+uint16_t wxpay_notification_answer(const wxpay_error_t *err, char **body);
+
+/**
+ * Encrypt a sensitive field (a name, an ID number…) for WeChat Pay with its public key
+ * (RSA-OAEP, SHA-1, base64). On `WXPAY_OK`, `*ciphertext` is the value to put in the request
+ * and `*serial` the key id the request must carry as `Wechatpay-Serial` (both freed with
+ * `wxpay_string_free`). Over 214 bytes is "INVALID_ARGUMENT". To encrypt fields of a request
+ * body and set the header in one step, use the request option `"encrypt": ["/json/pointer"]`.
+ */
+wxpay_status wxpay_encrypt_field(const wxpay_client_t *client,
+                                 const char *plaintext,
+                                 char **ciphertext,
+                                 char **serial,
+                                 wxpay_error_t **err);
+
+/**
+ * Decrypt a field WeChat Pay encrypted for the merchant (RSA-OAEP with the merchant key). On
+ * `WXPAY_OK`, `*plaintext` is the text, freed with `wxpay_string_free`.
+ */
+wxpay_status wxpay_decrypt_field(const wxpay_client_t *client,
+                                 const char *ciphertext,
+                                 char **plaintext,
+                                 wxpay_error_t **err);
 
 /**
  * HTTP status (2xx). NULL gives 0.

@@ -353,6 +353,63 @@ impl NativeClient {
     }
 }
 
+#[napi]
+impl NativeClient {
+    /// Verify and decrypt a notification: received headers as JSON (an object of name → value
+    /// or list of values, or `[name, value]` pairs) and the raw body. Returns the notification
+    /// as JSON text.
+    #[napi]
+    pub fn parse_notification(
+        &self,
+        env: Env,
+        headers_json: String,
+        body: Buffer,
+        now: Option<i64>,
+    ) -> Result<String> {
+        catch(&env, || {
+            let client = self.inner.get()?;
+            let v: serde_json::Value = serde_json::from_str(&headers_json).map_err(|e| {
+                Error::new(
+                    wx::ErrorKind::InvalidArgument,
+                    format!("notification headers are not JSON: {e}"),
+                )
+            })?;
+            let headers = wx::notify::headers_from_json(&v)?;
+            client
+                .parse_notification(
+                    headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                    &body,
+                    now,
+                )
+                .map(|n| n.to_json().to_string())
+        })
+    }
+
+    /// `[ciphertext, serial]` of a sensitive field encrypted for WeChat Pay.
+    #[napi]
+    pub fn encrypt_field(&self, env: Env, plaintext: String) -> Result<Vec<String>> {
+        catch(&env, || {
+            let f = self.inner.get()?.encrypt_field(&plaintext)?;
+            Ok(vec![f.ciphertext, f.serial])
+        })
+    }
+
+    /// A field WeChat Pay encrypted for the merchant, decrypted.
+    #[napi]
+    pub fn decrypt_field(&self, env: Env, ciphertext: String) -> Result<String> {
+        catch(&env, || {
+            Ok(self.inner.get()?.decrypt_field(&ciphertext)?.to_string())
+        })
+    }
+}
+
+/// What to answer WeChat Pay for an outcome given by its error code (none: the notification
+/// was taken): `{ status, headers: [[name, value]], body }` as JSON text.
+#[napi]
+pub fn notification_answer(code: Option<String>) -> String {
+    wx::Answer::for_code(code.as_deref()).to_json().to_string()
+}
+
 /// The PHP SDK's chain normalisation (`_transaction_id_` → `{transaction_id}`, …).
 #[napi]
 pub fn chain_template(env: Env, segments: Vec<String>) -> Result<String> {

@@ -51,7 +51,7 @@ test('404 ORDER_NOT_EXIST in strict mode; 401 SIGN_ERROR with signInformation', 
 
 for (const [fault, reason] of [
   ['bad_signature', 'BAD_SIGNATURE'],
-  ['signtest', 'BAD_SIGNATURE'],
+  ['signtest', 'SIGNTEST'],
   ['no_signature', 'MISSING_HEADERS'],
   ['stale_timestamp', 'TIMESTAMP_SKEW'],
   ['future_timestamp', 'TIMESTAMP_SKEW'],

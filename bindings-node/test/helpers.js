@@ -46,6 +46,7 @@ async function startSandbox({ strict = false } = {}) {
         certs: config.certs,
         caCerts: config.ca_certs,
         resolve: config.resolve,
+        apiv3Key: config.apiv3_key,
         retries: 0,
         ...overrides,
       }

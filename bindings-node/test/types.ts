@@ -1,6 +1,6 @@
 // Compiled with `tsc --noEmit --strict` (test/typings.test.js): the public typings cover the API,
 // including the chain Proxy, and reject misuse.
-import { ApiError, Client, Response, WxpayError, version } from '..'
+import { ApiError, Client, Response, WxpayError, notificationAnswer, version } from '..'
 
 async function main(): Promise<void> {
   const client = new Client({ mchid: '1230000109', serial: 'S', privateKey: 'file:///k.pem', certs: { PUB_KEY_ID_1: 'file:///p.pem' } })
@@ -33,6 +33,14 @@ async function main(): Promise<void> {
   console.log(s, rid, t, auth, version)
   // @ts-expect-error: endpoint is 'hk' | 'global'
   await client.closeTransaction('1', { endpoint: 'cn' })
+  const n = client.parseNotification({ 'wechatpay-serial': 'X' }, Buffer.from('{}'))
+  const eventType: string = n.eventType
+  const answer: { status: number; body: string } = notificationAnswer(new Error('x'))
+  const field: { ciphertext: string; serial: string } = client.encryptField('张三')
+  await client.request('POST', 'v3/x', { json: { name: 'x' }, encrypt: ['/name'] })
+  console.log(eventType, answer, field, client.decryptField('x'))
+  // @ts-expect-error: a parsed JSON object is not a body
+  client.parseNotification({}, { id: 1 })
   // @ts-expect-error: the options of the constructor are typed
   new Client({ mchid: '1' })
 }

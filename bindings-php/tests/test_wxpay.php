@@ -109,7 +109,7 @@ if ($e) {
 }
 
 // --- Verification, decoding, transport, timeout ---------------------------------------------
-foreach (['bad_signature' => 'BAD_SIGNATURE', 'no_signature' => 'MISSING_HEADERS', 'stale_timestamp' => 'TIMESTAMP_SKEW', 'unknown_serial' => 'UNKNOWN_SERIAL', 'signtest' => 'BAD_SIGNATURE'] as $fault => $reason) {
+foreach (['bad_signature' => 'BAD_SIGNATURE', 'no_signature' => 'MISSING_HEADERS', 'stale_timestamp' => 'TIMESTAMP_SKEW', 'unknown_serial' => 'UNKNOWN_SERIAL', 'signtest' => 'SIGNTEST'] as $fault => $reason) {
     sandbox('POST', 'faults', ['fault' => $fault, 'path' => '/close']);
     $e = expect(Exception\VerifyException::class, fn () => $driver->closeTransaction('v'), $fault);
     check($e instanceof Exception\WxpayException && $e->getVerifyFailure() === $reason && $e->getErrorCode() === 'VERIFY', "$fault → $reason");

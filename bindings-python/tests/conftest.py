@@ -46,6 +46,7 @@ class Sandbox:
             ca_certs=c["ca_certs"],
             resolve=c["resolve"],
             retries=0,
+            apiv3_key=c["apiv3_key"],
         )
         kwargs.update(overrides)
         return kwargs

@@ -67,7 +67,7 @@ def test_sign_error_shows_sign_information(sandbox: Sandbox) -> None:
     "fault,reason",
     [
         ("bad_signature", "BAD_SIGNATURE"),
-        ("signtest", "BAD_SIGNATURE"),
+        ("signtest", "SIGNTEST"),
         ("no_signature", "MISSING_HEADERS"),
         ("stale_timestamp", "TIMESTAMP_SKEW"),
         ("future_timestamp", "TIMESTAMP_SKEW"),

@@ -10,6 +10,7 @@ use bytes::Bytes;
 use reqwest::{Method, Url};
 use serde_json::Value;
 
+use crate::aead::Apiv3Key;
 use crate::config::{self, Config};
 use crate::error::quote;
 use crate::error::{Error, ErrorKind, Result};
@@ -115,6 +116,7 @@ struct Credentials {
     timeout: Duration,
     user_agent: String,
     wechatpay_serial: Option<String>,
+    apiv3_key: Option<Apiv3Key>,
     insecure_http: bool,
     clock: Arc<dyn Clock>,
     nonce: Arc<dyn NonceSource>,
@@ -199,6 +201,12 @@ impl Client {
             keys.insert(id, pk);
         }
 
+        let apiv3_key = config
+            .apiv3_key
+            .as_ref()
+            .map(|k| Apiv3Key::from_config("apiv3_key", k, base_dir))
+            .transpose()?;
+
         let insecure_http = config.insecure_http;
         let base_uri = uri::parse_base_uri(
             "base_uri",
@@ -254,6 +262,7 @@ impl Client {
                     timeout,
                     user_agent,
                     wechatpay_serial,
+                    apiv3_key,
                     insecure_http,
                     clock,
                     nonce,
@@ -287,6 +296,11 @@ impl Client {
     /// The response verifier (configured platform keys).
     pub fn verifier(&self) -> &Verifier {
         &self.inner.verifier
+    }
+
+    /// The APIv3 key, when configured.
+    pub(crate) fn apiv3_key(&self) -> Option<&Apiv3Key> {
+        self.inner.apiv3_key.as_ref()
     }
 
     /// The client's base URI.
@@ -325,7 +339,13 @@ impl Client {
             url.set_query(Some(&q));
         }
         check_url_length(&url)?;
-        let body = options.body.clone().unwrap_or_default();
+        let (body, encrypted_with) = match options.encrypt.is_empty() {
+            true => (options.body.clone().unwrap_or_default(), None),
+            false => {
+                let (body, id) = crate::sensitive::encrypt_body(self, options)?;
+                (body, Some(id))
+            }
+        };
         if method == Method::GET && !body.is_empty() {
             return Err(Error::invalid(
                 "a GET request carries no body; put its parameters in `query`",
@@ -338,7 +358,10 @@ impl Client {
         if !body.is_empty() {
             headers.push(("Content-Type".into(), "application/json".into()));
         }
-        if let Some(serial) = &self.inner.wechatpay_serial {
+        if let Some(serial) = encrypted_with
+            .as_ref()
+            .or(self.inner.wechatpay_serial.as_ref())
+        {
             headers.push(("Wechatpay-Serial".into(), serial.clone()));
         }
         for (name, value) in &options.headers {

@@ -272,6 +272,7 @@ impl CloseOrder {
             body: Some(serde_json::to_vec(&Value::Object(body)).unwrap_or_default()),
             query: Vec::new(),
             headers: Vec::new(),
+            encrypt: Vec::new(),
         }
     }
 }

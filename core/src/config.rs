@@ -29,7 +29,7 @@ pub const MAX_RETRIES: u32 = 10;
 /// schema's; each language's documented spelling is accepted too (camelCase in Node and the PHP
 /// SDK's `privateKey`; `timeout` / `connect_timeout` in seconds as Guzzle and Python take them),
 /// so bindings pass configuration through untouched and errors name the field as written.
-const SPELLINGS: [(&str, &str, bool); 22] = [
+const SPELLINGS: [(&str, &str, bool); 25] = [
     ("mchid", "mchid", false),
     ("serial", "serial", false),
     ("private_key", "private_key", false),
@@ -52,10 +52,13 @@ const SPELLINGS: [(&str, &str, bool); 22] = [
     ("resolve", "resolve", false),
     ("insecure_http", "insecure_http", false),
     ("insecureHttp", "insecure_http", false),
+    ("apiv3_key", "apiv3_key", false),
+    ("apiv3Key", "apiv3_key", false),
+    ("apiV3Key", "apiv3_key", false),
 ];
 
 /// The schema's field names, for "known fields" hints.
-const FIELDS: [&str; 12] = [
+const FIELDS: [&str; 13] = [
     "mchid",
     "serial",
     "private_key",
@@ -68,10 +71,14 @@ const FIELDS: [&str; 12] = [
     "ca_certs",
     "resolve",
     "insecure_http",
+    "apiv3_key",
 ];
 
 /// Names other SDKs use, mapped to ours, so the error can say what to write instead.
-const ALIASES: [(&str, &str); 6] = [
+const ALIASES: [(&str, &str); 9] = [
+    ("api_v3_key", "apiv3_key"),
+    ("apiv3", "apiv3_key"),
+    ("api_key", "apiv3_key"),
     ("merchantPrivateKey", "private_key"),
     ("serial_no", "serial"),
     ("serialNo", "serial"),
@@ -117,6 +124,9 @@ pub struct Config {
     pub resolve: BTreeMap<String, SocketAddr>,
     /// Allow plain `http://` base URIs (loopback test servers only).
     pub insecure_http: bool,
+    /// The APIv3 key (32 characters, set in the merchant platform) as text or `file://PATH`:
+    /// decrypts notification resources. Optional; parsed when the client is built.
+    pub apiv3_key: Option<Zeroizing<String>>,
     /// Folder relative `file://` paths are resolved against (the config file's folder).
     pub base_dir: Option<PathBuf>,
 }
@@ -136,6 +146,7 @@ impl fmt::Debug for Config {
             .field("ca_certs", &self.ca_certs.len())
             .field("resolve", &self.resolve)
             .field("insecure_http", &self.insecure_http)
+            .field("apiv3_key", &self.apiv3_key.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -222,8 +233,12 @@ fn millis(field: &str, v: &Value) -> Result<u64> {
 /// Wipe an inline private key out of a parsed configuration document before it is dropped.
 fn scrub(v: &mut Value) {
     use zeroize::Zeroize;
-    if let Some(Value::String(key)) = v.get_mut("private_key") {
-        key.zeroize();
+    for (spelling, field, _) in SPELLINGS {
+        if field == "private_key" || field == "apiv3_key" {
+            if let Some(Value::String(key)) = v.get_mut(spelling) {
+                key.zeroize();
+            }
+        }
     }
 }
 
@@ -466,6 +481,13 @@ impl Config {
                 }
                 c.resolve.insert(host.to_ascii_lowercase(), sa);
             }
+        }
+        if let Some(g) = get("apiv3_key") {
+            c.apiv3_key = Some(Zeroizing::new(string(
+                g.name,
+                g.value,
+                "the 32-character APIv3 key or \"file:///path/apiv3_key.txt\"",
+            )?));
         }
         if let Some(Given { name, value: v, .. }) = get("insecure_http") {
             c.insecure_http = v.as_bool().ok_or_else(|| {

@@ -15,6 +15,14 @@ macro_rules! code_strings {
                 }
             }
 
+            /// The value whose [`code`](Self::code) is `code`.
+            pub fn from_code(code: &str) -> Option<Self> {
+                match code {
+                    $($code => Some($ty::$variant),)*
+                    _ => None,
+                }
+            }
+
             /// [`code`](Self::code) as a NUL-terminated C string with static storage.
             pub const fn code_cstr(self) -> &'static CStr {
                 match self {
@@ -97,8 +105,12 @@ pub enum VerifyFailure {
     TimestampSkew,
     /// `Wechatpay-Serial` names no key in the configured `certs` map.
     UnknownSerial,
-    /// The signature does not match the message (includes `WECHATPAY/SIGNTEST/` probes).
+    /// The signature does not match the message.
     BadSignature,
+    /// `Wechatpay-Signature` is a `WECHATPAY/SIGNTEST/…` probe: WeChat Pay now and then signs an
+    /// answer or a notification wrongly on purpose, to check that clients verify. Never process
+    /// it; a notification gets the failure answer and is sent again correctly signed.
+    Signtest,
     /// `Wechatpay-Serial` names a platform certificate that has expired: WeChat Pay never signs
     /// with one, so the answer is refused.
     CertificateExpired,
@@ -110,6 +122,7 @@ code_strings!(VerifyFailure {
     TimestampSkew => "TIMESTAMP_SKEW",
     UnknownSerial => "UNKNOWN_SERIAL",
     BadSignature => "BAD_SIGNATURE",
+    Signtest => "SIGNTEST",
     CertificateExpired => "CERTIFICATE_EXPIRED",
 });
 

@@ -9,7 +9,10 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use aws_lc_rs::rsa::KeyPair;
+use aws_lc_rs::rsa::{
+    KeyPair, OaepPrivateDecryptingKey, OaepPublicEncryptingKey, PrivateDecryptingKey,
+    PublicEncryptingKey, OAEP_SHA1_MGF1SHA1,
+};
 use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256};
 use base64::Engine;
 use zeroize::Zeroizing;
@@ -183,6 +186,8 @@ fn decode_pem(text: &str) -> Result<Pem, String> {
 /// the PEM text and DER bytes it was parsed from are zeroed as soon as parsing is done.
 pub struct PrivateKey {
     key: KeyPair,
+    /// The same key for RSA-OAEP decryption (fields WeChat Pay encrypts for the merchant).
+    oaep: OaepPrivateDecryptingKey,
 }
 
 impl fmt::Debug for PrivateKey {
@@ -232,7 +237,29 @@ impl PrivateKey {
                     .to_owned(),
             );
         }
-        Ok(PrivateKey { key: parsed })
+        // The decrypting key is made from the PKCS#8 form of the parsed key (a PKCS#1 file
+        // has none of its own); AWS-LC zeroes that buffer when it is dropped.
+        let oaep = aws_lc_rs::encoding::AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&parsed)
+            .ok()
+            .and_then(|der| PrivateDecryptingKey::from_pkcs8(der.as_ref()).ok())
+            .and_then(|k| OaepPrivateDecryptingKey::new(k).ok())
+            .ok_or("is an RSA key that AWS-LC cannot use for OAEP decryption")?;
+        Ok(PrivateKey { key: parsed, oaep })
+    }
+
+    /// Decrypt a base64 RSAES-OAEP (SHA-1, MGF1-SHA-1) ciphertext made with this key's public
+    /// half: the fields WeChat Pay encrypts for the merchant. `None` when it does not decrypt
+    /// (not base64, wrong length, another key); the plaintext is zeroed when dropped.
+    pub fn oaep_decrypt_base64(&self, ciphertext_b64: &str) -> Option<Zeroizing<Vec<u8>>> {
+        let ct = B64.decode(ciphertext_b64.trim().as_bytes()).ok()?;
+        let mut out = Zeroizing::new(vec![0u8; self.oaep.min_output_size()]);
+        let n = self
+            .oaep
+            .decrypt(&OAEP_SHA1_MGF1SHA1, &ct, &mut out, None)
+            .ok()?
+            .len();
+        out.truncate(n);
+        Some(out)
     }
 
     /// RSASSA-PKCS1-v1_5 with SHA-256 over `message`, as standard base64.
@@ -284,13 +311,23 @@ fn encrypted_hint() -> String {
 
 /// A public key that verifies WeChat Pay signatures: from a platform certificate or a
 /// WeChat Pay public key (`PUB_KEY_ID_…`).
-#[derive(Debug)]
 pub struct PublicKey {
     key: ParsedPublicKey,
+    /// The same key for RSA-OAEP encryption (sensitive request fields).
+    oaep: OaepPublicEncryptingKey,
     /// For a certificate: its serial number, upper-case hex without leading zero bytes.
     cert_serial: Option<String>,
     /// For a certificate: its validity window (Unix seconds).
     validity: Option<(i64, i64)>,
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PublicKey")
+            .field("cert_serial", &self.cert_serial)
+            .field("validity", &self.validity)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Smallest RSA modulus accepted for WeChat Pay's keys, in bits.
@@ -334,8 +371,13 @@ impl PublicKey {
                 e.description_()
             )
         })?;
+        let oaep = PublicEncryptingKey::from_der(&spki)
+            .ok()
+            .and_then(|k| OaepPublicEncryptingKey::new(k).ok())
+            .ok_or("is an RSA public key that AWS-LC cannot use for OAEP encryption")?;
         Ok(PublicKey {
             key,
+            oaep,
             validity: cert.as_ref().and_then(|c| c.validity),
             cert_serial: cert.map(|c| c.serial),
         })
@@ -357,6 +399,27 @@ impl PublicKey {
             Ok(sig) => self.key.verify_sig(message, &sig).is_ok(),
             Err(_) => false,
         }
+    }
+
+    /// The longest plaintext [`oaep_encrypt_base64`](Self::oaep_encrypt_base64) takes, in
+    /// bytes: 214 for RSA 2048.
+    pub fn oaep_max_plaintext(&self) -> usize {
+        self.oaep.max_plaintext_size(&OAEP_SHA1_MGF1SHA1)
+    }
+
+    /// RSAES-OAEP (SHA-1, MGF1-SHA-1, empty label) of `plaintext`, as standard base64: how
+    /// WeChat Pay wants sensitive request fields. `None` for a plaintext over
+    /// [`oaep_max_plaintext`](Self::oaep_max_plaintext) (never a truncated ciphertext).
+    pub fn oaep_encrypt_base64(&self, plaintext: &[u8]) -> Option<String> {
+        if plaintext.len() > self.oaep_max_plaintext() {
+            return None;
+        }
+        let mut out = vec![0u8; self.oaep.ciphertext_size()];
+        let ct = self
+            .oaep
+            .encrypt(&OAEP_SHA1_MGF1SHA1, plaintext, &mut out, None)
+            .ok()?;
+        Some(B64.encode(ct))
     }
 
     /// The serial of the certificate this key came from, if it came from one.

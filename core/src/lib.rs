@@ -21,6 +21,7 @@
 //! The client needs a Tokio runtime (time and I/O enabled) and never creates one itself.
 #![warn(missing_docs)]
 
+pub mod aead;
 pub mod boundary;
 pub mod client;
 pub mod close;
@@ -28,10 +29,12 @@ pub mod config;
 pub mod error;
 pub mod fuzzing;
 pub mod keys;
+pub mod notify;
 pub mod operation;
 pub mod options;
 pub mod process;
 pub mod response;
+pub mod sensitive;
 pub mod sign;
 mod tls;
 pub mod transport;
@@ -42,6 +45,8 @@ pub use client::{
 };
 pub use config::Config;
 pub use error::{ApiError, Error, ErrorKind, Result, VerifyFailure};
+pub use notify::{Answer, Notification};
 pub use operation::Operation;
 pub use options::RequestOptions;
+pub use sensitive::EncryptedField;
 pub use sign::{Clock, FixedClock, FixedNonce, NonceSource, Signer, Verifier};

@@ -7,7 +7,7 @@ use crate::error::{Error, Result, Shown};
 use crate::uri;
 
 /// The option keys that are not placeholder values.
-pub const RESERVED_KEYS: [&str; 5] = ["base_uri", "json", "body", "query", "headers"];
+pub const RESERVED_KEYS: [&str; 6] = ["base_uri", "json", "body", "query", "headers", "encrypt"];
 
 /// Headers a caller may not set: the library owns them.
 const FORBIDDEN_HEADERS: [&str; 5] = [
@@ -76,6 +76,9 @@ pub struct RequestOptions {
     pub query: Vec<(String, String)>,
     /// Extra request headers.
     pub headers: Vec<(String, String)>,
+    /// JSON pointers (RFC 6901, `/payer/name`) of `json` string fields to encrypt for WeChat
+    /// Pay; the request then names the key used in `Wechatpay-Serial`.
+    pub encrypt: Vec<String>,
 }
 
 /// "a string", "an object", … for error messages about JSON values.
@@ -202,6 +205,30 @@ impl RequestOptions {
                         )))
                     }
                 },
+                "encrypt" => {
+                    let bad = |got: &str| {
+                        Error::invalid(format!(
+                            "option `encrypt` must be a list of JSON pointers into `json`, e.g. [\"/name\", \"/payer/id_card_number\"]; got {got}"
+                        ))
+                    };
+                    let Value::Array(items) = value else {
+                        return Err(bad(type_name(value)));
+                    };
+                    for item in items {
+                        match item {
+                            Value::String(p) if p.starts_with('/') => o.encrypt.push(p.clone()),
+                            Value::String(p) => {
+                                return Err(bad(&format!(
+                                    "`{}` (a pointer starts with `/`)",
+                                    Shown(p)
+                                )))
+                            }
+                            other => {
+                                return Err(bad(&format!("an item that is {}", type_name(other))))
+                            }
+                        }
+                    }
+                }
                 name => o.params.push((
                     name.to_owned(),
                     scalar(
@@ -212,6 +239,11 @@ impl RequestOptions {
             }
         }
         o.check_headers()?;
+        if !o.encrypt.is_empty() && o.body.is_none() {
+            return Err(Error::invalid(
+                "option `encrypt` names fields of `json`, but no `json` was given",
+            ));
+        }
         Ok(o)
     }
 

@@ -231,6 +231,28 @@ fn fingerprint(config: &crate::Config) -> Fingerprint {
         field("resolve", format!("{host}={addr}").as_bytes());
     }
     field("insecure_http", &[u8::from(config.insecure_http)]);
+    match &config.apiv3_key {
+        Some(key) => field("apiv3_key", &zeroize::Zeroizing::new(source(key))),
+        None => field("no_apiv3_key", b""),
+    }
+    // Every field is hashed above: a field added to `Config` fails to compile here until it
+    // is (two configurations differing only in it must not share a client).
+    let crate::Config {
+        mchid: _,
+        serial: _,
+        private_key: _,
+        certs: _,
+        base_uri: _,
+        timeout_ms: _,
+        connect_timeout_ms: _,
+        retries: _,
+        user_agent: _,
+        ca_certs: _,
+        resolve: _,
+        insecure_http: _,
+        apiv3_key: _,
+        base_dir: _,
+    } = config;
     let mut out = [0u8; 32];
     out.copy_from_slice(ctx.finish().as_ref());
     out

@@ -181,6 +181,11 @@ impl Signer {
         &self.mchid
     }
 
+    /// The merchant private key (it also decrypts fields WeChat Pay encrypts for the merchant).
+    pub(crate) fn key(&self) -> &PrivateKey {
+        &self.key
+    }
+
     /// The full `Authorization` header value for a request.
     pub fn authorization(
         &self,
@@ -244,6 +249,47 @@ impl<'a> SignatureHeaders<'a> {
     }
 }
 
+impl<'a> SignatureHeaders<'a> {
+    /// Read the four headers from received `(name, value)` pairs, names in any case (a web
+    /// framework's header list or map). As with [`from_header_map`](Self::from_header_map), a
+    /// signature header given twice is refused (`MALFORMED_HEADERS`), never resolved by picking
+    /// one.
+    pub fn from_pairs<I, N, V>(pairs: I) -> Result<Self>
+    where
+        I: IntoIterator<Item = (&'a N, &'a V)>,
+        N: AsRef<str> + ?Sized + 'a,
+        V: AsRef<str> + ?Sized + 'a,
+    {
+        const NAMES: [&str; 4] = [
+            "Wechatpay-Timestamp",
+            "Wechatpay-Nonce",
+            "Wechatpay-Signature",
+            "Wechatpay-Serial",
+        ];
+        let mut found: [Option<&'a str>; 4] = [None; 4];
+        for (name, value) in pairs {
+            let name = name.as_ref().trim();
+            let Some(i) = NAMES.iter().position(|n| n.eq_ignore_ascii_case(name)) else {
+                continue;
+            };
+            if found[i].is_some() {
+                return Err(Error::verify(
+                    VerifyFailure::MalformedHeaders,
+                    format!("`{}` is given more than once; a signed message has exactly one, so it is refused", NAMES[i]),
+                ));
+            }
+            found[i] = Some(value.as_ref().trim());
+        }
+        let [timestamp, nonce, signature, serial] = found;
+        Ok(SignatureHeaders {
+            timestamp,
+            nonce,
+            signature,
+            serial,
+        })
+    }
+}
+
 /// Parse a `Wechatpay-Timestamp`: Unix seconds as 1–12 ASCII digits (no sign, no spaces inside),
 /// so that no value a server sends can overflow the arithmetic that follows.
 pub fn parse_timestamp(ts: &str) -> Result<i64> {
@@ -300,6 +346,27 @@ impl Verifier {
     /// Verify a response: all four headers present, timestamp within ±300 s of `now`, a known
     /// serial, and a valid signature over `TIMESTAMP\nNONCE\nBODY\n`.
     pub fn verify(&self, headers: SignatureHeaders<'_>, body: &[u8], now: i64) -> Result<()> {
+        self.check(Signed::Answer, headers, body, now)
+    }
+
+    /// Verify a notification (callback) exactly as a response: same headers, window, keys and
+    /// message, over the raw body bytes as received.
+    pub fn verify_notification(
+        &self,
+        headers: SignatureHeaders<'_>,
+        body: &[u8],
+        now: i64,
+    ) -> Result<()> {
+        self.check(Signed::Notification, headers, body, now)
+    }
+
+    fn check(
+        &self,
+        what: Signed,
+        headers: SignatureHeaders<'_>,
+        body: &[u8],
+        now: i64,
+    ) -> Result<()> {
         let (Some(ts), Some(nonce), Some(sig), Some(serial)) = (
             headers.timestamp,
             headers.nonce,
@@ -318,12 +385,31 @@ impl Verifier {
             .collect();
             return Err(Error::verify(
                 VerifyFailure::MissingHeaders,
-                format!(
-                    "2xx response is missing {}: an unsigned success answer is treated as forged",
-                    missing.join(", ")
-                ),
+                match what {
+                    Signed::Answer => format!(
+                        "2xx response is missing {}: an unsigned success answer is treated as forged",
+                        missing.join(", ")
+                    ),
+                    Signed::Notification => format!(
+                        "the notification is missing {}: an unsigned notification is treated as forged (pass every received header; a CDN or proxy in front of the endpoint may strip Wechatpay-* headers)",
+                        missing.join(", ")
+                    ),
+                },
             ));
         };
+        if sig.starts_with(SIGNTEST_PREFIX) {
+            return Err(Error::verify(
+                VerifyFailure::Signtest,
+                format!(
+                    "{} carries a {SIGNTEST_PREFIX} probe signature: WeChat Pay checks now and then that signatures are verified; do not process it{}",
+                    what.noun(),
+                    match what {
+                        Signed::Answer => "",
+                        Signed::Notification => " (answer with the failure answer; WeChat Pay sends it again correctly signed)",
+                    }
+                ),
+            ));
+        }
         let ts_num = parse_timestamp(ts)?;
         check_skew(ts_num, now)?;
         let key = self.keys.get(serial).ok_or_else(|| {
@@ -343,7 +429,8 @@ impl Verifier {
                 return Err(Error::verify(
                     VerifyFailure::CertificateExpired,
                     format!(
-                        "the answer is signed with platform certificate `{serial}`, which expired on {}; WeChat Pay never signs with an expired certificate. Download the current platform certificates (or use the WeChat Pay public key)",
+                        "{} is signed with platform certificate `{serial}`, which expired on {}; WeChat Pay never signs with an expired certificate. Download the current platform certificates (or use the WeChat Pay public key)",
+                        what.noun(),
                         crate::keys::utc_date(not_after)
                     ),
                 ));
@@ -351,17 +438,68 @@ impl Verifier {
         }
         let message = response_message(ts, nonce, body);
         if !key.verify_base64(&message, sig) {
-            let why = if sig.starts_with("WECHATPAY/SIGNTEST/") {
-                "a WECHATPAY/SIGNTEST/ probe (WeChat Pay checks that clients verify signatures)"
-            } else {
-                "signature does not match the response"
-            };
             return Err(Error::verify(
                 VerifyFailure::BadSignature,
-                format!("response signature verification failed with key `{serial}`: {why}"),
+                format!(
+                    "{} signature verification failed with key `{serial}`: the signature does not match {}",
+                    what.adjective(),
+                    match what {
+                        Signed::Answer => "the response",
+                        Signed::Notification => "the body as received (verify the raw bytes, never re-serialised JSON)",
+                    }
+                ),
             ));
         }
         Ok(())
+    }
+
+    /// The key a sensitive field is encrypted with, and its id: the first `PUB_KEY_ID_…` key
+    /// (the one requests name in `Wechatpay-Serial` by default), else the platform certificate
+    /// that stays valid longest.
+    pub fn encryption_key(&self) -> Option<(&str, &PublicKey)> {
+        let mut ids: Vec<&String> = self.keys.keys().collect();
+        ids.sort_unstable();
+        if let Some(id) = ids.iter().find(|id| id.starts_with("PUB_KEY_ID_")) {
+            return self
+                .keys
+                .get_key_value(id.as_str())
+                .map(|(k, v)| (k.as_str(), v));
+        }
+        ids.iter()
+            .filter_map(|id| self.keys.get_key_value(id.as_str()))
+            .max_by_key(|(_, k)| k.not_after())
+            .map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// The key with id `id` (serial or `PUB_KEY_ID_…`).
+    pub fn key(&self, id: &str) -> Option<&PublicKey> {
+        self.keys.get(id)
+    }
+}
+
+/// The prefix of WeChat Pay's probe signatures.
+pub const SIGNTEST_PREFIX: &str = "WECHATPAY/SIGNTEST/";
+
+/// What a signature is on, for messages.
+#[derive(Clone, Copy)]
+enum Signed {
+    Answer,
+    Notification,
+}
+
+impl Signed {
+    fn noun(self) -> &'static str {
+        match self {
+            Signed::Answer => "the answer",
+            Signed::Notification => "the notification",
+        }
+    }
+
+    fn adjective(self) -> &'static str {
+        match self {
+            Signed::Answer => "response",
+            Signed::Notification => "notification",
+        }
     }
 }
 

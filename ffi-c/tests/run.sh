@@ -86,6 +86,20 @@ with open(sys.argv[4], "w") as out:
             fields = ["call", call["method"], call["template"], j(call["options"])]
         out.write("\t".join([c["name"], *fields, e["code"], "\x1f".join(e["mentions"]), "\x1f".join(e["absent"])]) + "\n")
 PY
+# The shared notification cases, flattened for C (see test_notifications).
+python3 - "$root/tests/reliability/notifications.json" "$work/notifications.tsv" <<'PY'
+import json, sys
+spec = json.load(open(sys.argv[1]))
+with open(sys.argv[2], "w") as out:
+    for c in spec["cases"]:
+        e = c["expect"]
+        out.write("\t".join(str(x if x is not None else "-") for x in [
+            c["name"], c["event"], c["fault"], e["code"], e["verify_failure"], e["answer_status"],
+            e["event_type"], e.get("mentions")]) + "\n")
+PY
+export WXPAY_NOTIFICATIONS_TSV="$work/notifications.tsv"
+WXPAY_NOTIFICATION_CASES="$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["cases"]))' "$root/tests/reliability/notifications.json")"
+export WXPAY_NOTIFICATION_CASES
 WXPAY_FAULT_CASES="$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["cases"]))' "$root/tests/reliability/faults.json")"
 WXPAY_BAD_INPUT_CASES="$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["cases"]))' "$root/tests/reliability/bad_inputs.json")"
 export WXPAY_FAULT_CASES WXPAY_BAD_INPUT_CASES WXPAY_BAD_INPUTS_TSV="$work/bad_inputs.tsv"

@@ -24,6 +24,7 @@ from ._errors import (
     WxpayError,
 )
 from ._native import version as _version
+from ._notify import EncryptedField, Notification, NotificationAnswer, notification_answer
 
 __version__: str = _version()
 
@@ -32,6 +33,10 @@ __all__ = [
     "Chain",
     "Response",
     "Headers",
+    "Notification",
+    "NotificationAnswer",
+    "notification_answer",
+    "EncryptedField",
     "WxpayError",
     "ConfigError",
     "InvalidArgumentError",

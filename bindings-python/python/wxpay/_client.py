@@ -19,6 +19,7 @@ from typing import (
 
 from . import _native
 from ._errors import InvalidArgumentError
+from ._notify import EncryptedField, HeadersLike, Notification, header_pairs, raw_body
 
 PathLike = Union[str, "os.PathLike[str]"]
 KeySource = Union[str, "os.PathLike[str]"]
@@ -191,7 +192,9 @@ class Client:
     a child gets its own connections).
 
     ``private_key`` and each value of ``certs`` are PEM text, a ``"file://…"`` path or a
-    ``pathlib.Path``. ``timeout`` and ``connect_timeout`` are seconds.
+    ``pathlib.Path``. ``timeout`` and ``connect_timeout`` are seconds. ``apiv3_key`` (the
+    32-character APIv3 key, text, ``"file://…"`` or a ``pathlib.Path``) is needed to decrypt
+    notifications.
     """
 
     def __init__(
@@ -209,6 +212,7 @@ class Client:
         retries: Optional[int] = None,
         user_agent: Optional[str] = None,
         insecure_http: Optional[bool] = None,
+        apiv3_key: Optional[KeySource] = None,
     ) -> None:
         config: Dict[str, Any] = {
             "mchid": str(mchid) if isinstance(mchid, int) and not isinstance(mchid, bool) else mchid,
@@ -219,6 +223,8 @@ class Client:
         if ca_certs is not None:
             items = [ca_certs] if isinstance(ca_certs, (str, os.PathLike)) else list(ca_certs)
             config["ca_certs"] = [_key(c, "ca_certs") for c in items]
+        if apiv3_key is not None:
+            config["apiv3_key"] = _key(apiv3_key, "apiv3_key")
         # Seconds go to the core as given: it checks them (and names `timeout`) like every language.
         for name, value in (
             ("timeout", timeout),
@@ -367,6 +373,35 @@ class Client:
         """Check a WeChat Pay signature (an answer's or a callback's); raises ``VerifyError``."""
         data = body.encode("utf-8") if isinstance(body, str) else body
         self._native.verify(timestamp, nonce, signature, serial, data, now)
+
+    # --- notifications and sensitive fields ---------------------------------------------------
+
+    def parse_notification(
+        self, headers: HeadersLike, body: Union[bytes, bytearray, memoryview, str], *, now: Optional[int] = None
+    ) -> Notification:
+        """Verify and decrypt a notification WeChat Pay sent to ``notify_url``.
+
+        ``headers``: the received headers, all of them (``request.headers`` of Flask, Django or
+        FastAPI, or raw pairs); ``body``: the **raw body bytes** (Flask ``request.get_data()``,
+        Django ``request.body``, FastAPI ``await request.body()``), never parsed JSON.
+        Raises ``VerifyError`` (``verify_failure`` ``SIGNTEST`` for a WeChat Pay probe) or
+        ``DecodeError`` (``"wrong APIv3 key or tampered"`` when the resource does not decrypt);
+        answer with ``wxpay.notification_answer(error)``. CPU only, no I/O: safe to call from
+        async code.
+        """
+        text = self._native.parse_notification(header_pairs(headers), raw_body(body), now)
+        return Notification._from_json(_json.loads(text))
+
+    def encrypt_field(self, plaintext: str) -> EncryptedField:
+        """Encrypt a sensitive field (a name, an ID number…) with WeChat Pay's public key.
+        Send ``serial`` as ``Wechatpay-Serial``; or let the request option
+        ``encrypt=["/json/pointer", …]`` encrypt fields of ``json`` and set the header."""
+        ciphertext, serial = self._native.encrypt_field(plaintext)
+        return EncryptedField(ciphertext, serial)
+
+    def decrypt_field(self, ciphertext: str) -> str:
+        """Decrypt a field WeChat Pay encrypted for the merchant (with the merchant key)."""
+        return self._native.decrypt_field(ciphertext)
 
     def prepare(
         self,

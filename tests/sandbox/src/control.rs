@@ -81,6 +81,10 @@ pub(crate) fn control(state: &State, method: &Method, target: &str, body: &[u8])
             m.faults.push_back(fault);
             ok(json!({"queued": m.faults.len()}))
         }
+        (&Method::POST, "/_sandbox/notifications") => match crate::notify::minted(state, &parsed) {
+            Ok(v) => ok(v),
+            Err(e) => bad(e),
+        },
         (&Method::DELETE, "/_sandbox/faults") => {
             m.faults.clear();
             ok(json!({"ok": true}))

@@ -19,6 +19,7 @@ mod api;
 mod auth;
 mod control;
 mod faults;
+pub mod notify;
 mod server;
 mod tls;
 
@@ -112,6 +113,8 @@ struct State {
     merchants: HashMap<String, Merchant>,
     platform_key: PrivateKey,
     platform_serial: String,
+    /// The merchant's APIv3 key: notification resources are encrypted with it.
+    apiv3_key: String,
     m: Mutex<Mutable>,
     /// Connections accepted since start (TCP; every protocol), for `GET /_sandbox/stats`.
     connections: std::sync::atomic::AtomicU64,
@@ -216,6 +219,10 @@ impl Sandbox {
         std::fs::write(&platform_public_key, pub_pem)
             .map_err(|e| format!("cannot write {}: {e}", platform_public_key.display()))?;
 
+        let apiv3_key_file = state_dir.join("apiv3_key.txt");
+        std::fs::write(&apiv3_key_file, notify::DEFAULT_APIV3_KEY)
+            .map_err(|e| format!("cannot write {}: {e}", apiv3_key_file.display()))?;
+
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
@@ -238,6 +245,7 @@ impl Sandbox {
             merchants,
             platform_key,
             platform_serial: platform_serial.clone(),
+            apiv3_key: notify::DEFAULT_APIV3_KEY.trim().to_owned(),
             m: Mutex::new(Mutable::default()),
             connections: std::sync::atomic::AtomicU64::new(0),
             close_all: tokio::sync::watch::Sender::new(0),
@@ -359,6 +367,7 @@ impl Sandbox {
             "serial": DEFAULT_MERCHANT_SERIAL,
             "private_key": format!("file://{}", merchant_key.display()),
             "certs": { self.platform_serial.clone(): format!("file://{}", self.platform_public_key.display()) },
+            "apiv3_key": format!("file://{}", self.state_dir.join("apiv3_key.txt").display()),
             "resolve": {
                 "api.mch.weixin.qq.com": self.addr.to_string(),
                 "apihk.mch.weixin.qq.com": self.addr.to_string(),

@@ -73,7 +73,22 @@ pub(crate) async fn handle(
     if target.starts_with("/_sandbox/") {
         // Control answers are signed like API answers, so any wxpay client (every language's
         // tests) can drive the sandbox through its own generic request.
-        let answer = control(&state, &method, &target, &body);
+        let answer = if method == http::Method::POST && target == "/_sandbox/notify" {
+            // Delivering waits on the merchant's server: the one asynchronous control call.
+            let delivered = match serde_json::from_slice::<Value>(&body) {
+                Ok(parsed) => crate::notify::deliver(&state, &parsed).await,
+                Err(e) => Err(format!("control body is not JSON: {e}")),
+            };
+            match delivered {
+                Ok(v) => Answer {
+                    status: 200,
+                    body: serde_json::to_vec(&v).unwrap_or_default(),
+                },
+                Err(e) => error_answer(400, "SANDBOX_BAD_REQUEST", &e, None),
+            }
+        } else {
+            control(&state, &method, &target, &body)
+        };
         return Ok(if (200..300).contains(&answer.status) {
             state.signed(answer, None)
         } else {
