@@ -313,7 +313,7 @@ async fn every_verification_failure_is_a_verify_error() {
     let client = client(&sb, json!({}));
     for (fault_kind, reason) in [
         ("bad_signature", "BAD_SIGNATURE"),
-        ("signtest", "BAD_SIGNATURE"),
+        ("signtest", "SIGNTEST"),
         ("no_signature", "MISSING_HEADERS"),
         ("stale_timestamp", "TIMESTAMP_SKEW"),
         ("future_timestamp", "TIMESTAMP_SKEW"),
