@@ -328,6 +328,19 @@ wxpay_status wxpay_notification_parse(const wxpay_client_t *client,
                                       wxpay_error_t **err);
 
 /**
+ * `wxpay_notification_parse` with the headers as JSON text: an object of name → value (or
+ * list of values), or a list of `[name, value]` pairs — the shape a web framework or a
+ * language binding already has (PHP's PSR-7 `getHeaders()`, Node's `req.headers`).
+ */
+wxpay_status wxpay_notification_parse_json(const wxpay_client_t *client,
+                                           const char *headers_json,
+                                           const uint8_t *body,
+                                           size_t body_len,
+                                           int64_t now,
+                                           wxpay_notification_t **out,
+                                           wxpay_error_t **err);
+
+/**
  * The notification's `id` (the same on every redelivery: deduplicate on it). NULL gives NULL.
  */
 const char *wxpay_notification_id(const wxpay_notification_t *n);
@@ -354,14 +367,15 @@ const char *wxpay_notification_json(const wxpay_notification_t *n);
 void wxpay_notification_free(wxpay_notification_t *n);
 
 /**
- * What to answer WeChat Pay: for `err` NULL (the notification was taken) 204 and an empty
- * body; for the error of `wxpay_notification_parse`, 401 ("VERIFY", probes included: never
- * process a probe; WeChat Pay sends it again correctly signed), 400 ("DECODE",
- * "INVALID_ARGUMENT") or 500 (anything else), with body `{"code":"FAIL","message":…}` and
+ * What to answer WeChat Pay. `error_code` NULL (the notification was taken): 204 and an
+ * empty body. Otherwise the code of the error `wxpay_notification_parse` gave
+ * (`wxpay_error_code(err)`): 401 for "VERIFY" (probes included: never process a probe;
+ * WeChat Pay sends it again correctly signed), 400 for "DECODE" and "INVALID_ARGUMENT", 500
+ * for anything else, with body `{"code":"FAIL","message":…}` to send as
  * `Content-Type: application/json`. Returns the HTTP status; when `body` is not NULL, `*body`
  * is the body to send, freed with `wxpay_string_free`.
  */
-uint16_t wxpay_notification_answer(const wxpay_error_t *err, char **body);
+uint16_t wxpay_notification_answer(const char *error_code, char **body);
 
 /**
  * Encrypt a sensitive field (a name, an ID number…) for WeChat Pay with its public key

@@ -16,6 +16,10 @@
  *   Wxpay\Ext\future_cancel(Future): void       (frees it: cancels the call if still running)
  *   Wxpay\Ext\sign(Client, string $method, string $url, string $body, int $timestamp, ?string $nonce): string
  *   Wxpay\Ext\verify(Client, ?string $ts, ?string $nonce, ?string $signature, ?string $serial, string $body, int $now): void
+ *   Wxpay\Ext\notification_parse(Client, string $headersJson, string $body, int $now): string (JSON)
+ *   Wxpay\Ext\notification_answer(?string $errorCode): array [status, body]
+ *   Wxpay\Ext\encrypt_field(Client, string $plaintext): array [ciphertext, serial]
+ *   Wxpay\Ext\decrypt_field(Client, string $ciphertext): string
  *   Wxpay\Ext\prepare(Client, string $method, string $template, string $options_json, int $timestamp, ?string $nonce): string
  *   Wxpay\Ext\chain_template(string $segments_json): string
  *   Wxpay\Ext\version(): string
@@ -403,6 +407,86 @@ static PHP_FUNCTION(wxpay_ext_chain_template) {
     return_owned_string(return_value, out);
 }
 
+static PHP_FUNCTION(wxpay_ext_notification_parse) {
+    zval *client;
+    char *headers, *body;
+    size_t headers_len, body_len;
+    zend_long now;
+    ZEND_PARSE_PARAMETERS_START(4, 4)
+        Z_PARAM_OBJECT_OF_CLASS(client, client_ce)
+        Z_PARAM_STRING(headers, headers_len)
+        Z_PARAM_STRING(body, body_len)
+        Z_PARAM_LONG(now)
+    ZEND_PARSE_PARAMETERS_END();
+    wxpay_client_t *c = client_arg(client);
+    if (!c || !text_ok(headers, headers_len, "headers_json")) RETURN_THROWS();
+    wxpay_notification_t *n = NULL;
+    wxpay_error_t *err = NULL;
+    if (wxpay_notification_parse_json(c, headers, (const uint8_t *)body, body_len, now, &n, &err) != WXPAY_OK) {
+        throw_native(err);
+        RETURN_THROWS();
+    }
+    RETVAL_STRING(wxpay_notification_json(n));
+    wxpay_notification_free(n);
+}
+
+static PHP_FUNCTION(wxpay_ext_notification_answer) {
+    char *code = NULL;
+    size_t code_len = 0;
+    ZEND_PARSE_PARAMETERS_START(1, 1)
+        Z_PARAM_STRING_OR_NULL(code, code_len)
+    ZEND_PARSE_PARAMETERS_END();
+    if (!text_ok(code, code_len, "error_code")) RETURN_THROWS();
+    char *body = NULL;
+    uint16_t status = wxpay_notification_answer(code, &body);
+    array_init_size(return_value, 2);
+    add_next_index_long(return_value, status);
+    add_next_index_string(return_value, body ? body : "");
+    wxpay_string_free(body);
+}
+
+static PHP_FUNCTION(wxpay_ext_encrypt_field) {
+    zval *client;
+    char *plain;
+    size_t plain_len;
+    ZEND_PARSE_PARAMETERS_START(2, 2)
+        Z_PARAM_OBJECT_OF_CLASS(client, client_ce)
+        Z_PARAM_STRING(plain, plain_len)
+    ZEND_PARSE_PARAMETERS_END();
+    wxpay_client_t *c = client_arg(client);
+    if (!c || !text_ok(plain, plain_len, "plaintext")) RETURN_THROWS();
+    char *ct = NULL, *serial = NULL;
+    wxpay_error_t *err = NULL;
+    if (wxpay_encrypt_field(c, plain, &ct, &serial, &err) != WXPAY_OK) {
+        throw_native(err);
+        RETURN_THROWS();
+    }
+    array_init_size(return_value, 2);
+    add_next_index_string(return_value, ct);
+    add_next_index_string(return_value, serial);
+    wxpay_string_free(ct);
+    wxpay_string_free(serial);
+}
+
+static PHP_FUNCTION(wxpay_ext_decrypt_field) {
+    zval *client;
+    char *ct;
+    size_t ct_len;
+    ZEND_PARSE_PARAMETERS_START(2, 2)
+        Z_PARAM_OBJECT_OF_CLASS(client, client_ce)
+        Z_PARAM_STRING(ct, ct_len)
+    ZEND_PARSE_PARAMETERS_END();
+    wxpay_client_t *c = client_arg(client);
+    if (!c || !text_ok(ct, ct_len, "ciphertext")) RETURN_THROWS();
+    char *out = NULL;
+    wxpay_error_t *err = NULL;
+    if (wxpay_decrypt_field(c, ct, &out, &err) != WXPAY_OK) {
+        throw_native(err);
+        RETURN_THROWS();
+    }
+    return_owned_string(return_value, out);
+}
+
 static PHP_FUNCTION(wxpay_ext_version) {
     ZEND_PARSE_PARAMETERS_NONE();
     RETURN_STRING(wxpay_version());
@@ -410,6 +494,10 @@ static PHP_FUNCTION(wxpay_ext_version) {
 
 ZEND_BEGIN_ARG_INFO_EX(arginfo_one, 0, 0, 1)
     ZEND_ARG_INFO(0, a)
+ZEND_END_ARG_INFO()
+ZEND_BEGIN_ARG_INFO_EX(arginfo_two, 0, 0, 2)
+    ZEND_ARG_INFO(0, a)
+    ZEND_ARG_INFO(0, b)
 ZEND_END_ARG_INFO()
 ZEND_BEGIN_ARG_INFO_EX(arginfo_three, 0, 0, 3)
     ZEND_ARG_INFO(0, a)
@@ -456,6 +544,10 @@ static const zend_function_entry wxpay_functions[] = {
     ZEND_NS_FENTRY(NS, verify, ZEND_FN(wxpay_ext_verify), arginfo_seven, 0)
     ZEND_NS_FENTRY(NS, prepare, ZEND_FN(wxpay_ext_prepare), arginfo_six, 0)
     ZEND_NS_FENTRY(NS, chain_template, ZEND_FN(wxpay_ext_chain_template), arginfo_one, 0)
+    ZEND_NS_FENTRY(NS, notification_parse, ZEND_FN(wxpay_ext_notification_parse), arginfo_four, 0)
+    ZEND_NS_FENTRY(NS, notification_answer, ZEND_FN(wxpay_ext_notification_answer), arginfo_one, 0)
+    ZEND_NS_FENTRY(NS, encrypt_field, ZEND_FN(wxpay_ext_encrypt_field), arginfo_two, 0)
+    ZEND_NS_FENTRY(NS, decrypt_field, ZEND_FN(wxpay_ext_decrypt_field), arginfo_two, 0)
     ZEND_NS_FENTRY(NS, version, ZEND_FN(wxpay_ext_version), arginfo_none, 0)
     ZEND_FE_END
 };

@@ -7,6 +7,7 @@ use GuzzleHttp\Promise\Promise;
 use GuzzleHttp\Promise\PromiseInterface;
 use GuzzleHttp\Psr7\Response;
 use Psr\Http\Message\ResponseInterface;
+use Psr\Http\Message\ServerRequestInterface;
 use Wxpay\Driver\Driver;
 use Wxpay\Driver\Drivers;
 use Wxpay\Exception\ConfigException;
@@ -29,7 +30,8 @@ final class Client
     /**
      * @param array<string, mixed> $config the PHP SDK's keys: mchid, serial, privateKey, certs;
      *   and base_uri, ca_certs, resolve, timeout / connect_timeout (seconds, as Guzzle) or
-     *   timeout_ms / connect_timeout_ms, retries, user_agent, insecure_http, lib.
+     *   timeout_ms / connect_timeout_ms, retries, user_agent, insecure_http, apiv3_key (the
+     *   32-character APIv3 key or a file:// path: decrypts notifications), lib.
      */
     public function __construct(array $config)
     {
@@ -206,6 +208,79 @@ final class Client
     {
         $json = $this->driver->prepare($this->handle, self::text($method, 'method'), self::text($uriTemplate, 'uri_template'), self::options($options), $timestamp ?? 0, self::text($nonce, 'nonce'));
         return json_decode($json, true, 512, JSON_THROW_ON_ERROR);
+    }
+
+    /**
+     * Verify and decrypt a notification WeChat Pay sent to notify_url: a PSR-7
+     * ServerRequestInterface, or the headers (`getHeaders()` shape, or name => value) and the
+     * **raw body** (`file_get_contents('php://input')`), never decoded JSON.
+     *
+     * Throws VerifyException (getVerifyFailure() 'SIGNTEST' for a WeChat Pay probe) or
+     * DecodeException ('wrong APIv3 key or tampered'); answer with notificationAnswer($e).
+     *
+     * @param ServerRequestInterface|array<string, string|list<string>> $requestOrHeaders
+     * @return array{id: string, create_time: ?string, event_type: string, resource_type: ?string, summary: ?string, original_type: ?string, resource: array<string, mixed>}
+     */
+    public function parseNotification(ServerRequestInterface|array $requestOrHeaders, ?string $body = null, ?int $now = null): array
+    {
+        if ($requestOrHeaders instanceof ServerRequestInterface) {
+            $headers = $requestOrHeaders->getHeaders();
+            if ($body === null) {
+                $stream = $requestOrHeaders->getBody();
+                if ($stream->isSeekable()) {
+                    $stream->rewind();
+                }
+                $body = (string) $stream;
+            }
+        } else {
+            $headers = $requestOrHeaders;
+            if ($body === null) {
+                throw new InvalidArgumentException('parseNotification($headers, $body): give the raw body (file_get_contents(\'php://input\')), or pass a PSR-7 ServerRequestInterface', ['code' => InvalidArgumentException::CODE, 'may_have_been_sent' => false]);
+            }
+        }
+        $json = $this->driver->notificationParse($this->handle, self::encode((object) $headers, 'headers'), $body, $now ?? 0);
+        return json_decode($json, true, 512, JSON_THROW_ON_ERROR);
+    }
+
+    /**
+     * What to answer WeChat Pay: without an exception (the notification was taken) 204 and no
+     * body; for the exception parseNotification() threw, 401 (VERIFY, a SIGNTEST probe
+     * included: never process a probe; WeChat Pay sends it again correctly signed), 400
+     * (DECODE, INVALID_ARGUMENT) or 500 (anything else) with {"code":"FAIL","message":…}.
+     *
+     * @return array{status: int, headers: array<string, string>, body: string}
+     */
+    public function notificationAnswer(?\Throwable $e = null): array
+    {
+        $code = $e === null ? null : ($e instanceof WxpayException ? $e->getErrorCode() : 'INTERNAL');
+        [$status, $body] = $this->driver->notificationAnswer($code);
+        return ['status' => $status, 'headers' => $body === '' ? [] : ['Content-Type' => 'application/json'], 'body' => $body];
+    }
+
+    /** notificationAnswer() as a PSR-7 response (for PSR-15 handlers and frameworks). */
+    public function notificationResponse(?\Throwable $e = null): ResponseInterface
+    {
+        $a = $this->notificationAnswer($e);
+        return new Response($a['status'], $a['headers'], $a['body']);
+    }
+
+    /**
+     * Encrypt a sensitive field (a name, an ID number…) with WeChat Pay's public key. Send
+     * `serial` as the Wechatpay-Serial header, or let the request option
+     * `'encrypt' => ['/json/pointer']` encrypt fields of `json` and set the header.
+     *
+     * @return array{ciphertext: string, serial: string}
+     */
+    public function encryptField(string $plaintext): array
+    {
+        [$ciphertext, $serial] = $this->driver->encryptField($this->handle, self::text($plaintext, 'plaintext'));
+        return ['ciphertext' => $ciphertext, 'serial' => $serial];
+    }
+
+    /** Decrypt a field WeChat Pay encrypted for the merchant (with the merchant key). */
+    public function decryptField(string $ciphertext): string
+    {
+        return $this->driver->decryptField($this->handle, self::text($ciphertext, 'ciphertext'));
     }
 
     /**

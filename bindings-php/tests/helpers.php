@@ -36,6 +36,7 @@ function sandbox_factory_config(): array
     return [
         'mchid' => $core['mchid'], 'serial' => $core['serial'], 'privateKey' => $core['private_key'],
         'certs' => $core['certs'], 'ca_certs' => $core['ca_certs'], 'resolve' => $core['resolve'],
+        'apiv3_key' => $core['apiv3_key'],
     ];
 }
 

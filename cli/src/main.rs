@@ -19,6 +19,9 @@ usage:
   wxpay --config FILE close TRANSACTION_ID [--mchid M] [--sub-mchid S] [--sp-mchid P]
                                            [--base-uri URL] [--global] [--out-trade-no]
   wxpay --config FILE prepare METHOD URI_TEMPLATE [--options JSON] [--timestamp T] [--nonce N]
+  wxpay --config FILE notification --headers FILE --body FILE [--now T]
+  wxpay --config FILE encrypt-field TEXT
+  wxpay --config FILE decrypt-field CIPHERTEXT
   wxpay --version
 
   FILE     the configuration JSON (mchid, serial, private_key, certs, base_uri, timeout_ms,
@@ -32,6 +35,11 @@ usage:
            --out-trade-no when the id is the merchant's out_trade_no); succeeds only on 204
   prepare  prints the exact request that would be sent (URL, headers, body, Authorization)
            without sending it; --timestamp and --nonce fix the signature inputs
+  notification  verifies and decrypts a saved notification (needs apiv3_key in FILE): --headers
+           is JSON (an object or [name, value] pairs) or `Name: value` lines, --body the raw
+           body; prints {notification, answer}; --now checks it against another time
+  encrypt-field / decrypt-field  a sensitive field for WeChat Pay (prints {ciphertext, serial})
+           / one WeChat Pay encrypted for the merchant (prints {plaintext})
 
 Prints a JSON object on stdout: {status, request_id, headers, body} on success, {error: {…}}
 on failure. Exit codes: 0 success, 2 usage, configuration or argument error, 3 API error
@@ -55,6 +63,13 @@ enum Cmd {
         timestamp: Option<i64>,
         nonce: Option<String>,
     },
+    Notification {
+        headers: String,
+        body: String,
+        now: Option<i64>,
+    },
+    EncryptField(String),
+    DecryptField(String),
 }
 
 struct Args {
@@ -74,7 +89,7 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
                 flags.insert(a.clone(), Value::Bool(true));
             }
             "--options" | "--mchid" | "--sub-mchid" | "--sp-mchid" | "--base-uri"
-            | "--timestamp" | "--nonce" => {
+            | "--timestamp" | "--nonce" | "--headers" | "--body" | "--now" => {
                 let v = it.next().ok_or_else(|| format!("{a} needs a value"))?;
                 flags.insert(a.clone(), Value::String(v));
             }
@@ -95,6 +110,7 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
             "--out-trade-no",
         ],
         Some("prepare") => &["--options", "--timestamp", "--nonce"],
+        Some("notification") => &["--headers", "--body", "--now"],
         _ => &[],
     };
     if let Some(bad) = flags.keys().find(|k| !allowed.contains(&k.as_str())) {
@@ -139,8 +155,21 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
             order.base_uri = flag("--base-uri");
             Cmd::Close { order }
         }
-        [] => return Err("missing command: request, close or prepare".into()),
-        [cmd, ..] if !["request", "close", "prepare"].contains(cmd) => {
+        ["notification"] => Cmd::Notification {
+            headers: flag("--headers").ok_or("notification needs --headers FILE")?,
+            body: flag("--body").ok_or("notification needs --body FILE")?,
+            now: match flag("--now") {
+                Some(t) => Some(
+                    t.parse()
+                        .map_err(|_| format!("--now `{}` is not Unix seconds", quote(&t)))?,
+                ),
+                None => None,
+            },
+        },
+        ["encrypt-field", text] => Cmd::EncryptField(text.to_string()),
+        ["decrypt-field", text] => Cmd::DecryptField(text.to_string()),
+        [] => return Err("missing command: request, close, prepare, notification, encrypt-field or decrypt-field".into()),
+        [cmd, ..] if !["request", "close", "prepare", "notification", "encrypt-field", "decrypt-field"].contains(cmd) => {
             return Err(format!("unknown command `{}`", quote(cmd)))
         }
         _ => return Err("wrong number of arguments for this command".into()),
@@ -173,9 +202,63 @@ fn success(r: &wxpay::Response) -> Value {
     json!({"status": r.status(), "request_id": r.request_id(), "headers": headers, "body": body})
 }
 
+/// Headers saved from a request: JSON (an object, or `[name, value]` pairs) or `Name: value`
+/// lines (as an HTTP request shows them; a first line without a colon, the request line, is
+/// skipped).
+fn saved_headers(text: &str) -> Result<Vec<(String, String)>, Error> {
+    if let Ok(v) = serde_json::from_str::<Value>(text) {
+        return wxpay::notify::headers_from_json(&v);
+    }
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() {
+            continue;
+        }
+        match line.split_once(':') {
+            Some((k, v)) => out.push((k.trim().to_owned(), v.trim().to_owned())),
+            None if i == 0 => {}
+            None => {
+                return Err(Error::new(
+                    ErrorKind::InvalidArgument,
+                    format!("--headers line {} is not `Name: value`", i + 1),
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn read_arg_file(flag: &str, path: &str, max: u64) -> Result<Vec<u8>, Error> {
+    wxpay::keys::read_bounded(flag, std::path::Path::new(path), max)
+        .map(|b| b.to_vec())
+        .map_err(|e| Error::new(ErrorKind::InvalidArgument, e))
+}
+
 fn run(args: Args) -> Result<Value, Error> {
     let config = Config::from_file(&args.config)?;
     match args.cmd {
+        Cmd::Notification { headers, body, now } => {
+            let client = Client::new(&config)?;
+            let text = read_arg_file("--headers file", &headers, 1024 * 1024)?;
+            let headers = saved_headers(&String::from_utf8_lossy(&text))?;
+            let body = read_arg_file(
+                "--body file",
+                &body,
+                wxpay::notify::MAX_NOTIFICATION_BYTES as u64,
+            )?;
+            let n = client.parse_notification(
+                headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                &body,
+                now,
+            )?;
+            Ok(json!({"notification": n.to_json(), "answer": wxpay::Answer::success().to_json()}))
+        }
+        Cmd::EncryptField(text) => Ok(Client::new(&config)?.encrypt_field(&text)?.to_json()),
+        Cmd::DecryptField(text) => {
+            let plain = Client::new(&config)?.decrypt_field(&text)?;
+            Ok(json!({"plaintext": *plain}))
+        }
         Cmd::Prepare {
             method,
             template,
@@ -252,7 +335,11 @@ fn main() -> ExitCode {
         Err(e) => {
             // stdout is JSON (control characters escaped by the encoder); the stderr line is
             // escaped here, so no server-supplied text reaches the terminal raw.
-            println!("{}", json!({"error": e.to_json()}));
+            // (for `notification`, the answer to send back, as on success)
+            println!(
+                "{}",
+                json!({"error": e.to_json(), "answer": wxpay::Answer::for_error(&e).to_json()})
+            );
             eprintln!("wxpay: {}", terminal_safe(&e.to_string()));
             ExitCode::from(exit_code(&e))
         }

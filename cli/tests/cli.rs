@@ -337,3 +337,89 @@ fn prepare_reproduces_the_shared_signing_vector() {
     }
     let _ = std::fs::remove_file(cfg);
 }
+
+#[test]
+fn notification_verifies_a_saved_notification_and_says_what_to_answer() {
+    let env = Env::new(false);
+    let c = env.config(json!({}));
+    let post = |fault: Option<&str>| -> Value {
+        let url = format!("{}_sandbox/notifications", env.sandbox.url());
+        let ca = std::fs::read(env.sandbox.ca_cert().unwrap()).unwrap();
+        env.rt.block_on(async {
+            let r = reqwest_like(&ca)
+                .post(url)
+                .header("Content-Type", "application/json")
+                .body(json!({"event": "payment", "fault": fault}).to_string())
+                .send()
+                .await
+                .unwrap();
+            serde_json::from_slice(&r.bytes().await.unwrap()).unwrap()
+        })
+    };
+    let save = |minted: &Value, as_lines: bool| -> (PathBuf, PathBuf) {
+        let h = env.dir.join(format!("h{}", rand_suffix()));
+        let b = env.dir.join(format!("b{}", rand_suffix()));
+        let headers = if as_lines {
+            let mut text = "POST /notify HTTP/1.1\r\n".to_owned();
+            for p in minted["headers"].as_array().unwrap() {
+                text.push_str(&format!(
+                    "{}: {}\r\n",
+                    p[0].as_str().unwrap(),
+                    p[1].as_str().unwrap()
+                ));
+            }
+            text
+        } else {
+            minted["headers"].to_string()
+        };
+        std::fs::write(&h, headers).unwrap();
+        std::fs::write(&b, minted["body"].as_str().unwrap()).unwrap();
+        (h, b)
+    };
+    for as_lines in [false, true] {
+        let minted = post(None);
+        let (h, b) = save(&minted, as_lines);
+        let (code, out, err) = wxpay(&[
+            "--config",
+            c.to_str().unwrap(),
+            "notification",
+            "--headers",
+            h.to_str().unwrap(),
+            "--body",
+            b.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{out} {err}");
+        assert_eq!(out["notification"]["event_type"], "TRANSACTION.SUCCESS");
+        assert_eq!(out["notification"]["id"], minted["id"]);
+        assert_eq!(out["answer"]["status"], 204);
+    }
+    let minted = post(Some("signtest"));
+    let (h, b) = save(&minted, false);
+    let (code, out, _) = wxpay(&[
+        "--config",
+        c.to_str().unwrap(),
+        "notification",
+        "--headers",
+        h.to_str().unwrap(),
+        "--body",
+        b.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 4);
+    assert_eq!(out["error"]["verify_failure"], "SIGNTEST");
+    assert_eq!(out["answer"]["status"], 401);
+    let (code, out, _) = wxpay(&[
+        "--config",
+        c.to_str().unwrap(),
+        "notification",
+        "--headers",
+        h.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{out}");
+
+    let (code, out, _) = wxpay(&["--config", c.to_str().unwrap(), "encrypt-field", "张三"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out["serial"], env.sandbox.platform_serial());
+    assert_eq!(out["ciphertext"].as_str().unwrap().len(), 344);
+    let (code, out, _) = wxpay(&["--config", c.to_str().unwrap(), "decrypt-field", "AAAA"]);
+    assert_eq!((code, out["error"]["code"].as_str()), (4, Some("DECODE")));
+}

@@ -60,14 +60,47 @@ pub unsafe extern "C" fn wxpay_notification_parse(
             bytes_arg(body, body_len, "body")?,
             (now != 0).then_some(now),
         )?;
-        *out = Box::into_raw(Box::new(wxpay_notification_t {
+        *out = Box::into_raw(Box::new(wxpay_notification_t::new(&n)));
+        Ok(wxpay_status::WXPAY_OK)
+    })
+}
+
+/// `wxpay_notification_parse` with the headers as JSON text: an object of name → value (or
+/// list of values), or a list of `[name, value]` pairs — the shape a web framework or a
+/// language binding already has (PHP's PSR-7 `getHeaders()`, Node's `req.headers`).
+#[no_mangle]
+pub unsafe extern "C" fn wxpay_notification_parse_json(
+    client: *const wxpay_client_t,
+    headers_json: *const c_char,
+    body: *const u8,
+    body_len: usize,
+    now: i64,
+    out: *mut *mut wxpay_notification_t,
+    err: *mut *mut wxpay_error_t,
+) -> wxpay_status {
+    guard(err, || {
+        out_arg(out, "out")?;
+        let c = client_arg(client)?.client()?;
+        let headers = wx::notify::headers_from_json(&json_arg(headers_json, "headers_json")?)?;
+        let n = c.parse_notification(
+            headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            bytes_arg(body, body_len, "body")?,
+            (now != 0).then_some(now),
+        )?;
+        *out = Box::into_raw(Box::new(wxpay_notification_t::new(&n)));
+        Ok(wxpay_status::WXPAY_OK)
+    })
+}
+
+impl wxpay_notification_t {
+    fn new(n: &wx::Notification) -> Self {
+        wxpay_notification_t {
             id: cstring(&n.id),
             event_type: cstring(&n.event_type),
             resource_json: cstring(&n.resource.to_string()),
             json: cstring(&n.to_json().to_string()),
-        }));
-        Ok(wxpay_status::WXPAY_OK)
-    })
+        }
+    }
 }
 
 /// The notification's `id` (the same on every redelivery: deduplicate on it). NULL gives NULL.
@@ -107,22 +140,29 @@ pub unsafe extern "C" fn wxpay_notification_free(n: *mut wxpay_notification_t) {
     }
 }
 
-/// What to answer WeChat Pay: for `err` NULL (the notification was taken) 204 and an empty
-/// body; for the error of `wxpay_notification_parse`, 401 ("VERIFY", probes included: never
-/// process a probe; WeChat Pay sends it again correctly signed), 400 ("DECODE",
-/// "INVALID_ARGUMENT") or 500 (anything else), with body `{"code":"FAIL","message":…}` and
+/// What to answer WeChat Pay. `error_code` NULL (the notification was taken): 204 and an
+/// empty body. Otherwise the code of the error `wxpay_notification_parse` gave
+/// (`wxpay_error_code(err)`): 401 for "VERIFY" (probes included: never process a probe;
+/// WeChat Pay sends it again correctly signed), 400 for "DECODE" and "INVALID_ARGUMENT", 500
+/// for anything else, with body `{"code":"FAIL","message":…}` to send as
 /// `Content-Type: application/json`. Returns the HTTP status; when `body` is not NULL, `*body`
 /// is the body to send, freed with `wxpay_string_free`.
 #[no_mangle]
 pub unsafe extern "C" fn wxpay_notification_answer(
-    err: *const wxpay_error_t,
+    error_code: *const c_char,
     body: *mut *mut c_char,
 ) -> u16 {
     quiet(500, || {
-        let answer = match err.as_ref() {
-            None => wx::Answer::success(),
-            Some(e) => wx::Answer::for_error(&e.err),
+        let code = if error_code.is_null() {
+            None
+        } else {
+            Some(
+                std::ffi::CStr::from_ptr(error_code)
+                    .to_str()
+                    .unwrap_or("INTERNAL"),
+            )
         };
+        let answer = wx::Answer::for_code(code);
         if !body.is_null() {
             *body = cstring(&answer.body).into_raw();
         }

@@ -19,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = json.loads((ROOT / "tests" / "reliability" / "faults.json").read_text())
 BAD = json.loads((ROOT / "tests" / "reliability" / "bad_inputs.json").read_text())
+NOTIFY = json.loads((ROOT / "tests" / "reliability" / "notifications.json").read_text())
 FUZZ_PATH = ROOT / "fuzz" / "last-run.json"
 FUZZ = json.loads(FUZZ_PATH.read_text()) if FUZZ_PATH.exists() else {}
 FUZZ_TARGETS = {
@@ -34,6 +35,14 @@ RUNNERS = [
     ("PHP", "bindings-php/tests/test_faults.php"),
     ("Python", "bindings-python/tests/test_faults.py"),
     ("Node", "bindings-node/test/faults.test.js"),
+]
+
+NOTIFY_RUNNERS = [
+    ("Rust", "tests/sandbox/tests/notifications.rs"),
+    ("C (static, dynamic, ASan, valgrind)", "ffi-c/tests/c/test_wxpay.c (test_notifications)"),
+    ("PHP", "bindings-php/tests/test_notifications.php"),
+    ("Python", "bindings-python/tests/test_notifications.py"),
+    ("Node", "bindings-node/test/notifications.test.js"),
 ]
 
 BAD_RUNNERS = [
@@ -186,6 +195,26 @@ def render() -> str:
     for rule, how, tests in RULES:
         w(f"| {rule} | {how} | {tests} |")
     w("")
+
+    w("## Notifications\n")
+    w("The sandbox mints each notification as WeChat Pay sends it (signed with the platform key,")
+    w("`resource` encrypted with the APIv3 key, AES-256-GCM done with AWS-LC directly, not the core)")
+    w("and **every language** parses it (`tests/reliability/notifications.json`); the answer column is")
+    w("the status the answer helper gives:\n")
+    w("| case | sandbox fault | outcome | reason | answer | why |")
+    w("| --- | --- | --- | --- | --- | --- |")
+    for case in NOTIFY["cases"]:
+        e = case["expect"]
+        outcome = f"`{e['code']}`" if e["code"] else f"parsed, `{e['event_type']}`"
+        w(f"| {case['name']} | {cell(case['fault'])} | {outcome} | {cell(e['verify_failure'])} | {e['answer_status']} | {case['why']} |")
+    runners = "; ".join(f"{lang}: `{path}`" for lang, path in NOTIFY_RUNNERS)
+    w(f"\n{len(NOTIFY['cases'])} cases × 5 languages. Runners: {runners}. Also in every language")
+    w("except C: a real HTTP endpoint (Rust: a TCP server; PHP: the built-in web server; Python: a")
+    w("WSGI app; Node: `http.createServer`) receives a `WECHATPAY/SIGNTEST/` probe from the sandbox,")
+    w("answers 401, and receives the redelivery, answered 204. Hostile input is refused before any")
+    w("work: a body over 1 MiB (`DECODE`), a signature header given twice (`MALFORMED_HEADERS`),")
+    w("re-serialised JSON (`BAD_SIGNATURE`), parsed JSON instead of bytes (`INVALID_ARGUMENT` in")
+    w("Python, Node and PHP), any text after the probe prefix (`SIGNTEST`, never a crash).\n")
 
     w("## Bad input\n")
     w("The shared catalogue (`tests/reliability/bad_inputs.json`) runs in **every language**; each")

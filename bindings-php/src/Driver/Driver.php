@@ -69,5 +69,16 @@ interface Driver
     /** @throws WxpayException */
     public function chainTemplate(string $segmentsJson): string;
 
+    /** The verified, decrypted notification as JSON; `$now` 0 means the current time. */
+    public function notificationParse(object $client, string $headersJson, string $body, int $now): string;
+
+    /** @return array{0: int, 1: string} [status, body] of the answer to WeChat Pay */
+    public function notificationAnswer(?string $errorCode): array;
+
+    /** @return array{0: string, 1: string} [ciphertext, serial] */
+    public function encryptField(object $client, string $plaintext): array;
+
+    public function decryptField(object $client, string $ciphertext): string;
+
     public function version(): string;
 }

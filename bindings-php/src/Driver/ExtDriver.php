@@ -95,6 +95,26 @@ final class ExtDriver implements Driver
         return self::call(static fn () => \Wxpay\Ext\chain_template($segmentsJson));
     }
 
+    public function notificationParse(object $client, string $headersJson, string $body, int $now): string
+    {
+        return self::call(static fn () => \Wxpay\Ext\notification_parse($client, $headersJson, $body, $now));
+    }
+
+    public function notificationAnswer(?string $errorCode): array
+    {
+        return self::call(static fn () => \Wxpay\Ext\notification_answer($errorCode));
+    }
+
+    public function encryptField(object $client, string $plaintext): array
+    {
+        return self::call(static fn () => \Wxpay\Ext\encrypt_field($client, $plaintext));
+    }
+
+    public function decryptField(object $client, string $ciphertext): string
+    {
+        return self::call(static fn () => \Wxpay\Ext\decrypt_field($client, $ciphertext));
+    }
+
     public function version(): string
     {
         return \Wxpay\Ext\version();

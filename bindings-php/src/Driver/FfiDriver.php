@@ -177,6 +177,39 @@ final class FfiDriver implements Driver
         return Ffi::takeString($this->ffi, $out);
     }
 
+    public function notificationParse(object $client, string $headersJson, string $body, int $now): string
+    {
+        $c = $this->ptr($client);
+        $n = $this->out('wxpay_notification_t*', fn (CData $o, CData $e): int => $this->ffi->wxpay_notification_parse_json($c, $headersJson, $this->bytes($body), strlen($body), $now, $o, $e));
+        try {
+            return (string) $this->ffi->wxpay_notification_json($n);
+        } finally {
+            $this->ffi->wxpay_notification_free($n);
+        }
+    }
+
+    public function notificationAnswer(?string $errorCode): array
+    {
+        $body = $this->ffi->new('char*');
+        $status = (int) $this->ffi->wxpay_notification_answer($errorCode, PhpFfi::addr($body));
+        return [$status, Ffi::takeString($this->ffi, $body)];
+    }
+
+    public function encryptField(object $client, string $plaintext): array
+    {
+        $c = $this->ptr($client);
+        $serial = $this->ffi->new('char*');
+        $ct = $this->out('char*', fn (CData $o, CData $e): int => $this->ffi->wxpay_encrypt_field($c, $plaintext, $o, PhpFfi::addr($serial), $e));
+        return [Ffi::takeString($this->ffi, $ct), Ffi::takeString($this->ffi, $serial)];
+    }
+
+    public function decryptField(object $client, string $ciphertext): string
+    {
+        $c = $this->ptr($client);
+        $out = $this->out('char*', fn (CData $o, CData $e): int => $this->ffi->wxpay_decrypt_field($c, $ciphertext, $o, $e));
+        return Ffi::takeString($this->ffi, $out);
+    }
+
     public function version(): string
     {
         return (string) $this->ffi->wxpay_version();

@@ -928,7 +928,7 @@ static void test_notifications(wxpay_client_t *c, const char *tsv_path, int expe
         wxpay_error_t *err = NULL;
         wxpay_status s = parse_minted(c, &m, &n, &err);
         char *answer_body = NULL;
-        uint16_t answer = wxpay_notification_answer(err, &answer_body);
+        uint16_t answer = wxpay_notification_answer(err ? wxpay_error_code(err) : NULL, &answer_body);
         CHECK(answer == atoi(f[5]));
         if (strcmp(f[3], "-") == 0) {
             CHECK(s == WXPAY_OK);
@@ -982,6 +982,24 @@ static void test_notifications(wxpay_client_t *c, const char *tsv_path, int expe
     CHECK(wxpay_notification_parse(c, (const char *const *)m.names, (const char *const *)m.values, (size_t)m.count,
                                    (const uint8_t *)m.body, strlen(m.body), 1000000000, &n, NULL) == WXPAY_ERR_VERIFY);
     CHECK(wxpay_notification_answer(NULL, NULL) == 204);
+    CHECK(wxpay_notification_answer("NOT_A_CODE", NULL) == 500);
+    /* The same notification with its headers as JSON pairs. */
+    char headers_json[4096] = "[";
+    for (int i = 0; i < m.count; i++) {
+        size_t at = strlen(headers_json);
+        snprintf(headers_json + at, sizeof headers_json - at, "%s[\"%s\",\"%s\"]", i ? "," : "", m.names[i],
+                 m.values[i]);
+    }
+    strcat(headers_json, "]");
+    CHECK(wxpay_notification_parse_json(c, headers_json, (const uint8_t *)m.body, strlen(m.body), 0, &n, NULL) ==
+          WXPAY_OK);
+    CHECK_STR(wxpay_notification_event_type(n), "TRANSACTION.SUCCESS");
+    wxpay_notification_free(n);
+    n = NULL;
+    err = NULL;
+    CHECK(wxpay_notification_parse_json(c, "{\"a\":{}}", (const uint8_t *)m.body, strlen(m.body), 0, &n, &err) ==
+          WXPAY_ERR_INVALID_ARGUMENT);
+    wxpay_error_free(err);
     minted_free(&m);
 
     /* Sensitive fields: a round trip through the merchant's own key is not possible (WeChat Pay
