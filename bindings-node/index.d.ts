@@ -177,6 +177,9 @@ declare class ClientBase {
    * (`verifyFailure` `'SIGNTEST'` for a WeChat Pay probe) or DecodeError.
    */
   parseNotification(headers: NotificationHeaders, body: Buffer | Uint8Array | string, options?: { now?: number }): Notification
+  /** The self-test `POST /v3/security/echo` (signing, verification, RSA-OAEP both ways). */
+  securityEcho(message: string, options?: { notifyUrl?: string; signal?: AbortSignal }): Promise<SecurityEcho>
+  securityEchoSync(message: string, options?: { notifyUrl?: string }): SecurityEcho
   /** Encrypt a sensitive field with WeChat Pay's public key; send `serial` as `Wechatpay-Serial`. */
   encryptField(plaintext: string): EncryptedField
   /** Decrypt a field WeChat Pay encrypted for the merchant. */
@@ -264,6 +267,12 @@ export interface Notification {
   originalType: string | null
   /** The decrypted resource. */
   resource: Record<string, unknown>
+}
+
+/** The security echo's answer: `echo_message` as sent, `encrypted_echo_message` for the merchant key. */
+export interface SecurityEcho {
+  echo_message: string
+  encrypted_echo_message: string
 }
 
 /** A sensitive field encrypted for WeChat Pay and the key id to send as `Wechatpay-Serial`. */

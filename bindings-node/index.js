@@ -298,6 +298,24 @@ class Client {
     return new Response(this[NATIVE].closeSync(...closeArgs('out_trade_no', outTradeNo, takeSignal(options)[0])))
   }
 
+  /**
+   * The self-test `POST /v3/security/echo`: `message` goes out plain and encrypted with WeChat
+   * Pay's public key; resolves with the answer's JSON once it echoed `message` and its
+   * `encrypted_echo_message` decrypted with the merchant key to `message`. `notifyUrl`: WeChat
+   * Pay also sends a `SECURITY_ECHO.SUCCESS` notification there.
+   */
+  securityEcho(message, options) {
+    return abortable(options, async (rest, abort) => {
+      const [msg, url] = echoArgs(message, rest)
+      return new Response(await this[NATIVE].securityEcho(msg, url, abort)).json()
+    })
+  }
+
+  securityEchoSync(message, options) {
+    const [msg, url] = echoArgs(message, takeSignal(options)[0])
+    return new Response(this[NATIVE].securityEchoSync(msg, url)).json()
+  }
+
   /** Signing utility: the Authorization value for `method` on the absolute `url` with `body`. */
   sign(method, url, body = '', { timestamp, nonce } = {}) {
     return this[NATIVE].sign(method, url, Buffer.from(body), timestamp ?? null, nonce ?? null)
@@ -384,6 +402,13 @@ function notificationAnswer(err) {
   const code = err == null ? null : err instanceof WxpayError ? err.code : 'INTERNAL'
   const a = JSON.parse(native.notificationAnswer(code))
   return { status: a.status, headers: Object.fromEntries(a.headers), body: a.body }
+}
+
+function echoArgs(message, options) {
+  if (typeof message !== 'string') throw invalid(`message must be a string, got ${typeof message}`)
+  const url = options?.notifyUrl ?? options?.notify_url ?? null
+  if (url !== null && typeof url !== 'string') throw invalid(`notifyUrl must be a string, got ${typeof url}`)
+  return [message, url]
 }
 
 /** [by, id, optionsJson] for the native close; the core checks the options (camelCase too). */

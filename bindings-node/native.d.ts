@@ -30,6 +30,9 @@ export declare class NativeClient {
   /** `abort`: the id of a `NativeAbort` that can end the call. */
   close(by: string, id: string, optionsJson: string, abort?: number | undefined | null): Promise<NativeResponse>
   closeSync(by: string, id: string, optionsJson: string): NativeResponse
+  /** The security self-test (`POST /v3/security/echo`). `abort`: as for `request`. */
+  securityEcho(message: string, notifyUrl?: string | undefined | null, abort?: number | undefined | null): Promise<NativeResponse>
+  securityEchoSync(message: string, notifyUrl?: string | undefined | null): NativeResponse
   sign(method: string, url: string, body: Buffer, timestamp?: number | undefined | null, nonce?: string | undefined | null): string
   verify(timestamp: string | undefined | null, nonce: string | undefined | null, signature: string | undefined | null, serial: string | undefined | null, body: Buffer, now?: number | undefined | null): void
   prepare(method: string, template: string, optionsJson: string, timestamp?: number | undefined | null, nonce?: string | undefined | null): string

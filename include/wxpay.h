@@ -192,6 +192,29 @@ wxpay_status wxpay_close_transaction_start(const wxpay_client_t *client,
                                            wxpay_error_t **err);
 
 /**
+ * The security self-test `POST /v3/security/echo`, and wait: `message` is sent as
+ * `echo_message` and, encrypted with WeChat Pay's public key, as `encrypted_echo_message`
+ * (`Wechatpay-Serial` set to that key's id); `notify_url` (NULL for none) asks WeChat Pay for a
+ * `SECURITY_ECHO.SUCCESS` notification there. `WXPAY_OK` means signing, answer verification
+ * and RSA-OAEP both ways work: the answer echoed `message` and its `encrypted_echo_message`
+ * decrypted with the merchant key to `message` ("DECODE" otherwise). `*out` is the 200 answer.
+ */
+wxpay_status wxpay_security_echo(const wxpay_client_t *client,
+                                 const char *message,
+                                 const char *notify_url,
+                                 wxpay_response_t **out,
+                                 wxpay_error_t **err);
+
+/**
+ * Start `wxpay_security_echo` without waiting; `*out` is a future.
+ */
+wxpay_status wxpay_security_echo_start(const wxpay_client_t *client,
+                                       const char *message,
+                                       const char *notify_url,
+                                       wxpay_future_t **out,
+                                       wxpay_error_t **err);
+
+/**
  * Create a client from configuration JSON (`mchid`, `serial`, `private_key`, `certs`,
  * `base_uri`, `timeout_ms`, `connect_timeout_ms`, `retries`, `user_agent`, `ca_certs`,
  * `resolve`, `insecure_http`). Relative `file://` paths resolve against the current directory.

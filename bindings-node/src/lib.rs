@@ -296,6 +296,40 @@ impl NativeClient {
         })
     }
 
+    /// The security self-test (`POST /v3/security/echo`). `abort`: as for `request`.
+    #[napi(ts_return_type = "Promise<NativeResponse>")]
+    pub fn security_echo<'env>(
+        &self,
+        env: &'env Env,
+        message: String,
+        notify_url: Option<String>,
+        abort: Option<u32>,
+    ) -> Result<PromiseRaw<'env, NativeResponse>> {
+        let inner = self.inner.clone();
+        promise(env, abort, async move {
+            let client = inner.get()?;
+            Operation::security_echo(&client, &message, notify_url.as_deref())?
+                .run(&client)
+                .await
+        })
+    }
+
+    #[napi]
+    pub fn security_echo_sync(
+        &self,
+        env: Env,
+        message: String,
+        notify_url: Option<String>,
+    ) -> Result<NativeResponse> {
+        let inner = self.inner.clone();
+        blocking(&env, async move {
+            let client = inner.get()?;
+            Operation::security_echo(&client, &message, notify_url.as_deref())?
+                .run(&client)
+                .await
+        })
+    }
+
     #[napi]
     pub fn sign(
         &self,

@@ -107,3 +107,12 @@ test('sensitive fields: encryptField, the encrypt option, decryptField errors', 
   assert.equal(Object.fromEntries(p.headers)['Wechatpay-Serial'], f.serial)
   assert.equal(JSON.parse(p.body).name.length, 344)
 })
+
+test('securityEcho: sync, async, its encrypted echo decrypts with decryptField, bad input', async () => {
+  const a = await client.securityEcho('hello 你好')
+  assert.equal(a.echo_message, 'hello 你好')
+  assert.equal(client.decryptField(a.encrypted_echo_message), 'hello 你好')
+  assert.equal(client.securityEchoSync('sync').echo_message, 'sync')
+  await assert.rejects(client.securityEcho(''), wxpay.InvalidArgumentError)
+  await assert.rejects(client.securityEcho(5), wxpay.InvalidArgumentError)
+})

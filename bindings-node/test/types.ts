@@ -38,7 +38,8 @@ async function main(): Promise<void> {
   const answer: { status: number; body: string } = notificationAnswer(new Error('x'))
   const field: { ciphertext: string; serial: string } = client.encryptField('张三')
   await client.request('POST', 'v3/x', { json: { name: 'x' }, encrypt: ['/name'] })
-  console.log(eventType, answer, field, client.decryptField('x'))
+  const echo: { echo_message: string } = await client.securityEcho('x', { notifyUrl: 'http://127.0.0.1:1/' })
+  console.log(eventType, answer, field, client.decryptField('x'), echo)
   // @ts-expect-error: a parsed JSON object is not a body
   client.parseNotification({}, { id: 1 })
   // @ts-expect-error: the options of the constructor are typed

@@ -19,6 +19,8 @@
  *   Wxpay\Ext\notification_parse(Client, string $headersJson, string $body, int $now): string (JSON)
  *   Wxpay\Ext\notification_answer(?string $errorCode): array [status, body]
  *   Wxpay\Ext\encrypt_field(Client, string $plaintext): array [ciphertext, serial]
+ *   Wxpay\Ext\security_echo(Client, string $message, ?string $notifyUrl): array [status, headers_json, body]
+ *   Wxpay\Ext\security_echo_start(Client, string $message, ?string $notifyUrl): Future
  *   Wxpay\Ext\decrypt_field(Client, string $ciphertext): string
  *   Wxpay\Ext\prepare(Client, string $method, string $template, string $options_json, int $timestamp, ?string $nonce): string
  *   Wxpay\Ext\chain_template(string $segments_json): string
@@ -270,6 +272,45 @@ static PHP_FUNCTION(wxpay_ext_close_start) {
         RETURN_THROWS();
     }
     return_future(return_value, f);
+}
+
+static void echo_impl(INTERNAL_FUNCTION_PARAMETERS, int start) {
+    zval *client;
+    char *message, *url = NULL;
+    size_t message_len, url_len = 0;
+    ZEND_PARSE_PARAMETERS_START(3, 3)
+        Z_PARAM_OBJECT_OF_CLASS(client, client_ce)
+        Z_PARAM_STRING(message, message_len)
+        Z_PARAM_STRING_OR_NULL(url, url_len)
+    ZEND_PARSE_PARAMETERS_END();
+    wxpay_client_t *c = client_arg(client);
+    if (!c || !text_ok(message, message_len, "message") || !text_ok(url, url_len, "notify_url")) {
+        RETURN_THROWS();
+    }
+    wxpay_error_t *err = NULL;
+    if (start) {
+        wxpay_future_t *f = NULL;
+        if (wxpay_security_echo_start(c, message, url, &f, &err) != WXPAY_OK) {
+            throw_native(err);
+            RETURN_THROWS();
+        }
+        return_future(return_value, f);
+    } else {
+        wxpay_response_t *r = NULL;
+        if (wxpay_security_echo(c, message, url, &r, &err) != WXPAY_OK) {
+            throw_native(err);
+            RETURN_THROWS();
+        }
+        return_response(return_value, r);
+    }
+}
+
+static PHP_FUNCTION(wxpay_ext_security_echo) {
+    echo_impl(INTERNAL_FUNCTION_PARAM_PASSTHRU, 0);
+}
+
+static PHP_FUNCTION(wxpay_ext_security_echo_start) {
+    echo_impl(INTERNAL_FUNCTION_PARAM_PASSTHRU, 1);
 }
 
 static PHP_FUNCTION(wxpay_ext_future_wait) {
@@ -544,6 +585,8 @@ static const zend_function_entry wxpay_functions[] = {
     ZEND_NS_FENTRY(NS, verify, ZEND_FN(wxpay_ext_verify), arginfo_seven, 0)
     ZEND_NS_FENTRY(NS, prepare, ZEND_FN(wxpay_ext_prepare), arginfo_six, 0)
     ZEND_NS_FENTRY(NS, chain_template, ZEND_FN(wxpay_ext_chain_template), arginfo_one, 0)
+    ZEND_NS_FENTRY(NS, security_echo, ZEND_FN(wxpay_ext_security_echo), arginfo_three, 0)
+    ZEND_NS_FENTRY(NS, security_echo_start, ZEND_FN(wxpay_ext_security_echo_start), arginfo_three, 0)
     ZEND_NS_FENTRY(NS, notification_parse, ZEND_FN(wxpay_ext_notification_parse), arginfo_four, 0)
     ZEND_NS_FENTRY(NS, notification_answer, ZEND_FN(wxpay_ext_notification_answer), arginfo_one, 0)
     ZEND_NS_FENTRY(NS, encrypt_field, ZEND_FN(wxpay_ext_encrypt_field), arginfo_two, 0)

@@ -211,6 +211,24 @@ final class Client
     }
 
     /**
+     * The self-test POST /v3/security/echo: $message goes out plain and encrypted with WeChat
+     * Pay's public key; returns the verified 200 answer once it echoed $message and its
+     * encrypted_echo_message decrypted with the merchant key to $message (signing,
+     * verification and RSA-OAEP both ways work). $notifyUrl: WeChat Pay also sends a
+     * SECURITY_ECHO.SUCCESS notification there.
+     */
+    public function securityEcho(string $message, ?string $notifyUrl = null): ResponseInterface
+    {
+        return $this->response($this->driver->securityEcho($this->handle, self::text($message, 'message'), self::text($notifyUrl, 'notify_url')));
+    }
+
+    /** securityEcho() without waiting: a promise of the answer (`->then()->wait()`). */
+    public function securityEchoAsync(string $message, ?string $notifyUrl = null): PromiseInterface
+    {
+        return $this->callAsync(fn (): object => $this->driver->securityEchoStart($this->handle, self::text($message, 'message'), self::text($notifyUrl, 'notify_url')));
+    }
+
+    /**
      * Verify and decrypt a notification WeChat Pay sent to notify_url: a PSR-7
      * ServerRequestInterface, or the headers (`getHeaders()` shape, or name => value) and the
      * **raw body** (`file_get_contents('php://input')`), never decoded JSON.

@@ -120,6 +120,19 @@ $headers = array_column($p['headers'], 1, 0);
 check(($headers['Wechatpay-Serial'] ?? null) === $f['serial'], 'encrypt option sets Wechatpay-Serial');
 check(strlen(json_decode($p['body'], true)['name']) === 344, 'encrypt option encrypts the field');
 
+// The security self-test; what WeChat Pay encrypted for the merchant decrypts with decryptField.
+$echo = json_decode((string) $client->securityEcho('hello 你好')->getBody(), true);
+check($echo['echo_message'] === 'hello 你好', 'securityEcho echoes');
+check($client->decryptField($echo['encrypted_echo_message']) === 'hello 你好', 'decryptField round trip');
+$async = $client->securityEchoAsync('async')->then(static fn ($r) => json_decode((string) $r->getBody(), true)['echo_message'])->wait();
+check($async === 'async', 'securityEchoAsync()->then()->wait()');
+try {
+    $client->securityEcho('');
+    check(false, 'empty echo message');
+} catch (InvalidArgumentException $e) {
+    check(str_contains($e->getMessage(), 'empty'), 'empty echo message refused');
+}
+
 // The sandbox delivers to a notify_url served by PHP's built-in web server: a probe (401),
 // then the notification (204).
 $log = tempnam(sys_get_temp_dir(), 'wxpay-notify-');

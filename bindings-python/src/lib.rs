@@ -157,6 +157,32 @@ impl NativeClient {
         spawn_async(py, async move { op.run(&client).await })
     }
 
+    #[pyo3(signature = (message, notify_url=None))]
+    fn security_echo(
+        &self,
+        py: Python<'_>,
+        message: &str,
+        notify_url: Option<&str>,
+    ) -> PyResult<NativeResponse> {
+        let client = self.client()?;
+        let op = wx::boundary::catch(|| Operation::security_echo(&client, message, notify_url))
+            .map_err(to_py)?;
+        block(py, &client, op)
+    }
+
+    #[pyo3(signature = (message, notify_url=None))]
+    fn security_echo_async<'py>(
+        &self,
+        py: Python<'py>,
+        message: &str,
+        notify_url: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.client()?;
+        let op = wx::boundary::catch(|| Operation::security_echo(&client, message, notify_url))
+            .map_err(to_py)?;
+        spawn_async(py, async move { op.run(&client).await })
+    }
+
     fn close(
         &self,
         py: Python<'_>,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
 from wsgiref.simple_server import WSGIRequestHandler, make_server
@@ -106,7 +107,7 @@ def wsgi_endpoint(client: wxpay.Client) -> Iterator[Tuple[str, List[str]]]:
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         try:
             n = client.parse_notification(headers, body)
-            seen.append(f"{n.event_type} {n.resource['out_trade_no']}")
+            seen.append(f"{n.event_type} {n.resource.get('out_trade_no') or n.resource.get('echo_message')}")
             answer = wxpay.notification_answer()
         except wxpay.WxpayError as e:
             seen.append(getattr(e, "verify_failure", None) or e.kind)
@@ -154,3 +155,28 @@ def test_sensitive_fields(client: wxpay.Client, sandbox: Sandbox) -> None:
     assert body["n"] == 1 and len(body["name"]) == 344
     with pytest.raises(wxpay.InvalidArgumentError, match="only string fields"):
         client.prepare("POST", "v3/x", json={"n": 1}, encrypt=["/n"])
+
+
+def test_security_echo(client: wxpay.Client, wsgi_endpoint: Tuple[str, List[str]]) -> None:
+    answer = client.security_echo("hello 你好")
+    assert answer["echo_message"] == "hello 你好"
+    # What WeChat Pay encrypted for the merchant decrypts with decrypt_field.
+    assert client.decrypt_field(answer["encrypted_echo_message"]) == "hello 你好"
+    url, seen = wsgi_endpoint
+    client.security_echo("ping", notify_url=url)
+    deadline = time.monotonic() + 10
+    while not seen and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert seen == ["SECURITY_ECHO.SUCCESS ping"]
+    with pytest.raises(wxpay.InvalidArgumentError):
+        client.security_echo("")
+
+
+async def _echo_async(client: wxpay.Client) -> Dict[str, Any]:
+    return await client.security_echo_async("async")
+
+
+def test_security_echo_async(client: wxpay.Client) -> None:
+    import asyncio
+
+    assert asyncio.run(_echo_async(client))["echo_message"] == "async"

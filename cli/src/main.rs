@@ -20,6 +20,7 @@ usage:
                                            [--base-uri URL] [--global] [--out-trade-no]
   wxpay --config FILE prepare METHOD URI_TEMPLATE [--options JSON] [--timestamp T] [--nonce N]
   wxpay --config FILE notification --headers FILE --body FILE [--now T]
+  wxpay --config FILE echo MESSAGE [--notify-url URL]
   wxpay --config FILE encrypt-field TEXT
   wxpay --config FILE decrypt-field CIPHERTEXT
   wxpay --version
@@ -38,6 +39,8 @@ usage:
   notification  verifies and decrypts a saved notification (needs apiv3_key in FILE): --headers
            is JSON (an object or [name, value] pairs) or `Name: value` lines, --body the raw
            body; prints {notification, answer}; --now checks it against another time
+  echo     the self-test POST /v3/security/echo: signing, verification and RSA-OAEP both ways
+           (succeeds when the encrypted echo decrypts with the merchant key to MESSAGE)
   encrypt-field / decrypt-field  a sensitive field for WeChat Pay (prints {ciphertext, serial})
            / one WeChat Pay encrypted for the merchant (prints {plaintext})
 
@@ -68,6 +71,10 @@ enum Cmd {
         body: String,
         now: Option<i64>,
     },
+    Echo {
+        message: String,
+        notify_url: Option<String>,
+    },
     EncryptField(String),
     DecryptField(String),
 }
@@ -89,7 +96,7 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
                 flags.insert(a.clone(), Value::Bool(true));
             }
             "--options" | "--mchid" | "--sub-mchid" | "--sp-mchid" | "--base-uri"
-            | "--timestamp" | "--nonce" | "--headers" | "--body" | "--now" => {
+            | "--timestamp" | "--nonce" | "--headers" | "--body" | "--now" | "--notify-url" => {
                 let v = it.next().ok_or_else(|| format!("{a} needs a value"))?;
                 flags.insert(a.clone(), Value::String(v));
             }
@@ -111,6 +118,7 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
         ],
         Some("prepare") => &["--options", "--timestamp", "--nonce"],
         Some("notification") => &["--headers", "--body", "--now"],
+        Some("echo") => &["--notify-url"],
         _ => &[],
     };
     if let Some(bad) = flags.keys().find(|k| !allowed.contains(&k.as_str())) {
@@ -166,10 +174,14 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
                 None => None,
             },
         },
+        ["echo", message] => Cmd::Echo {
+            message: message.to_string(),
+            notify_url: flag("--notify-url"),
+        },
         ["encrypt-field", text] => Cmd::EncryptField(text.to_string()),
         ["decrypt-field", text] => Cmd::DecryptField(text.to_string()),
-        [] => return Err("missing command: request, close, prepare, notification, encrypt-field or decrypt-field".into()),
-        [cmd, ..] if !["request", "close", "prepare", "notification", "encrypt-field", "decrypt-field"].contains(cmd) => {
+        [] => return Err("missing command: request, close, prepare, notification, echo, encrypt-field or decrypt-field".into()),
+        [cmd, ..] if !["request", "close", "prepare", "notification", "echo", "encrypt-field", "decrypt-field"].contains(cmd) => {
             return Err(format!("unknown command `{}`", quote(cmd)))
         }
         _ => return Err("wrong number of arguments for this command".into()),
@@ -253,6 +265,14 @@ fn run(args: Args) -> Result<Value, Error> {
                 now,
             )?;
             Ok(json!({"notification": n.to_json(), "answer": wxpay::Answer::success().to_json()}))
+        }
+        Cmd::Echo {
+            message,
+            notify_url,
+        } => {
+            let client = Arc::new(Client::new(&config)?);
+            let op = Operation::security_echo(&client, &message, notify_url.as_deref())?;
+            Ok(success(&blocking::execute(&RUNTIME, &client, op)?))
         }
         Cmd::EncryptField(text) => Ok(Client::new(&config)?.encrypt_field(&text)?.to_json()),
         Cmd::DecryptField(text) => {

@@ -420,6 +420,15 @@ fn notification_verifies_a_saved_notification_and_says_what_to_answer() {
     assert_eq!(code, 0, "{out}");
     assert_eq!(out["serial"], env.sandbox.platform_serial());
     assert_eq!(out["ciphertext"].as_str().unwrap().len(), 344);
+    let (code, out, err) = wxpay(&["--config", c.to_str().unwrap(), "echo", "hello"]);
+    assert_eq!(code, 0, "{out} {err}");
+    assert_eq!(out["body"]["echo_message"], "hello");
+    let echoed = out["body"]["encrypted_echo_message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (code, out, _) = wxpay(&["--config", c.to_str().unwrap(), "decrypt-field", &echoed]);
+    assert_eq!((code, out["plaintext"].as_str()), (0, Some("hello")));
     let (code, out, _) = wxpay(&["--config", c.to_str().unwrap(), "decrypt-field", "AAAA"]);
     assert_eq!((code, out["error"]["code"].as_str()), (4, Some("DECODE")));
 }

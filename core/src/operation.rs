@@ -5,17 +5,26 @@
 //! `wxpay_runtime::blocking::execute`. So a new typed call is one constructor here plus a thin
 //! method per language.
 
+use std::sync::Arc;
+
 use crate::client::{Client, CloseOrder, PreparedRequest, Response};
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
+use crate::keys::PrivateKey;
 use crate::options::RequestOptions;
 
 /// What a 2xx answer must be for the call to succeed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 enum Success {
     /// Any verified 2xx (generic requests).
     Any2xx,
     /// `204 No Content` (closing an order).
     NoContent,
+    /// The security self-test's echo: `echo_message` as sent, and `encrypted_echo_message`
+    /// decrypting with the merchant key to the same text.
+    Echo {
+        message: String,
+        key: Arc<PrivateKey>,
+    },
 }
 
 /// A prepared call and what success means for it.
@@ -47,6 +56,42 @@ impl Operation {
         })
     }
 
+    /// The security self-test `POST /v3/security/echo`: sends `message` as `echo_message` and,
+    /// encrypted with WeChat Pay's public key, as `encrypted_echo_message` (with the key's id in
+    /// `Wechatpay-Serial`); with `notify_url`, WeChat Pay also sends a `SECURITY_ECHO.SUCCESS`
+    /// notification there. Succeeds when the answer echoes `message` and its
+    /// `encrypted_echo_message` decrypts with the merchant key to `message`: signing, answer
+    /// verification and RSA-OAEP both ways work.
+    pub fn security_echo(
+        client: &Client,
+        message: &str,
+        notify_url: Option<&str>,
+    ) -> Result<Operation> {
+        if message.is_empty() {
+            return Err(Error::invalid(
+                "the echo message is empty; give a short text, e.g. \"hello\"",
+            ));
+        }
+        let mut json = serde_json::json!({
+            "echo_message": message,
+            "encrypted_echo_message": message,
+        });
+        if let Some(url) = notify_url {
+            json["notify_url"] = serde_json::Value::String(url.to_owned());
+        }
+        let options = RequestOptions::from_value(&serde_json::json!({
+            "json": json,
+            "encrypt": ["/encrypted_echo_message"],
+        }))?;
+        Ok(Operation {
+            prepared: client.prepare("POST", "v3/security/echo", &options)?,
+            success: Success::Echo {
+                message: message.to_owned(),
+                key: client.signer().key_arc(),
+            },
+        })
+    }
+
     /// The request, exactly as it will be signed and sent.
     pub fn prepared(&self) -> &PreparedRequest {
         &self.prepared
@@ -54,9 +99,10 @@ impl Operation {
 
     /// What the call returns for a verified 2xx answer `response`.
     pub fn accept(&self, response: Response) -> Result<Response> {
-        match self.success {
+        match &self.success {
             Success::Any2xx => Ok(response),
             Success::NoContent => CloseOrder::accept(response),
+            Success::Echo { message, key } => accept_echo(response, message, key),
         }
     }
 
@@ -64,4 +110,31 @@ impl Operation {
     pub async fn run(&self, client: &Client) -> Result<Response> {
         self.accept(client.execute(&self.prepared).await?)
     }
+}
+
+fn accept_echo(response: Response, message: &str, key: &PrivateKey) -> Result<Response> {
+    let decode = |what: &str| {
+        Error::new(
+            ErrorKind::Decode,
+            format!("the security echo answer {what}"),
+        )
+        .with_response(response.status(), response.request_id().map(str::to_owned))
+    };
+    let v: serde_json::Value = response.json().map_err(|_| decode("is not JSON"))?;
+    if v.get("echo_message").and_then(serde_json::Value::as_str) != Some(message) {
+        return Err(decode("does not echo `echo_message` as sent"));
+    }
+    let encrypted = v
+        .get("encrypted_echo_message")
+        .and_then(serde_json::Value::as_str)
+        .ok_or_else(|| decode("has no `encrypted_echo_message`"))?;
+    let plain = key.oaep_decrypt_base64(encrypted).ok_or_else(|| {
+        decode("has an `encrypted_echo_message` that does not decrypt with the merchant private key (is `serial` the certificate of this key?)")
+    })?;
+    if &plain[..] != message.as_bytes() {
+        return Err(decode(
+            "has an `encrypted_echo_message` that decrypts to another text",
+        ));
+    }
+    Ok(response)
 }

@@ -186,6 +186,10 @@ impl Signer {
         &self.key
     }
 
+    pub(crate) fn key_arc(&self) -> Arc<PrivateKey> {
+        self.key.clone()
+    }
+
     /// The full `Authorization` header value for a request.
     pub fn authorization(
         &self,

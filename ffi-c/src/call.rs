@@ -150,3 +150,52 @@ pub unsafe extern "C" fn wxpay_close_transaction_start(
         run_start(close_call(client, transaction_id, false, options_json), out)
     })
 }
+
+unsafe fn echo_call<'a>(
+    client: *const wxpay_client_t,
+    message: *const c_char,
+    notify_url: *const c_char,
+) -> Result<(&'a wxpay_client_t, wx::Operation), Error> {
+    let client = client_arg(client)?;
+    let op = wx::Operation::security_echo(
+        &*client.client()?,
+        str_arg(message, "message")?,
+        opt_str_arg(notify_url, "notify_url")?,
+    )?;
+    Ok((client, op))
+}
+
+/// The security self-test `POST /v3/security/echo`, and wait: `message` is sent as
+/// `echo_message` and, encrypted with WeChat Pay's public key, as `encrypted_echo_message`
+/// (`Wechatpay-Serial` set to that key's id); `notify_url` (NULL for none) asks WeChat Pay for a
+/// `SECURITY_ECHO.SUCCESS` notification there. `WXPAY_OK` means signing, answer verification
+/// and RSA-OAEP both ways work: the answer echoed `message` and its `encrypted_echo_message`
+/// decrypted with the merchant key to `message` ("DECODE" otherwise). `*out` is the 200 answer.
+#[no_mangle]
+pub unsafe extern "C" fn wxpay_security_echo(
+    client: *const wxpay_client_t,
+    message: *const c_char,
+    notify_url: *const c_char,
+    out: *mut *mut wxpay_response_t,
+    err: *mut *mut wxpay_error_t,
+) -> wxpay_status {
+    guard(err, || {
+        out_arg(out, "out")?;
+        run_sync(echo_call(client, message, notify_url), out)
+    })
+}
+
+/// Start `wxpay_security_echo` without waiting; `*out` is a future.
+#[no_mangle]
+pub unsafe extern "C" fn wxpay_security_echo_start(
+    client: *const wxpay_client_t,
+    message: *const c_char,
+    notify_url: *const c_char,
+    out: *mut *mut wxpay_future_t,
+    err: *mut *mut wxpay_error_t,
+) -> wxpay_status {
+    guard(err, || {
+        out_arg(out, "out")?;
+        run_start(echo_call(client, message, notify_url), out)
+    })
+}

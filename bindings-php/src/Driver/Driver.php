@@ -69,6 +69,11 @@ interface Driver
     /** @throws WxpayException */
     public function chainTemplate(string $segmentsJson): string;
 
+    /** @return array{0: int, 1: string, 2: string} the security echo's 200 answer */
+    public function securityEcho(object $client, string $message, ?string $notifyUrl): array;
+
+    public function securityEchoStart(object $client, string $message, ?string $notifyUrl): object;
+
     /** The verified, decrypted notification as JSON; `$now` 0 means the current time. */
     public function notificationParse(object $client, string $headersJson, string $body, int $now): string;
 

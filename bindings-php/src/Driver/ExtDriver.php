@@ -95,6 +95,16 @@ final class ExtDriver implements Driver
         return self::call(static fn () => \Wxpay\Ext\chain_template($segmentsJson));
     }
 
+    public function securityEcho(object $client, string $message, ?string $notifyUrl): array
+    {
+        return self::call(static fn () => \Wxpay\Ext\security_echo($client, $message, $notifyUrl));
+    }
+
+    public function securityEchoStart(object $client, string $message, ?string $notifyUrl): object
+    {
+        return self::call(static fn () => \Wxpay\Ext\security_echo_start($client, $message, $notifyUrl));
+    }
+
     public function notificationParse(object $client, string $headersJson, string $body, int $now): string
     {
         return self::call(static fn () => \Wxpay\Ext\notification_parse($client, $headersJson, $body, $now));

@@ -177,6 +177,18 @@ final class FfiDriver implements Driver
         return Ffi::takeString($this->ffi, $out);
     }
 
+    public function securityEcho(object $client, string $message, ?string $notifyUrl): array
+    {
+        $c = $this->ptr($client);
+        return $this->response($this->out('wxpay_response_t*', fn (CData $o, CData $e): int => $this->ffi->wxpay_security_echo($c, $message, $notifyUrl, $o, $e)));
+    }
+
+    public function securityEchoStart(object $client, string $message, ?string $notifyUrl): object
+    {
+        $c = $this->ptr($client);
+        return $this->futureHandle($this->out('wxpay_future_t*', fn (CData $o, CData $e): int => $this->ffi->wxpay_security_echo_start($c, $message, $notifyUrl, $o, $e)));
+    }
+
     public function notificationParse(object $client, string $headersJson, string $body, int $now): string
     {
         $c = $this->ptr($client);

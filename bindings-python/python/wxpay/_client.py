@@ -279,6 +279,20 @@ class Client:
 
     # --- typed helpers -----------------------------------------------------------------------
 
+    def security_echo(self, message: str, *, notify_url: Optional[str] = None) -> Dict[str, Any]:
+        """The self-test ``POST /v3/security/echo``: ``message`` goes out plain and encrypted with
+        WeChat Pay's public key; returns the answer's JSON once it echoed ``message`` and its
+        ``encrypted_echo_message`` decrypted with the merchant key to ``message`` (signing,
+        verification and RSA-OAEP both ways work). ``notify_url``: WeChat Pay also sends a
+        ``SECURITY_ECHO.SUCCESS`` notification there."""
+        result: Dict[str, Any] = Response._from_native(self._native.security_echo(message, notify_url)).json()
+        return result
+
+    async def security_echo_async(self, message: str, *, notify_url: Optional[str] = None) -> Dict[str, Any]:
+        """``security_echo`` on the library's runtime."""
+        result: Dict[str, Any] = Response._from_native(await self._native.security_echo_async(message, notify_url)).json()
+        return result
+
     def close_transaction(
         self,
         transaction_id: str,

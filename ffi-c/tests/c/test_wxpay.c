@@ -1021,6 +1021,45 @@ static void test_notifications(wxpay_client_t *c, const char *tsv_path, int expe
     err = NULL;
     CHECK(wxpay_decrypt_field(c, "AAAA", &plain, &err) == WXPAY_ERR_DECODE && plain == NULL);
     wxpay_error_free(err);
+
+    /* The security self-test, blocking and as a future; its encrypted echo (for the merchant
+     * key) decrypts with wxpay_decrypt_field. */
+    wxpay_response_t *r = NULL;
+    err = NULL;
+    CHECK(wxpay_security_echo(c, "hello \xe4\xbd\xa0\xe5\xa5\xbd", NULL, &r, &err) == WXPAY_OK);
+    if (r) {
+        CHECK(wxpay_response_status(r) == 200);
+        size_t len = 0;
+        const uint8_t *b = wxpay_response_body(r, &len);
+        char *text = strndup((const char *)b, len);
+        const char *p = strstr(text, "\"encrypted_echo_message\":");
+        if (p) {
+            p += strlen("\"encrypted_echo_message\":");
+            char *echo = read_json_string(&p);
+            plain = NULL;
+            CHECK(wxpay_decrypt_field(c, echo, &plain, NULL) == WXPAY_OK);
+            CHECK_STR(plain, "hello \xe4\xbd\xa0\xe5\xa5\xbd");
+            wxpay_string_free(plain);
+            free(echo);
+        } else {
+            CHECK(p != NULL);
+        }
+        free(text);
+    } else {
+        fprintf(stderr, "  security echo: %s\n", wxpay_error_message(err));
+    }
+    wxpay_response_free(r);
+    wxpay_error_free(err);
+    wxpay_future_t *f = NULL;
+    CHECK(wxpay_security_echo_start(c, "async", NULL, &f, NULL) == WXPAY_OK);
+    r = NULL;
+    CHECK(wxpay_future_wait(f, -1) == WXPAY_OK && wxpay_future_take(f, &r, NULL) == WXPAY_OK);
+    CHECK(r != NULL && wxpay_response_status(r) == 200);
+    wxpay_response_free(r);
+    wxpay_future_free(f);
+    err = NULL;
+    CHECK(wxpay_security_echo(c, "", NULL, &r, &err) == WXPAY_ERR_INVALID_ARGUMENT);
+    wxpay_error_free(err);
 }
 
 int main(void) {

@@ -101,6 +101,8 @@ struct Mutable {
     orders: HashMap<String, String>,
     faults: VecDeque<Fault>,
     log: Vec<Logged>,
+    /// Notifications delivered in the background (the echo's `notify_url`).
+    deliveries: Vec<Value>,
 }
 
 /// The last 2xx signature (benchmark mode): timestamp, status, body, nonce, signature.

@@ -85,6 +85,12 @@ fn encrypt(key: &[u8], nonce: &str, aad: &str, plaintext: &[u8]) -> String {
 fn default_resource(event: &str, mchid: &str) -> (&'static str, &'static str, &'static str, Value) {
     let now = now();
     match event {
+        "security" => (
+            "SECURITY_ECHO.SUCCESS",
+            "安全测试成功",
+            "security",
+            json!({"mchid": mchid, "echo_message": "", "create_time": "2026-11-27T10:00:00+08:00"}),
+        ),
         "refund" => (
             "REFUND.SUCCESS",
             "退款成功",
@@ -232,8 +238,10 @@ pub(crate) fn ask(parsed: &Value) -> Result<Ask, String> {
         .get("event")
         .and_then(Value::as_str)
         .unwrap_or("payment");
-    if !matches!(event, "payment" | "refund") {
-        return Err(format!("unknown event `{event}`; one of payment, refund"));
+    if !matches!(event, "payment" | "refund" | "security") {
+        return Err(format!(
+            "unknown event `{event}`; one of payment, refund, security"
+        ));
     }
     let fault = match parsed.get("fault").and_then(Value::as_str) {
         None => None,
@@ -277,6 +285,10 @@ pub(crate) fn minted(state: &State, parsed: &Value) -> Result<Value, String> {
 pub(crate) async fn deliver(state: &State, parsed: &Value) -> Result<Value, String> {
     let a = ask(parsed)?;
     let url = parsed.get("url").and_then(Value::as_str).ok_or("POST /_sandbox/notify wants {\"url\": \"http://127.0.0.1:PORT/path\", \"event\": \"payment\"}")?;
+    deliver_to(state, &a, url, parsed).await
+}
+
+async fn deliver_to(state: &State, a: &Ask, url: &str, parsed: &Value) -> Result<Value, String> {
     let (addr, path) = loopback_url(url)?;
     let attempts = parsed
         .get("attempts")
@@ -406,4 +418,71 @@ fn dechunk(mut text: &str) -> String {
         text = after.trim_start_matches("\r\n");
     }
     out
+}
+
+/// `POST /v3/security/echo`, as WeChat Pay serves it: `Wechatpay-Serial` must name the platform
+/// key, `encrypted_echo_message` (when given) must decrypt with that key; the answer echoes
+/// `echo_message` and re-encrypts the decrypted text for the merchant (with the public key the
+/// sandbox knows for `mchid`). With `notify_url` (loopback HTTP in the sandbox), a
+/// `SECURITY_ECHO.SUCCESS` notification is delivered there in the background; its outcome is
+/// listed by `GET /_sandbox/deliveries`.
+pub(crate) fn echo(
+    state: &std::sync::Arc<State>,
+    mchid: &str,
+    headers: &http::HeaderMap,
+    body: &[u8],
+) -> Answer {
+    let bad = |msg: &str| error_answer(400, "PARAM_ERROR", msg, None);
+    let serial = headers
+        .get("wechatpay-serial")
+        .and_then(|v| v.to_str().ok());
+    match serial {
+        None => return bad("HTTP header缺少微信支付平台证书序列号(Wechatpay-Serial)"),
+        Some(s) if s != state.platform_serial => {
+            return bad("平台证书序列号Wechatpay-Serial错误 (it names no key of WeChat Pay's)")
+        }
+        Some(_) => {}
+    }
+    let Ok(Value::Object(b)) = serde_json::from_slice::<Value>(body) else {
+        return bad("请求体不是合法的JSON (body is not a JSON object)");
+    };
+    let Some(message) = b.get("echo_message").and_then(Value::as_str) else {
+        return bad("缺少参数echo_message (echo_message is required)");
+    };
+    let mut answer = json!({"echo_message": message});
+    if let Some(ct) = b.get("encrypted_echo_message").and_then(Value::as_str) {
+        let Some(plain) = state.platform_key.oaep_decrypt_base64(ct) else {
+            return bad(
+                "encrypted_echo_message解密失败 (not RSA-OAEP with the key Wechatpay-Serial names)",
+            );
+        };
+        let Some(merchant) = state.merchants.get(mchid) else {
+            return bad("unknown mchid");
+        };
+        answer["encrypted_echo_message"] =
+            json!(merchant.key.oaep_encrypt_base64(&plain).unwrap_or_default());
+    }
+    if let Some(url) = b.get("notify_url").and_then(Value::as_str) {
+        if loopback_url(url).is_err() {
+            return bad("notify_url: the sandbox delivers to http://127.0.0.1:PORT/… only");
+        }
+        let resource = json!({"mchid": mchid, "echo_message": message});
+        let (state, url) = (state.clone(), url.to_owned());
+        tokio::spawn(async move {
+            let ask = Ask {
+                event: "security".into(),
+                resource: Some(resource),
+                fault: None,
+            };
+            let outcome = deliver_to(&state, &ask, &url, &Value::Null)
+                .await
+                .unwrap_or_else(|e| json!({"error": e}));
+            let mut m = state.m.lock().unwrap_or_else(|p| p.into_inner());
+            m.deliveries.push(outcome);
+        });
+    }
+    Answer {
+        status: 200,
+        body: serde_json::to_vec(&answer).unwrap_or_default(),
+    }
 }

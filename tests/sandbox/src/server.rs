@@ -173,6 +173,9 @@ pub(crate) async fn handle(
 
     let answer = match state.authenticate(&method, &target, &headers, &body) {
         Err(a) => a,
+        Ok(mchid) if method == http::Method::POST && target == "/v3/security/echo" => {
+            crate::notify::echo(&state, &mchid, &headers, &body)
+        }
         Ok(mchid) => state.route(&mchid, &method, &target, &body),
     };
     log(answer.status);

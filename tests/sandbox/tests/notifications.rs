@@ -349,3 +349,105 @@ async fn sensitive_fields() {
         assert!(e.message().contains(want), "{options}: {e}");
     }
 }
+
+/// The security self-test: signing, verification and OAEP both ways against the sandbox, and
+/// its notification to a `notify_url`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn security_echo() {
+    let sb = tls_sandbox(false).await;
+    let client = client(&sb, json!({}));
+    let op = wxpay::Operation::security_echo(&client, "hello 你好", None).unwrap();
+    let sent = op.prepared();
+    assert_eq!(sent.url.path(), "/v3/security/echo");
+    assert!(sent
+        .headers
+        .iter()
+        .any(|(k, v)| k == "Wechatpay-Serial" && v == sb.platform_serial()));
+    let r = op.run(&client).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json().unwrap()["echo_message"], "hello 你好");
+
+    // The sandbox checks what WeChat Pay checks: Wechatpay-Serial present and naming its key,
+    // the encrypted field decrypting with that key.
+    for (headers, encrypted, want) in [
+        (json!({}), json!("AAAA"), "解密失败"),
+        (
+            json!({"Wechatpay-Serial": "PUB_KEY_ID_0000000000000000000000000000UNKNOWN"}),
+            json!(null),
+            "Wechatpay-Serial错误",
+        ),
+    ] {
+        let options = wxpay::RequestOptions::from_value(&json!({"json": {"echo_message": "x", "encrypted_echo_message": encrypted}, "headers": headers})).unwrap();
+        let e = client
+            .request("POST", "v3/security/echo", &options)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), "API", "{e}");
+        assert!(e.api().unwrap().message.contains(want), "{e}");
+    }
+    assert_eq!(
+        wxpay::Operation::security_echo(&client, "", None)
+            .unwrap_err()
+            .code(),
+        "INVALID_ARGUMENT"
+    );
+
+    // With notify_url: a SECURITY_ECHO.SUCCESS notification arrives and verifies.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://127.0.0.1:{}/echo",
+        listener.local_addr().unwrap().port()
+    );
+    let server = tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (mut s, _) = listener.accept().await.unwrap();
+        let mut raw = Vec::new();
+        let mut buf = [0u8; 8192];
+        loop {
+            let n = s.read(&mut buf).await.unwrap();
+            raw.extend_from_slice(&buf[..n]);
+            if let Some(at) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&raw[..at]).into_owned();
+                let len: usize = head
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse().unwrap())
+                    })
+                    .unwrap();
+                if raw.len() >= at + 4 + len {
+                    s.write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
+                        .await
+                        .unwrap();
+                    let headers: Vec<(String, String)> = head
+                        .lines()
+                        .skip(1)
+                        .filter_map(|l| l.split_once(':'))
+                        .map(|(k, v)| (k.to_owned(), v.trim().to_owned()))
+                        .collect();
+                    return (headers, raw[at + 4..at + 4 + len].to_vec());
+                }
+            }
+        }
+    });
+    wxpay::Operation::security_echo(&client, "ping", Some(&url))
+        .unwrap()
+        .run(&client)
+        .await
+        .unwrap();
+    let (headers, body) = tokio::time::timeout(std::time::Duration::from_secs(10), server)
+        .await
+        .unwrap()
+        .unwrap();
+    let n = client
+        .parse_notification(
+            headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            &body,
+            None,
+        )
+        .unwrap();
+    assert_eq!(n.event_type, "SECURITY_ECHO.SUCCESS");
+    assert_eq!(n.original_type.as_deref(), Some("security"));
+    assert_eq!(n.resource["echo_message"], "ping");
+}
