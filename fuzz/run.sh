@@ -9,7 +9,7 @@ stats="last-run.json"
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 export RUSTC_BOOTSTRAP=1
 cargo fuzz build -O
-for target in ${FUZZ_TARGETS:-verify_response uri_template options config}; do
+for target in ${FUZZ_TARGETS:-verify_response uri_template options config notification}; do
   echo "== fuzz $target for ${seconds}s"
   log="$(mktemp)"
   cargo fuzz run -O "$target" "corpus/$target" -- -max_total_time="$seconds" -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1 || true

@@ -40,3 +40,32 @@ for (const k of verification.cases) {
     else assert.throws(run, (e) => e instanceof wxpay.VerifyError && e.verifyFailure === k.expect)
   })
 }
+
+const NOTIFICATIONS = JSON.parse(fs.readFileSync(path.join(VECTORS, 'notifications.json'), 'utf8')).cases
+for (const c of NOTIFICATIONS) {
+  test(`notification vector ${c.name}`, () => {
+    const client = new wxpay.Client({
+      mchid: '1230000109',
+      serial: '3775B6A45ACD588826D15E583A95F5DD00000001',
+      privateKey: fs.readFileSync(path.join(FIXTURES, 'merchant_key.pem')),
+      certs: c.certs,
+      apiv3Key: c.apiv3_key,
+    })
+    const body = Buffer.from(c.body, 'utf8')
+    const e = c.expect
+    if (e.code === null) {
+      const n = client.parseNotification(c.headers, body, { now: c.now })
+      const want = e.notification
+      assert.deepEqual(n, {
+        id: want.id, createTime: want.create_time, eventType: want.event_type, resourceType: want.resource_type,
+        summary: want.summary, originalType: want.original_type, resource: want.resource,
+      })
+    } else {
+      assert.throws(() => client.parseNotification(c.headers, body, { now: c.now }), (err) => err.code === e.code && err.message.includes(e.mentions))
+    }
+    if (e.signature === 'valid') {
+      const h = Object.fromEntries(c.headers)
+      client.verify({ timestamp: h['Wechatpay-Timestamp'], nonce: h['Wechatpay-Nonce'], signature: h['Wechatpay-Signature'], serial: h['Wechatpay-Serial'], body, now: c.now })
+    }
+  })
+}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -54,6 +55,33 @@ def test_verification_vectors(case: Dict[str, Any]) -> None:
         with pytest.raises(wxpay.VerifyError) as info:
             call()
         assert info.value.verify_failure == case["expect"]
+
+
+NOTIFICATIONS = json.loads((VECTORS / "notifications.json").read_text())["cases"]
+
+
+@pytest.mark.parametrize("case", NOTIFICATIONS, ids=[c["name"] for c in NOTIFICATIONS])
+def test_notification_vectors(case: Dict[str, Any]) -> None:
+    client = wxpay.Client(
+        mchid="1230000109",
+        serial="3775B6A45ACD588826D15E583A95F5DD00000001",
+        private_key=FIXTURES / "merchant_key.pem",
+        certs=case["certs"],
+        apiv3_key=case["apiv3_key"],
+    )
+    body = case["body"].encode("utf-8")
+    expect = case["expect"]
+    if expect["code"] is None:
+        n = client.parse_notification(case["headers"], body, now=case["now"])
+        assert dataclasses.asdict(n) == expect["notification"]
+    else:
+        with pytest.raises(wxpay.WxpayError) as info:
+            client.parse_notification(case["headers"], body, now=case["now"])
+        assert info.value.kind == expect["code"] and expect["mentions"] in str(info.value)
+    if expect.get("signature") == "valid":
+        h = dict(case["headers"])
+        client.verify(timestamp=h["Wechatpay-Timestamp"], nonce=h["Wechatpay-Nonce"], signature=h["Wechatpay-Signature"],
+                      serial=h["Wechatpay-Serial"], body=body, now=case["now"])
 
 
 def test_stubs_match_the_compiled_module() -> None:

@@ -156,3 +156,65 @@ pub fn config(data: &[u8]) {
         }
     }
 }
+
+/// Notifications: the header shapes, the verification of a notification, the envelope and the
+/// resource decryption. Input: a first line of headers as JSON (any shape), then the body.
+/// Independently of the signature (random input never verifies), the body's envelope is read
+/// and its `resource` decrypted with a test APIv3 key. Every failure must be the documented
+/// category: `INVALID_ARGUMENT` for headers, `VERIFY` with a reason, `DECODE` for the body.
+pub fn notification(data: &[u8]) {
+    use crate::aead::Apiv3Key;
+    use crate::notify;
+    static KEY: OnceLock<Option<Apiv3Key>> = OnceLock::new();
+    let (head, body) = match data.iter().position(|&b| b == b'\n') {
+        Some(i) => (&data[..i], &data[i + 1..]),
+        None => (data, &[][..]),
+    };
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(head) {
+        match notify::headers_from_json(&v) {
+            Ok(pairs) => match SignatureHeaders::from_pairs(
+                pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            ) {
+                Ok(h) => {
+                    let now = h
+                        .timestamp
+                        .and_then(|t| t.trim().parse::<i64>().ok())
+                        .unwrap_or(0);
+                    if let Err(e) = verifier().verify_notification(h, body, now) {
+                        assert_eq!(e.code(), "VERIFY");
+                        assert!(e.verify_failure().is_some());
+                    }
+                }
+                Err(e) => assert_eq!(e.code(), "VERIFY"),
+            },
+            Err(e) => assert_eq!(e.code(), "INVALID_ARGUMENT"),
+        }
+    }
+    let decode = |e: crate::Error| assert_eq!(e.code(), "DECODE", "{e}");
+    if let Err(e) = notify::check_size(body) {
+        return decode(e);
+    }
+    match notify::envelope(body) {
+        Ok(env) => {
+            let key = KEY.get_or_init(|| {
+                Apiv3Key::from_config("apiv3_key", "a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb", None).ok()
+            });
+            if let Some(key) = key {
+                match key.decrypt(
+                    "resource",
+                    &env.nonce,
+                    env.associated_data.as_bytes(),
+                    &env.ciphertext,
+                ) {
+                    Ok(plain) => {
+                        if let Err(e) = notify::resource(&plain) {
+                            decode(e);
+                        }
+                    }
+                    Err(e) => decode(e),
+                }
+            }
+        }
+        Err(e) => decode(e),
+    }
+}

@@ -6,11 +6,12 @@ use std::path::Path;
 
 type Target = fn(&[u8]);
 
-const TARGETS: [(&str, Target); 4] = [
+const TARGETS: [(&str, Target); 5] = [
     ("verify_response", wxpay::fuzzing::verify_response),
     ("uri_template", wxpay::fuzzing::uri_template),
     ("options", wxpay::fuzzing::options),
     ("config", wxpay::fuzzing::config),
+    ("notification", wxpay::fuzzing::notification),
 ];
 
 const MUTATIONS_PER_TARGET: usize = 3000;

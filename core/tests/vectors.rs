@@ -191,3 +191,83 @@ fn verification_vectors() {
         }
     }
 }
+
+/// A client for a notification vector: the test merchant plus the case's `certs` and key.
+fn notification_client(case: &Value) -> Client {
+    let key = vectors_dir().join("../fixtures/merchant_key.pem");
+    let config = serde_json::json!({
+        "mchid": "1230000109",
+        "serial": "3775B6A45ACD588826D15E583A95F5DD00000001",
+        "private_key": format!("file://{}", key.display()),
+        "certs": case["certs"],
+        "apiv3_key": case["apiv3_key"],
+    });
+    Client::new(&Config::from_value(&config, None).unwrap()).unwrap()
+}
+
+#[test]
+fn notification_vectors_parse_as_generated() {
+    let v = load("notifications.json");
+    let cases = v["cases"].as_array().unwrap();
+    assert!(cases.len() >= 3);
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let client = notification_client(case);
+        let headers: Vec<(String, String)> = case["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p[0].as_str().unwrap().to_owned(),
+                    p[1].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let body = case["body"].as_str().unwrap().as_bytes();
+        let now = case["now"].as_i64();
+        let outcome = client.parse_notification(
+            headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            body,
+            now,
+        );
+        let expect = &case["expect"];
+        match expect["code"].as_str() {
+            None => assert_eq!(outcome.unwrap().to_json(), expect["notification"], "{name}"),
+            Some(code) => {
+                let e = outcome.unwrap_err();
+                assert_eq!(e.code(), code, "{name}: {e}");
+                assert!(
+                    e.message().contains(expect["mentions"].as_str().unwrap()),
+                    "{name}: {e}"
+                );
+            }
+        }
+        if expect["signature"] == "valid" {
+            let get = |n: &str| {
+                headers
+                    .iter()
+                    .find(|(k, _)| k == n)
+                    .map(|(_, v)| v.as_str())
+            };
+            let h = SignatureHeaders {
+                timestamp: get("Wechatpay-Timestamp"),
+                nonce: get("Wechatpay-Nonce"),
+                signature: get("Wechatpay-Signature"),
+                serial: get("Wechatpay-Serial"),
+            };
+            client.verify(h, body, now).unwrap();
+            // One changed byte of the body and it no longer verifies.
+            let tampered = String::from_utf8_lossy(body).replacen("payscore", "payscorf", 1);
+            assert_eq!(
+                client
+                    .verify(h, tampered.as_bytes(), now)
+                    .unwrap_err()
+                    .verify_failure()
+                    .unwrap()
+                    .code(),
+                "BAD_SIGNATURE"
+            );
+        }
+    }
+}

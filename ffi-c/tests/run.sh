@@ -98,6 +98,21 @@ with open(sys.argv[2], "w") as out:
             e["event_type"], e.get("mentions")]) + "\n")
 PY
 export WXPAY_NOTIFICATIONS_TSV="$work/notifications.tsv"
+# The notification vectors (tests/vectors/notifications.json): config, headers JSON, body, now,
+# code, the expected notification JSON as the core writes it (compact, UTF-8 unescaped), mentions.
+python3 - "$root/tests/vectors/notifications.json" "$root/tests/fixtures" "$work/notification_vectors.tsv" <<'PY'
+import json, sys
+cases, fixtures = json.load(open(sys.argv[1]))["cases"], sys.argv[2]
+j = lambda v: json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+with open(sys.argv[3], "w") as out:
+    for c in cases:
+        e = c["expect"]
+        config = {"mchid": "1230000109", "serial": "3775B6A45ACD588826D15E583A95F5DD00000001",
+                  "private_key": f"file://{fixtures}/merchant_key.pem", "certs": c["certs"], "apiv3_key": c["apiv3_key"]}
+        out.write("\t".join([c["name"], j(config), j(c["headers"]), c["body"], str(c["now"]), e["code"] or "-",
+                             j(e["notification"]) if "notification" in e else "-", e.get("mentions", "-")]) + "\n")
+PY
+export WXPAY_NOTIFICATION_VECTORS_TSV="$work/notification_vectors.tsv"
 WXPAY_NOTIFICATION_CASES="$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["cases"]))' "$root/tests/reliability/notifications.json")"
 export WXPAY_NOTIFICATION_CASES
 WXPAY_FAULT_CASES="$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["cases"]))' "$root/tests/reliability/faults.json")"

@@ -27,6 +27,7 @@ FUZZ_TARGETS = {
     "uri_template": "URI templates, chain normalisation, base-URI resolution (a value never leaves its path segment; a template never leaves base_uri)",
     "options": "request options and typed close options",
     "config": "configuration JSON, private and public key PEM (no key bytes ever echoed in an error)",
+    "notification": "notification headers (every shape), verification, envelope and AES-256-GCM resource decryption (only the documented categories, never a panic)",
 }
 
 RUNNERS = [

@@ -1062,6 +1062,40 @@ static void test_notifications(wxpay_client_t *c, const char *tsv_path, int expe
     wxpay_error_free(err);
 }
 
+/* The notification vectors (tests/vectors/notifications.json, made without wxpay): the core's
+ * JSON of each parsed notification must be byte-identical to the generator's. */
+static void test_notification_vectors(const char *tsv_path) {
+    char *tsv = read_file(tsv_path);
+    int cases = 0;
+    for (char *line = strtok(tsv, "\n"); line; line = strtok(NULL, "\n")) {
+        char *f[8];
+        if (split_tabs(line, f, 8) != 8) {
+            failed++;
+            continue;
+        }
+        int before = failed;
+        wxpay_client_t *vc = NULL;
+        CHECK(wxpay_client_new(f[1], &vc, NULL) == WXPAY_OK);
+        wxpay_notification_t *n = NULL;
+        wxpay_error_t *err = NULL;
+        wxpay_status s = wxpay_notification_parse_json(vc, f[2], (const uint8_t *)f[3], strlen(f[3]), atoll(f[4]), &n, &err);
+        if (strcmp(f[5], "-") == 0) {
+            CHECK(s == WXPAY_OK);
+            CHECK_STR(wxpay_notification_json(n), f[6]);
+        } else {
+            CHECK_STR(wxpay_error_code(err), f[5]);
+            CHECK(strstr(wxpay_error_message(err), f[7]) != NULL);
+        }
+        if (failed != before) fprintf(stderr, "  notification vector %s: %s\n", f[0], err ? wxpay_error_message(err) : "");
+        wxpay_notification_free(n);
+        wxpay_error_free(err);
+        wxpay_client_free(vc);
+        cases++;
+    }
+    CHECK(cases >= 3);
+    free(tsv);
+}
+
 int main(void) {
     const char *cfg_path = getenv("WXPAY_TEST_CONFIG");
     const char *vectors_path = getenv("WXPAY_VECTORS");
@@ -1116,6 +1150,13 @@ int main(void) {
         test_notifications(c, notifications, atoi(getenv("WXPAY_NOTIFICATION_CASES")));
     } else {
         fprintf(stderr, "WXPAY_NOTIFICATIONS_TSV is not set: the notification cases did not run\n");
+        failed++;
+    }
+    const char *nvectors = getenv("WXPAY_NOTIFICATION_VECTORS_TSV");
+    if (nvectors) {
+        test_notification_vectors(nvectors);
+    } else {
+        fprintf(stderr, "WXPAY_NOTIFICATION_VECTORS_TSV is not set: the notification vectors did not run\n");
         failed++;
     }
     test_panics_are_internal_errors(c);
