@@ -483,11 +483,15 @@ impl Config {
             }
         }
         if let Some(g) = get("apiv3_key") {
-            c.apiv3_key = Some(Zeroizing::new(string(
+            let text = Zeroizing::new(string(
                 g.name,
                 g.value,
                 "the 32-character APIv3 key or \"file:///path/apiv3_key.txt\"",
-            )?));
+            )?);
+            // Checked here, where the field is known as written (`apiV3Key`, …); the client
+            // reads it again when it is built.
+            crate::aead::Apiv3Key::from_config(g.name, &text, base_dir)?;
+            c.apiv3_key = Some(text);
         }
         if let Some(Given { name, value: v, .. }) = get("insecure_http") {
             c.insecure_http = v.as_bool().ok_or_else(|| {

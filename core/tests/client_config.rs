@@ -141,3 +141,41 @@ fn debug_output_of_a_client_shows_no_key() {
     assert!(d.contains("redacted"), "{d}");
     assert!(!d.contains(&pem("merchant_key.pem")[40..80]));
 }
+
+#[test]
+fn the_apiv3_key_is_checked_by_length_and_never_shown() {
+    let key = pem("apiv3_key.txt").trim().to_owned();
+    for (value, ok) in [
+        (json!(key.clone()), true),
+        (json!("file://apiv3_key.txt"), true),
+        (json!(format!("{key}x")), false),
+        (json!(&key[..16]), false),
+        (json!(""), false),
+        (json!(32), false),
+        (json!("file://missing.txt"), false),
+    ] {
+        for spelling in ["apiv3_key", "apiv3Key", "apiV3Key"] {
+            let mut v = base();
+            v[spelling] = value.clone();
+            match build(&v) {
+                Ok(c) => {
+                    assert!(ok, "{spelling} = {value} was accepted");
+                    let config = format!("{:?}", Config::from_value(&v, Some(fixtures())).unwrap());
+                    for shown in [format!("{c:?}"), config] {
+                        assert!(!shown.contains(&key[4..20]), "the key in Debug: {shown}");
+                    }
+                }
+                Err(e) => {
+                    assert!(!ok, "{spelling} = {value}: {e}");
+                    assert_eq!(e.code(), "CONFIG");
+                    assert!(e.message().contains(spelling), "{e}");
+                    assert!(!e.message().contains(&key[4..20]), "the key in {e}");
+                }
+            }
+        }
+    }
+    let mut v = base();
+    v["apiv3_key"] = json!(key);
+    v["apiV3Key"] = json!(key);
+    assert!(build(&v).unwrap_err().message().contains("same setting"));
+}

@@ -55,14 +55,33 @@ pub unsafe extern "C" fn wxpay_notification_parse(
                 str_arg(*header_values.add(i), &format!("header_values[{i}]"))?,
             ));
         }
-        let n = c.parse_notification(
+        parse_into(
+            &c,
             headers.iter().map(|(k, v)| (*k, *v)),
-            bytes_arg(body, body_len, "body")?,
-            (now != 0).then_some(now),
-        )?;
-        *out = Box::into_raw(Box::new(wxpay_notification_t::new(&n)));
-        Ok(wxpay_status::WXPAY_OK)
+            body,
+            body_len,
+            now,
+            out,
+        )
     })
+}
+
+/// The part both entry points share: parse, then hand the notification out.
+unsafe fn parse_into<'a>(
+    c: &wx::Client,
+    headers: impl Iterator<Item = (&'a str, &'a str)>,
+    body: *const u8,
+    body_len: usize,
+    now: i64,
+    out: *mut *mut wxpay_notification_t,
+) -> Result<wxpay_status, Error> {
+    let n = c.parse_notification(
+        headers,
+        bytes_arg(body, body_len, "body")?,
+        (now != 0).then_some(now),
+    )?;
+    *out = Box::into_raw(Box::new(wxpay_notification_t::new(&n)));
+    Ok(wxpay_status::WXPAY_OK)
 }
 
 /// `wxpay_notification_parse` with the headers as JSON text: an object of name → value (or
@@ -82,13 +101,14 @@ pub unsafe extern "C" fn wxpay_notification_parse_json(
         out_arg(out, "out")?;
         let c = client_arg(client)?.client()?;
         let headers = wx::notify::headers_from_json(&json_arg(headers_json, "headers_json")?)?;
-        let n = c.parse_notification(
+        parse_into(
+            &c,
             headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            bytes_arg(body, body_len, "body")?,
-            (now != 0).then_some(now),
-        )?;
-        *out = Box::into_raw(Box::new(wxpay_notification_t::new(&n)));
-        Ok(wxpay_status::WXPAY_OK)
+            body,
+            body_len,
+            now,
+            out,
+        )
     })
 }
 

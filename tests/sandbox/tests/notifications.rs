@@ -30,6 +30,38 @@ fn pairs(minted: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// One HTTP/1.1 request from `s`: its headers and its Content-Length body.
+async fn read_request(s: &mut tokio::net::TcpStream) -> (Vec<(String, String)>, Vec<u8>) {
+    use tokio::io::AsyncReadExt;
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = s.read(&mut buf).await.unwrap();
+        raw.extend_from_slice(&buf[..n]);
+        let Some(at) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&raw[..at]).into_owned();
+        let len: usize = head
+            .lines()
+            .find_map(|l| {
+                l.to_ascii_lowercase()
+                    .strip_prefix("content-length:")
+                    .map(|v| v.trim().parse().unwrap())
+            })
+            .unwrap();
+        if raw.len() >= at + 4 + len {
+            let headers = head
+                .lines()
+                .skip(1)
+                .filter_map(|l| l.split_once(':'))
+                .map(|(k, v)| (k.to_owned(), v.trim().to_owned()))
+                .collect();
+            return (headers, raw[at + 4..at + 4 + len].to_vec());
+        }
+    }
+}
+
 fn parse(client: &wxpay::Client, minted: &Value) -> wxpay::Result<wxpay::Notification> {
     let headers = pairs(minted);
     client.parse_notification(
@@ -185,7 +217,7 @@ async fn notification_details() {
 /// the same notification correctly signed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delivery_to_an_http_endpoint() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncWriteExt;
     let sb = tls_sandbox(false).await;
     let client = client(&sb, json!({}));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -195,33 +227,7 @@ async fn delivery_to_an_http_endpoint() {
     tokio::spawn(async move {
         loop {
             let (mut s, _) = listener.accept().await.unwrap();
-            let mut raw = Vec::new();
-            let mut buf = [0u8; 8192];
-            // Read until the header and the whole Content-Length body are in.
-            let (head, body) = loop {
-                let n = s.read(&mut buf).await.unwrap();
-                raw.extend_from_slice(&buf[..n]);
-                if let Some(at) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
-                    let head = String::from_utf8_lossy(&raw[..at]).into_owned();
-                    let len: usize = head
-                        .lines()
-                        .find_map(|l| {
-                            l.to_ascii_lowercase()
-                                .strip_prefix("content-length:")
-                                .map(|v| v.trim().parse().unwrap())
-                        })
-                        .unwrap();
-                    if raw.len() >= at + 4 + len {
-                        break (head, raw[at + 4..at + 4 + len].to_vec());
-                    }
-                }
-            };
-            let headers: Vec<(String, String)> = head
-                .lines()
-                .skip(1)
-                .filter_map(|l| l.split_once(':'))
-                .map(|(k, v)| (k.to_owned(), v.trim().to_owned()))
-                .collect();
+            let (headers, body) = read_request(&mut s).await;
             let outcome = client.parse_notification(
                 headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
                 &body,
@@ -399,37 +405,13 @@ async fn security_echo() {
         listener.local_addr().unwrap().port()
     );
     let server = tokio::spawn(async move {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        use tokio::io::AsyncWriteExt;
         let (mut s, _) = listener.accept().await.unwrap();
-        let mut raw = Vec::new();
-        let mut buf = [0u8; 8192];
-        loop {
-            let n = s.read(&mut buf).await.unwrap();
-            raw.extend_from_slice(&buf[..n]);
-            if let Some(at) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
-                let head = String::from_utf8_lossy(&raw[..at]).into_owned();
-                let len: usize = head
-                    .lines()
-                    .find_map(|l| {
-                        l.to_ascii_lowercase()
-                            .strip_prefix("content-length:")
-                            .map(|v| v.trim().parse().unwrap())
-                    })
-                    .unwrap();
-                if raw.len() >= at + 4 + len {
-                    s.write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
-                        .await
-                        .unwrap();
-                    let headers: Vec<(String, String)> = head
-                        .lines()
-                        .skip(1)
-                        .filter_map(|l| l.split_once(':'))
-                        .map(|(k, v)| (k.to_owned(), v.trim().to_owned()))
-                        .collect();
-                    return (headers, raw[at + 4..at + 4 + len].to_vec());
-                }
-            }
-        }
+        let request = read_request(&mut s).await;
+        s.write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        request
     });
     wxpay::Operation::security_echo(&client, "ping", Some(&url))
         .unwrap()
