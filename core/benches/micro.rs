@@ -219,12 +219,103 @@ fn client_build(c: &mut Criterion) {
     g.finish();
 }
 
+/// Receiving a notification: `parse_notification` (headers, verification, envelope, AES-GCM,
+/// resource JSON) on the minted vector of tests/vectors/notifications.json, next to the bare
+/// AWS-LC RSA verification plus AES-256-GCM open it cannot avoid.
+fn notification(c: &mut Criterion) {
+    use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM};
+    let vectors: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixtures().join("../vectors/notifications.json"))
+            .expect("vectors"),
+    )
+    .expect("JSON");
+    let case = &vectors["cases"][0];
+    let headers: Vec<(String, String)> = case["headers"]
+        .as_array()
+        .expect("headers")
+        .iter()
+        .map(|p| {
+            (
+                p[0].as_str().unwrap_or_default().to_owned(),
+                p[1].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let body = case["body"].as_str().expect("body").as_bytes();
+    let now = case["now"].as_i64();
+    let key = case["apiv3_key"].as_str().expect("key");
+    let config = json!({
+        "mchid": "1230000109",
+        "serial": "3775B6A45ACD588826D15E583A95F5DD00000001",
+        "private_key": format!("file://{}", fixtures().join("merchant_key.pem").display()),
+        "certs": case["certs"],
+        "apiv3_key": key,
+    });
+    let client = Client::new(&Config::from_value(&config, None).expect("config")).expect("client");
+    let mut g = c.benchmark_group("notification");
+    let get = |n: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == n)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let message = response_message(&get("Wechatpay-Timestamp"), &get("Wechatpay-Nonce"), body);
+    let sig = base64::engine::general_purpose::STANDARD
+        .decode(get("Wechatpay-Signature"))
+        .expect("signature");
+    let public = UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, der("platform_pub.pem"));
+    let envelope: serde_json::Value = serde_json::from_slice(body).expect("body");
+    let resource = &envelope["resource"];
+    let ct = base64::engine::general_purpose::STANDARD
+        .decode(resource["ciphertext"].as_str().unwrap_or_default())
+        .expect("ciphertext");
+    let nonce: [u8; 12] = resource["nonce"]
+        .as_str()
+        .unwrap_or_default()
+        .as_bytes()
+        .try_into()
+        .expect("nonce");
+    let aad = resource["associated_data"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let aes = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, key.as_bytes()).expect("key"));
+    g.bench_function("aws-lc-rs RSA verify + AES-256-GCM open (baseline)", |b| {
+        b.iter(|| {
+            public.verify(black_box(&message), &sig).expect("verifies");
+            let mut data = ct.clone();
+            let plain = aes
+                .open_in_place(
+                    Nonce::assume_unique_for_key(nonce),
+                    Aad::from(aad.as_bytes()),
+                    &mut data,
+                )
+                .expect("opens");
+            black_box(plain.len())
+        })
+    });
+    g.bench_function("Client::parse_notification", |b| {
+        b.iter(|| {
+            client
+                .parse_notification(
+                    headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                    black_box(body),
+                    now,
+                )
+                .expect("parses")
+        })
+    });
+    g.finish();
+}
+
 criterion_group!(
     benches,
     signing,
     verification,
     uri_expansion,
     request_build,
-    client_build
+    client_build,
+    notification
 );
 criterion_main!(benches);
