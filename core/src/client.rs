@@ -97,6 +97,8 @@ struct Inner {
     http: reqwest::Client,
     transport: TransportSettings,
     creds: Arc<Credentials>,
+    /// One certificate download at a time in this process (`auto_certificates`).
+    refreshing: tokio::sync::Mutex<()>,
 }
 
 impl std::ops::Deref for Inner {
@@ -117,6 +119,8 @@ struct Credentials {
     user_agent: String,
     wechatpay_serial: Option<String>,
     apiv3_key: Option<Apiv3Key>,
+    /// Downloaded platform certificates (`auto_certificates`): settings and last outcomes.
+    certificates: crate::certificates::AutoCertificates,
     insecure_http: bool,
     clock: Arc<dyn Clock>,
     nonce: Arc<dyn NonceSource>,
@@ -254,6 +258,7 @@ impl Client {
                 id: NEXT_CLIENT_ID.fetch_add(1, Ordering::Relaxed),
                 http,
                 transport,
+                refreshing: tokio::sync::Mutex::new(()),
                 creds: Arc::new(Credentials {
                     signer: Signer::new(config.mchid.clone(), config.serial.clone(), Arc::new(key)),
                     verifier: Verifier::new(keys),
@@ -263,6 +268,7 @@ impl Client {
                     user_agent,
                     wechatpay_serial,
                     apiv3_key,
+                    certificates: crate::certificates::AutoCertificates::new(config)?,
                     insecure_http,
                     clock,
                     nonce,
@@ -283,6 +289,7 @@ impl Client {
                 id: NEXT_CLIENT_ID.fetch_add(1, Ordering::Relaxed),
                 http,
                 transport,
+                refreshing: tokio::sync::Mutex::new(()),
                 creds: self.inner.creds.clone(),
             }),
         })
@@ -296,6 +303,16 @@ impl Client {
     /// The response verifier (configured platform keys).
     pub fn verifier(&self) -> &Verifier {
         &self.inner.verifier
+    }
+
+    /// The certificate settings and outcomes (`auto_certificates`).
+    pub(crate) fn auto_certificates(&self) -> &crate::certificates::AutoCertificates {
+        &self.inner.certificates
+    }
+
+    /// The lock that makes certificate downloads one at a time in this process.
+    pub(crate) fn refreshing(&self) -> &tokio::sync::Mutex<()> {
+        &self.inner.refreshing
     }
 
     /// The APIv3 key, when configured.
@@ -553,6 +570,37 @@ impl Client {
         prepared: &PreparedRequest,
     ) -> Result<Response> {
         crate::boundary::test_panic_point();
+        self.certificates_before_call(http).await?;
+        let (status, headers, body) = self.execute_unverified(http, prepared).await?;
+        let request_id = request_id_of(&headers);
+        let check = || {
+            let now = self.inner.clock.now_unix();
+            SignatureHeaders::from_header_map(&headers)
+                .and_then(|signed| self.inner.verifier.verify(signed, &body, now))
+                .map_err(|e| e.with_response(status, request_id.clone()))
+        };
+        match check() {
+            // A serial the client does not know yet (a rotation): with auto_certificates, fetch
+            // the certificates (rate-limited, one download for many calls) and verify the same
+            // answer again. The request is never sent twice.
+            Err(e)
+                if e.verify_failure() == Some(crate::VerifyFailure::UnknownSerial)
+                    && self.refresh_for_unknown_serial(http).await =>
+            {
+                check()?
+            }
+            r => r?,
+        }
+        Ok(Response::new(status, headers, body))
+    }
+
+    /// Send with retries; a 2xx answer is returned **unverified** (the caller verifies it), any
+    /// other is an `API` error.
+    pub(crate) async fn execute_unverified(
+        &self,
+        http: &reqwest::Client,
+        prepared: &PreparedRequest,
+    ) -> Result<(u16, http::HeaderMap, Bytes)> {
         let mut attempt: u32 = 0;
         loop {
             let outcome = self.attempt(http, prepared).await;
@@ -572,11 +620,16 @@ impl Client {
         }
     }
 
+    /// The client's own connection pool (for the certificate download of a direct call).
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+
     async fn attempt(
         &self,
         http: &reqwest::Client,
         prepared: &PreparedRequest,
-    ) -> Result<Response> {
+    ) -> Result<(u16, http::HeaderMap, Bytes)> {
         let timestamp = self.inner.clock.now_unix();
         let nonce = self.inner.nonce.nonce();
         let authorization = self.authorization(prepared, timestamp, &nonce)?;
@@ -625,14 +678,10 @@ impl Client {
                 ))
             }
         };
-        let request_id = request_id_of(&headers);
         if (200..300).contains(&status) {
-            let now = self.inner.clock.now_unix();
-            SignatureHeaders::from_header_map(&headers)
-                .and_then(|signed| self.inner.verifier.verify(signed, &body, now))
-                .map_err(|e| e.with_response(status, request_id.clone()))?;
-            Ok(Response::new(status, headers, body))
+            Ok((status, headers, body))
         } else {
+            let request_id = request_id_of(&headers);
             Err(Error::from_api(parse_api_error(status, request_id, &body)))
         }
     }

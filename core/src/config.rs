@@ -29,7 +29,7 @@ pub const MAX_RETRIES: u32 = 10;
 /// schema's; each language's documented spelling is accepted too (camelCase in Node and the PHP
 /// SDK's `privateKey`; `timeout` / `connect_timeout` in seconds as Guzzle and Python take them),
 /// so bindings pass configuration through untouched and errors name the field as written.
-const SPELLINGS: [(&str, &str, bool); 25] = [
+const SPELLINGS: [(&str, &str, bool); 31] = [
     ("mchid", "mchid", false),
     ("serial", "serial", false),
     ("private_key", "private_key", false),
@@ -55,10 +55,16 @@ const SPELLINGS: [(&str, &str, bool); 25] = [
     ("apiv3_key", "apiv3_key", false),
     ("apiv3Key", "apiv3_key", false),
     ("apiV3Key", "apiv3_key", false),
+    ("auto_certificates", "auto_certificates", false),
+    ("autoCertificates", "auto_certificates", false),
+    ("certificate_refresh", "certificate_refresh", true),
+    ("certificateRefresh", "certificate_refresh", true),
+    ("certificate_endpoint", "certificate_endpoint", false),
+    ("certificateEndpoint", "certificate_endpoint", false),
 ];
 
 /// The schema's field names, for "known fields" hints.
-const FIELDS: [&str; 13] = [
+const FIELDS: [&str; 16] = [
     "mchid",
     "serial",
     "private_key",
@@ -72,6 +78,9 @@ const FIELDS: [&str; 13] = [
     "resolve",
     "insecure_http",
     "apiv3_key",
+    "auto_certificates",
+    "certificate_refresh",
+    "certificate_endpoint",
 ];
 
 /// Names other SDKs use, mapped to ours, so the error can say what to write instead.
@@ -127,6 +136,14 @@ pub struct Config {
     /// The APIv3 key (32 characters, set in the merchant platform) as text or `file://PATH`:
     /// decrypts notification resources. Optional; parsed when the client is built.
     pub apiv3_key: Option<Zeroizing<String>>,
+    /// Download the platform certificates from WeChat Pay and keep them current (needs
+    /// `apiv3_key`); `certs` then holds only what is configured by hand (a `PUB_KEY_ID_` key).
+    pub auto_certificates: bool,
+    /// How often downloaded certificates are refreshed, seconds (default one day).
+    pub certificate_refresh_secs: Option<u64>,
+    /// Which certificate endpoint to use: `mainland`, `hk` or `global` (default: from
+    /// `base_uri`).
+    pub certificate_endpoint: Option<String>,
     /// Folder relative `file://` paths are resolved against (the config file's folder).
     pub base_dir: Option<PathBuf>,
 }
@@ -147,6 +164,9 @@ impl fmt::Debug for Config {
             .field("resolve", &self.resolve)
             .field("insecure_http", &self.insecure_http)
             .field("apiv3_key", &self.apiv3_key.as_ref().map(|_| "<redacted>"))
+            .field("auto_certificates", &self.auto_certificates)
+            .field("certificate_refresh_secs", &self.certificate_refresh_secs)
+            .field("certificate_endpoint", &self.certificate_endpoint)
             .finish()
     }
 }
@@ -359,7 +379,27 @@ impl Config {
             "the merchant key as PEM text or \"file:///path/apiclient_key.pem\"",
         )?);
 
-        match required("certs")?.value {
+        if let Some(g) = get("auto_certificates") {
+            c.auto_certificates = g.value.as_bool().ok_or_else(|| {
+                cfg_err(
+                    g.name,
+                    format_args!("must be true or false, got {}", kind(g.value)),
+                )
+            })?;
+        }
+        let certs = match get("certs") {
+            Some(g) => g.value.clone(),
+            // With downloaded certificates, configured keys are optional.
+            None if c.auto_certificates => Value::Object(Map::new()),
+            None => {
+                return Err(cfg_err(
+                    "certs",
+                    "is missing; give the platform certificates or the WeChat Pay public key (PUB_KEY_ID_…), or set auto_certificates: true with apiv3_key to download the certificates",
+                ))
+            }
+        };
+        match &certs {
+            Value::Object(m) if m.is_empty() && c.auto_certificates => {}
             Value::Object(m) if m.is_empty() => {
                 return Err(cfg_err("certs", "is empty; give at least one platform certificate or WeChat Pay public key, e.g. {\"PUB_KEY_ID_…\": \"file:///path/pub_key.pem\"}"))
             }
@@ -482,6 +522,13 @@ impl Config {
                 c.resolve.insert(host.to_ascii_lowercase(), sa);
             }
         }
+        if c.auto_certificates && get("apiv3_key").is_none() {
+            let name = get("auto_certificates").map_or("auto_certificates", |g| g.name);
+            return Err(cfg_err(
+                name,
+                "needs apiv3_key: downloaded certificates are encrypted with the APIv3 key",
+            ));
+        }
         if let Some(g) = get("apiv3_key") {
             let text = Zeroizing::new(string(
                 g.name,
@@ -492,6 +539,42 @@ impl Config {
             // reads it again when it is built.
             crate::aead::Apiv3Key::from_config(g.name, &text, base_dir)?;
             c.apiv3_key = Some(text);
+        }
+        if let Some(g) = get("certificate_refresh") {
+            let secs = g
+                .value
+                .as_f64()
+                .filter(|_| g.value.is_number())
+                .ok_or_else(|| {
+                    cfg_err(
+                        g.name,
+                        format_args!(
+                            "must be a number of seconds, e.g. 86400, got {}",
+                            kind(g.value)
+                        ),
+                    )
+                })?;
+            if !(60.0..=7.0 * 86_400.0).contains(&secs) {
+                return Err(cfg_err(
+                    g.name,
+                    "must be between 60 seconds and 7 days (default one day, 86400)",
+                ));
+            }
+            // 60 ≤ secs ≤ 604,800: exact in u64.
+            c.certificate_refresh_secs = Some(secs.round() as u64);
+        }
+        if let Some(g) = get("certificate_endpoint") {
+            let e = string(g.name, g.value, "\"mainland\", \"hk\" or \"global\"")?;
+            if !matches!(e.as_str(), "mainland" | "hk" | "global") {
+                return Err(cfg_err(
+                    g.name,
+                    format_args!(
+                        "is `{}`; use \"mainland\" (/v3/certificates), \"hk\" (/hk/v3/certificates) or \"global\" (/v3/global/certificates)",
+                        crate::error::quote(&e)
+                    ),
+                ));
+            }
+            c.certificate_endpoint = Some(e);
         }
         if let Some(Given { name, value: v, .. }) = get("insecure_http") {
             c.insecure_http = v.as_bool().ok_or_else(|| {

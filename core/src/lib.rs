@@ -23,6 +23,7 @@
 
 pub mod aead;
 pub mod boundary;
+pub mod certificates;
 pub mod client;
 pub mod close;
 pub mod config;

@@ -235,6 +235,15 @@ fn fingerprint(config: &crate::Config) -> Fingerprint {
         Some(key) => field("apiv3_key", &zeroize::Zeroizing::new(source(key))),
         None => field("no_apiv3_key", b""),
     }
+    field("auto_certificates", &[u8::from(config.auto_certificates)]);
+    field(
+        "certificate_refresh_secs",
+        format!("{:?}", config.certificate_refresh_secs).as_bytes(),
+    );
+    field(
+        "certificate_endpoint",
+        format!("{:?}", config.certificate_endpoint).as_bytes(),
+    );
     // Every field is hashed above: a field added to `Config` fails to compile here until it
     // is (two configurations differing only in it must not share a client).
     let crate::Config {
@@ -251,6 +260,9 @@ fn fingerprint(config: &crate::Config) -> Fingerprint {
         resolve: _,
         insecure_http: _,
         apiv3_key: _,
+        auto_certificates: _,
+        certificate_refresh_secs: _,
+        certificate_endpoint: _,
         base_dir: _,
     } = config;
     let mut out = [0u8; 32];

@@ -10,8 +10,10 @@ use zeroize::Zeroizing;
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
-use crate::keys::PublicKey;
+use std::sync::Arc;
+
 use crate::options::RequestOptions;
+use crate::sign::StoredKey;
 
 /// A field encrypted for WeChat Pay, and the id of the key used (send it as `Wechatpay-Serial`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,7 +34,7 @@ impl EncryptedField {
 impl Client {
     /// The key a sensitive field is encrypted with: `serial` when given (it must name a
     /// configured key), else the default (see [`crate::Verifier::encryption_key`]).
-    fn encryption_key(&self, serial: Option<&str>) -> Result<(String, &PublicKey)> {
+    fn encryption_key(&self, serial: Option<&str>) -> Result<(String, Arc<StoredKey>)> {
         match serial {
             Some(id) => self
                 .verifier()
@@ -46,8 +48,7 @@ impl Client {
                 }),
             None => self
                 .verifier()
-                .encryption_key()
-                .map(|(id, k)| (id.to_owned(), k))
+                .encryption_key(self.now())
                 .ok_or_else(|| Error::config("no WeChat Pay public key or platform certificate is configured to encrypt with (`certs`)")),
         }
     }
@@ -61,7 +62,8 @@ impl Client {
     }
 
     fn encrypt_field_with(&self, plaintext: &str, serial: Option<&str>) -> Result<EncryptedField> {
-        let (serial, key) = self.encryption_key(serial)?;
+        let (serial, stored) = self.encryption_key(serial)?;
+        let key = &stored.key;
         let ciphertext = key.oaep_encrypt_base64(plaintext.as_bytes()).ok_or_else(|| {
             Error::invalid(format!(
                 "a sensitive field of {} bytes cannot be encrypted: RSA-OAEP with this key takes at most {} bytes (WeChat Pay's sensitive fields, such as names and ID numbers, are shorter); nothing was encrypted",

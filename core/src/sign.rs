@@ -330,21 +330,104 @@ pub fn check_skew(ts: i64, now: i64) -> Result<()> {
     }
 }
 
-/// Verifies WeChat Pay's response signatures with keys picked by `Wechatpay-Serial`.
+/// Where a verification key came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeySource {
+    /// The configuration's `certs`.
+    Configured,
+    /// Downloaded from WeChat Pay (`auto_certificates`).
+    Downloaded,
+}
+
+impl KeySource {
+    /// `"configured"` or `"downloaded"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            KeySource::Configured => "configured",
+            KeySource::Downloaded => "downloaded",
+        }
+    }
+}
+
+/// A verification key and where it came from.
+#[derive(Debug)]
+pub struct StoredKey {
+    /// The key (a platform certificate's or a WeChat Pay public key).
+    pub key: PublicKey,
+    /// Configured or downloaded.
+    pub source: KeySource,
+}
+
+/// The keys by id (certificate serial, upper-case hex, or `PUB_KEY_ID_…`).
+pub type KeySet = HashMap<String, Arc<StoredKey>>;
+
+/// Verifies WeChat Pay's signatures with keys picked by `Wechatpay-Serial`. The key set can be
+/// replaced while calls verify (downloaded platform certificates): each verification reads one
+/// consistent snapshot.
 #[derive(Debug, Default)]
 pub struct Verifier {
-    keys: HashMap<String, PublicKey>,
+    keys: std::sync::RwLock<Arc<KeySet>>,
 }
 
 impl Verifier {
     /// A verifier over `keys`: platform certificate serial (upper-case hex) or `PUB_KEY_ID_…` → key.
     pub fn new(keys: HashMap<String, PublicKey>) -> Self {
-        Verifier { keys }
+        let set = keys
+            .into_iter()
+            .map(|(id, key)| {
+                let stored = StoredKey {
+                    key,
+                    source: KeySource::Configured,
+                };
+                (id, Arc::new(stored))
+            })
+            .collect();
+        Verifier {
+            keys: std::sync::RwLock::new(Arc::new(set)),
+        }
     }
 
-    /// The ids of the keys held (serials and `PUB_KEY_ID_…`).
-    pub fn serials(&self) -> impl Iterator<Item = &str> {
-        self.keys.keys().map(String::as_str)
+    /// The keys held now.
+    pub fn snapshot(&self) -> Arc<KeySet> {
+        self.keys.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Replace the downloaded keys with `downloaded` plus those downloaded before that are still
+    /// valid at `now` (a certificate no longer listed may still sign answers in flight);
+    /// expired ones are dropped, configured keys are kept and win on an id both have.
+    pub fn install_downloaded(&self, downloaded: Vec<(String, PublicKey)>, now: i64) {
+        let mut keys = self.keys.write().unwrap_or_else(|p| p.into_inner());
+        let mut set: KeySet = keys
+            .iter()
+            .filter(|(_, k)| {
+                k.source == KeySource::Configured || k.key.not_after().is_none_or(|t| t >= now)
+            })
+            .map(|(id, k)| (id.clone(), k.clone()))
+            .collect();
+        for (id, key) in downloaded {
+            if key.not_after().is_some_and(|t| t < now) {
+                continue;
+            }
+            if set
+                .get(&id)
+                .is_some_and(|k| k.source == KeySource::Configured)
+            {
+                continue;
+            }
+            let stored = StoredKey {
+                key,
+                source: KeySource::Downloaded,
+            };
+            set.insert(id, Arc::new(stored));
+        }
+        *keys = Arc::new(set);
+    }
+
+    /// The ids of the keys held (serials and `PUB_KEY_ID_…`), sorted.
+    pub fn serials(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.snapshot().keys().cloned().collect();
+        ids.sort_unstable();
+        ids
     }
 
     /// Verify a response: all four headers present, timestamp within ±300 s of `now`, a known
@@ -416,9 +499,9 @@ impl Verifier {
         }
         let ts_num = parse_timestamp(ts)?;
         check_skew(ts_num, now)?;
-        let key = self.keys.get(serial).ok_or_else(|| {
-            let mut known: Vec<&str> = self.serials().collect();
-            known.sort_unstable();
+        let keys = self.snapshot();
+        let key = &keys.get(serial).ok_or_else(|| {
+            let known = self.serials();
             Error::verify(
                 VerifyFailure::UnknownSerial,
                 format!(
@@ -427,7 +510,8 @@ impl Verifier {
                     if known.is_empty() { "none".to_owned() } else { known.join(", ") }
                 ),
             )
-        })?;
+        })?
+        .key;
         if let Some(not_after) = key.not_after() {
             if now > not_after {
                 return Err(Error::verify(
@@ -458,26 +542,25 @@ impl Verifier {
     }
 
     /// The key a sensitive field is encrypted with, and its id: the first `PUB_KEY_ID_…` key
-    /// (the one requests name in `Wechatpay-Serial` by default), else the platform certificate
-    /// that stays valid longest.
-    pub fn encryption_key(&self) -> Option<(&str, &PublicKey)> {
-        let mut ids: Vec<&String> = self.keys.keys().collect();
+    /// (the one requests name in `Wechatpay-Serial` by default), else the newest platform
+    /// certificate valid at `now` (WeChat Pay accepts a new certificate for encryption at once).
+    pub fn encryption_key(&self, now: i64) -> Option<(String, Arc<StoredKey>)> {
+        let keys = self.snapshot();
+        let mut ids: Vec<&String> = keys.keys().collect();
         ids.sort_unstable();
         if let Some(id) = ids.iter().find(|id| id.starts_with("PUB_KEY_ID_")) {
-            return self
-                .keys
-                .get_key_value(id.as_str())
-                .map(|(k, v)| (k.as_str(), v));
+            return keys.get(*id).map(|k| ((*id).clone(), k.clone()));
         }
         ids.iter()
-            .filter_map(|id| self.keys.get_key_value(id.as_str()))
-            .max_by_key(|(_, k)| k.not_after())
-            .map(|(k, v)| (k.as_str(), v))
+            .filter_map(|id| keys.get(*id).map(|k| (*id, k)))
+            .filter(|(_, k)| k.key.not_after().is_none_or(|t| t >= now))
+            .max_by_key(|(_, k)| k.key.not_before())
+            .map(|(id, k)| (id.clone(), k.clone()))
     }
 
     /// The key with id `id` (serial or `PUB_KEY_ID_…`).
-    pub fn key(&self, id: &str) -> Option<&PublicKey> {
-        self.keys.get(id)
+    pub fn key(&self, id: &str) -> Option<Arc<StoredKey>> {
+        self.snapshot().get(id).cloned()
     }
 }
 

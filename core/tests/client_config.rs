@@ -40,7 +40,7 @@ fn the_fixture_configuration_builds() {
     v["certs"] = json!({"5157f09efdc096de15ebe81a47057a7232f1b8e1": pem("platform_cert.pem")});
     let c = build(&v).unwrap();
     assert_eq!(
-        c.verifier().serials().collect::<Vec<_>>(),
+        c.verifier().serials(),
         ["5157F09EFDC096DE15EBE81A47057A7232F1B8E1"]
     );
 }

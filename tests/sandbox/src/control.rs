@@ -85,6 +85,13 @@ pub(crate) fn control(state: &State, method: &Method, target: &str, body: &[u8])
             Ok(v) => ok(v),
             Err(e) => bad(e),
         },
+        (&Method::GET | &Method::POST, "/_sandbox/certificates") => {
+            drop(m);
+            match state.certificates_control(&parsed) {
+                Ok(v) => ok(v),
+                Err(e) => bad(e),
+            }
+        }
         (&Method::GET, "/_sandbox/deliveries") => ok(Value::Array(m.deliveries.clone())),
         (&Method::DELETE, "/_sandbox/faults") => {
             m.faults.clear();

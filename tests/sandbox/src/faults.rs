@@ -85,14 +85,16 @@ impl State {
         ts: &str,
         answer: &Answer,
         fault: Option<FaultKind>,
+        by: Option<&crate::certs::Signing>,
     ) -> (String, String) {
         let sign = || {
             let nonce = random_hex(16);
             let message = wxpay::sign::response_message(ts, &nonce, &answer.body);
-            let signature = self.platform_key.sign_base64(&message).unwrap_or_default();
+            let key = by.map_or(&*self.platform_key, |s| &*s.key);
+            let signature = key.sign_base64(&message).unwrap_or_default();
             (nonce, signature)
         };
-        if !self.bench || fault.is_some() {
+        if !self.bench || fault.is_some() || by.is_some() {
             return sign();
         }
         let mut cache = self.signatures.lock().unwrap_or_else(|p| p.into_inner());
@@ -114,6 +116,16 @@ impl State {
 
     /// Sign a 2xx answer, applying a signature fault if one is requested.
     pub(crate) fn signed(&self, answer: Answer, fault: Option<FaultKind>) -> Response<Body> {
+        self.signed_by(answer, fault, None)
+    }
+
+    /// [`signed`](Self::signed) with the key `by` chooses (`None`: the public key).
+    pub(crate) fn signed_by(
+        &self,
+        answer: Answer,
+        fault: Option<FaultKind>,
+        by: Option<&crate::certs::Signing>,
+    ) -> Response<Body> {
         let ts = match fault {
             Some(FaultKind::StaleTimestamp) => now() - 400,
             Some(FaultKind::FutureTimestamp) => now() + 400,
@@ -122,7 +134,7 @@ impl State {
             _ => now(),
         }
         .to_string();
-        let (nonce, mut signature) = self.nonce_and_signature(&ts, &answer, fault);
+        let (nonce, mut signature) = self.nonce_and_signature(&ts, &answer, fault, by);
         match fault {
             Some(FaultKind::BadSignature) => {
                 let mut raw = base64::engine::general_purpose::STANDARD
@@ -139,7 +151,7 @@ impl State {
         let serial = if fault == Some(FaultKind::UnknownSerial) {
             "PUB_KEY_ID_0000000000000000000000000000UNKNOWN"
         } else {
-            &self.platform_serial
+            by.map_or(&self.platform_serial, |s| &s.serial)
         };
         let mut b = Response::builder()
             .status(answer.status)

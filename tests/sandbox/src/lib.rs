@@ -17,6 +17,7 @@ use wxpay::keys::{PrivateKey, PublicKey};
 
 mod api;
 mod auth;
+mod certs;
 mod control;
 mod faults;
 pub mod notify;
@@ -113,8 +114,10 @@ struct State {
     bench: bool,
     signatures: Mutex<SignatureCache>,
     merchants: HashMap<String, Merchant>,
-    platform_key: PrivateKey,
+    platform_key: Arc<PrivateKey>,
     platform_serial: String,
+    /// Platform certificates, rotation and the signing mode (`certs.rs`).
+    certs: Mutex<certs::Certs>,
     /// The merchant's APIv3 key: notification resources are encrypted with it.
     apiv3_key: String,
     m: Mutex<Mutable>,
@@ -245,8 +248,9 @@ impl Sandbox {
             bench: config.bench,
             signatures: Mutex::new(None),
             merchants,
-            platform_key,
+            platform_key: Arc::new(platform_key),
             platform_serial: platform_serial.clone(),
+            certs: Mutex::new(certs::Certs::new()?),
             apiv3_key: notify::DEFAULT_APIV3_KEY.trim().to_owned(),
             m: Mutex::new(Mutable::default()),
             connections: std::sync::atomic::AtomicU64::new(0),

@@ -68,7 +68,7 @@ pub struct Minted {
     pub body: Vec<u8>,
 }
 
-fn encrypt(key: &[u8], nonce: &str, aad: &str, plaintext: &[u8]) -> String {
+pub(crate) fn encrypt(key: &[u8], nonce: &str, aad: &str, plaintext: &[u8]) -> String {
     let mut data = plaintext.to_vec();
     let Ok(unbound) = UnboundKey::new(&AES_256_GCM, key) else {
         return String::new();
@@ -190,7 +190,7 @@ impl State {
         };
         let mut signature = signer
             .as_ref()
-            .unwrap_or(&self.platform_key)
+            .unwrap_or(&*self.platform_key)
             .sign_base64(&message)
             .unwrap_or_default();
         if fault == Some(NotifyFault::Signtest) {

@@ -173,6 +173,17 @@ pub(crate) async fn handle(
 
     let answer = match state.authenticate(&method, &target, &headers, &body) {
         Err(a) => a,
+        Ok(_)
+            if method == http::Method::GET
+                && [
+                    "/v3/certificates",
+                    "/hk/v3/certificates",
+                    "/v3/global/certificates",
+                ]
+                .contains(&target.split('?').next().unwrap_or_default()) =>
+        {
+            state.certificates()
+        }
         Ok(mchid) if method == http::Method::POST && target == "/v3/security/echo" => {
             crate::notify::echo(&state, &mchid, &headers, &body)
         }
@@ -191,7 +202,11 @@ pub(crate) async fn handle(
         _ => answer,
     };
     let mut response = if (200..300).contains(&answer.status) {
-        state.signed(answer, fault_kind)
+        let requested = headers
+            .get("wechatpay-serial")
+            .and_then(|v| v.to_str().ok());
+        let signing = state.signing_for(requested);
+        state.signed_by(answer, fault_kind, signing.as_ref())
     } else {
         plain(answer, None)
     };

@@ -1,0 +1,409 @@
+//! Platform certificates: download, check, and keep current (`auto_certificates`).
+//!
+//! The download's answer is signed with a platform key the client may not have yet (the
+//! "chicken and egg"): as in every official SDK, the AES-256-GCM tag under the APIv3 key is the
+//! trust anchor. Each `encrypt_certificate` is decrypted and checked (its serial is `serial_no`,
+//! an RSA key of 2048 bits or more, within its validity), and only then is the answer's
+//! signature verified, with the downloaded set (or a configured key, during a migration).
+//!
+//! With `auto_certificates`, the client downloads on first use, again when the set is older
+//! than `certificate_refresh` (default one day; a failure then is recorded, not raised, while
+//! the current keys still verify), and at once when an answer names an unknown serial —
+//! single-flight (64 concurrent calls make one download) and, for unknown serials, at most
+//! once a minute, so a forged serial cannot make the client hammer WeChat Pay. Configured keys (`PUB_KEY_ID_…`) stay next
+//! to the downloaded certificates, so a merchant migrating between the two verifies both.
+//! Timestamps live with the credentials (copied into a forked child, which then refreshes on
+//! its own schedule); the download lock is per process.
+
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::Mutex;
+
+use serde_json::{json, Value};
+
+use crate::client::Client;
+use crate::config::Config;
+use crate::error::{quote, Error, ErrorKind, Result};
+use crate::keys::PublicKey;
+use crate::sign::{SignatureHeaders, Verifier};
+
+/// Default refresh interval, seconds (one day, as the official SDKs at most).
+pub const DEFAULT_REFRESH_SECS: i64 = 86_400;
+/// Fewest seconds between two downloads triggered by unknown serials.
+pub const UNKNOWN_SERIAL_MIN_INTERVAL_SECS: i64 = 60;
+
+/// Which certificate endpoint a client uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `GET /v3/certificates` (mainland).
+    Mainland,
+    /// `GET /hk/v3/certificates` (HK legacy).
+    Hk,
+    /// `GET /v3/global/certificates` (Global, `apihk.mch.weixin.qq.com`).
+    Global,
+}
+
+impl Endpoint {
+    /// The path of the endpoint.
+    pub fn path(self) -> &'static str {
+        match self {
+            Endpoint::Mainland => "/v3/certificates",
+            Endpoint::Hk => "/hk/v3/certificates",
+            Endpoint::Global => "/v3/global/certificates",
+        }
+    }
+
+    /// From the configuration's `certificate_endpoint`, else from the base URI: its host
+    /// `apihk.…` or a path under `/v3/global/` → Global, a path under `/hk/` → HK, else mainland.
+    pub fn choose(configured: Option<&str>, base: &reqwest::Url) -> Endpoint {
+        match configured {
+            Some("hk") => Endpoint::Hk,
+            Some("global") => Endpoint::Global,
+            Some(_) => Endpoint::Mainland,
+            None if base.host_str().is_some_and(|h| h.starts_with("apihk."))
+                || base.path().starts_with("/v3/global/") =>
+            {
+                Endpoint::Global
+            }
+            None if base.path().starts_with("/hk/") => Endpoint::Hk,
+            None => Endpoint::Mainland,
+        }
+    }
+}
+
+/// A downloaded, checked platform certificate.
+#[derive(Debug)]
+pub struct Downloaded {
+    /// Its serial (upper-case hex), the `Wechatpay-Serial` of what it signs.
+    pub serial: String,
+    /// The certificate, PEM.
+    pub pem: String,
+    /// Its key.
+    pub key: PublicKey,
+}
+
+/// What a download gave.
+#[derive(Debug)]
+pub enum Outcome {
+    /// The certificates valid now (installed in the client's verifier).
+    Certificates(Vec<Downloaded>),
+    /// `404 RESOURCE_NOT_EXISTS` (or `NOT_FOUND`) while a `PUB_KEY_ID_…` key is configured:
+    /// this merchant uses the WeChat Pay public key and has no platform certificate. Not a
+    /// failure.
+    PublicKeyOnly,
+}
+
+/// The `auto_certificates` settings of a client and the outcome of its downloads.
+#[derive(Debug)]
+pub struct AutoCertificates {
+    enabled: bool,
+    refresh_secs: i64,
+    endpoint: Option<String>,
+    /// Unix seconds of the last download that succeeded (0: none).
+    fetched_at: AtomicI64,
+    /// Unix seconds of the last download attempted (0: none).
+    attempted_at: AtomicI64,
+    /// Unix seconds of the last download an unknown serial triggered (0: none): the rate limit.
+    unknown_serial_at: AtomicI64,
+    /// The last download said "public key only".
+    public_key_only: AtomicBool,
+    /// The last download's error, if it failed.
+    last_error: Mutex<Option<String>>,
+}
+
+impl AutoCertificates {
+    pub(crate) fn new(config: &Config) -> Result<Self> {
+        Ok(AutoCertificates {
+            enabled: config.auto_certificates,
+            refresh_secs: config
+                .certificate_refresh_secs
+                .map_or(DEFAULT_REFRESH_SECS, |s| {
+                    i64::try_from(s).unwrap_or(DEFAULT_REFRESH_SECS)
+                }),
+            endpoint: config.certificate_endpoint.clone(),
+            fetched_at: AtomicI64::new(0),
+            attempted_at: AtomicI64::new(0),
+            unknown_serial_at: AtomicI64::new(0),
+            public_key_only: AtomicBool::new(false),
+            last_error: Mutex::new(None),
+        })
+    }
+
+    fn record(&self, now: i64, outcome: &Result<Outcome>) {
+        self.attempted_at.store(now, Ordering::Release);
+        let mut last = self.last_error.lock().unwrap_or_else(|p| p.into_inner());
+        match outcome {
+            Ok(o) => {
+                self.fetched_at.store(now, Ordering::Release);
+                self.public_key_only
+                    .store(matches!(o, Outcome::PublicKeyOnly), Ordering::Release);
+                *last = None;
+            }
+            Err(e) => *last = Some(e.to_string()),
+        }
+    }
+}
+
+fn decode(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Decode, message)
+}
+
+impl Client {
+    /// Download the platform certificates of this client's namespace (`certificate_endpoint`,
+    /// else from `base_uri`), check them, verify the answer with them and install them next to
+    /// the configured keys. Needs `apiv3_key`.
+    pub async fn download_certificates(&self) -> Result<Outcome> {
+        let _one_at_a_time = self.refreshing().lock().await;
+        self.download_and_record(self.http()).await
+    }
+
+    async fn download_and_record(&self, http: &reqwest::Client) -> Result<Outcome> {
+        let outcome = self.download(http).await;
+        self.auto_certificates().record(self.now(), &outcome);
+        outcome
+    }
+
+    async fn download(&self, http: &reqwest::Client) -> Result<Outcome> {
+        let key = self.apiv3_key().ok_or_else(|| {
+            Error::config("downloading platform certificates needs `apiv3_key` in the configuration: they are encrypted with it")
+        })?;
+        let endpoint = Endpoint::choose(
+            self.auto_certificates().endpoint.as_deref(),
+            self.base_uri(),
+        );
+        let mut url = self.base_uri().clone();
+        url.set_path(endpoint.path());
+        url.set_query(None);
+        let options = RequestOptions::default();
+        let prepared = self.prepare("GET", url.as_str(), &options)?;
+        let (status, headers, body) = match self.execute_unverified(http, &prepared).await {
+            Ok(r) => r,
+            Err(e)
+                if e.status() == Some(404)
+                    && e.api().is_some_and(|a| {
+                        a.code == "RESOURCE_NOT_EXISTS" || a.code == "NOT_FOUND"
+                    }) =>
+            {
+                let has_public_key = self
+                    .verifier()
+                    .serials()
+                    .iter()
+                    .any(|id| id.starts_with("PUB_KEY_ID_"));
+                return if has_public_key {
+                    Ok(Outcome::PublicKeyOnly)
+                } else {
+                    Err(Error::config(format!(
+                        "WeChat Pay has no platform certificate for this merchant ({}): merchants since late 2024 use the WeChat Pay public key instead. Download it under Account centre → API security → WeChat Pay public key, and configure it: certs {{\"PUB_KEY_ID_…\": \"file:///path/pub_key.pem\"}}",
+                        e.message()
+                    )))
+                };
+            }
+            Err(e) => return Err(e),
+        };
+        let request_id = crate::response::request_id_of(&headers);
+        let with_response = |e: Error| e.with_response(status, request_id.clone());
+        let now = self.now();
+        let downloaded = parse(&body, key, now).map_err(with_response)?;
+        // The answer is signed by one of the downloaded certificates (or, during a migration, by
+        // a configured key): verify it before anything is installed.
+        let fresh = Verifier::new(
+            downloaded
+                .iter()
+                .filter_map(|d| {
+                    PublicKey::from_pem(&d.pem)
+                        .ok()
+                        .map(|k| (d.serial.clone(), k))
+                })
+                .collect(),
+        );
+        let signed = SignatureHeaders::from_header_map(&headers).map_err(with_response)?;
+        match fresh.verify(signed, &body, now) {
+            Err(e) if e.verify_failure() == Some(crate::VerifyFailure::UnknownSerial) => {
+                self.verifier().verify(signed, &body, now)
+            }
+            r => r,
+        }
+        .map_err(with_response)?;
+        self.verifier().install_downloaded(
+            downloaded
+                .iter()
+                .filter_map(|d| {
+                    PublicKey::from_pem(&d.pem)
+                        .ok()
+                        .map(|k| (d.serial.clone(), k))
+                })
+                .collect(),
+            now,
+        );
+        Ok(Outcome::Certificates(downloaded))
+    }
+
+    /// Before a call with `auto_certificates`: download on first use (waiting for it), or when
+    /// the set is older than `certificate_refresh` (inline, by one caller; its failure is
+    /// recorded and the call goes on with the current keys).
+    pub(crate) async fn certificates_before_call(&self, http: &reqwest::Client) -> Result<()> {
+        let auto = self.auto_certificates();
+        if !auto.enabled {
+            return Ok(());
+        }
+        let now = self.now();
+        let fetched = auto.fetched_at.load(Ordering::Acquire);
+        if fetched == 0 {
+            let _one = self.refreshing().lock().await;
+            if auto.fetched_at.load(Ordering::Acquire) != 0 {
+                return Ok(()); // another call just did it
+            }
+            let outcome = self.download_and_record(http).await;
+            // Without any key the call cannot be verified: the failure is the call's. With
+            // configured keys, the call goes on (and the failure is on record).
+            if let Err(e) = outcome {
+                if self.verifier().serials().is_empty() {
+                    return Err(e);
+                }
+            }
+            return Ok(());
+        }
+        if now.saturating_sub(fetched) >= auto.refresh_secs {
+            if let Ok(_one) = self.refreshing().try_lock() {
+                if auto.fetched_at.load(Ordering::Acquire) == fetched {
+                    let _ = self.download_and_record(http).await;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// After an answer named an unknown serial: download (waiting for a download in progress
+    /// instead of starting another), unless one was attempted in the last minute. Returns
+    /// whether the keys may have changed, so that the answer is worth verifying again.
+    pub(crate) async fn refresh_for_unknown_serial(&self, http: &reqwest::Client) -> bool {
+        let auto = self.auto_certificates();
+        if !auto.enabled {
+            return false;
+        }
+        let before = auto.attempted_at.load(Ordering::Acquire);
+        let _one = self.refreshing().lock().await;
+        let now = self.now();
+        if auto.attempted_at.load(Ordering::Acquire) != before {
+            return true; // a download finished while this call waited: verify against it
+        }
+        let last = auto.unknown_serial_at.load(Ordering::Acquire);
+        if last != 0 && now.saturating_sub(last) < UNKNOWN_SERIAL_MIN_INTERVAL_SECS {
+            return false;
+        }
+        auto.unknown_serial_at.store(now, Ordering::Release);
+        self.download_and_record(http).await.is_ok()
+    }
+
+    /// The keys this client verifies with, and the state of downloads, as JSON: `keys` (each
+    /// `id`, `kind` `"certificate"` or `"public_key"`, `not_before`, `not_after` (Unix seconds
+    /// or null), `source` `"configured"` or `"downloaded"`), `auto_certificates`,
+    /// `last_download` (`at`, `attempted_at`, `public_key_only`, `error`).
+    pub fn certificates_json(&self) -> Value {
+        let keys = self.verifier().snapshot();
+        let mut ids: Vec<&String> = keys.keys().collect();
+        ids.sort_unstable();
+        let list: Vec<Value> = ids
+            .into_iter()
+            .map(|id| {
+                let k = &keys[id];
+                json!({
+                    "id": id,
+                    "kind": if k.key.certificate_serial().is_some() { "certificate" } else { "public_key" },
+                    "not_before": k.key.not_before(),
+                    "not_after": k.key.not_after(),
+                    "source": k.source.name(),
+                })
+            })
+            .collect();
+        let auto = self.auto_certificates();
+        let at = |a: &AtomicI64| match a.load(Ordering::Acquire) {
+            0 => Value::Null,
+            t => json!(t),
+        };
+        json!({
+            "keys": list,
+            "auto_certificates": auto.enabled,
+            "last_download": {
+                "at": at(&auto.fetched_at),
+                "attempted_at": at(&auto.attempted_at),
+                "public_key_only": auto.public_key_only.load(Ordering::Acquire),
+                "error": auto.last_error.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+            },
+        })
+    }
+}
+
+use crate::options::RequestOptions;
+
+/// The certificates of a download answer's body, decrypted and checked; expired ones left out.
+pub fn parse(body: &[u8], key: &crate::aead::Apiv3Key, now: i64) -> Result<Vec<Downloaded>> {
+    let v: Value = serde_json::from_slice(body)
+        .map_err(|e| decode(format!("the certificate download answer is not JSON ({e})")))?;
+    let data = v
+        .get("data")
+        .and_then(Value::as_array)
+        .ok_or_else(|| decode("the certificate download answer has no `data` list"))?;
+    let mut out = Vec::new();
+    for (i, item) in data.iter().enumerate() {
+        let text = |k: &str| -> Result<String> {
+            item.pointer(k)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .ok_or_else(|| {
+                    decode(format!(
+                        "certificate {i} of the download has no `{}`",
+                        k.trim_start_matches('/').replace('/', ".")
+                    ))
+                })
+        };
+        let serial_no = text("/serial_no")?.to_ascii_uppercase();
+        let algorithm = text("/encrypt_certificate/algorithm")?;
+        if algorithm != crate::notify::ALGORITHM {
+            return Err(decode(format!(
+                "certificate {i} is encrypted with `{}`; wxpay decrypts {}",
+                quote(&algorithm),
+                crate::notify::ALGORITHM
+            )));
+        }
+        let aad = item
+            .pointer("/encrypt_certificate/associated_data")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let plain = key.decrypt(
+            "encrypt_certificate",
+            &text("/encrypt_certificate/nonce")?,
+            aad.as_bytes(),
+            &text("/encrypt_certificate/ciphertext")?,
+        )?;
+        let pem = String::from_utf8(plain.to_vec()).map_err(|_| {
+            decode(format!(
+                "certificate {i} decrypts to something that is not PEM text"
+            ))
+        })?;
+        let cert = PublicKey::from_pem(&pem)
+            .map_err(|why| decode(format!("downloaded certificate {serial_no} {why}")))?;
+        let serial = cert.certificate_serial().unwrap_or_default().to_owned();
+        if serial.is_empty() || (serial != serial_no && serial != serial_no.trim_start_matches('0'))
+        {
+            return Err(decode(format!(
+                "downloaded certificate {i} says serial_no {} but its certificate's serial is {}: refused",
+                quote(&serial_no),
+                if serial.is_empty() { "absent (not a certificate)".to_owned() } else { serial }
+            )));
+        }
+        if cert.not_after().is_some_and(|t| t < now) {
+            continue; // WeChat Pay never signs with an expired certificate
+        }
+        out.push(Downloaded {
+            serial: serial_no,
+            pem,
+            key: cert,
+        });
+    }
+    if out.is_empty() {
+        return Err(decode(
+            "the certificate download gave no certificate valid now (`data` is empty or every certificate has expired)",
+        ));
+    }
+    Ok(out)
+}
