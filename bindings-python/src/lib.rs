@@ -285,6 +285,12 @@ impl NativeClient {
         .map_err(to_py)
     }
 
+    /// The keys in use and the state of certificate downloads, as JSON text.
+    fn certificates(&self) -> PyResult<String> {
+        let client = self.client()?;
+        wx::boundary::catch(|| Ok(client.certificates_json().to_string())).map_err(to_py)
+    }
+
     /// `(ciphertext, serial)` of a sensitive field encrypted for WeChat Pay.
     fn encrypt_field(&self, plaintext: &str) -> PyResult<(String, String)> {
         let client = self.client()?;

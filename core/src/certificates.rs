@@ -104,8 +104,13 @@ pub struct AutoCertificates {
     attempted_at: AtomicI64,
     /// Unix seconds of the last download an unknown serial triggered (0: none): the rate limit.
     unknown_serial_at: AtomicI64,
+    /// Downloads finished so far: tells a call whether keys may have changed since it looked.
+    generation: std::sync::atomic::AtomicU64,
     /// The last download said "public key only".
     public_key_only: AtomicBool,
+    /// A notification named an unknown serial: refresh before the next call (notifications are
+    /// parsed without I/O).
+    wanted: AtomicBool,
     /// The last download's error, if it failed.
     last_error: Mutex<Option<String>>,
 }
@@ -123,13 +128,16 @@ impl AutoCertificates {
             fetched_at: AtomicI64::new(0),
             attempted_at: AtomicI64::new(0),
             unknown_serial_at: AtomicI64::new(0),
+            generation: std::sync::atomic::AtomicU64::new(0),
             public_key_only: AtomicBool::new(false),
+            wanted: AtomicBool::new(false),
             last_error: Mutex::new(None),
         })
     }
 
     fn record(&self, now: i64, outcome: &Result<Outcome>) {
         self.attempted_at.store(now, Ordering::Release);
+        self.generation.fetch_add(1, Ordering::AcqRel);
         let mut last = self.last_error.lock().unwrap_or_else(|p| p.into_inner());
         match outcome {
             Ok(o) => {
@@ -262,6 +270,13 @@ impl Client {
             }
             return Ok(());
         }
+        if auto.wanted.swap(false, Ordering::AcqRel) {
+            // A notification named a serial this client does not know: look now (rate-limited
+            // like any unknown serial), so WeChat Pay's redelivery verifies.
+            let seen = self.certificate_generation();
+            self.refresh_for_unknown_serial(http, seen).await;
+            return Ok(());
+        }
         if now.saturating_sub(fetched) >= auto.refresh_secs {
             if let Ok(_one) = self.refreshing().try_lock() {
                 if auto.fetched_at.load(Ordering::Acquire) == fetched {
@@ -275,16 +290,19 @@ impl Client {
     /// After an answer named an unknown serial: download (waiting for a download in progress
     /// instead of starting another), unless one was attempted in the last minute. Returns
     /// whether the keys may have changed, so that the answer is worth verifying again.
-    pub(crate) async fn refresh_for_unknown_serial(&self, http: &reqwest::Client) -> bool {
+    pub(crate) async fn refresh_for_unknown_serial(
+        &self,
+        http: &reqwest::Client,
+        seen: u64,
+    ) -> bool {
         let auto = self.auto_certificates();
         if !auto.enabled {
             return false;
         }
-        let before = auto.attempted_at.load(Ordering::Acquire);
         let _one = self.refreshing().lock().await;
         let now = self.now();
-        if auto.attempted_at.load(Ordering::Acquire) != before {
-            return true; // a download finished while this call waited: verify against it
+        if auto.generation.load(Ordering::Acquire) != seen {
+            return true; // a download finished since this call verified: verify against it
         }
         let last = auto.unknown_serial_at.load(Ordering::Acquire);
         if last != 0 && now.saturating_sub(last) < UNKNOWN_SERIAL_MIN_INTERVAL_SECS {
@@ -292,6 +310,22 @@ impl Client {
         }
         auto.unknown_serial_at.store(now, Ordering::Release);
         self.download_and_record(http).await.is_ok()
+    }
+
+    /// How many downloads have finished (read before verifying, passed to
+    /// [`refresh_for_unknown_serial`](Self::refresh_for_unknown_serial)).
+    pub(crate) fn certificate_generation(&self) -> u64 {
+        self.auto_certificates().generation.load(Ordering::Acquire)
+    }
+
+    /// A notification named an unknown serial: with `auto_certificates`, the next call downloads
+    /// first. Returns whether it will.
+    pub(crate) fn want_refresh(&self) -> bool {
+        let auto = self.auto_certificates();
+        if auto.enabled {
+            auto.wanted.store(true, Ordering::Release);
+        }
+        auto.enabled
     }
 
     /// The keys this client verifies with, and the state of downloads, as JSON: `keys` (each

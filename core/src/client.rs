@@ -572,6 +572,7 @@ impl Client {
         crate::boundary::test_panic_point();
         self.certificates_before_call(http).await?;
         let (status, headers, body) = self.execute_unverified(http, prepared).await?;
+        let generation = self.certificate_generation();
         let request_id = request_id_of(&headers);
         let check = || {
             let now = self.inner.clock.now_unix();
@@ -585,7 +586,7 @@ impl Client {
             // answer again. The request is never sent twice.
             Err(e)
                 if e.verify_failure() == Some(crate::VerifyFailure::UnknownSerial)
-                    && self.refresh_for_unknown_serial(http).await =>
+                    && self.refresh_for_unknown_serial(http, generation).await =>
             {
                 check()?
             }

@@ -177,7 +177,16 @@ impl crate::Client {
         check_size(body)?;
         let signature = crate::sign::SignatureHeaders::from_pairs(headers)?;
         self.verifier()
-            .verify_notification(signature, body, now.unwrap_or_else(|| self.now()))?;
+            .verify_notification(signature, body, now.unwrap_or_else(|| self.now()))
+            .map_err(|e| match e.verify_failure() {
+                // Parsing does no I/O: with auto_certificates, the next call downloads first,
+                // and WeChat Pay's redelivery (after the failure answer) verifies.
+                Some(crate::VerifyFailure::UnknownSerial) if self.want_refresh() => Error::verify(
+                    crate::VerifyFailure::UnknownSerial,
+                    format!("{}; the platform certificates are downloaded before this client's next call, and WeChat Pay redelivers the notification after the failure answer", e.message()),
+                ),
+                _ => e,
+            })?;
         let envelope = envelope(body)?;
         let plain = key.decrypt(
             "resource",

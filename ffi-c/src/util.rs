@@ -143,3 +143,21 @@ pub unsafe extern "C" fn wxpay_chain_template(
         Ok(give_string(out, &wx::uri::chain_template(&segments)))
     })
 }
+
+/// The keys the client verifies with and the state of certificate downloads, as JSON: `keys`
+/// (each `id`, `kind` "certificate" or "public_key", `not_before`, `not_after` in Unix seconds
+/// or null, `source` "configured" or "downloaded"), `auto_certificates`, `last_download` (`at`,
+/// `attempted_at`, `public_key_only`, `error`: why the last download failed, or null).
+/// `*out`: free with `wxpay_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn wxpay_certificates(
+    client: *const wxpay_client_t,
+    out: *mut *mut c_char,
+    err: *mut *mut wxpay_error_t,
+) -> wxpay_status {
+    guard(err, || {
+        out_arg(out, "out")?;
+        let c = client_arg(client)?.client()?;
+        Ok(give_string(out, &c.certificates_json().to_string()))
+    })
+}

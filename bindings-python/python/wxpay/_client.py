@@ -192,7 +192,10 @@ class Client:
     a child gets its own connections).
 
     ``private_key`` and each value of ``certs`` are PEM text, a ``"file://…"`` path or a
-    ``pathlib.Path``. ``timeout`` and ``connect_timeout`` are seconds. ``apiv3_key`` (the
+    ``pathlib.Path``. With ``auto_certificates=True`` (and ``apiv3_key``) the platform
+    certificates are downloaded and kept current, and ``certs`` holds only what you configure by
+    hand (a ``PUB_KEY_ID_…`` public key), if anything; ``certificate_refresh`` is in seconds
+    (default a day). ``timeout`` and ``connect_timeout`` are seconds. ``apiv3_key`` (the
     32-character APIv3 key, text, ``"file://…"`` or a ``pathlib.Path``) is needed to decrypt
     notifications.
     """
@@ -202,7 +205,7 @@ class Client:
         mchid: Union[str, int],
         serial: str,
         private_key: KeySource,
-        certs: Mapping[str, KeySource],
+        certs: Optional[Mapping[str, KeySource]] = None,
         *,
         base_uri: Optional[str] = None,
         ca_certs: Optional[Union[KeySource, Sequence[KeySource]]] = None,
@@ -213,13 +216,17 @@ class Client:
         user_agent: Optional[str] = None,
         insecure_http: Optional[bool] = None,
         apiv3_key: Optional[KeySource] = None,
+        auto_certificates: Optional[bool] = None,
+        certificate_refresh: Optional[float] = None,
+        certificate_endpoint: Optional[str] = None,
     ) -> None:
         config: Dict[str, Any] = {
             "mchid": str(mchid) if isinstance(mchid, int) and not isinstance(mchid, bool) else mchid,
             "serial": serial,
             "private_key": _key(private_key, "private_key"),
-            "certs": {k: _key(v, f"certs.{k}") for k, v in certs.items()} if isinstance(certs, Mapping) else certs,
         }
+        if certs is not None:
+            config["certs"] = {k: _key(v, f"certs.{k}") for k, v in certs.items()} if isinstance(certs, Mapping) else certs
         if ca_certs is not None:
             items = [ca_certs] if isinstance(ca_certs, (str, os.PathLike)) else list(ca_certs)
             config["ca_certs"] = [_key(c, "ca_certs") for c in items]
@@ -234,6 +241,9 @@ class Client:
             ("retries", retries),
             ("user_agent", user_agent),
             ("insecure_http", insecure_http),
+            ("auto_certificates", auto_certificates),
+            ("certificate_refresh", certificate_refresh),
+            ("certificate_endpoint", certificate_endpoint),
         ):
             if value is not None:
                 config[name] = value
@@ -405,6 +415,13 @@ class Client:
         """
         text = self._native.parse_notification(header_pairs(headers), raw_body(body), now)
         return Notification._from_json(_json.loads(text))
+
+    def certificates(self) -> Dict[str, Any]:
+        """The keys this client verifies with (``id``, ``kind``, ``not_before``, ``not_after``,
+        ``source``: ``"configured"`` or ``"downloaded"``) and the state of certificate downloads
+        (``last_download``: ``at``, ``attempted_at``, ``public_key_only``, ``error``)."""
+        result: Dict[str, Any] = _json.loads(self._native.certificates())
+        return result
 
     def encrypt_field(self, plaintext: str) -> EncryptedField:
         """Encrypt a sensitive field (a name, an ID number…) with WeChat Pay's public key.

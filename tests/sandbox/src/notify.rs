@@ -188,9 +188,12 @@ impl State {
             Some(NotifyFault::WrongSigningKey) => PrivateKey::from_pem(OTHER_KEY).ok(),
             _ => None,
         };
+        // In certificate mode, notifications are signed with the newest platform certificate.
+        let signing = self.signing_for(None);
+        let key = signing.as_ref().map_or(&*self.platform_key, |s| &*s.key);
         let mut signature = signer
             .as_ref()
-            .unwrap_or(&*self.platform_key)
+            .unwrap_or(key)
             .sign_base64(&message)
             .unwrap_or_default();
         if fault == Some(NotifyFault::Signtest) {
@@ -206,7 +209,7 @@ impl State {
         let serial = if fault == Some(NotifyFault::UnknownSerial) {
             "PUB_KEY_ID_0000000000000000000000000000UNKNOWN".to_owned()
         } else {
-            self.platform_serial.clone()
+            signing.map_or_else(|| self.platform_serial.clone(), |s| s.serial)
         };
         let mut headers = vec![
             ("Content-Type".to_owned(), "application/json".to_owned()),

@@ -232,3 +232,45 @@ fn the_published_v4_vector_decrypts_to_its_certificate() {
     .unwrap_err();
     assert!(e.message().contains("wrong APIv3 key"), "{e}");
 }
+
+/// A notification signed by a certificate the client has not downloaded yet: refused (parsing
+/// does no I/O), the next call downloads, and the redelivery verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notification_from_a_new_certificate_verifies_after_the_next_call() {
+    let sb = tls_sandbox(false).await;
+    control(&sb, "POST", "certificates", json!({"mode": "certificate"})).await;
+    let client = auto_client(&sb, json!({}));
+    client
+        .close(&CloseOrder::transaction_id("first"))
+        .await
+        .unwrap();
+    control(&sb, "POST", "certificates", json!({"action": "rotate"})).await;
+    let minted = control(&sb, "POST", "notifications", json!({"event": "payment"})).await;
+    let headers: Vec<(String, String)> = minted["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p[0].as_str().unwrap().to_owned(),
+                p[1].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let body = minted["body"].as_str().unwrap().as_bytes();
+    let parse = || {
+        client.parse_notification(
+            headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            body,
+            None,
+        )
+    };
+    let e = parse().unwrap_err();
+    assert_eq!(e.verify_failure().unwrap().code(), "UNKNOWN_SERIAL");
+    assert!(e.message().contains("next call"), "{e}");
+    client
+        .close(&CloseOrder::transaction_id("second"))
+        .await
+        .unwrap();
+    assert_eq!(parse().unwrap().event_type, "TRANSACTION.SUCCESS");
+}
