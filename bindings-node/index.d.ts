@@ -13,8 +13,8 @@ export interface ClientOptions {
   serial: string
   /** The merchant's RSA private key (apiclient_key.pem): PKCS#8 or PKCS#1. */
   privateKey: KeySource
-  /** Platform certificate serial or `PUB_KEY_ID_…` → certificate or public key. */
-  certs: Record<string, KeySource>
+  /** Platform certificate serial or `PUB_KEY_ID_…` → certificate or public key (optional with `autoCertificates`). */
+  certs?: Record<string, KeySource>
   /** Default `https://api.mch.weixin.qq.com/`. */
   baseUri?: string
   /** Extra trusted root certificates (added to the system's). */
@@ -33,6 +33,12 @@ export interface ClientOptions {
   insecureHttp?: boolean
   /** The 32-character APIv3 key (text, `file://` path or Buffer): decrypts notifications. */
   apiv3Key?: KeySource
+  /** Download the platform certificates and keep them current (needs `apiv3Key`). */
+  autoCertificates?: boolean
+  /** Seconds between certificate refreshes (default 86400; 60 to 604800). */
+  certificateRefresh?: number
+  /** Which certificate endpoint: default from `baseUri`. */
+  certificateEndpoint?: 'mainland' | 'hk' | 'global'
 }
 
 /** The core's configuration schema (snake_case), as `wxpay --config` and every language read it. */
@@ -40,7 +46,7 @@ export interface CoreConfig {
   mchid: string
   serial: string
   private_key: string
-  certs: Record<string, string>
+  certs?: Record<string, string>
   base_uri?: string
   timeout_ms?: number
   connect_timeout_ms?: number
@@ -50,6 +56,9 @@ export interface CoreConfig {
   resolve?: Record<string, string>
   insecure_http?: boolean
   apiv3_key?: string
+  auto_certificates?: boolean
+  certificate_refresh?: number
+  certificate_endpoint?: 'mainland' | 'hk' | 'global'
 }
 
 /** The PHP SDK's request options; any other key is a placeholder value (`transaction_id: '…'`). */
@@ -180,6 +189,8 @@ declare class ClientBase {
   /** The self-test `POST /v3/security/echo` (signing, verification, RSA-OAEP both ways). */
   securityEcho(message: string, options?: { notifyUrl?: string; signal?: AbortSignal }): Promise<SecurityEcho>
   securityEchoSync(message: string, options?: { notifyUrl?: string }): SecurityEcho
+  /** The keys in use (configured or downloaded) and the state of certificate downloads. */
+  certificates(): Certificates
   /** Encrypt a sensitive field with WeChat Pay's public key; send `serial` as `Wechatpay-Serial`. */
   encryptField(plaintext: string): EncryptedField
   /** Decrypt a field WeChat Pay encrypted for the merchant. */
@@ -267,6 +278,19 @@ export interface Notification {
   originalType: string | null
   /** The decrypted resource. */
   resource: Record<string, unknown>
+}
+
+/** What `certificates()` returns. */
+export interface Certificates {
+  keys: Array<{
+    id: string
+    kind: 'certificate' | 'public_key'
+    notBefore: number | null
+    notAfter: number | null
+    source: 'configured' | 'downloaded'
+  }>
+  autoCertificates: boolean
+  lastDownload: { at: number | null; attemptedAt: number | null; publicKeyOnly: boolean; error: string | null }
 }
 
 /** The security echo's answer: `echo_message` as sent, `encrypted_echo_message` for the merchant key. */

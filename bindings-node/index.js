@@ -347,6 +347,26 @@ class Client {
     }
   }
 
+  /**
+   * The keys this client verifies with and the state of certificate downloads:
+   * `{ keys: [{ id, kind, notBefore, notAfter, source }], autoCertificates, lastDownload: { at,
+   * attemptedAt, publicKeyOnly, error } }` (times in Unix seconds; `error`: why the last
+   * download failed, or null).
+   */
+  certificates() {
+    const c = JSON.parse(this[NATIVE].certificates())
+    return {
+      keys: c.keys.map((k) => ({ id: k.id, kind: k.kind, notBefore: k.not_before, notAfter: k.not_after, source: k.source })),
+      autoCertificates: c.auto_certificates,
+      lastDownload: {
+        at: c.last_download.at,
+        attemptedAt: c.last_download.attempted_at,
+        publicKeyOnly: c.last_download.public_key_only,
+        error: c.last_download.error,
+      },
+    }
+  }
+
   /** Encrypt a sensitive field with WeChat Pay's public key: `{ ciphertext, serial }`; send
    *  `serial` as `Wechatpay-Serial` (or use the request option `encrypt: ['/json/pointer']`). */
   encryptField(plaintext) {

@@ -42,6 +42,8 @@ export declare class NativeClient {
    * as JSON text.
    */
   parseNotification(headersJson: string, body: Buffer, now?: number | undefined | null): string
+  /** The keys in use and the state of certificate downloads, as JSON text. */
+  certificates(): string
   /** `[ciphertext, serial]` of a sensitive field encrypted for WeChat Pay. */
   encryptField(plaintext: string): Array<string>
   /** A field WeChat Pay encrypted for the merchant, decrypted. */

@@ -517,6 +517,15 @@ wxpay_status wxpay_prepare(const wxpay_client_t *client,
  */
 wxpay_status wxpay_chain_template(const char *segments_json, char **out, wxpay_error_t **err);
 
+/**
+ * The keys the client verifies with and the state of certificate downloads, as JSON: `keys`
+ * (each `id`, `kind` "certificate" or "public_key", `not_before`, `not_after` in Unix seconds
+ * or null, `source` "configured" or "downloaded"), `auto_certificates`, `last_download` (`at`,
+ * `attempted_at`, `public_key_only`, `error`: why the last download failed, or null).
+ * `*out`: free with `wxpay_string_free`.
+ */
+wxpay_status wxpay_certificates(const wxpay_client_t *client, char **out, wxpay_error_t **err);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

@@ -419,6 +419,14 @@ impl NativeClient {
         })
     }
 
+    /// The keys in use and the state of certificate downloads, as JSON text.
+    #[napi]
+    pub fn certificates(&self, env: Env) -> Result<String> {
+        catch(&env, || {
+            Ok(self.inner.get()?.certificates_json().to_string())
+        })
+    }
+
     /// `[ciphertext, serial]` of a sensitive field encrypted for WeChat Pay.
     #[napi]
     pub fn encrypt_field(&self, env: Env, plaintext: String) -> Result<Vec<String>> {

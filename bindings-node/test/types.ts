@@ -38,6 +38,9 @@ async function main(): Promise<void> {
   const answer: { status: number; body: string } = notificationAnswer(new Error('x'))
   const field: { ciphertext: string; serial: string } = client.encryptField('张三')
   await client.request('POST', 'v3/x', { json: { name: 'x' }, encrypt: ['/name'] })
+  const kinds: string[] = client.certificates().keys.map((k) => k.kind)
+  new Client({ mchid: '1', serial: 'S', privateKey: 'x', apiv3Key: 'k', autoCertificates: true, certificateEndpoint: 'hk' })
+  console.log(kinds)
   const echo: { echo_message: string } = await client.securityEcho('x', { notifyUrl: 'http://127.0.0.1:1/' })
   console.log(eventType, answer, field, client.decryptField('x'), echo)
   // @ts-expect-error: a parsed JSON object is not a body

@@ -22,6 +22,7 @@
  *   Wxpay\Ext\security_echo(Client, string $message, ?string $notifyUrl): array [status, headers_json, body]
  *   Wxpay\Ext\security_echo_start(Client, string $message, ?string $notifyUrl): Future
  *   Wxpay\Ext\decrypt_field(Client, string $ciphertext): string
+ *   Wxpay\Ext\certificates(Client): string (JSON)
  *   Wxpay\Ext\prepare(Client, string $method, string $template, string $options_json, int $timestamp, ?string $nonce): string
  *   Wxpay\Ext\chain_template(string $segments_json): string
  *   Wxpay\Ext\version(): string
@@ -528,6 +529,22 @@ static PHP_FUNCTION(wxpay_ext_decrypt_field) {
     return_owned_string(return_value, out);
 }
 
+static PHP_FUNCTION(wxpay_ext_certificates) {
+    zval *client;
+    ZEND_PARSE_PARAMETERS_START(1, 1)
+        Z_PARAM_OBJECT_OF_CLASS(client, client_ce)
+    ZEND_PARSE_PARAMETERS_END();
+    wxpay_client_t *c = client_arg(client);
+    if (!c) RETURN_THROWS();
+    char *out = NULL;
+    wxpay_error_t *err = NULL;
+    if (wxpay_certificates(c, &out, &err) != WXPAY_OK) {
+        throw_native(err);
+        RETURN_THROWS();
+    }
+    return_owned_string(return_value, out);
+}
+
 static PHP_FUNCTION(wxpay_ext_version) {
     ZEND_PARSE_PARAMETERS_NONE();
     RETURN_STRING(wxpay_version());
@@ -591,6 +608,7 @@ static const zend_function_entry wxpay_functions[] = {
     ZEND_NS_FENTRY(NS, notification_answer, ZEND_FN(wxpay_ext_notification_answer), arginfo_one, 0)
     ZEND_NS_FENTRY(NS, encrypt_field, ZEND_FN(wxpay_ext_encrypt_field), arginfo_two, 0)
     ZEND_NS_FENTRY(NS, decrypt_field, ZEND_FN(wxpay_ext_decrypt_field), arginfo_two, 0)
+    ZEND_NS_FENTRY(NS, certificates, ZEND_FN(wxpay_ext_certificates), arginfo_one, 0)
     ZEND_NS_FENTRY(NS, version, ZEND_FN(wxpay_ext_version), arginfo_none, 0)
     ZEND_FE_END
 };

@@ -31,7 +31,10 @@ final class Client
      * @param array<string, mixed> $config the PHP SDK's keys: mchid, serial, privateKey, certs;
      *   and base_uri, ca_certs, resolve, timeout / connect_timeout (seconds, as Guzzle) or
      *   timeout_ms / connect_timeout_ms, retries, user_agent, insecure_http, apiv3_key (the
-     *   32-character APIv3 key or a file:// path: decrypts notifications), lib.
+     *   32-character APIv3 key or a file:// path: decrypts notifications and downloaded
+     *   certificates), auto_certificates (download the platform certificates and keep them
+     *   current; `certs` then optional), certificate_refresh (seconds), certificate_endpoint
+     *   ('mainland', 'hk', 'global'), lib.
      */
     public function __construct(array $config)
     {
@@ -299,6 +302,19 @@ final class Client
     public function decryptField(string $ciphertext): string
     {
         return $this->driver->decryptField($this->handle, self::text($ciphertext, 'ciphertext'));
+    }
+
+    /**
+     * The keys this client verifies with and the state of certificate downloads: `keys` (each
+     * `id`, `kind` 'certificate' or 'public_key', `not_before`, `not_after` in Unix seconds or
+     * null, `source` 'configured' or 'downloaded'), `auto_certificates`, `last_download` (`at`,
+     * `attempted_at`, `public_key_only`, `error`: why the last download failed, or null).
+     *
+     * @return array{keys: list<array{id: string, kind: string, not_before: ?int, not_after: ?int, source: string}>, auto_certificates: bool, last_download: array{at: ?int, attempted_at: ?int, public_key_only: bool, error: ?string}}
+     */
+    public function certificates(): array
+    {
+        return json_decode($this->driver->certificates($this->handle), true, 512, JSON_THROW_ON_ERROR);
     }
 
     /**

@@ -21,6 +21,8 @@ usage:
   wxpay --config FILE prepare METHOD URI_TEMPLATE [--options JSON] [--timestamp T] [--nonce N]
   wxpay --config FILE notification --headers FILE --body FILE [--now T]
   wxpay --config FILE echo MESSAGE [--notify-url URL]
+  wxpay --config FILE certificates download [--apiv3-key KEY] [--out DIR]
+  wxpay --config FILE certificates list
   wxpay --config FILE encrypt-field TEXT
   wxpay --config FILE decrypt-field CIPHERTEXT
   wxpay --version
@@ -39,6 +41,11 @@ usage:
   notification  verifies and decrypts a saved notification (needs apiv3_key in FILE): --headers
            is JSON (an object or [name, value] pairs) or `Name: value` lines, --body the raw
            body; prints {notification, answer}; --now checks it against another time
+  certificates download  fetches the platform certificates (only mchid, serial, private_key and
+           apiv3_key needed: --apiv3-key, best as file://PATH, overrides the file's), checks
+           them, writes DIR/<serial>.pem with --out, and prints the `certs` map to configure
+  certificates list  the keys a configuration verifies with (with auto_certificates: after a
+           download)
   echo     the self-test POST /v3/security/echo: signing, verification and RSA-OAEP both ways
            (succeeds when the encrypted echo decrypts with the merchant key to MESSAGE)
   encrypt-field / decrypt-field  a sensitive field for WeChat Pay (prints {ciphertext, serial})
@@ -75,6 +82,11 @@ enum Cmd {
         message: String,
         notify_url: Option<String>,
     },
+    Certificates {
+        download: bool,
+        apiv3_key: Option<String>,
+        out: Option<String>,
+    },
     EncryptField(String),
     DecryptField(String),
 }
@@ -96,7 +108,8 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
                 flags.insert(a.clone(), Value::Bool(true));
             }
             "--options" | "--mchid" | "--sub-mchid" | "--sp-mchid" | "--base-uri"
-            | "--timestamp" | "--nonce" | "--headers" | "--body" | "--now" | "--notify-url" => {
+            | "--timestamp" | "--nonce" | "--headers" | "--body" | "--now" | "--notify-url"
+            | "--apiv3-key" | "--out" => {
                 let v = it.next().ok_or_else(|| format!("{a} needs a value"))?;
                 flags.insert(a.clone(), Value::String(v));
             }
@@ -119,6 +132,7 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
         Some("prepare") => &["--options", "--timestamp", "--nonce"],
         Some("notification") => &["--headers", "--body", "--now"],
         Some("echo") => &["--notify-url"],
+        Some("certificates") => &["--apiv3-key", "--out"],
         _ => &[],
     };
     if let Some(bad) = flags.keys().find(|k| !allowed.contains(&k.as_str())) {
@@ -178,10 +192,16 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
             message: message.to_string(),
             notify_url: flag("--notify-url"),
         },
+        ["certificates", what @ ("download" | "list")] => Cmd::Certificates {
+            download: *what == "download",
+            apiv3_key: flag("--apiv3-key"),
+            out: flag("--out"),
+        },
+        ["certificates", ..] => return Err("certificates needs `download` or `list`".into()),
         ["encrypt-field", text] => Cmd::EncryptField(text.to_string()),
         ["decrypt-field", text] => Cmd::DecryptField(text.to_string()),
-        [] => return Err("missing command: request, close, prepare, notification, echo, encrypt-field or decrypt-field".into()),
-        [cmd, ..] if !["request", "close", "prepare", "notification", "echo", "encrypt-field", "decrypt-field"].contains(cmd) => {
+        [] => return Err("missing command: request, close, prepare, notification, echo, certificates, encrypt-field or decrypt-field".into()),
+        [cmd, ..] if !["request", "close", "prepare", "notification", "echo", "certificates", "encrypt-field", "decrypt-field"].contains(cmd) => {
             return Err(format!("unknown command `{}`", quote(cmd)))
         }
         _ => return Err("wrong number of arguments for this command".into()),
@@ -247,9 +267,101 @@ fn read_arg_file(flag: &str, path: &str, max: u64) -> Result<Vec<u8>, Error> {
         .map_err(|e| Error::new(ErrorKind::InvalidArgument, e))
 }
 
+/// `certificates download`: the configuration with downloaded certificates switched on (so that
+/// `certs` may be absent, as for a new merchant), the APIv3 key from `--apiv3-key` if given.
+fn certificates_download(
+    path: &str,
+    apiv3_key: Option<String>,
+    out: Option<String>,
+) -> Result<Value, Error> {
+    let config = {
+        let text = read_arg_file(
+            "configuration file",
+            path,
+            wxpay::config::MAX_CONFIG_FILE_BYTES,
+        )
+        .map_err(|e| Error::new(ErrorKind::Config, e.message().to_owned()))?;
+        let mut v: Value = serde_json::from_slice(&text).map_err(|e| {
+            Error::new(
+                ErrorKind::Config,
+                format!("configuration file `{path}` is not valid JSON: {e}"),
+            )
+        })?;
+        let Some(m) = v.as_object_mut() else {
+            return Err(Error::new(
+                ErrorKind::Config,
+                "the configuration is not a JSON object",
+            ));
+        };
+        for k in ["autoCertificates", "auto_certificates"] {
+            m.remove(k);
+        }
+        m.insert("auto_certificates".into(), json!(true));
+        if let Some(key) = apiv3_key {
+            for k in ["apiv3Key", "apiV3Key"] {
+                m.remove(k);
+            }
+            m.insert("apiv3_key".into(), json!(key));
+        }
+        let dir = std::path::Path::new(path)
+            .parent()
+            .map(std::path::Path::to_path_buf);
+        Config::from_value(&v, dir.as_deref())?
+    };
+    let client = Arc::new(Client::new(&config)?);
+    let outcome = RUNTIME
+        .get()
+        .map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))?
+        .block_on(client.download_certificates())?;
+    let certs = match outcome {
+        wxpay::certificates::Outcome::PublicKeyOnly => {
+            return Ok(json!({"public_key_only": true, "certificates": [], "certs": {}}))
+        }
+        wxpay::certificates::Outcome::Certificates(certs) => certs,
+    };
+    let mut map = Map::new();
+    let mut list = Vec::new();
+    for c in &certs {
+        let value = match &out {
+            Some(dir) => {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    Error::new(ErrorKind::InvalidArgument, format!("--out `{dir}`: {e}"))
+                })?;
+                let file = std::path::Path::new(dir).join(format!("wechatpay_{}.pem", c.serial));
+                std::fs::write(&file, &c.pem).map_err(|e| {
+                    Error::new(
+                        ErrorKind::InvalidArgument,
+                        format!("cannot write `{}`: {e}", file.display()),
+                    )
+                })?;
+                let abs = std::fs::canonicalize(&file).unwrap_or(file);
+                format!("file://{}", abs.display())
+            }
+            None => c.pem.clone(),
+        };
+        map.insert(c.serial.clone(), json!(value));
+        list.push(json!({"serial": c.serial, "not_before": c.key.not_before(), "not_after": c.key.not_after()}));
+    }
+    Ok(json!({"public_key_only": false, "certificates": list, "certs": map}))
+}
+
 fn run(args: Args) -> Result<Value, Error> {
-    let config = Config::from_file(&args.config)?;
+    // `certificates download` reads the configuration its own way (certs may be absent).
+    let config = match &args.cmd {
+        Cmd::Certificates { download: true, .. } => None,
+        _ => Some(Config::from_file(&args.config)?),
+    };
+    let Some(config) = config else {
+        let Cmd::Certificates { apiv3_key, out, .. } = args.cmd else {
+            return Err(Error::new(
+                ErrorKind::Internal,
+                "certificates download expected",
+            ));
+        };
+        return certificates_download(&args.config, apiv3_key, out);
+    };
     match args.cmd {
+        Cmd::Certificates { .. } => Ok(Client::new(&config)?.certificates_json()),
         Cmd::Notification { headers, body, now } => {
             let client = Client::new(&config)?;
             let text = read_arg_file("--headers file", &headers, 1024 * 1024)?;

@@ -432,3 +432,75 @@ fn notification_verifies_a_saved_notification_and_says_what_to_answer() {
     let (code, out, _) = wxpay(&["--config", c.to_str().unwrap(), "decrypt-field", "AAAA"]);
     assert_eq!((code, out["error"]["code"].as_str()), (4, Some("DECODE")));
 }
+
+#[test]
+fn certificates_download_writes_the_pem_files_and_prints_the_certs_map() {
+    let env = Env::new(false);
+    let ca = std::fs::read(env.sandbox.ca_cert().unwrap()).unwrap();
+    let mode = |m: &str| {
+        let url = format!("{}_sandbox/certificates", env.sandbox.url());
+        env.rt.block_on(async {
+            reqwest_like(&ca)
+                .post(url)
+                .header("Content-Type", "application/json")
+                .body(json!({"mode": m}).to_string())
+                .send()
+                .await
+                .unwrap();
+        })
+    };
+    mode("certificate");
+    // A new merchant's configuration: no certs, no apiv3_key in the file (given on the command line).
+    let mut c: Value =
+        serde_json::from_str(&std::fs::read_to_string(env.config(json!({}))).unwrap()).unwrap();
+    let key_file = c["apiv3_key"].as_str().unwrap().to_owned();
+    c.as_object_mut().unwrap().remove("certs");
+    c.as_object_mut().unwrap().remove("apiv3_key");
+    let path = env.dir.join("new-merchant.json");
+    std::fs::write(&path, c.to_string()).unwrap();
+    let out_dir = env.dir.join("certs");
+    let (code, out, err) = wxpay(&[
+        "--config",
+        path.to_str().unwrap(),
+        "certificates",
+        "download",
+        "--apiv3-key",
+        &key_file,
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out} {err}");
+    let serial = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1";
+    assert_eq!(out["certificates"][0]["serial"], serial);
+    let file = out["certs"][serial].as_str().unwrap();
+    assert!(std::fs::read_to_string(file.trim_start_matches("file://"))
+        .unwrap()
+        .starts_with("-----BEGIN CERTIFICATE-----"));
+    // The printed map, configured, verifies the sandbox's answers.
+    c["certs"] = out["certs"].clone();
+    std::fs::write(&path, c.to_string()).unwrap();
+    let (code, out, err) = wxpay(&[
+        "--config",
+        path.to_str().unwrap(),
+        "close",
+        "cli-downloaded",
+    ]);
+    assert_eq!(code, 0, "{out} {err}");
+    let (code, out, _) = wxpay(&["--config", path.to_str().unwrap(), "certificates", "list"]);
+    assert_eq!((code, out["keys"][0]["id"].as_str()), (0, Some(serial)));
+    // A wrong key: exit 4 (DECODE) and the reason.
+    let (code, out, _) = wxpay(&[
+        "--config",
+        path.to_str().unwrap(),
+        "certificates",
+        "download",
+        "--apiv3-key",
+        "0123456789abcdef0123456789ABCDEF",
+    ]);
+    assert_eq!(code, 4, "{out}");
+    assert!(out["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("wrong APIv3 key"));
+    mode("public_key");
+}

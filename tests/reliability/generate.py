@@ -122,6 +122,14 @@ RULES = [
      "\"the first one wins\"; `user:pass@` in a base URI is refused (it would have sent a second "
      "`Authorization` header with the credentials).",
      "fault `duplicate_signature`, bad-input catalogue, `core/tests/hostile_input.rs`"),
+    ("Downloaded certificates are trusted only through the APIv3 key",
+     "A certificate download is decrypted and checked (AES-GCM tag under the APIv3 key; serial = "
+     "`serial_no`; RSA ≥ 2048; expired ones dropped) before its answer's signature is verified "
+     "with what it carried, and nothing is installed unless all of it holds; a wrong APIv3 key is "
+     "`DECODE` \"wrong APIv3 key\", a lying `serial_no` is `DECODE`. A forged unknown serial "
+     "triggers at most one download a minute; 64 calls in flight during a rotation make one "
+     "download and never resend a request (the same answer is verified again).",
+     "`tests/sandbox/tests/certificates.rs`, `bindings-*/…certificates*`, C `test_certificates`"),
 ]
 
 

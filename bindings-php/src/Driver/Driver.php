@@ -85,5 +85,8 @@ interface Driver
 
     public function decryptField(object $client, string $ciphertext): string;
 
+    /** The keys in use and the state of certificate downloads, as JSON. */
+    public function certificates(object $client): string;
+
     public function version(): string;
 }

@@ -125,6 +125,11 @@ final class ExtDriver implements Driver
         return self::call(static fn () => \Wxpay\Ext\decrypt_field($client, $ciphertext));
     }
 
+    public function certificates(object $client): string
+    {
+        return self::call(static fn () => \Wxpay\Ext\certificates($client));
+    }
+
     public function version(): string
     {
         return \Wxpay\Ext\version();

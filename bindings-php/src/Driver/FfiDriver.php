@@ -222,6 +222,13 @@ final class FfiDriver implements Driver
         return Ffi::takeString($this->ffi, $out);
     }
 
+    public function certificates(object $client): string
+    {
+        $c = $this->ptr($client);
+        $out = $this->out('char*', fn (CData $o, CData $e): int => $this->ffi->wxpay_certificates($c, $o, $e));
+        return Ffi::takeString($this->ffi, $out);
+    }
+
     public function version(): string
     {
         return (string) $this->ffi->wxpay_version();

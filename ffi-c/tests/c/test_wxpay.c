@@ -1062,6 +1062,61 @@ static void test_notifications(wxpay_client_t *c, const char *tsv_path, int expe
     wxpay_error_free(err);
 }
 
+/* Platform certificates: a client with only the APIv3 key downloads them on first use and
+ * survives a rotation under 16 concurrent futures with one more download. */
+/* The sandbox's count of certificate downloads (one sandbox serves every run of this suite). */
+static long sandbox_downloads(wxpay_client_t *admin) {
+    char *state = sandbox_body(admin, "GET", "certificates", NULL);
+    const char *p = strstr(state, "\"downloads\":");
+    long n = p ? atol(p + strlen("\"downloads\":")) : -1;
+    free(state);
+    return n;
+}
+
+static void test_certificates(wxpay_client_t *admin) {
+    sandbox(admin, "POST", "certificates", "{\"mode\":\"certificate\"}");
+    const long before = sandbox_downloads(admin);
+    wxpay_client_t *a = client_with("\"auto_certificates\":true,\"certs\":{},\"user_agent\":\"c-auto\"");
+    CHECK(a != NULL);
+    if (a) {
+        char *json = NULL;
+        CHECK(wxpay_certificates(a, &json, NULL) == WXPAY_OK && strstr(json, "\"keys\":[]") != NULL);
+        wxpay_string_free(json);
+        wxpay_response_t *r = NULL;
+        wxpay_error_t *err = NULL;
+        CHECK(wxpay_close_transaction(a, "c-auto-1", NULL, &r, &err) == WXPAY_OK);
+        if (err) fprintf(stderr, "  certificates: %s\n", wxpay_error_message(err));
+        wxpay_error_free(err);
+        wxpay_response_free(r);
+        json = NULL;
+        CHECK(wxpay_certificates(a, &json, NULL) == WXPAY_OK &&
+              strstr(json, "\"source\":\"downloaded\"") != NULL &&
+              strstr(json, "\"source\":\"configured\"") == NULL);
+        wxpay_string_free(json);
+        sandbox(admin, "POST", "certificates", "{\"action\":\"rotate\"}");
+        enum { N = 16 };
+        wxpay_future_t *f[N];
+        for (int i = 0; i < N; i++) {
+            char id[32];
+            snprintf(id, sizeof id, "c-rot-%d", i);
+            f[i] = NULL;
+            CHECK(wxpay_close_transaction_start(a, id, NULL, &f[i], NULL) == WXPAY_OK);
+        }
+        int ok = 0;
+        for (int i = 0; i < N; i++) {
+            wxpay_response_t *fr = NULL;
+            if (f[i] && wxpay_future_wait(f[i], -1) == WXPAY_OK && wxpay_future_take(f[i], &fr, NULL) == WXPAY_OK) ok++;
+            wxpay_response_free(fr);
+            wxpay_future_free(f[i]);
+        }
+        CHECK(ok == N);
+        CHECK(sandbox_downloads(admin) == before + 2); /* first use, then one for the rotation */
+        CHECK(wxpay_certificates(NULL, &json, NULL) == WXPAY_ERR_INVALID_ARGUMENT);
+        wxpay_client_free(a);
+    }
+    sandbox(admin, "POST", "certificates", "{\"mode\":\"public_key\"}");
+}
+
 /* The notification vectors (tests/vectors/notifications.json, made without wxpay): the core's
  * JSON of each parsed notification must be byte-identical to the generator's. */
 static void test_notification_vectors(const char *tsv_path) {
@@ -1152,6 +1207,7 @@ int main(void) {
         fprintf(stderr, "WXPAY_NOTIFICATIONS_TSV is not set: the notification cases did not run\n");
         failed++;
     }
+    test_certificates(c);
     const char *nvectors = getenv("WXPAY_NOTIFICATION_VECTORS_TSV");
     if (nvectors) {
         test_notification_vectors(nvectors);

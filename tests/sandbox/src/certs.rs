@@ -150,8 +150,9 @@ impl State {
         match parsed.get("action").and_then(Value::as_str) {
             None => {}
             Some("rotate") => {
+                let nth = c.list.len() as i64;
                 drop(c);
-                let cert = new_certificate()?;
+                let cert = new_certificate(nth)?;
                 c = self.certs();
                 c.list.push(Arc::new(cert));
             }
@@ -175,8 +176,9 @@ impl State {
 }
 
 /// A new platform certificate: an RSA-2048 key and a self-signed certificate valid for five
-/// years from a minute ago, with a random 20-byte serial.
-fn new_certificate() -> Result<PlatformCert, String> {
+/// years from a minute ago (plus `nth` seconds, so that the newest starts last), with a random
+/// 20-byte serial.
+fn new_certificate(nth: i64) -> Result<PlatformCert, String> {
     use rcgen::{CertificateParams, DnType, KeyPair, SerialNumber};
     let err = |e: rcgen::Error| format!("cannot make a platform certificate: {e}");
     let key = KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)
@@ -191,7 +193,8 @@ fn new_certificate() -> Result<PlatformCert, String> {
     serial[0] = (serial[0] & 0x7f) | 0x10; // positive, no leading zero byte
     params.serial_number = Some(SerialNumber::from_slice(&serial));
     let now = time::OffsetDateTime::now_utc();
-    params.not_before = now - time::Duration::minutes(1);
+    // Newer certificates start later, even when two are made within one second.
+    params.not_before = now - time::Duration::minutes(1) + time::Duration::seconds(nth);
     params.not_after = now + time::Duration::days(5 * 365);
     let cert = params.self_signed(&key).map_err(err)?;
     let pem = cert.pem();
