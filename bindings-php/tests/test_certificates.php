@@ -31,11 +31,18 @@ $auto = static function (string $name, array $extra = []): Wxpay\Client {
 
 $control('POST', 'certificates', ['mode' => 'certificate']);
 // The sandbox is shared by both drivers' runs: counts are taken relative to now.
-$downloadsBefore = $control('GET', 'certificates')['downloads'];
+$downloadsBefore = null;
 $listedBefore = $control('GET', 'certificates')['serials'];
 sort($listedBefore);
 try {
+    // Only mchid, serial, private key and the APIv3 key: certificates are downloaded.
+    $minimal = ['user_agent' => 'php-minimal'] + sandbox_factory_config();
+    unset($minimal['certs']);
+    $minimal = new Wxpay\Client($minimal);
+    check($minimal->closeTransaction('php-minimal')->getStatusCode() === 204, 'a client with only the APIv3 key closes an order');
+    check($minimal->certificates()['auto_certificates'] === true, 'auto_certificates is implied');
     $client = $auto('rotation');
+    $downloadsBefore = $control('GET', 'certificates')['downloads'];
     check($client->certificates()['keys'] === [], 'no key before the first call');
     $client->closeTransaction('php-auto-1');
     $keys = $client->certificates()['keys'];

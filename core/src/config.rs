@@ -138,6 +138,7 @@ pub struct Config {
     pub apiv3_key: Option<Zeroizing<String>>,
     /// Download the platform certificates from WeChat Pay and keep them current (needs
     /// `apiv3_key`); `certs` then holds only what is configured by hand (a `PUB_KEY_ID_` key).
+    /// Defaults to `true` when `certs` is absent and `apiv3_key` is given.
     pub auto_certificates: bool,
     /// How often downloaded certificates are refreshed, seconds (default one day).
     pub certificate_refresh_secs: Option<u64>,
@@ -379,13 +380,18 @@ impl Config {
             "the merchant key as PEM text or \"file:///path/apiclient_key.pem\"",
         )?);
 
-        if let Some(g) = get("auto_certificates") {
-            c.auto_certificates = g.value.as_bool().ok_or_else(|| {
-                cfg_err(
-                    g.name,
-                    format_args!("must be true or false, got {}", kind(g.value)),
-                )
-            })?;
+        match get("auto_certificates") {
+            Some(g) => {
+                c.auto_certificates = g.value.as_bool().ok_or_else(|| {
+                    cfg_err(
+                        g.name,
+                        format_args!("must be true or false, got {}", kind(g.value)),
+                    )
+                })?;
+            }
+            // Only the merchant's own credentials and the APIv3 key: the certificates can only
+            // come from WeChat Pay, so they are downloaded.
+            None => c.auto_certificates = get("certs").is_none() && get("apiv3_key").is_some(),
         }
         let certs = match get("certs") {
             Some(g) => g.value.clone(),

@@ -179,3 +179,32 @@ fn the_apiv3_key_is_checked_by_length_and_never_shown() {
     v["apiV3Key"] = json!(key);
     assert!(build(&v).unwrap_err().message().contains("same setting"));
 }
+
+#[test]
+fn only_the_merchant_credentials_and_the_apiv3_key_mean_downloaded_certificates() {
+    let mut v = base();
+    v.as_object_mut().unwrap().remove("certs");
+    v["apiv3_key"] = json!("file://apiv3_key.txt");
+    let c = Config::from_value(&v, Some(fixtures())).unwrap();
+    assert!(c.auto_certificates);
+    v["auto_certificates"] = json!(false);
+    let e = Config::from_value(&v, Some(fixtures())).unwrap_err();
+    assert!(
+        e.message().contains("certs") && e.message().contains("auto_certificates"),
+        "{e}"
+    );
+    let mut v = base();
+    v["apiv3_key"] = json!("file://apiv3_key.txt");
+    assert!(
+        !Config::from_value(&v, Some(fixtures()))
+            .unwrap()
+            .auto_certificates
+    );
+    let mut v = base();
+    v["autoCertificates"] = json!(true);
+    let e = Config::from_value(&v, Some(fixtures())).unwrap_err();
+    assert!(
+        e.message().contains("autoCertificates") && e.message().contains("apiv3_key"),
+        "{e}"
+    );
+}
