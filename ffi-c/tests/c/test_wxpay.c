@@ -1063,7 +1063,8 @@ static void test_notifications(wxpay_client_t *c, const char *tsv_path, int expe
 }
 
 /* Platform certificates: a client with only the APIv3 key downloads them on first use and
- * survives a rotation under 16 concurrent futures with one more download. */
+ * survives a rotation under 64 concurrent futures with one more download; a wrong APIv3 key is
+ * reported; the switch to the public key is survived when it is configured. */
 /* The sandbox's count of certificate downloads (one sandbox serves every run of this suite). */
 static long sandbox_downloads(wxpay_client_t *admin) {
     char *state = sandbox_body(admin, "GET", "certificates", NULL);
@@ -1094,7 +1095,7 @@ static void test_certificates(wxpay_client_t *admin) {
               strstr(json, "\"source\":\"configured\"") == NULL);
         wxpay_string_free(json);
         sandbox(admin, "POST", "certificates", "{\"action\":\"rotate\"}");
-        enum { N = 16 };
+        enum { N = 64 };
         wxpay_future_t *f[N];
         for (int i = 0; i < N; i++) {
             char id[32];
@@ -1113,6 +1114,32 @@ static void test_certificates(wxpay_client_t *admin) {
         CHECK(sandbox_downloads(admin) == before + 2); /* first use, then one for the rotation */
         CHECK(wxpay_certificates(NULL, &json, NULL) == WXPAY_ERR_INVALID_ARGUMENT);
         wxpay_client_free(a);
+    }
+    /* A wrong APIv3 key: the first call says so, and the failure is on record. */
+    wxpay_client_t *w = client_with("\"auto_certificates\":true,\"certs\":{},\"user_agent\":\"c-wrong\","
+                                    "\"apiv3_key\":\"0123456789abcdef0123456789ABCDEF\"");
+    if (w) {
+        wxpay_response_t *r = NULL;
+        wxpay_error_t *err = NULL;
+        CHECK(wxpay_close_transaction(w, "c-wrong", NULL, &r, &err) == WXPAY_ERR_DECODE);
+        CHECK(err && strstr(wxpay_error_message(err), "wrong APIv3 key") != NULL);
+        wxpay_error_free(err);
+        char *json = NULL;
+        CHECK(wxpay_certificates(w, &json, NULL) == WXPAY_OK && strstr(json, "wrong APIv3 key") != NULL);
+        wxpay_string_free(json);
+        wxpay_client_free(w);
+    }
+    /* The switch to the public key (configured next to automatic certificates): calls go on. */
+    sandbox(admin, "POST", "certificates", "{\"mode\":\"public_key_only\"}");
+    wxpay_client_t *m = client_with("\"auto_certificates\":true,\"user_agent\":\"c-migrating\"");
+    if (m) {
+        wxpay_response_t *r = NULL;
+        CHECK(wxpay_close_transaction(m, "c-switched", NULL, &r, NULL) == WXPAY_OK);
+        wxpay_response_free(r);
+        char *json = NULL;
+        CHECK(wxpay_certificates(m, &json, NULL) == WXPAY_OK && strstr(json, "\"public_key_only\":true") != NULL);
+        wxpay_string_free(json);
+        wxpay_client_free(m);
     }
     sandbox(admin, "POST", "certificates", "{\"mode\":\"public_key\"}");
 }
