@@ -39,6 +39,12 @@ export interface ClientOptions {
   certificateRefresh?: number
   /** Which certificate endpoint: default from `baseUri`. */
   certificateEndpoint?: 'mainland' | 'hk' | 'global'
+  /** An HTTP(S) forward proxy, `http://user:password@host:port` (TLS stays end to end). */
+  proxy?: string
+  /** Hosts reached without the proxy. */
+  noProxy?: string | string[]
+  /** Take the proxy from `HTTPS_PROXY`/`NO_PROXY` (off by default). */
+  proxyFromEnv?: boolean
 }
 
 /** The core's configuration schema (snake_case), as `wxpay --config` and every language read it. */
@@ -59,6 +65,9 @@ export interface CoreConfig {
   auto_certificates?: boolean
   certificate_refresh?: number
   certificate_endpoint?: 'mainland' | 'hk' | 'global'
+  proxy?: string
+  no_proxy?: string | string[]
+  proxy_from_env?: boolean
 }
 
 /** The PHP SDK's request options; any other key is a placeholder value (`transaction_id: '…'`). */

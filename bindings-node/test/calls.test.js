@@ -148,3 +148,13 @@ test('an AbortSignal cancels the call, retries included', async () => {
   assert.equal((await control(client, 'GET', 'requests')).filter((r) => r.target.includes('never-sent')).length, 0)
   await assert.rejects(client[TEMPLATE].post({ ...SEED, signal: 'stop' }), (e) => e instanceof wxpay.InvalidArgumentError && /AbortSignal/.test(e.message))
 })
+
+test('behind a proxy: through the sandbox\'s CONNECT proxy; a dead proxy is a TransportError', async () => {
+  // The host resolves to a dead port, so only the proxy can reach it; TLS stays end to end.
+  const proxied = sb.client({ proxy: sb.info.proxy, resolve: { 'api.mch.weixin.qq.com': '127.0.0.1:9' }, userAgent: 'node-proxy' })
+  assert.equal((await proxied.closeTransaction('node-via-proxy')).status, 204)
+  const secret = new URL(sb.info.proxy).password
+  const dead = sb.client({ proxy: `http://u:${secret}@127.0.0.1:9`, userAgent: 'node-dead-proxy' })
+  await assert.rejects(dead.closeTransaction('node-dead'), (e) => e instanceof wxpay.TransportError && e.mayHaveBeenSent === false && !e.message.includes(secret) && !JSON.stringify(e).includes(secret))
+  assert.throws(() => sb.client({ proxy: 'socks5://127.0.0.1:1080' }), (e) => e instanceof wxpay.ConfigError && /SOCKS/.test(e.message))
+})

@@ -293,4 +293,17 @@ if (function_exists('pcntl_fork')) {
     check(false, 'pcntl is needed for the fork test (php-cli has it on Debian)');
 }
 
+// --- Behind a proxy: the sandbox's CONNECT proxy (its start-up line sits next to the config).
+$info = json_decode((string) file_get_contents(dirname((string) getenv('WXPAY_TEST_CONFIG')) . '/sandbox.json'), true, 512, JSON_THROW_ON_ERROR);
+$proxyConfig = ['proxy' => $info['proxy'], 'user_agent' => 'php-proxy'] + sandbox_factory_config();
+$proxyConfig['resolve'] = ['api.mch.weixin.qq.com' => '127.0.0.1:9']; // only the proxy can reach it
+check((new Wxpay\Client($proxyConfig))->closeTransaction('php-via-proxy')->getStatusCode() === 204, 'a call through the proxy');
+$secret = (string) parse_url($info['proxy'], PHP_URL_PASS);
+try {
+    (new Wxpay\Client(['proxy' => "http://u:$secret@127.0.0.1:9", 'user_agent' => 'php-dead-proxy'] + sandbox_factory_config()))->closeTransaction('php-dead');
+    check(false, 'a dead proxy');
+} catch (Exception\TransportException $e) {
+    check(!$e->mayHaveBeenSent() && !str_contains($e->getMessage(), $secret), 'a dead proxy: TRANSPORT, not sent, no password');
+}
+
 finish();

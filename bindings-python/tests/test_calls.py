@@ -296,3 +296,21 @@ def test_async_calls_work_on_a_loop_without_add_reader(client: wxpay.Client) -> 
         assert e.value.status_code == 400
     finally:
         loop.close()
+
+
+def test_behind_a_proxy(sandbox: Sandbox) -> None:
+    """Through the sandbox's CONNECT proxy (TLS end to end): the host resolves to a dead port, so
+    only the proxy can reach it. A dead proxy: TransportError, not sent, no password shown."""
+    proxy = sandbox.info["proxy"]
+    dead_direct = {"api.mch.weixin.qq.com": "127.0.0.1:9"}
+    client = sandbox.client(proxy=proxy, resolve=dead_direct, user_agent="py-proxy")
+    client.close_transaction("py-via-proxy")
+    secret = proxy.split(":")[2].split("@")[0]
+    assert secret not in repr(client)
+    dead = sandbox.client(proxy=f"http://u:{secret}@127.0.0.1:9", user_agent="py-dead-proxy")
+    with pytest.raises(wxpay.TransportError) as info:
+        dead.close_transaction("py-dead-proxy")
+    assert info.value.may_have_been_sent is False
+    assert secret not in str(info.value) and secret not in repr(info.value)
+    with pytest.raises(wxpay.ConfigError, match="SOCKS"):
+        sandbox.client(proxy="socks5://127.0.0.1:1080")

@@ -244,6 +244,11 @@ impl Client {
                 .iter()
                 .map(|(h, a)| (h.clone(), *a))
                 .collect(),
+            proxy: config
+                .proxy
+                .as_ref()
+                .map(|p| (p.clone(), config.no_proxy.clone())),
+            proxy_from_env: config.proxy_from_env,
         };
         let http = transport.build()?;
 

@@ -29,7 +29,7 @@ pub const MAX_RETRIES: u32 = 10;
 /// schema's; each language's documented spelling is accepted too (camelCase in Node and the PHP
 /// SDK's `privateKey`; `timeout` / `connect_timeout` in seconds as Guzzle and Python take them),
 /// so bindings pass configuration through untouched and errors name the field as written.
-const SPELLINGS: [(&str, &str, bool); 31] = [
+const SPELLINGS: [(&str, &str, bool); 36] = [
     ("mchid", "mchid", false),
     ("serial", "serial", false),
     ("private_key", "private_key", false),
@@ -61,10 +61,15 @@ const SPELLINGS: [(&str, &str, bool); 31] = [
     ("certificateRefresh", "certificate_refresh", true),
     ("certificate_endpoint", "certificate_endpoint", false),
     ("certificateEndpoint", "certificate_endpoint", false),
+    ("proxy", "proxy", false),
+    ("no_proxy", "no_proxy", false),
+    ("noProxy", "no_proxy", false),
+    ("proxy_from_env", "proxy_from_env", false),
+    ("proxyFromEnv", "proxy_from_env", false),
 ];
 
 /// The schema's field names, for "known fields" hints.
-const FIELDS: [&str; 16] = [
+const FIELDS: [&str; 19] = [
     "mchid",
     "serial",
     "private_key",
@@ -81,6 +86,9 @@ const FIELDS: [&str; 16] = [
     "auto_certificates",
     "certificate_refresh",
     "certificate_endpoint",
+    "proxy",
+    "no_proxy",
+    "proxy_from_env",
 ];
 
 /// Names other SDKs use, mapped to ours, so the error can say what to write instead.
@@ -145,6 +153,14 @@ pub struct Config {
     /// Which certificate endpoint to use: `mainland`, `hk` or `global` (default: from
     /// `base_uri`).
     pub certificate_endpoint: Option<String>,
+    /// An HTTP(S) forward proxy, `http://[user:password@]host:port`; its credentials are
+    /// secrets (never in messages or `Debug`).
+    pub proxy: Option<Zeroizing<String>>,
+    /// Hosts reached without the proxy (comma-separated, as `NO_PROXY`).
+    pub no_proxy: Option<String>,
+    /// Honour `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` from the environment (off by default:
+    /// a payment client is never re-routed silently).
+    pub proxy_from_env: bool,
     /// Folder relative `file://` paths are resolved against (the config file's folder).
     pub base_dir: Option<PathBuf>,
 }
@@ -168,6 +184,15 @@ impl fmt::Debug for Config {
             .field("auto_certificates", &self.auto_certificates)
             .field("certificate_refresh_secs", &self.certificate_refresh_secs)
             .field("certificate_endpoint", &self.certificate_endpoint)
+            .field(
+                "proxy",
+                &self
+                    .proxy
+                    .as_ref()
+                    .map(|p| crate::transport::proxy_shown(p)),
+            )
+            .field("no_proxy", &self.no_proxy)
+            .field("proxy_from_env", &self.proxy_from_env)
             .finish()
     }
 }
@@ -581,6 +606,51 @@ impl Config {
                 ));
             }
             c.certificate_endpoint = Some(e);
+        }
+        if let Some(g) = get("proxy") {
+            let text = Zeroizing::new(string(
+                g.name,
+                g.value,
+                "e.g. \"http://proxy.internal:3128\"",
+            )?);
+            crate::transport::check_proxy(g.name, &text)?;
+            c.proxy = Some(text);
+        }
+        if let Some(g) = get("no_proxy") {
+            let list = match g.value {
+                Value::String(s) => s.clone(),
+                Value::Array(items) => {
+                    let mut hosts = Vec::new();
+                    for (i, item) in items.iter().enumerate() {
+                        hosts.push(string(&format!("{}[{i}]", g.name), item, "a host name")?);
+                    }
+                    hosts.join(",")
+                }
+                other => {
+                    return Err(cfg_err(
+                        g.name,
+                        format_args!(
+                            "must be a list of host names (or one comma-separated string), got {}",
+                            kind(other)
+                        ),
+                    ))
+                }
+            };
+            c.no_proxy = Some(list);
+        }
+        if let Some(g) = get("proxy_from_env") {
+            c.proxy_from_env = g.value.as_bool().ok_or_else(|| {
+                cfg_err(
+                    g.name,
+                    format_args!("must be true or false, got {}", kind(g.value)),
+                )
+            })?;
+            if c.proxy_from_env && c.proxy.is_some() {
+                return Err(cfg_err(
+                    g.name,
+                    "and `proxy` are exclusive: give the proxy, or take it from the environment",
+                ));
+            }
         }
         if let Some(Given { name, value: v, .. }) = get("insecure_http") {
             c.insecure_http = v.as_bool().ok_or_else(|| {

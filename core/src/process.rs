@@ -244,6 +244,12 @@ fn fingerprint(config: &crate::Config) -> Fingerprint {
         "certificate_endpoint",
         format!("{:?}", config.certificate_endpoint).as_bytes(),
     );
+    match &config.proxy {
+        Some(p) => field("proxy", &zeroize::Zeroizing::new(p.as_bytes().to_vec())),
+        None => field("no_proxy_configured", b""),
+    }
+    field("no_proxy", format!("{:?}", config.no_proxy).as_bytes());
+    field("proxy_from_env", &[u8::from(config.proxy_from_env)]);
     // Every field is hashed above: a field added to `Config` fails to compile here until it
     // is (two configurations differing only in it must not share a client).
     let crate::Config {
@@ -263,6 +269,9 @@ fn fingerprint(config: &crate::Config) -> Fingerprint {
         auto_certificates: _,
         certificate_refresh_secs: _,
         certificate_endpoint: _,
+        proxy: _,
+        no_proxy: _,
+        proxy_from_env: _,
         base_dir: _,
     } = config;
     let mut out = [0u8; 32];

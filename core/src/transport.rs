@@ -15,6 +15,10 @@ pub(crate) struct TransportSettings {
     /// The configured `ca_certs` (DER), added to the system's roots.
     pub(crate) extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
     pub(crate) resolve: Vec<(String, SocketAddr)>,
+    /// The proxy (`proxy`, with its `no_proxy` list), if any.
+    pub(crate) proxy: Option<(zeroize::Zeroizing<String>, Option<String>)>,
+    /// Take the proxy from the environment (`proxy_from_env`).
+    pub(crate) proxy_from_env: bool,
 }
 
 impl TransportSettings {
@@ -27,13 +31,28 @@ impl TransportSettings {
         let mut builder = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
             .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
             .pool_idle_timeout(Duration::from_secs(50))
             .tcp_nodelay(true)
             .tls_backend_preconfigured(tls);
         for (host, addr) in &self.resolve {
             builder = builder.resolve(host, *addr);
         }
+        builder = match (&self.proxy, self.proxy_from_env) {
+            (Some((url, no_proxy)), _) => {
+                let proxy = reqwest::Proxy::all(url.as_str())
+                    .map_err(|_| {
+                        Error::config(format!(
+                            "config field `proxy` `{}` cannot be used as a proxy",
+                            proxy_shown(url)
+                        ))
+                    })?
+                    .no_proxy(no_proxy.as_deref().and_then(reqwest::NoProxy::from_string));
+                builder.proxy(proxy)
+            }
+            // reqwest reads HTTPS_PROXY / HTTP_PROXY / ALL_PROXY / NO_PROXY when not told otherwise.
+            (None, true) => builder,
+            (None, false) => builder.no_proxy(),
+        };
         builder.build().map_err(|e| {
             Error::config(format!(
                 "cannot set up the HTTPS client: {}",
@@ -94,4 +113,46 @@ pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
         cur = err.source();
     }
     parts.join(": ")
+}
+
+/// A proxy URL as messages and `Debug` may show it: the password replaced by `***`.
+pub(crate) fn proxy_shown(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut u) => {
+            if u.password().is_some() {
+                let _ = u.set_password(Some("***"));
+            }
+            u.to_string()
+        }
+        Err(_) => "<not a URL>".to_owned(),
+    }
+}
+
+/// Check a `proxy` value: an `http://` or `https://` URL with a host (and a port, or the
+/// scheme's), optional credentials, no path. Messages never show the password.
+pub(crate) fn check_proxy(field: &str, url: &str) -> Result<()> {
+    let parsed = reqwest::Url::parse(url).map_err(|_| {
+        Error::config(format!(
+            "config field `{field}` is not a URL; give e.g. \"http://proxy.internal:3128\" (with `user:password@` if it needs credentials)"
+        ))
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(Error::config(format!(
+            "config field `{field}` has scheme `{}`; wxpay speaks to HTTP(S) forward proxies (`http://` or `https://`), not SOCKS",
+            crate::error::quote(parsed.scheme())
+        )));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(Error::config(format!(
+            "config field `{field}` `{}` has no host",
+            proxy_shown(url)
+        )));
+    }
+    if !matches!(parsed.path(), "" | "/") || parsed.query().is_some() {
+        return Err(Error::config(format!(
+            "config field `{field}` `{}` has a path or query; a proxy is scheme://host:port",
+            proxy_shown(url)
+        )));
+    }
+    Ok(())
 }

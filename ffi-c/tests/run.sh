@@ -121,6 +121,8 @@ export WXPAY_FAULT_CASES WXPAY_BAD_INPUT_CASES WXPAY_BAD_INPUTS_TSV="$work/bad_i
 read -r WXPAY_FAULT_TIMEOUT_MS WXPAY_FAULT_RETRIES < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["timeout_ms"], d["retries"])' "$root/tests/reliability/faults.json")
 WXPAY_SANDBOX_ADDR="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["addr"])' "$work/sandbox.json")"
 export WXPAY_FAULTS_TSV="$work/faults.tsv" WXPAY_FAULT_TIMEOUT_MS WXPAY_FAULT_RETRIES WXPAY_SANDBOX_ADDR
+WXPAY_SANDBOX_PROXY="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["proxy"])' "$work/sandbox.json")"
+export WXPAY_SANDBOX_PROXY
 echo "== C tests, statically linked"
 # A panic caught at the boundary must not print on the host program's stderr.
 "$work/test_static" 2> >(tee "$work/stderr.txt" >&2)

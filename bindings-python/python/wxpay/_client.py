@@ -219,6 +219,9 @@ class Client:
         auto_certificates: Optional[bool] = None,
         certificate_refresh: Optional[float] = None,
         certificate_endpoint: Optional[str] = None,
+        proxy: Optional[str] = None,
+        no_proxy: Optional[Union[str, Sequence[str]]] = None,
+        proxy_from_env: Optional[bool] = None,
     ) -> None:
         config: Dict[str, Any] = {
             "mchid": str(mchid) if isinstance(mchid, int) and not isinstance(mchid, bool) else mchid,
@@ -244,6 +247,9 @@ class Client:
             ("auto_certificates", auto_certificates),
             ("certificate_refresh", certificate_refresh),
             ("certificate_endpoint", certificate_endpoint),
+            ("proxy", proxy),
+            ("no_proxy", list(no_proxy) if no_proxy is not None and not isinstance(no_proxy, str) else no_proxy),
+            ("proxy_from_env", proxy_from_env),
         ):
             if value is not None:
                 config[name] = value

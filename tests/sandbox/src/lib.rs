@@ -21,6 +21,7 @@ mod certs;
 mod control;
 mod faults;
 pub mod notify;
+pub mod proxy;
 mod server;
 mod tls;
 

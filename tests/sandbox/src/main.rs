@@ -33,7 +33,8 @@ usage: wxpay-sandbox [--listen 127.0.0.1:0] [--tls] [--hostname NAME]... [--stri
                          second (still valid), so the sandbox's own cost stays small
 
 On start it prints one JSON line: url, addr, port, tls, ca_cert, platform_serial,
-platform_public_key, control. The control API is described in tests/sandbox/README.md.
+platform_public_key, control, proxy (a CONNECT proxy in front of the sandbox, TEST-ONLY
+credentials in the URL). The control API is described in tests/sandbox/README.md.
 ";
 
 struct Cli {
@@ -127,6 +128,24 @@ fn main() -> ExitCode {
             }
         };
         let mut info = sandbox.info();
+        // A CONNECT proxy in front of it (TEST-ONLY credentials), for "behind a proxy" tests.
+        let routes = [
+            "api.mch.weixin.qq.com",
+            "apihk.mch.weixin.qq.com",
+            "localhost",
+        ]
+        .iter()
+        .map(|h| (h.to_string(), sandbox.addr()))
+        .collect();
+        let credentials = wxpay_sandbox::proxy::TEST_CREDENTIALS;
+        let proxy = match wxpay_sandbox::proxy::ConnectProxy::start(routes, credentials).await {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("wxpay-sandbox: {e}");
+                return ExitCode::from(1);
+            }
+        };
+        info["proxy"] = proxy.url(credentials).into();
         if let Some(path) = &cli.client_config {
             let config = sandbox.client_config(&cli.client_key);
             if let Err(e) = std::fs::write(path, format!("{config:#}\n")) {
@@ -150,6 +169,7 @@ fn main() -> ExitCode {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}
         }
+        drop(proxy);
         drop(sandbox); // removes the temporary state folder
         ExitCode::SUCCESS
     })
