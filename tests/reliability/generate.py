@@ -293,7 +293,9 @@ def render() -> str:
     w("  C, PHP, Python and Node for every bad-key case, and by the `config` fuzz target on arbitrary")
     w("  input.")
     w("- TLS verification is always on; `ca_certs` only adds roots. Plain `http://` only with")
-    w("  `insecure_http: true`. Redirects are not followed and proxies from the environment are ignored.\n")
+    w("  `insecure_http: true`. Redirects are not followed; proxies from the environment are ignored")
+    w("  unless `proxy_from_env: true`; a configured `proxy`'s password never appears in a message or")
+    w("  `Debug` output (tested in every language, `tests/sandbox/tests/proxy.rs`).\n")
     return "\n".join(out) + "\n"
 
 
