@@ -483,6 +483,14 @@ impl Client {
         let nonce = nonce
             .map(str::to_owned)
             .unwrap_or_else(|| self.inner.nonce.nonce());
+        let signed_message = String::from_utf8_lossy(&crate::sign::request_message(
+            p.method.as_str(),
+            &p.canonical_url(),
+            ts,
+            &nonce,
+            &p.body,
+        ))
+        .into_owned();
         let authorization = self.sign(
             p.method.as_str(),
             p.url.as_str(),
@@ -505,6 +513,7 @@ impl Client {
             "timestamp": ts,
             "nonce": nonce,
             "authorization": authorization,
+            "signed_message": signed_message,
         }))
     }
 
@@ -688,7 +697,22 @@ impl Client {
             Ok((status, headers, body))
         } else {
             let request_id = request_id_of(&headers);
-            Err(Error::from_api(parse_api_error(status, request_id, &body)))
+            let e = Error::from_api(parse_api_error(status, request_id, &body));
+            if e.api().is_some_and(|a| a.code == "SIGN_ERROR") {
+                // What was signed, to compare with the server's `sign_information` (the most
+                // common failure users report): the message with the body as length and hash.
+                let ts = timestamp.to_string();
+                let canonical = prepared.canonical_url();
+                let signed = crate::sign::message_shown(
+                    &[prepared.method.as_str(), &canonical, &ts, &nonce],
+                    &prepared.body,
+                );
+                return Err(e.with_note(&format!(
+                    "wxpay signed `{signed}` with the key of serial `{}` (compare with sign_information; a different message means a proxy or framework changed the request, the same message means the key and serial do not match)",
+                    crate::error::quote(self.inner.signer.serial_no())
+                )));
+            }
+            Err(e)
         }
     }
 

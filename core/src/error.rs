@@ -280,6 +280,13 @@ impl Error {
         }
     }
 
+    /// Append `note` to the message (context a caller needs to act on the error).
+    pub(crate) fn with_note(mut self, note: &str) -> Self {
+        self.message.push_str("; ");
+        self.message.push_str(note);
+        self
+    }
+
     /// Attach the HTTP status and `Request-ID` of the response this error is about.
     pub(crate) fn with_response(mut self, status: u16, request_id: Option<String>) -> Self {
         self.status = Some(status);

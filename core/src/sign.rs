@@ -181,6 +181,11 @@ impl Signer {
         &self.mchid
     }
 
+    /// The merchant API certificate serial (`serial_no` of `Authorization`).
+    pub fn serial_no(&self) -> &str {
+        &self.serial
+    }
+
     /// The merchant private key (it also decrypts fields WeChat Pay encrypts for the merchant).
     pub(crate) fn key(&self) -> &PrivateKey {
         &self.key
@@ -529,12 +534,14 @@ impl Verifier {
             return Err(Error::verify(
                 VerifyFailure::BadSignature,
                 format!(
-                    "{} signature verification failed with key `{serial}`: the signature does not match {}",
+                    "{} signature verification failed with key `{serial}`: the signature does not match {}; verified message `{}`, signature `{}`",
                     what.adjective(),
                     match what {
                         Signed::Answer => "the response",
                         Signed::Notification => "the body as received (verify the raw bytes, never re-serialised JSON)",
-                    }
+                    },
+                    message_shown(&[ts, nonce], body),
+                    signature_shown(sig),
                 ),
             ));
         }
@@ -562,6 +569,30 @@ impl Verifier {
     pub fn key(&self, id: &str) -> Option<Arc<StoredKey>> {
         self.snapshot().get(id).cloned()
     }
+}
+
+/// A message as a log line may show it for debugging a signature: its lines up to the body, then
+/// the body's length and SHA-256 (the body itself can hold personal data), never a key; line
+/// ends written `\n` so that it stays on one line.
+pub fn message_shown(head: &[&str], body: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, body);
+    let mut hex = String::with_capacity(64);
+    for b in digest.as_ref() {
+        let _ = write!(hex, "{b:02x}");
+    }
+    let mut out = String::new();
+    for line in head {
+        let _ = write!(out, "{}\\n", quote(line));
+    }
+    let _ = write!(out, "<body: {} bytes, SHA-256 {hex}>\\n", body.len());
+    out
+}
+
+/// The start of a signature, as messages show it (never the whole).
+pub(crate) fn signature_shown(sig: &str) -> String {
+    let head: String = sig.chars().take(12).collect();
+    format!("{head}… ({} characters)", sig.chars().count())
 }
 
 /// The prefix of WeChat Pay's probe signatures.

@@ -189,6 +189,46 @@ async fn sign_error_surfaces_the_servers_sign_information() {
         "/hk/v3/transactions/id/1217752501201407033233368018/close"
     );
     assert!(e.message().contains("sign_information"), "{}", e.message());
+    // What wxpay signed, to compare with sign_information: the message lines, the body as
+    // length and hash, the merchant serial; never a key, never the signature.
+    let m = e.message();
+    assert!(
+        m.contains(
+            "wxpay signed `POST\\n/hk/v3/transactions/id/1217752501201407033233368018/close\\n"
+        ),
+        "{m}"
+    );
+    assert!(m.contains("<body: ") && m.contains("SHA-256"), "{m}");
+    assert!(
+        m.contains("3775B6A45ACD588826D15E583A95F5DD00000001"),
+        "{m}"
+    );
+    let key = std::fs::read_to_string(fixture("other_key.pem")).unwrap();
+    assert!(
+        !m.contains(&key[40..80]) && !m.contains("mchid\\\"1230000109"),
+        "{m}"
+    );
+}
+
+#[tokio::test]
+async fn a_bad_signature_shows_the_verified_message_not_the_signature() {
+    let sb = tls_sandbox(false).await;
+    let client = client(&sb, json!({}));
+    fault(&sb, json!({"fault": "bad_signature"})).await;
+    let e = close_seed(&client, "shown").await.unwrap_err();
+    let m = e.message();
+    assert!(
+        m.contains("verified message `") && m.contains("<body: 0 bytes"),
+        "{m}"
+    );
+    let sig = m.split("signature `").nth(1).unwrap();
+    assert!(sig.contains("… (344 characters)"), "{m}");
+    // The dry run shows the exact message a call signs.
+    let options = wxpay::RequestOptions::from_json(r#"{"json": {"a": 1}}"#).unwrap();
+    let p = client
+        .prepare_json("POST", "v3/x", &options, Some(1), Some("N"))
+        .unwrap();
+    assert_eq!(p["signed_message"], "POST\n/v3/x\n1\nN\n{\"a\":1}\n");
 }
 
 #[tokio::test]
