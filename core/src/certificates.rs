@@ -213,16 +213,7 @@ impl Client {
         let downloaded = parse(&body, key, now).map_err(with_response)?;
         // The answer is signed by one of the downloaded certificates (or, during a migration, by
         // a configured key): verify it before anything is installed.
-        let fresh = Verifier::new(
-            downloaded
-                .iter()
-                .filter_map(|d| {
-                    PublicKey::from_pem(&d.pem)
-                        .ok()
-                        .map(|k| (d.serial.clone(), k))
-                })
-                .collect(),
-        );
+        let fresh = Verifier::new(keys_of(&downloaded).collect());
         let signed = SignatureHeaders::from_header_map(&headers).map_err(with_response)?;
         match fresh.verify(signed, &body, now) {
             Err(e) if e.verify_failure() == Some(crate::VerifyFailure::UnknownSerial) => {
@@ -231,17 +222,8 @@ impl Client {
             r => r,
         }
         .map_err(with_response)?;
-        self.verifier().install_downloaded(
-            downloaded
-                .iter()
-                .filter_map(|d| {
-                    PublicKey::from_pem(&d.pem)
-                        .ok()
-                        .map(|k| (d.serial.clone(), k))
-                })
-                .collect(),
-            now,
-        );
+        self.verifier()
+            .install_downloaded(keys_of(&downloaded).collect(), now);
         Ok(Outcome::Certificates(downloaded))
     }
 
@@ -368,6 +350,16 @@ impl Client {
 }
 
 use crate::options::RequestOptions;
+
+/// Each downloaded certificate's key by serial (a `PublicKey` is not `Clone`: parsed again from
+/// the PEM checked a moment ago).
+fn keys_of(downloaded: &[Downloaded]) -> impl Iterator<Item = (String, PublicKey)> + '_ {
+    downloaded.iter().filter_map(|d| {
+        PublicKey::from_pem(&d.pem)
+            .ok()
+            .map(|k| (d.serial.clone(), k))
+    })
+}
 
 /// The certificates of a download answer's body, decrypted and checked; expired ones left out.
 pub fn parse(body: &[u8], key: &crate::aead::Apiv3Key, now: i64) -> Result<Vec<Downloaded>> {
