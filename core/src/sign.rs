@@ -231,32 +231,30 @@ impl<'a> SignatureHeaders<'a> {
     /// visible ASCII: a repeated signature header leaves it ambiguous which value was meant, so
     /// it is refused (`MALFORMED_HEADERS`) rather than resolved by picking one.
     pub fn from_header_map(headers: &'a http::HeaderMap) -> Result<Self> {
-        let get = |name: &'static str| -> Result<Option<&'a str>> {
-            let mut values = headers.get_all(name).iter();
-            let Some(first) = values.next() else {
-                return Ok(None);
-            };
-            if values.next().is_some() {
-                return Err(Error::verify(
-                    VerifyFailure::MalformedHeaders,
-                    format!("the answer carries `{name}` more than once; a signed answer has exactly one, so it is refused"),
-                ));
+        let mut pairs: Vec<(&'a str, &'a str)> = Vec::new();
+        for name in SIGNATURE_HEADERS {
+            for value in headers.get_all(name) {
+                let value = value.to_str().map_err(|_| {
+                    Error::verify(
+                        VerifyFailure::MalformedHeaders,
+                        format!("`{name}` is not visible ASCII"),
+                    )
+                })?;
+                pairs.push((name, value));
             }
-            first.to_str().map(Some).map_err(|_| {
-                Error::verify(
-                    VerifyFailure::MalformedHeaders,
-                    format!("`{name}` is not visible ASCII"),
-                )
-            })
-        };
-        Ok(SignatureHeaders {
-            timestamp: get("wechatpay-timestamp")?,
-            nonce: get("wechatpay-nonce")?,
-            signature: get("wechatpay-signature")?,
-            serial: get("wechatpay-serial")?,
-        })
+        }
+        // One rule for a header given twice, answers and notifications alike.
+        Self::from_pairs(pairs.iter().map(|(k, v)| (*k, *v)))
     }
 }
+
+/// The four signature headers, in the order of [`SignatureHeaders`]' fields.
+const SIGNATURE_HEADERS: [&str; 4] = [
+    "Wechatpay-Timestamp",
+    "Wechatpay-Nonce",
+    "Wechatpay-Signature",
+    "Wechatpay-Serial",
+];
 
 impl<'a> SignatureHeaders<'a> {
     /// Read the four headers from received `(name, value)` pairs, names in any case (a web
@@ -269,22 +267,19 @@ impl<'a> SignatureHeaders<'a> {
         N: AsRef<str> + ?Sized + 'a,
         V: AsRef<str> + ?Sized + 'a,
     {
-        const NAMES: [&str; 4] = [
-            "Wechatpay-Timestamp",
-            "Wechatpay-Nonce",
-            "Wechatpay-Signature",
-            "Wechatpay-Serial",
-        ];
         let mut found: [Option<&'a str>; 4] = [None; 4];
         for (name, value) in pairs {
             let name = name.as_ref().trim();
-            let Some(i) = NAMES.iter().position(|n| n.eq_ignore_ascii_case(name)) else {
+            let Some(i) = SIGNATURE_HEADERS
+                .iter()
+                .position(|n| n.eq_ignore_ascii_case(name))
+            else {
                 continue;
             };
             if found[i].is_some() {
                 return Err(Error::verify(
                     VerifyFailure::MalformedHeaders,
-                    format!("`{}` is given more than once; a signed message has exactly one, so it is refused", NAMES[i]),
+                    format!("`{}` is given more than once; a signed message has exactly one, so it is refused", SIGNATURE_HEADERS[i]),
                 ));
             }
             found[i] = Some(value.as_ref().trim());
