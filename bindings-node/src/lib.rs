@@ -97,6 +97,43 @@ fn blocking(
         .map_err(|e| thrown(env, e))
 }
 
+/// The calls, each one future for its async method and its `*Sync` twin: arguments read and
+/// the request prepared inside it (so the async method never throws synchronously).
+async fn request_call(
+    inner: Arc<ForkSafeClient>,
+    method: String,
+    template: String,
+    options_json: String,
+) -> std::result::Result<wx::Response, Error> {
+    let client = inner.get()?;
+    let options = RequestOptions::from_json(&options_json)?;
+    Operation::request(&client, &method, &template, &options)?
+        .run(&client)
+        .await
+}
+
+async fn close_call(
+    inner: Arc<ForkSafeClient>,
+    by: String,
+    id: String,
+    options_json: String,
+) -> std::result::Result<wx::Response, Error> {
+    let client = inner.get()?;
+    let order = CloseOrder::from_parts(&by, &id, &options_json)?;
+    Operation::close(&client, &order)?.run(&client).await
+}
+
+async fn echo_call(
+    inner: Arc<ForkSafeClient>,
+    message: String,
+    notify_url: Option<String>,
+) -> std::result::Result<wx::Response, Error> {
+    let client = inner.get()?;
+    Operation::security_echo(&client, &message, notify_url.as_deref())?
+        .run(&client)
+        .await
+}
+
 /// A verified 2xx answer.
 #[napi(object)]
 pub struct NativeResponse {
@@ -234,14 +271,11 @@ impl NativeClient {
         options_json: String,
         abort: Option<u32>,
     ) -> Result<PromiseRaw<'env, NativeResponse>> {
-        let inner = self.inner.clone();
-        promise(env, abort, async move {
-            let client = inner.get()?;
-            let options = RequestOptions::from_json(&options_json)?;
-            Operation::request(&client, &method, &template, &options)?
-                .run(&client)
-                .await
-        })
+        promise(
+            env,
+            abort,
+            request_call(self.inner.clone(), method, template, options_json),
+        )
     }
 
     #[napi]
@@ -252,14 +286,10 @@ impl NativeClient {
         template: String,
         options_json: String,
     ) -> Result<NativeResponse> {
-        let inner = self.inner.clone();
-        blocking(&env, async move {
-            let client = inner.get()?;
-            let options = RequestOptions::from_json(&options_json)?;
-            Operation::request(&client, &method, &template, &options)?
-                .run(&client)
-                .await
-        })
+        blocking(
+            &env,
+            request_call(self.inner.clone(), method, template, options_json),
+        )
     }
 
     /// `abort`: the id of a `NativeAbort` that can end the call.
@@ -272,12 +302,11 @@ impl NativeClient {
         options_json: String,
         abort: Option<u32>,
     ) -> Result<PromiseRaw<'env, NativeResponse>> {
-        let inner = self.inner.clone();
-        promise(env, abort, async move {
-            let client = inner.get()?;
-            let order = CloseOrder::from_parts(&by, &id, &options_json)?;
-            Operation::close(&client, &order)?.run(&client).await
-        })
+        promise(
+            env,
+            abort,
+            close_call(self.inner.clone(), by, id, options_json),
+        )
     }
 
     #[napi]
@@ -288,12 +317,7 @@ impl NativeClient {
         id: String,
         options_json: String,
     ) -> Result<NativeResponse> {
-        let inner = self.inner.clone();
-        blocking(&env, async move {
-            let client = inner.get()?;
-            let order = CloseOrder::from_parts(&by, &id, &options_json)?;
-            Operation::close(&client, &order)?.run(&client).await
-        })
+        blocking(&env, close_call(self.inner.clone(), by, id, options_json))
     }
 
     /// The security self-test (`POST /v3/security/echo`). `abort`: as for `request`.
@@ -305,13 +329,11 @@ impl NativeClient {
         notify_url: Option<String>,
         abort: Option<u32>,
     ) -> Result<PromiseRaw<'env, NativeResponse>> {
-        let inner = self.inner.clone();
-        promise(env, abort, async move {
-            let client = inner.get()?;
-            Operation::security_echo(&client, &message, notify_url.as_deref())?
-                .run(&client)
-                .await
-        })
+        promise(
+            env,
+            abort,
+            echo_call(self.inner.clone(), message, notify_url),
+        )
     }
 
     #[napi]
@@ -321,13 +343,7 @@ impl NativeClient {
         message: String,
         notify_url: Option<String>,
     ) -> Result<NativeResponse> {
-        let inner = self.inner.clone();
-        blocking(&env, async move {
-            let client = inner.get()?;
-            Operation::security_echo(&client, &message, notify_url.as_deref())?
-                .run(&client)
-                .await
-        })
+        blocking(&env, echo_call(self.inner.clone(), message, notify_url))
     }
 
     #[napi]

@@ -78,7 +78,7 @@ unsafe fn parse_into<'a>(
     let n = c.parse_notification(
         headers,
         bytes_arg(body, body_len, "body")?,
-        (now != 0).then_some(now),
+        timestamp_arg(now),
     )?;
     *out = Box::into_raw(Box::new(wxpay_notification_t::new(&n)));
     Ok(wxpay_status::WXPAY_OK)

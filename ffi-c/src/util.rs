@@ -13,7 +13,8 @@ unsafe fn give_string(out: *mut *mut c_char, s: &str) -> wxpay_status {
     wxpay_status::WXPAY_OK
 }
 
-fn timestamp_arg(t: i64) -> Option<i64> {
+/// A time argument of the C ABI: 0 means "now" (the client's clock).
+pub(crate) fn timestamp_arg(t: i64) -> Option<i64> {
     (t != 0).then_some(t)
 }
 

@@ -80,21 +80,8 @@ static wxpay_client_t *client_with(const char *extra) {
     return c;
 }
 
-/* Drive the sandbox's control API through the library itself (its answers are signed). */
-static void sandbox(wxpay_client_t *c, const char *method, const char *path, const char *json_body) {
-    char opts[1024];
-    snprintf(opts, sizeof opts, "{\"base_uri\":\"https://api.mch.weixin.qq.com/_sandbox/\"%s%s}",
-             json_body ? ",\"json\":" : "", json_body ? json_body : "");
-    wxpay_response_t *r = NULL;
-    wxpay_error_t *err = NULL;
-    if (wxpay_request(c, method, path, opts, &r, &err) != WXPAY_OK) {
-        fprintf(stderr, "sandbox control %s %s failed: %s\n", method, path, wxpay_error_message(err));
-        exit(2);
-    }
-    wxpay_response_free(r);
-}
-
-/* Like `sandbox`, returning the answer's body (free it). */
+/* Drive the sandbox's control API through the library itself (its answers are signed);
+ * returns the answer's body (free it). */
 static char *sandbox_body(wxpay_client_t *c, const char *method, const char *path, const char *json_body) {
     char opts[1024];
     snprintf(opts, sizeof opts, "{\"base_uri\":\"https://api.mch.weixin.qq.com/_sandbox/\"%s%s}",
@@ -112,6 +99,11 @@ static char *sandbox_body(wxpay_client_t *c, const char *method, const char *pat
     out[len] = '\0';
     wxpay_response_free(r);
     return out;
+}
+
+/* `sandbox_body`, for calls whose answer is not needed. */
+static void sandbox(wxpay_client_t *c, const char *method, const char *path, const char *json_body) {
+    free(sandbox_body(c, method, path, json_body));
 }
 
 static void test_version_and_null_frees(void) {
