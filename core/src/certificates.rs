@@ -183,7 +183,23 @@ impl Client {
         url.set_query(None);
         let options = RequestOptions::default();
         let prepared = self.prepare("GET", url.as_str(), &options)?;
-        let (status, headers, body) = match self.execute_unverified(http, &prepared).await {
+        let observer = self.observer(&prepared);
+        let outcome = self
+            .download_prepared(http, &prepared, &observer, key)
+            .await;
+        observer.finish_with(outcome.as_ref().err());
+        outcome
+    }
+
+    async fn download_prepared(
+        &self,
+        http: &reqwest::Client,
+        prepared: &crate::PreparedRequest,
+        observer: &crate::events::Observer<'_>,
+        key: &crate::aead::Apiv3Key,
+    ) -> Result<Outcome> {
+        let (status, headers, body) = match self.execute_unverified(http, prepared, observer).await
+        {
             Ok(r) => r,
             Err(e)
                 if e.status() == Some(404)

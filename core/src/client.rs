@@ -14,6 +14,7 @@ use crate::aead::Apiv3Key;
 use crate::config::{self, Config};
 use crate::error::quote;
 use crate::error::{Error, ErrorKind, Result};
+use crate::events::Observer;
 use crate::keys::{
     read_text_or_file, utc_date, PrivateKey, PublicKey, MAX_BUNDLE_FILE_BYTES, MAX_KEY_FILE_BYTES,
 };
@@ -132,6 +133,8 @@ struct Credentials {
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
+    /// Where this handle's calls report their events ([`Client::with_events`]).
+    events: Option<crate::events::EventSink>,
 }
 
 impl fmt::Debug for Client {
@@ -279,6 +282,7 @@ impl Client {
                     nonce,
                 }),
             }),
+            events: None,
         })
     }
 
@@ -297,7 +301,18 @@ impl Client {
                 refreshing: tokio::sync::Mutex::new(()),
                 creds: self.inner.creds.clone(),
             }),
+            events: self.events.clone(),
         })
+    }
+
+    /// This client (the same connections, keys and certificates) reporting the events of the
+    /// calls made through it to `sink` as well as to `tracing` ([`crate::events`]). Cheap: one
+    /// handle, nothing rebuilt. `None` stops reporting to a sink.
+    pub fn with_events(&self, sink: Option<crate::events::EventSink>) -> Client {
+        Client {
+            inner: self.inner.clone(),
+            events: sink,
+        }
     }
 
     /// The signer (merchant id, serial, key).
@@ -547,7 +562,13 @@ impl Client {
     /// Send a prepared request, signing each attempt afresh, retrying connect failures and
     /// 429/500/502/503 answers up to `retries` times with jittered exponential backoff.
     pub async fn execute(&self, prepared: &PreparedRequest) -> Result<Response> {
-        self.execute_on(&self.inner.http, prepared).await
+        let observer = self.observer(prepared);
+        observer.finish(self.execute_on(&self.inner.http, prepared, &observer).await)
+    }
+
+    /// The events of one call of `prepared` (nothing when nobody listens).
+    pub(crate) fn observer<'a>(&'a self, prepared: &'a PreparedRequest) -> Observer<'a> {
+        Observer::new(self.events.as_ref(), prepared)
     }
 
     /// A new connection pool of this client, for [`Client::execute_via`] from one runtime.
@@ -570,22 +591,36 @@ impl Client {
         transport: &Transport,
         prepared: &PreparedRequest,
     ) -> Result<Response> {
+        let observer = self.observer(prepared);
+        observer.finish(
+            self.execute_via_observed(transport, prepared, &observer)
+                .await,
+        )
+    }
+
+    pub(crate) async fn execute_via_observed(
+        &self,
+        transport: &Transport,
+        prepared: &PreparedRequest,
+        observer: &Observer<'_>,
+    ) -> Result<Response> {
         if transport.client_id != self.inner.id {
             return Err(Error::invalid(
                 "this transport belongs to another client; make one with this client's new_transport()",
             ));
         }
-        self.execute_on(&transport.http, prepared).await
+        self.execute_on(&transport.http, prepared, observer).await
     }
 
-    async fn execute_on(
+    pub(crate) async fn execute_on(
         &self,
         http: &reqwest::Client,
         prepared: &PreparedRequest,
+        observer: &Observer<'_>,
     ) -> Result<Response> {
         crate::boundary::test_panic_point();
         self.certificates_before_call(http).await?;
-        let (status, headers, body) = self.execute_unverified(http, prepared).await?;
+        let (status, headers, body) = self.execute_unverified(http, prepared, observer).await?;
         let generation = self.certificate_generation();
         let request_id = request_id_of(&headers);
         let check = || {
@@ -615,9 +650,11 @@ impl Client {
         &self,
         http: &reqwest::Client,
         prepared: &PreparedRequest,
+        observer: &Observer<'_>,
     ) -> Result<(u16, http::HeaderMap, Bytes)> {
         let mut attempt: u32 = 0;
         loop {
+            let started = observer.attempt_started();
             let outcome = self.attempt(http, prepared).await;
             let retryable = match &outcome {
                 Err(e) => match e.kind() {
@@ -627,10 +664,23 @@ impl Client {
                 },
                 Ok(_) => false,
             };
-            if !retryable || attempt >= self.inner.retries {
-                return outcome;
+            let retry_in = (retryable && attempt < self.inner.retries).then(|| backoff(attempt));
+            match &outcome {
+                Ok((status, headers, _)) => observer.attempt_ended(
+                    started,
+                    Some((
+                        *status,
+                        headers.get("request-id").and_then(|v| v.to_str().ok()),
+                    )),
+                    None,
+                    retry_in,
+                ),
+                Err(e) => observer.attempt_ended(started, None, Some(e), retry_in),
             }
-            tokio::time::sleep(backoff(attempt)).await;
+            let Some(pause) = retry_in else {
+                return outcome;
+            };
+            tokio::time::sleep(pause).await;
             attempt += 1;
         }
     }

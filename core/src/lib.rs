@@ -28,6 +28,7 @@ pub mod client;
 pub mod close;
 pub mod config;
 pub mod error;
+pub mod events;
 pub mod fuzzing;
 pub mod keys;
 pub mod notify;
@@ -46,6 +47,7 @@ pub use client::{
 };
 pub use config::Config;
 pub use error::{ApiError, Error, ErrorKind, Result, VerifyFailure};
+pub use events::{Event, EventKind, EventSink};
 pub use notify::{Answer, Notification};
 pub use operation::Operation;
 pub use options::RequestOptions;

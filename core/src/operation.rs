@@ -108,7 +108,21 @@ impl Operation {
 
     /// Send with `client` (on the caller's runtime) and accept the answer.
     pub async fn run(&self, client: &Client) -> Result<Response> {
-        self.accept(client.execute(&self.prepared).await?)
+        let observer = client.observer(&self.prepared);
+        let outcome = client
+            .execute_on(client.http(), &self.prepared, &observer)
+            .await;
+        observer.finish(outcome.and_then(|r| self.accept(r)))
+    }
+
+    /// [`Operation::run`] through `transport` (made by `client`'s
+    /// [`Client::new_transport`]) instead of the client's own pool.
+    pub async fn run_via(&self, client: &Client, transport: &crate::Transport) -> Result<Response> {
+        let observer = client.observer(&self.prepared);
+        let outcome = client
+            .execute_via_observed(transport, &self.prepared, &observer)
+            .await;
+        observer.finish(outcome.and_then(|r| self.accept(r)))
     }
 }
 

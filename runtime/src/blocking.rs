@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use wxpay::process::Lru;
-use wxpay::{Client, Error, ErrorKind, Operation, PreparedRequest, Response, Transport};
+use wxpay::{Client, Error, ErrorKind, Operation, Response, Transport};
 
 use crate::ProcessRuntime;
 
@@ -115,7 +115,7 @@ pub fn execute(
     let in_flight = InFlight::enter();
     wxpay::boundary::catch(|| {
         if in_flight.alone {
-            here(client, op.prepared()).and_then(|r| op.accept(r))
+            here(client, &op)
         } else {
             on_runtime(shared, client.clone(), op)
         }
@@ -140,7 +140,7 @@ fn on_runtime(
 }
 
 /// The call on this thread.
-fn here(client: &Client, prepared: &PreparedRequest) -> Result<Response, Error> {
+fn here(client: &Client, op: &Operation) -> Result<Response, Error> {
     LOCAL.with(|cell| {
         let Ok(mut slot) = cell.try_borrow_mut() else {
             return Err(internal(
@@ -180,7 +180,7 @@ fn here(client: &Client, prepared: &PreparedRequest) -> Result<Response, Error> 
                 tokio::task::yield_now().await;
                 tokio::task::yield_now().await;
             }
-            client.execute_via(transport, prepared).await
+            op.run_via(client, transport).await
         }))
     })
 }

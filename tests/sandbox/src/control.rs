@@ -105,9 +105,9 @@ pub(crate) fn control(state: &State, method: &Method, target: &str, body: &[u8])
                 .iter()
                 .map(|l| {
                     if summary {
-                        json!({"method": l.method, "target": l.target, "status": l.outcome})
+                        json!({"method": l.method, "target": l.target, "status": l.outcome, "request_id": l.request_id})
                     } else {
-                        json!({"method": l.method, "target": l.target, "headers": l.headers.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>(), "body": l.body, "status": l.outcome})
+                        json!({"method": l.method, "target": l.target, "headers": l.headers.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>(), "body": l.body, "status": l.outcome, "request_id": l.request_id})
                     }
                 })
                 .collect();

@@ -96,6 +96,8 @@ struct Logged {
     headers: Vec<(String, String)>,
     body: String,
     outcome: u16,
+    /// The `Request-ID` of the answer (none was sent when the connection was dropped).
+    request_id: String,
 }
 
 #[derive(Default)]

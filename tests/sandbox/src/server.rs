@@ -59,6 +59,21 @@ pub(crate) async fn handle(
     state: Arc<State>,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, DropConnection> {
+    // One Request-ID per request, logged with it (`GET /_sandbox/requests`) and sent in the
+    // answer, so tests can match a client's events to the requests the sandbox saw.
+    let request_id = request_id();
+    let mut response = respond(state, req, &request_id).await?;
+    if let Ok(value) = http::HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("Request-ID", value);
+    }
+    Ok(response)
+}
+
+async fn respond(
+    state: Arc<State>,
+    req: Request<Incoming>,
+    request_id: &str,
+) -> Result<Response<Body>, DropConnection> {
     let method = req.method().clone();
     let target = req
         .uri()
@@ -113,6 +128,7 @@ pub(crate) async fn handle(
                 .collect(),
             body: String::from_utf8_lossy(&body).into_owned(),
             outcome: 0,
+            request_id: request_id.to_owned(),
         })
     });
     let log = |outcome: u16| {
@@ -277,6 +293,7 @@ pub(crate) async fn flood(
             headers: Vec::new(),
             body: String::new(),
             outcome: 100,
+            request_id: String::new(),
         });
     }
     let chunk = b"HTTP/1.1 100 Continue\r\n\r\n".repeat(64);
@@ -309,6 +326,7 @@ pub(crate) async fn flood_h2(
                 headers: Vec::new(),
                 body: String::new(),
                 outcome: 100,
+                request_id: String::new(),
             });
         }
         tokio::spawn(async move {
