@@ -56,11 +56,11 @@ impl Canceller {
 static COMPLETING: AtomicUsize = AtomicUsize::new(0);
 static SHUTTING_DOWN: AtomicBool = AtomicBool::new(false);
 
-struct CompletionGuard;
+pub(crate) struct CompletionGuard;
 
 impl CompletionGuard {
     /// `None` once the interpreter is shutting down.
-    fn enter() -> Option<CompletionGuard> {
+    pub(crate) fn enter() -> Option<CompletionGuard> {
         COMPLETING.fetch_add(1, Ordering::SeqCst);
         if SHUTTING_DOWN.load(Ordering::SeqCst) {
             COMPLETING.fetch_sub(1, Ordering::SeqCst);

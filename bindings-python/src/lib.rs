@@ -109,6 +109,50 @@ impl NativeClient {
     fn client(&self) -> PyResult<Arc<wx::Client>> {
         wx::boundary::catch(|| self.inner.get()).map_err(to_py)
     }
+
+    /// The client for one call whose events go to the `wxpay` logger at `events` (see
+    /// [`event_sink`]).
+    fn client_for(&self, events: u8) -> PyResult<Arc<wx::Client>> {
+        let client = self.client()?;
+        Ok(match event_sink(events) {
+            Some(sink) => Arc::new(client.with_events(Some(sink))),
+            None => client,
+        })
+    }
+}
+
+/// `wxpay._client._log_event(warning, summary, event_json)`, registered at import.
+static EVENT_HOOK: std::sync::OnceLock<Py<PyAny>> = std::sync::OnceLock::new();
+
+/// Register the function that logs an event (called once by `wxpay._client`).
+#[pyfunction]
+fn _set_event_hook(hook: Py<PyAny>) {
+    let _ = EVENT_HOOK.set(hook);
+}
+
+/// What the `wxpay` logger takes, as the Python side found it at the call's start: 0 nothing
+/// (no sink, no GIL ever taken for events), 1 warnings (a retried attempt), 2 everything.
+fn event_sink(events: u8) -> Option<wx::EventSink> {
+    if events == 0 {
+        return None;
+    }
+    let everything = events >= 2;
+    Some(Arc::new(move |e: &wx::Event| {
+        if !everything && !e.is_warning() {
+            return;
+        }
+        let Some(hook) = EVENT_HOOK.get() else { return };
+        // Called on a runtime thread for an async call: never inside a finalizing interpreter.
+        let Some(_entered) = asyncio::CompletionGuard::enter() else {
+            return;
+        };
+        Python::attach(|py| {
+            let json = e.to_json().to_string();
+            if let Err(err) = hook.call1(py, (e.is_warning(), e.summary(), json)) {
+                err.write_unraisable(py, None);
+            }
+        });
+    }))
 }
 
 #[pymethods]
@@ -129,81 +173,91 @@ impl NativeClient {
             .map_err(to_py)
     }
 
+    #[pyo3(signature = (method, template, options_json, events=0))]
     fn request(
         &self,
         py: Python<'_>,
         method: &str,
         template: &str,
         options_json: &str,
+        events: u8,
     ) -> PyResult<NativeResponse> {
-        let client = self.client()?;
+        let client = self.client_for(events)?;
         let options = options(options_json)?;
         let op = wx::boundary::catch(|| Operation::request(&client, method, template, &options))
             .map_err(to_py)?;
         block(py, &client, op)
     }
 
+    #[pyo3(signature = (method, template, options_json, events=0))]
     fn request_async<'py>(
         &self,
         py: Python<'py>,
         method: &str,
         template: &str,
         options_json: &str,
+        events: u8,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let client = self.client()?;
+        let client = self.client_for(events)?;
         let options = options(options_json)?;
         let op = wx::boundary::catch(|| Operation::request(&client, method, template, &options))
             .map_err(to_py)?;
         spawn_async(py, async move { op.run(&client).await })
     }
 
-    #[pyo3(signature = (message, notify_url=None))]
+    #[pyo3(signature = (message, notify_url=None, events=0))]
     fn security_echo(
         &self,
         py: Python<'_>,
         message: &str,
         notify_url: Option<&str>,
+        events: u8,
     ) -> PyResult<NativeResponse> {
-        let client = self.client()?;
+        let client = self.client_for(events)?;
         let op = wx::boundary::catch(|| Operation::security_echo(&client, message, notify_url))
             .map_err(to_py)?;
         block(py, &client, op)
     }
 
-    #[pyo3(signature = (message, notify_url=None))]
+    #[pyo3(signature = (message, notify_url=None, events=0))]
     fn security_echo_async<'py>(
         &self,
         py: Python<'py>,
         message: &str,
         notify_url: Option<&str>,
+        events: u8,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let client = self.client()?;
+        let client = self.client_for(events)?;
         let op = wx::boundary::catch(|| Operation::security_echo(&client, message, notify_url))
             .map_err(to_py)?;
         spawn_async(py, async move { op.run(&client).await })
     }
 
+    #[pyo3(signature = (by, id, options_json, events=0))]
     fn close(
         &self,
         py: Python<'_>,
         by: &str,
         id: &str,
         options_json: &str,
+        events: u8,
     ) -> PyResult<NativeResponse> {
-        let client = self.client()?;
+        let client = self.client_for(events)?;
         let order = close_order(by, id, options_json)?;
         let op = wx::boundary::catch(|| Operation::close(&client, &order)).map_err(to_py)?;
         block(py, &client, op)
     }
 
+    #[pyo3(signature = (by, id, options_json, events=0))]
     fn close_async<'py>(
         &self,
         py: Python<'py>,
         by: &str,
         id: &str,
         options_json: &str,
+        events: u8,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let client = self.client()?;
+        let client = self.client_for(events)?;
         let order = close_order(by, id, options_json)?;
         let op = wx::boundary::catch(|| Operation::close(&client, &order)).map_err(to_py)?;
         spawn_async(py, async move { op.run(&client).await })
@@ -338,6 +392,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(notification_answer, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
     m.add_function(wrap_pyfunction!(_complete, m)?)?;
+    m.add_function(wrap_pyfunction!(_set_event_hook, m)?)?;
     let shutdown = wrap_pyfunction!(_shutdown, m)?;
     m.py()
         .import("atexit")?

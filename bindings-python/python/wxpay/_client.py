@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json as _json
+import logging
 import os
 from pathlib import Path
 from typing import (
@@ -25,6 +26,29 @@ PathLike = Union[str, "os.PathLike[str]"]
 KeySource = Union[str, "os.PathLike[str]"]
 
 __all__ = ["Client", "Chain", "Response", "Headers"]
+
+#: Every call's events: DEBUG when an attempt is sent and when it ends, WARNING when an attempt
+#: failed and is retried, DEBUG when the call ends. Each record carries the event as a dict in
+#: ``record.wxpay_event`` (kind, call, method, path, attempt, status, request_id, duration_ms,
+#: outcome, api_code, will_retry, retry_in_ms) for handlers that feed metrics or tracing. No
+#: record holds a body, a header other than Request-ID, or key material.
+logger = logging.getLogger("wxpay")
+
+
+def _log_event(warning: bool, summary: str, event_json: str) -> None:
+    # Called by the native module, on the calling thread or a runtime thread.
+    logger.log(logging.WARNING if warning else logging.DEBUG, "%s", summary, extra={"wxpay_event": _json.loads(event_json)})
+
+
+_native._set_event_hook(_log_event)
+
+
+def _events() -> int:
+    """What the ``wxpay`` logger takes now: 2 every event, 1 retries only, 0 nothing (then the
+    call never takes the GIL for an event)."""
+    if logger.isEnabledFor(logging.DEBUG):
+        return 2
+    return 1 if logger.isEnabledFor(logging.WARNING) else 0
 
 
 class Headers(Mapping[str, str]):
@@ -285,13 +309,13 @@ class Client:
         self, method: str, template: str, options: Optional[Mapping[str, Any]] = None, /, **kwargs: Any
     ) -> Response:
         """Send and wait (the GIL is released meanwhile)."""
-        return Response._from_native(self._native.request(method, template, _options(options, kwargs)))
+        return Response._from_native(self._native.request(method, template, _options(options, kwargs), _events()))
 
     async def request_async(
         self, method: str, template: str, options: Optional[Mapping[str, Any]] = None, /, **kwargs: Any
     ) -> Response:
         """Send on the library's runtime; await the verified answer."""
-        return Response._from_native(await self._native.request_async(method, template, _options(options, kwargs)))
+        return Response._from_native(await self._native.request_async(method, template, _options(options, kwargs), _events()))
 
     # --- typed helpers -----------------------------------------------------------------------
 
@@ -301,12 +325,12 @@ class Client:
         ``encrypted_echo_message`` decrypted with the merchant key to ``message`` (signing,
         verification and RSA-OAEP both ways work). ``notify_url``: WeChat Pay also sends a
         ``SECURITY_ECHO.SUCCESS`` notification there."""
-        result: Dict[str, Any] = Response._from_native(self._native.security_echo(message, notify_url)).json()
+        result: Dict[str, Any] = Response._from_native(self._native.security_echo(message, notify_url, _events())).json()
         return result
 
     async def security_echo_async(self, message: str, *, notify_url: Optional[str] = None) -> Dict[str, Any]:
         """``security_echo`` on the library's runtime."""
-        result: Dict[str, Any] = Response._from_native(await self._native.security_echo_async(message, notify_url)).json()
+        result: Dict[str, Any] = Response._from_native(await self._native.security_echo_async(message, notify_url, _events())).json()
         return result
 
     def close_transaction(
@@ -368,12 +392,12 @@ class Client:
     def _close(self, by: str, id: str, *options: Optional[str]) -> None:
         if not isinstance(id, str):
             raise InvalidArgumentError(f"{by} must be a str, got {type(id).__name__}", may_have_been_sent=False)
-        self._native.close(by, id, self._close_options(*options))
+        self._native.close(by, id, self._close_options(*options), _events())
 
     async def _close_async(self, by: str, id: str, *options: Optional[str]) -> None:
         if not isinstance(id, str):
             raise InvalidArgumentError(f"{by} must be a str, got {type(id).__name__}", may_have_been_sent=False)
-        await self._native.close_async(by, id, self._close_options(*options))
+        await self._native.close_async(by, id, self._close_options(*options), _events())
 
     # --- utilities ---------------------------------------------------------------------------
 
