@@ -3,6 +3,8 @@
 
 /// <reference types="node" />
 
+import { EventEmitter } from 'node:events'
+
 /** Key material: PEM text, a `file://` path, or a Buffer of PEM. */
 export type KeySource = string | Buffer
 
@@ -171,8 +173,43 @@ export interface PreparedRequest {
   authorization: string
 }
 
-declare class ClientBase {
+/**
+ * One thing a call did: `'request'` (an attempt is sent), `'response'` (it ended: an answer
+ * arrived or it failed; `'retry'` too when the client sends it again), `'call'` (the call ended,
+ * `attempt` = attempts made). No event holds a body, a header other than Request-ID, or key
+ * material.
+ */
+export interface WxpayEvent {
+  kind: 'request' | 'response' | 'call'
+  /** Numbers the calls of this process; every event of one call carries it. */
+  call: number
+  method: string
+  /** The URL's path (no query, no host). */
+  path: string
+  attempt: number
+  status: number | null
+  /** Quote it to WeChat Pay support. */
+  requestId: string | null
+  durationMs: number | null
+  /** `'OK'` or an error code (`'API'`, `'TIMEOUT'`, …); null for `'request'`. */
+  outcome: ErrorCode | 'OK' | null
+  /** WeChat Pay's error code for an `'API'` outcome, e.g. `'SYSTEM_ERROR'`. */
+  apiCode: string | null
+  willRetry: boolean
+  retryInMs: number | null
+  /** One line for a log, the same in every language. */
+  summary: string
+}
+
+export type WxpayEventName = 'request' | 'response' | 'retry' | 'call'
+
+declare class ClientBase extends EventEmitter {
   constructor(options: ClientOptions)
+  /** Events of every call made through this client (also on diagnostics_channel `wxpay:request`,
+   *  `wxpay:response`, `wxpay:call` as `{ client, event }`, and as `NODE_DEBUG=wxpay` lines). */
+  on(event: WxpayEventName, listener: (event: WxpayEvent) => void): this
+  once(event: WxpayEventName, listener: (event: WxpayEvent) => void): this
+  off(event: WxpayEventName, listener: (event: WxpayEvent) => void): this
   /** From the core's configuration schema: an object, or the path (or file: URL) of a JSON file. */
   static fromConfig(config: CoreConfig | string | URL): Client
   /** Declarative style: `client.chain('v3/transactions/id/{transaction_id}/close').post({...})`. */

@@ -3,9 +3,66 @@
 // It translates types only; every rule (templates, options, signing, verification, retries,
 // errors) lives in the Rust core.
 
+const { EventEmitter } = require('node:events')
+const diagnostics = require('node:diagnostics_channel')
+const debuglog = require('node:util').debuglog('wxpay')
 const native = require('./native.js')
 
 const NATIVE = Symbol('wxpay.native')
+const EVENTS = Symbol('wxpay.events')
+
+// ---------------------------------------------------------------------------------------------
+// Events: every attempt sent ('request') and ended ('response', and 'retry' when the client
+// sends it again) and every call ended ('call'), as `client.on(…)` events, on the
+// diagnostics_channel channels `wxpay:request`, `wxpay:response` and `wxpay:call` (message
+// `{ client, event }`), and as `NODE_DEBUG=wxpay` lines. No event holds a body, a header other
+// than Request-ID, or key material.
+
+const CHANNELS = {
+  request: diagnostics.channel('wxpay:request'),
+  response: diagnostics.channel('wxpay:response'),
+  call: diagnostics.channel('wxpay:call'),
+}
+const KINDS = ['request', 'response', 'retry', 'call']
+
+/** The core's event JSON as JS gets it (camelCase). */
+function toEvent(e) {
+  return {
+    kind: e.kind,
+    call: e.call,
+    method: e.method,
+    path: e.path,
+    attempt: e.attempt,
+    status: e.status,
+    requestId: e.request_id,
+    durationMs: e.duration_ms,
+    outcome: e.outcome,
+    apiCode: e.api_code,
+    willRetry: e.will_retry,
+    retryInMs: e.retry_in_ms,
+    summary: e.summary,
+  }
+}
+
+/** Hand a batch of events (from the addon, on the JS thread) to everything that listens. A
+ *  listener that throws is reported as a process warning; the call is not affected. */
+function dispatch(client, batch) {
+  for (const raw of batch) {
+    const event = toEvent(raw)
+    debuglog('%s', event.summary)
+    const deliver = (fn) => {
+      try {
+        fn()
+      } catch (err) {
+        process.emitWarning(`a wxpay '${event.kind}' listener threw: ${err && err.stack ? err.stack : err}`, 'WxpayListenerWarning')
+      }
+    }
+    deliver(() => client.emit(event.kind, event))
+    if (event.willRetry) deliver(() => client.emit('retry', event))
+    const channel = CHANNELS[event.kind]
+    if (channel && channel.hasSubscribers) deliver(() => channel.publish({ client, event }))
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -243,15 +300,26 @@ function makeChain(client, segments) {
  * A WeChat Pay APIv3 client: one connection pool; share it. Async methods return Promises that
  * resolve off the event loop; `*Sync` twins block.
  */
-class Client {
+class Client extends EventEmitter {
   constructor(options) {
+    super()
     this[NATIVE] = newNative(coreConfig(options))
     return proxied(this)
+  }
+
+  /** The function the addon hands a call's events to, or undefined when nothing listens (then
+   *  the call builds no event at all). */
+  [EVENTS]() {
+    if (debuglog.enabled || KINDS.some((k) => this.listenerCount(k) > 0) || Object.values(CHANNELS).some((c) => c.hasSubscribers)) {
+      return (batch) => dispatch(this, batch)
+    }
+    return undefined
   }
 
   /** From the core's configuration schema (snake_case): an object, or a JSON file path. */
   static fromConfig(config) {
     const self = Object.create(Client.prototype)
+    EventEmitter.call(self)
     if (typeof config === 'string' || config instanceof URL) {
       const path = config instanceof URL ? require('url').fileURLToPath(config) : config
       self[NATIVE] = native.NativeClient.fromFile(path)
@@ -270,32 +338,32 @@ class Client {
   request(method, template, options) {
     return abortable(options, async (rest, abort) => {
       const json = optionsJson(rest)
-      return new Response(await this[NATIVE].request(String(method), String(template), json, abort))
+      return new Response(await this[NATIVE].request(String(method), String(template), json, abort, this[EVENTS]()))
     })
   }
 
   requestSync(method, template, options) {
-    return new Response(this[NATIVE].requestSync(String(method), String(template), optionsJson(takeSignal(options)[0])))
+    return new Response(this[NATIVE].requestSync(String(method), String(template), optionsJson(takeSignal(options)[0]), this[EVENTS]()))
   }
 
   /** Close an order by WeChat Pay transaction id; resolves with the 204 response. */
   closeTransaction(transactionId, options) {
     return abortable(options, async (rest, abort) =>
-      new Response(await this[NATIVE].close(...closeArgs('transaction_id', transactionId, rest), abort)))
+      new Response(await this[NATIVE].close(...closeArgs('transaction_id', transactionId, rest), abort, this[EVENTS]())))
   }
 
   closeTransactionSync(transactionId, options) {
-    return new Response(this[NATIVE].closeSync(...closeArgs('transaction_id', transactionId, takeSignal(options)[0])))
+    return new Response(this[NATIVE].closeSync(...closeArgs('transaction_id', transactionId, takeSignal(options)[0]), this[EVENTS]()))
   }
 
   /** Close an order by the merchant's out_trade_no; resolves with the 204 response. */
   closeOutTradeNo(outTradeNo, options) {
     return abortable(options, async (rest, abort) =>
-      new Response(await this[NATIVE].close(...closeArgs('out_trade_no', outTradeNo, rest), abort)))
+      new Response(await this[NATIVE].close(...closeArgs('out_trade_no', outTradeNo, rest), abort, this[EVENTS]())))
   }
 
   closeOutTradeNoSync(outTradeNo, options) {
-    return new Response(this[NATIVE].closeSync(...closeArgs('out_trade_no', outTradeNo, takeSignal(options)[0])))
+    return new Response(this[NATIVE].closeSync(...closeArgs('out_trade_no', outTradeNo, takeSignal(options)[0]), this[EVENTS]()))
   }
 
   /**
@@ -307,13 +375,13 @@ class Client {
   securityEcho(message, options) {
     return abortable(options, async (rest, abort) => {
       const [msg, url] = echoArgs(message, rest)
-      return new Response(await this[NATIVE].securityEcho(msg, url, abort)).json()
+      return new Response(await this[NATIVE].securityEcho(msg, url, abort, this[EVENTS]())).json()
     })
   }
 
   securityEchoSync(message, options) {
     const [msg, url] = echoArgs(message, takeSignal(options)[0])
-    return new Response(this[NATIVE].securityEchoSync(msg, url)).json()
+    return new Response(this[NATIVE].securityEchoSync(msg, url, this[EVENTS]())).json()
   }
 
   /** Signing utility: the Authorization value for `method` on the absolute `url` with `body`. */

@@ -25,14 +25,14 @@ export declare class NativeClient {
   /** From a configuration file (relative `file://` paths resolve against its folder). */
   static fromFile(path: string): NativeClient
   /** `abort`: the id of a `NativeAbort` that can end the call. */
-  request(method: string, template: string, optionsJson: string, abort?: number | undefined | null): Promise<NativeResponse>
-  requestSync(method: string, template: string, optionsJson: string): NativeResponse
+  request(method: string, template: string, optionsJson: string, abort?: number | undefined | null, events?: EventsFn | undefined | null): Promise<NativeResponse>
+  requestSync(method: string, template: string, optionsJson: string, events?: EventsFn | undefined | null): NativeResponse
   /** `abort`: the id of a `NativeAbort` that can end the call. */
-  close(by: string, id: string, optionsJson: string, abort?: number | undefined | null): Promise<NativeResponse>
-  closeSync(by: string, id: string, optionsJson: string): NativeResponse
+  close(by: string, id: string, optionsJson: string, abort?: number | undefined | null, events?: EventsFn | undefined | null): Promise<NativeResponse>
+  closeSync(by: string, id: string, optionsJson: string, events?: EventsFn | undefined | null): NativeResponse
   /** The security self-test (`POST /v3/security/echo`). `abort`: as for `request`. */
-  securityEcho(message: string, notifyUrl?: string | undefined | null, abort?: number | undefined | null): Promise<NativeResponse>
-  securityEchoSync(message: string, notifyUrl?: string | undefined | null): NativeResponse
+  securityEcho(message: string, notifyUrl?: string | undefined | null, abort?: number | undefined | null, events?: EventsFn | undefined | null): Promise<NativeResponse>
+  securityEchoSync(message: string, notifyUrl?: string | undefined | null, events?: EventsFn | undefined | null): NativeResponse
   sign(method: string, url: string, body: Buffer, timestamp?: number | undefined | null, nonce?: string | undefined | null): string
   verify(timestamp: string | undefined | null, nonce: string | undefined | null, signature: string | undefined | null, serial: string | undefined | null, body: Buffer, now?: number | undefined | null): void
   prepare(method: string, template: string, optionsJson: string, timestamp?: number | undefined | null, nonce?: string | undefined | null): string

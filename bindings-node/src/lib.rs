@@ -57,6 +57,92 @@ fn catch<T>(env: &Env, f: impl FnOnce() -> std::result::Result<T, Error>) -> Res
     wx::boundary::catch(f).map_err(|e| thrown(env, e))
 }
 
+/// The JS function that takes a call's events (`index.js` passes one only when something
+/// listens: an `on(…)` listener, a `diagnostics_channel` subscriber or `NODE_DEBUG=wxpay`).
+type EventsFn<'f> = Function<'f, Vec<serde_json::Value>, Unknown<'static>>;
+type EventBuffer = Arc<Mutex<Vec<serde_json::Value>>>;
+
+/// An event as JS gets it: `Event::to_json` and its one-line `summary`.
+fn event_value(e: &wx::Event) -> serde_json::Value {
+    let mut v = e.to_json();
+    v["summary"] = e.summary().into();
+    v
+}
+
+fn take(buffer: &EventBuffer) -> Vec<serde_json::Value> {
+    std::mem::take(&mut *buffer.lock().unwrap_or_else(|p| p.into_inner()))
+}
+
+/// How one call's events reach JS: the core's sink appends to a buffer; an async call also
+/// signals a weak threadsafe function that hands the buffered events to `events` on the JS
+/// thread as they happen, and what is left is handed over before the call settles, so every
+/// event of a call arrives before its Promise resolves or rejects and in order.
+struct Delivery {
+    buffer: EventBuffer,
+    callback: FunctionRef<Vec<serde_json::Value>, Unknown<'static>>,
+}
+
+impl Delivery {
+    fn new(
+        events: Option<EventsFn<'_>>,
+        live: bool,
+    ) -> Result<(Option<wx::EventSink>, Option<Delivery>)> {
+        let Some(f) = events else {
+            return Ok((None, None));
+        };
+        let buffer: EventBuffer = Arc::default();
+        let signal = if live {
+            let b2 = buffer.clone();
+            Some(
+                f.build_threadsafe_function::<()>()
+                    .callee_handled::<false>()
+                    .weak::<true>()
+                    .build_callback(move |_| Ok(take(&b2)))?,
+            )
+        } else {
+            None
+        };
+        let b2 = buffer.clone();
+        let sink: wx::EventSink = Arc::new(move |e: &wx::Event| {
+            b2.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(event_value(e));
+            if let Some(tsfn) = &signal {
+                let _ = tsfn.call(
+                    (),
+                    napi::threadsafe_function::ThreadsafeFunctionCallMode::NonBlocking,
+                );
+            }
+        });
+        Ok((
+            Some(sink),
+            Some(Delivery {
+                buffer,
+                callback: f.create_ref()?,
+            }),
+        ))
+    }
+
+    /// Hand what is buffered to JS (on the JS thread). A listener's exception is `index.js`'s
+    /// to report; it never changes the call's outcome.
+    fn flush(&self, env: &Env) {
+        let batch = take(&self.buffer);
+        if !batch.is_empty() {
+            if let Ok(f) = self.callback.borrow_back(env) {
+                let _ = f.call(batch);
+            }
+        }
+    }
+}
+
+/// The client of one call, reporting to `sink` when there is one.
+fn observed(client: Arc<wx::Client>, sink: Option<wx::EventSink>) -> Arc<wx::Client> {
+    match sink {
+        Some(sink) => Arc::new(client.with_events(Some(sink))),
+        None => client,
+    }
+}
+
 /// Start a call on napi's runtime and return its Promise. The whole call — reading the
 /// options, preparing, sending — runs inside `call`, so every failure rejects the Promise (none
 /// is thrown synchronously); a panic rejects it with an INTERNAL error; `abort` (the id of a
@@ -64,6 +150,7 @@ fn catch<T>(env: &Env, f: impl FnOnce() -> std::result::Result<T, Error>) -> Res
 fn promise<'env>(
     env: &'env Env,
     abort: Option<u32>,
+    delivery: Option<Delivery>,
     call: impl Future<Output = std::result::Result<wx::Response, Error>> + Send + 'static,
 ) -> Result<PromiseRaw<'env, NativeResponse>> {
     let abort = abort_state(abort);
@@ -80,7 +167,10 @@ fn promise<'env>(
             },
         })
     };
-    env.spawn_future_with_callback(future, |env, outcome| {
+    env.spawn_future_with_callback(future, move |env, outcome| {
+        if let Some(d) = &delivery {
+            d.flush(env);
+        }
         outcome
             .map(NativeResponse::from)
             .map_err(|e| thrown(env, e))
@@ -90,9 +180,14 @@ fn promise<'env>(
 /// Block on a call (the `*Sync` methods): errors as in [`catch`].
 fn blocking(
     env: &Env,
+    delivery: Option<Delivery>,
     call: impl Future<Output = std::result::Result<wx::Response, Error>>,
 ) -> Result<NativeResponse> {
-    block_on(wx::boundary::catch_future(call))
+    let outcome = block_on(wx::boundary::catch_future(call));
+    if let Some(d) = &delivery {
+        d.flush(env);
+    }
+    outcome
         .map(NativeResponse::from)
         .map_err(|e| thrown(env, e))
 }
@@ -101,11 +196,12 @@ fn blocking(
 /// the request prepared inside it (so the async method never throws synchronously).
 async fn request_call(
     inner: Arc<ForkSafeClient>,
+    sink: Option<wx::EventSink>,
     method: String,
     template: String,
     options_json: String,
 ) -> std::result::Result<wx::Response, Error> {
-    let client = inner.get()?;
+    let client = observed(inner.get()?, sink);
     let options = RequestOptions::from_json(&options_json)?;
     Operation::request(&client, &method, &template, &options)?
         .run(&client)
@@ -114,21 +210,23 @@ async fn request_call(
 
 async fn close_call(
     inner: Arc<ForkSafeClient>,
+    sink: Option<wx::EventSink>,
     by: String,
     id: String,
     options_json: String,
 ) -> std::result::Result<wx::Response, Error> {
-    let client = inner.get()?;
+    let client = observed(inner.get()?, sink);
     let order = CloseOrder::from_parts(&by, &id, &options_json)?;
     Operation::close(&client, &order)?.run(&client).await
 }
 
 async fn echo_call(
     inner: Arc<ForkSafeClient>,
+    sink: Option<wx::EventSink>,
     message: String,
     notify_url: Option<String>,
 ) -> std::result::Result<wx::Response, Error> {
-    let client = inner.get()?;
+    let client = observed(inner.get()?, sink);
     Operation::security_echo(&client, &message, notify_url.as_deref())?
         .run(&client)
         .await
@@ -270,11 +368,14 @@ impl NativeClient {
         template: String,
         options_json: String,
         abort: Option<u32>,
+        events: Option<EventsFn<'_>>,
     ) -> Result<PromiseRaw<'env, NativeResponse>> {
+        let (sink, delivery) = Delivery::new(events, true)?;
         promise(
             env,
             abort,
-            request_call(self.inner.clone(), method, template, options_json),
+            delivery,
+            request_call(self.inner.clone(), sink, method, template, options_json),
         )
     }
 
@@ -285,10 +386,13 @@ impl NativeClient {
         method: String,
         template: String,
         options_json: String,
+        events: Option<EventsFn<'_>>,
     ) -> Result<NativeResponse> {
+        let (sink, delivery) = Delivery::new(events, false)?;
         blocking(
             &env,
-            request_call(self.inner.clone(), method, template, options_json),
+            delivery,
+            request_call(self.inner.clone(), sink, method, template, options_json),
         )
     }
 
@@ -301,11 +405,14 @@ impl NativeClient {
         id: String,
         options_json: String,
         abort: Option<u32>,
+        events: Option<EventsFn<'_>>,
     ) -> Result<PromiseRaw<'env, NativeResponse>> {
+        let (sink, delivery) = Delivery::new(events, true)?;
         promise(
             env,
             abort,
-            close_call(self.inner.clone(), by, id, options_json),
+            delivery,
+            close_call(self.inner.clone(), sink, by, id, options_json),
         )
     }
 
@@ -316,8 +423,14 @@ impl NativeClient {
         by: String,
         id: String,
         options_json: String,
+        events: Option<EventsFn<'_>>,
     ) -> Result<NativeResponse> {
-        blocking(&env, close_call(self.inner.clone(), by, id, options_json))
+        let (sink, delivery) = Delivery::new(events, false)?;
+        blocking(
+            &env,
+            delivery,
+            close_call(self.inner.clone(), sink, by, id, options_json),
+        )
     }
 
     /// The security self-test (`POST /v3/security/echo`). `abort`: as for `request`.
@@ -328,11 +441,14 @@ impl NativeClient {
         message: String,
         notify_url: Option<String>,
         abort: Option<u32>,
+        events: Option<EventsFn<'_>>,
     ) -> Result<PromiseRaw<'env, NativeResponse>> {
+        let (sink, delivery) = Delivery::new(events, true)?;
         promise(
             env,
             abort,
-            echo_call(self.inner.clone(), message, notify_url),
+            delivery,
+            echo_call(self.inner.clone(), sink, message, notify_url),
         )
     }
 
@@ -342,8 +458,14 @@ impl NativeClient {
         env: Env,
         message: String,
         notify_url: Option<String>,
+        events: Option<EventsFn<'_>>,
     ) -> Result<NativeResponse> {
-        blocking(&env, echo_call(self.inner.clone(), message, notify_url))
+        let (sink, delivery) = Delivery::new(events, false)?;
+        blocking(
+            &env,
+            delivery,
+            echo_call(self.inner.clone(), sink, message, notify_url),
+        )
     }
 
     #[napi]

@@ -1,6 +1,6 @@
 // Compiled with `tsc --noEmit --strict` (test/typings.test.js): the public typings cover the API,
 // including the chain Proxy, and reject misuse.
-import { ApiError, Client, Response, WxpayError, notificationAnswer, version } from '..'
+import { ApiError, Client, Response, WxpayError, WxpayEvent, notificationAnswer, version } from '..'
 
 async function main(): Promise<void> {
   const client = new Client({ mchid: '1230000109', serial: 'S', privateKey: 'file:///k.pem', certs: { PUB_KEY_ID_1: 'file:///p.pem' } })
@@ -43,6 +43,13 @@ async function main(): Promise<void> {
   console.log(kinds)
   const echo: { echo_message: string } = await client.securityEcho('x', { notifyUrl: 'http://127.0.0.1:1/' })
   console.log(eventType, answer, field, client.decryptField('x'), echo)
+  client.on('retry', (e) => console.log(e.summary, e.requestId, e.retryInMs, e.attempt))
+  client.on('call', (e: WxpayEvent) => {
+    const outcome: string | null = e.outcome
+    console.log(outcome, e.durationMs)
+  })
+  // @ts-expect-error: no such event
+  client.on('done', () => {})
   // @ts-expect-error: a parsed JSON object is not a body
   client.parseNotification({}, { id: 1 })
   // @ts-expect-error: the options of the constructor are typed
