@@ -5,7 +5,7 @@
  * CONTRACT
  *
  * Objects. wxpay_client_t, wxpay_response_t, wxpay_error_t, wxpay_future_t and
- * wxpay_notification_t are opaque handles. Each is created by a wxpay_* call and owned by the caller, who frees it with its
+ * wxpay_notification_t are opaque handles (wxpay_event_t is lent to a callback, never owned). Each is created by a wxpay_* call and owned by the caller, who frees it with its
  * wxpay_*_free function exactly once. Freeing NULL is a no-op. Strings returned through a
  * `char **out` parameter are owned by the caller and freed with wxpay_string_free.
  *
@@ -35,6 +35,11 @@
  * a closed connection fails instead of killing the process. A blocking call must not be made
  * from inside a Tokio runtime. Futures (wxpay_*_start) run on a runtime of up to 4 threads
  * that the library creates lazily on first use. No callback ever runs on a library thread.
+ *
+ * Events. wxpay_client_set_event_callback(client, callback, userdata) registers a function that
+ * receives one wxpay_event_t per attempt sent, per attempt ended and per call ended (method, path,
+ * attempt, status, Request-ID, duration, outcome, retry). It runs on the caller's thread only:
+ * inside the blocking call before it returns, or inside wxpay_future_poll / _wait / _take.
  *
  * Async without callbacks. wxpay_request_start returns a wxpay_future_t. Poll it
  * (wxpay_future_poll), or wait with a timeout (wxpay_future_wait), then take the response or
@@ -104,6 +109,24 @@ typedef enum {
 } wxpay_status;
 
 /**
+ * When an event happened.
+ */
+typedef enum {
+    /**
+     * An attempt is about to be sent.
+     */
+    WXPAY_EVENT_REQUEST = 0,
+    /**
+     * An attempt ended: an answer arrived, or it failed (`will_retry`: it is sent again).
+     */
+    WXPAY_EVENT_RESPONSE = 1,
+    /**
+     * The call ended (`attempt` is the number of attempts made).
+     */
+    WXPAY_EVENT_CALL = 2,
+} wxpay_event_kind;
+
+/**
  * A client: thread-safe, share one per process among all threads. Free with `wxpay_client_free`
  * once no call on it is running.
  */
@@ -132,6 +155,72 @@ typedef struct wxpay_notification_t wxpay_notification_t;
  * return pointers that live as long as the response.
  */
 typedef struct wxpay_response_t wxpay_response_t;
+
+/**
+ * One event, valid only while the callback runs (copy what you keep). No field ever holds a
+ * body, a header other than Request-ID, or key material. Fields may be added at the end in a
+ * later version; never allocate this struct yourself.
+ */
+typedef struct {
+    wxpay_event_kind kind;
+    /**
+     * Numbers the calls of this process; every event of one call carries it.
+     */
+    uint64_t call;
+    /**
+     * Upper-case method.
+     */
+    const char *method;
+    /**
+     * The URL's path (no query, no host).
+     */
+    const char *path;
+    /**
+     * From 1; for WXPAY_EVENT_CALL the number of attempts made.
+     */
+    uint32_t attempt;
+    /**
+     * The HTTP status, 0 when no answer arrived.
+     */
+    uint16_t status;
+    /**
+     * The answer's Request-ID, or NULL.
+     */
+    const char *request_id;
+    /**
+     * How long the attempt (or the call) took in milliseconds; negative for WXPAY_EVENT_REQUEST.
+     */
+    double duration_ms;
+    /**
+     * "OK" or an error code string ("API", "TIMEOUT", ...); NULL for WXPAY_EVENT_REQUEST.
+     */
+    const char *outcome;
+    /**
+     * WeChat Pay's error code for an "API" outcome (e.g. "SYSTEM_ERROR"), or NULL.
+     */
+    const char *api_code;
+    /**
+     * For WXPAY_EVENT_RESPONSE: the request is sent again after `retry_in_ms`.
+     */
+    bool will_retry;
+    /**
+     * The pause before the next attempt in milliseconds; negative when there is none.
+     */
+    double retry_in_ms;
+    /**
+     * One line for a log, the same in every language.
+     */
+    const char *summary;
+    /**
+     * The whole event as JSON (the fields above, snake_case).
+     */
+    const char *json;
+} wxpay_event_t;
+
+/**
+ * Receives events: `userdata` as registered, and the event (valid during the call only).
+ */
+typedef void (*wxpay_event_callback)(void *userdata, const wxpay_event_t *event);
 
 #ifdef __cplusplus
 extern "C" {
@@ -301,6 +390,25 @@ const uint8_t *wxpay_error_body(const wxpay_error_t *err, size_t *len);
  * Lives as long as `err`. NULL gives "{}".
  */
 const char *wxpay_error_json(const wxpay_error_t *err);
+
+/**
+ * Register (or, with `callback` NULL, remove) the function that receives the events of the
+ * calls made through `client` from now on: for each attempt one WXPAY_EVENT_REQUEST and one
+ * WXPAY_EVENT_RESPONSE, and one WXPAY_EVENT_CALL when the call ends — the Request-IDs, statuses,
+ * durations and retries a team on call needs.
+ *
+ * On the caller's terms: the callback runs only on a thread that is inside a wxpay call the
+ * caller made — a blocking call (wxpay_request, wxpay_close_transaction, ...) hands over its
+ * events before it returns; a future hands over the events so far in wxpay_future_poll,
+ * wxpay_future_wait and wxpay_future_take (all of them by the time the result is taken). Never
+ * on a library thread, never concurrently for one call. The callback must return quickly and
+ * must not call wxpay functions on the same client; `userdata` must stay valid while the
+ * callback is registered. Calls started before the change keep the callback they started with.
+ */
+wxpay_status wxpay_client_set_event_callback(const wxpay_client_t *client,
+                                             wxpay_event_callback callback,
+                                             void *userdata,
+                                             wxpay_error_t **err);
 
 /**
  * Without waiting: `WXPAY_PENDING`, or the status the call finished with (`WXPAY_OK` or an

@@ -49,6 +49,24 @@ typedef enum {
 } wxpay_status;
 
 /**
+ * When an event happened.
+ */
+typedef enum {
+    /**
+     * An attempt is about to be sent.
+     */
+    WXPAY_EVENT_REQUEST = 0,
+    /**
+     * An attempt ended: an answer arrived, or it failed (`will_retry`: it is sent again).
+     */
+    WXPAY_EVENT_RESPONSE = 1,
+    /**
+     * The call ended (`attempt` is the number of attempts made).
+     */
+    WXPAY_EVENT_CALL = 2,
+} wxpay_event_kind;
+
+/**
  * A client: thread-safe, share one per process among all threads. Free with `wxpay_client_free`
  * once no call on it is running.
  */
@@ -77,6 +95,72 @@ typedef struct wxpay_notification_t wxpay_notification_t;
  * return pointers that live as long as the response.
  */
 typedef struct wxpay_response_t wxpay_response_t;
+
+/**
+ * One event, valid only while the callback runs (copy what you keep). No field ever holds a
+ * body, a header other than Request-ID, or key material. Fields may be added at the end in a
+ * later version; never allocate this struct yourself.
+ */
+typedef struct {
+    wxpay_event_kind kind;
+    /**
+     * Numbers the calls of this process; every event of one call carries it.
+     */
+    uint64_t call;
+    /**
+     * Upper-case method.
+     */
+    const char *method;
+    /**
+     * The URL's path (no query, no host).
+     */
+    const char *path;
+    /**
+     * From 1; for WXPAY_EVENT_CALL the number of attempts made.
+     */
+    uint32_t attempt;
+    /**
+     * The HTTP status, 0 when no answer arrived.
+     */
+    uint16_t status;
+    /**
+     * The answer's Request-ID, or NULL.
+     */
+    const char *request_id;
+    /**
+     * How long the attempt (or the call) took in milliseconds; negative for WXPAY_EVENT_REQUEST.
+     */
+    double duration_ms;
+    /**
+     * "OK" or an error code string ("API", "TIMEOUT", ...); NULL for WXPAY_EVENT_REQUEST.
+     */
+    const char *outcome;
+    /**
+     * WeChat Pay's error code for an "API" outcome (e.g. "SYSTEM_ERROR"), or NULL.
+     */
+    const char *api_code;
+    /**
+     * For WXPAY_EVENT_RESPONSE: the request is sent again after `retry_in_ms`.
+     */
+    bool will_retry;
+    /**
+     * The pause before the next attempt in milliseconds; negative when there is none.
+     */
+    double retry_in_ms;
+    /**
+     * One line for a log, the same in every language.
+     */
+    const char *summary;
+    /**
+     * The whole event as JSON (the fields above, snake_case).
+     */
+    const char *json;
+} wxpay_event_t;
+
+/**
+ * Receives events: `userdata` as registered, and the event (valid during the call only).
+ */
+typedef void (*wxpay_event_callback)(void *userdata, const wxpay_event_t *event);
 
 /**
  * Make a request and wait for it: `method` ("GET", "POST", "PUT", "PATCH", "DELETE"), a URI
@@ -242,6 +326,25 @@ const uint8_t *wxpay_error_body(const wxpay_error_t *err, size_t *len);
  * Lives as long as `err`. NULL gives "{}".
  */
 const char *wxpay_error_json(const wxpay_error_t *err);
+
+/**
+ * Register (or, with `callback` NULL, remove) the function that receives the events of the
+ * calls made through `client` from now on: for each attempt one WXPAY_EVENT_REQUEST and one
+ * WXPAY_EVENT_RESPONSE, and one WXPAY_EVENT_CALL when the call ends — the Request-IDs, statuses,
+ * durations and retries a team on call needs.
+ *
+ * On the caller's terms: the callback runs only on a thread that is inside a wxpay call the
+ * caller made — a blocking call (wxpay_request, wxpay_close_transaction, ...) hands over its
+ * events before it returns; a future hands over the events so far in wxpay_future_poll,
+ * wxpay_future_wait and wxpay_future_take (all of them by the time the result is taken). Never
+ * on a library thread, never concurrently for one call. The callback must return quickly and
+ * must not call wxpay functions on the same client; `userdata` must stay valid while the
+ * callback is registered. Calls started before the change keep the callback they started with.
+ */
+wxpay_status wxpay_client_set_event_callback(const wxpay_client_t *client,
+                                             wxpay_event_callback callback,
+                                             void *userdata,
+                                             wxpay_error_t **err);
 
 /**
  * Without waiting: `WXPAY_PENDING`, or the status the call finished with (`WXPAY_OK` or an

@@ -45,8 +45,14 @@ unsafe fn run_sync(
     out: *mut *mut wxpay_response_t,
 ) -> Result<wxpay_status, Error> {
     let (client, op) = call?;
+    let (client, events) = Delivery::for_call(client)?;
     // On this thread when no other blocking call is in progress (`wxpay_runtime::blocking`).
-    let response = wxpay_runtime::blocking::execute(&RUNTIME, &client.client()?, op)?;
+    let response = wxpay_runtime::blocking::execute(&RUNTIME, &client, op);
+    // The call's events, on this thread, before it returns.
+    if let Some(events) = &events {
+        events.deliver();
+    }
+    let response = response?;
     *out = Box::into_raw(Box::new(wxpay_response_t::new(response)));
     Ok(wxpay_status::WXPAY_OK)
 }

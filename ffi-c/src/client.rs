@@ -12,6 +12,8 @@ use crate::*;
 /// once no call on it is running.
 pub struct wxpay_client_t {
     pub(crate) inner: Arc<ForkSafeClient>,
+    /// The event callback of this handle (`wxpay_client_set_event_callback`).
+    pub(crate) listener: std::sync::Mutex<Option<crate::events::Listener>>,
 }
 
 impl wxpay_client_t {
@@ -28,7 +30,10 @@ unsafe fn new_client(
     // One client per configuration per process (`ForkSafeClient::shared`): a second handle
     // for the same configuration shares the parsed keys, TLS set-up and warm connections.
     let inner = ForkSafeClient::shared(config?)?;
-    *out = Box::into_raw(Box::new(wxpay_client_t { inner }));
+    *out = Box::into_raw(Box::new(wxpay_client_t {
+        inner,
+        listener: std::sync::Mutex::new(None),
+    }));
     Ok(wxpay_status::WXPAY_OK)
 }
 

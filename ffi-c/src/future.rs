@@ -20,12 +20,14 @@ pub struct wxpay_future_t {
     shared: Arc<Shared>,
     task: tokio::task::AbortHandle,
     taken: bool,
+    /// Handed over in poll, wait and take (`wxpay_client_set_event_callback`).
+    events: Option<Delivery>,
 }
 
 /// Start `op` on the runtime; the future to poll, wait on and take.
 pub(crate) fn start(client: &wxpay_client_t, op: wx::Operation) -> Result<wxpay_future_t, Error> {
     let rt = runtime()?;
-    let c = client.client()?;
+    let (c, events) = Delivery::for_call(client)?;
     let fut = async move { op.run(&c).await };
     let shared = Arc::new(Shared {
         outcome: Mutex::new(None),
@@ -51,6 +53,7 @@ pub(crate) fn start(client: &wxpay_client_t, op: wx::Operation) -> Result<wxpay_
         shared,
         task,
         taken: false,
+        events,
     })
 }
 
@@ -62,8 +65,17 @@ fn outcome_status(o: &Outcome) -> wxpay_status {
 }
 
 impl wxpay_future_t {
-    /// Wait up to `timeout` (forever when `None`); the final status, or PENDING.
+    /// [`Self::wait_quietly`], then the events so far to the caller's callback, on this thread.
     fn wait(&self, timeout: Option<Duration>) -> Result<wxpay_status, Error> {
+        let status = self.wait_quietly(timeout);
+        if let Some(events) = &self.events {
+            events.deliver();
+        }
+        status
+    }
+
+    /// Wait up to `timeout` (forever when `None`); the final status, or PENDING.
+    fn wait_quietly(&self, timeout: Option<Duration>) -> Result<wxpay_status, Error> {
         if self.taken {
             return Err(Error::new(
                 ErrorKind::InvalidArgument,

@@ -1201,6 +1201,98 @@ static void test_notification_vectors(const char *tsv_path) {
     free(tsv);
 }
 
+
+/* Events (wxpay_client_set_event_callback): copied out of the callback, with the thread it ran on. */
+#define MAX_EVENTS 32
+static struct {
+    int count;
+    wxpay_event_kind kind[MAX_EVENTS];
+    unsigned attempt[MAX_EVENTS];
+    unsigned status[MAX_EVENTS];
+    int will_retry[MAX_EVENTS];
+    char request_id[MAX_EVENTS][64];
+    char outcome[MAX_EVENTS][32];
+    char summary[MAX_EVENTS][256];
+    int on_caller_thread[MAX_EVENTS];
+    int secret_seen;
+} events;
+
+static void on_event(void *userdata, const wxpay_event_t *e) {
+    pthread_t *caller = userdata;
+    if (events.count >= MAX_EVENTS) return;
+    int i = events.count++;
+    events.kind[i] = e->kind;
+    events.attempt[i] = e->attempt;
+    events.status[i] = e->status;
+    events.will_retry[i] = e->will_retry;
+    snprintf(events.request_id[i], sizeof events.request_id[i], "%s", e->request_id ? e->request_id : "");
+    snprintf(events.outcome[i], sizeof events.outcome[i], "%s", e->outcome ? e->outcome : "");
+    snprintf(events.summary[i], sizeof events.summary[i], "%s", e->summary);
+    events.on_caller_thread[i] = pthread_equal(*caller, pthread_self());
+    if (strstr(e->json, "WECHATPAY2") || strstr(e->json, "mchid") || strstr(e->summary, "mchid")) events.secret_seen = 1;
+}
+
+/* The retried sequence: request 1, response 1 (503, retried), request 2, response 2 (204), call. */
+static void check_retry_events(wxpay_client_t *control, const char *txid) {
+    CHECK(events.count == 5);
+    if (events.count != 5) return;
+    CHECK(events.kind[0] == WXPAY_EVENT_REQUEST && events.attempt[0] == 1);
+    CHECK(events.kind[1] == WXPAY_EVENT_RESPONSE && events.status[1] == 503 && events.will_retry[1]);
+    CHECK_STR(events.outcome[1], "API");
+    CHECK(events.kind[3] == WXPAY_EVENT_RESPONSE && events.status[3] == 204 && !events.will_retry[3]);
+    CHECK(events.kind[4] == WXPAY_EVENT_CALL && events.attempt[4] == 2 && events.status[4] == 204);
+    CHECK_STR(events.outcome[4], "OK");
+    CHECK(strstr(events.summary[1], "attempt 1: 503 API SERVICE_UNAVAILABLE") != NULL);
+    CHECK(strstr(events.summary[1], txid) != NULL);
+    for (int i = 0; i < events.count; i++) CHECK(events.on_caller_thread[i]);
+    CHECK(!events.secret_seen);
+    /* The Request-IDs are the ones the sandbox sent, in order. */
+    char *log = sandbox_body(control, "GET", "requests?summary", NULL);
+    const char *first = strstr(log, events.request_id[1]);
+    const char *second = strstr(log, events.request_id[3]);
+    CHECK(events.request_id[1][0] && first != NULL);
+    CHECK(events.request_id[3][0] && second != NULL && first < second);
+    CHECK_STR(events.request_id[4], events.request_id[3]);
+    free(log);
+}
+
+static void test_events(wxpay_client_t *control) {
+    pthread_t me = pthread_self();
+    wxpay_client_t *c = client_with("\"retries\":2");
+    CHECK(c && wxpay_client_set_event_callback(c, on_event, &me, NULL) == WXPAY_OK);
+    if (!c) return;
+
+    memset(&events, 0, sizeof events);
+    sandbox(control, "POST", "faults", "{\"fault\":\"status\",\"status\":503,\"path\":\"c-events-sync\"}");
+    wxpay_response_t *r = NULL;
+    CHECK(wxpay_close_transaction(c, "c-events-sync", NULL, &r, NULL) == WXPAY_OK);
+    wxpay_response_free(r);
+    check_retry_events(control, "c-events-sync");
+
+    /* A future: the events reach the callback in wait/take, on this thread. */
+    memset(&events, 0, sizeof events);
+    sandbox(control, "POST", "faults", "{\"fault\":\"status\",\"status\":503,\"path\":\"c-events-async\"}");
+    wxpay_future_t *f = NULL;
+    CHECK(wxpay_close_transaction_start(c, "c-events-async", NULL, &f, NULL) == WXPAY_OK);
+    CHECK(wxpay_future_wait(f, -1) == WXPAY_OK);
+    r = NULL;
+    CHECK(wxpay_future_take(f, &r, NULL) == WXPAY_OK);
+    wxpay_response_free(r);
+    wxpay_future_free(f);
+    check_retry_events(control, "c-events-async");
+
+    /* Removed: no more events. */
+    memset(&events, 0, sizeof events);
+    CHECK(wxpay_client_set_event_callback(c, NULL, NULL, NULL) == WXPAY_OK);
+    CHECK(wxpay_close_transaction(c, "c-events-none", NULL, &r, NULL) == WXPAY_OK);
+    wxpay_response_free(r);
+    CHECK(events.count == 0);
+    wxpay_error_t *err = NULL;
+    CHECK(wxpay_client_set_event_callback(NULL, on_event, NULL, &err) == WXPAY_ERR_INVALID_ARGUMENT);
+    wxpay_error_free(err);
+    wxpay_client_free(c);
+}
+
 int main(void) {
     const char *cfg_path = getenv("WXPAY_TEST_CONFIG");
     const char *vectors_path = getenv("WXPAY_VECTORS");
@@ -1272,6 +1364,7 @@ int main(void) {
         fprintf(stderr, "WXPAY_NOTIFICATION_VECTORS_TSV is not set: the notification vectors did not run\n");
         failed++;
     }
+    test_events(c);
     test_panics_are_internal_errors(c);
     test_server_closes_idle_connections(c);
 
