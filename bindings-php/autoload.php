@@ -4,7 +4,8 @@
  *
  * Loads Wxpay\ classes from src/ (PSR-4) and, unless another autoloader already provides them,
  * the PSR-7 interfaces, guzzlehttp/psr7 and guzzlehttp/promises from Debian's packages
- * (php-psr-http-message, php-guzzlehttp-psr7, php-guzzlehttp-promises).
+ * (php-psr-http-message, php-guzzlehttp-psr7, php-guzzlehttp-promises), and PSR-3 (php-psr-log)
+ * when it is installed, for a `logger`.
  */
 declare(strict_types=1);
 
@@ -23,6 +24,7 @@ spl_autoload_register(static function (string $class): void {
         'Psr\\Http\\Message\\ResponseInterface' => '/usr/share/php/Psr/Http/Message/autoload.php',
         'GuzzleHttp\\Psr7\\Response' => '/usr/share/php/GuzzleHttp/Psr7/autoload.php',
         'GuzzleHttp\\Promise\\Promise' => '/usr/share/php/GuzzleHttp/Promise/autoload.php',
+        'Psr\\Log\\LoggerInterface' => '/usr/share/php/Psr/Log/autoload.php',
     ];
     foreach ($packaged as $symbol => $file) {
         if (!is_file($file)) {

@@ -62,13 +62,6 @@ fn catch<T>(env: &Env, f: impl FnOnce() -> std::result::Result<T, Error>) -> Res
 type EventsFn<'f> = Function<'f, Vec<serde_json::Value>, Unknown<'static>>;
 type EventBuffer = Arc<Mutex<Vec<serde_json::Value>>>;
 
-/// An event as JS gets it: `Event::to_json` and its one-line `summary`.
-fn event_value(e: &wx::Event) -> serde_json::Value {
-    let mut v = e.to_json();
-    v["summary"] = e.summary().into();
-    v
-}
-
 fn take(buffer: &EventBuffer) -> Vec<serde_json::Value> {
     std::mem::take(&mut *buffer.lock().unwrap_or_else(|p| p.into_inner()))
 }
@@ -106,7 +99,7 @@ impl Delivery {
         let sink: wx::EventSink = Arc::new(move |e: &wx::Event| {
             b2.lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .push(event_value(e));
+                .push(e.to_json());
             if let Some(tsfn) = &signal {
                 let _ = tsfn.call(
                     (),

@@ -25,13 +25,16 @@
  *   Wxpay\Ext\certificates(Client): string (JSON)
  *   Wxpay\Ext\prepare(Client, string $method, string $template, string $options_json, int $timestamp, ?string $nonce): string
  *   Wxpay\Ext\chain_template(string $segments_json): string
+ *   Wxpay\Ext\events_enable(Client): void     (buffer the events of this client's calls from now on)
+ *   Wxpay\Ext\events_take(Client): array      (the buffered events, as JSON strings, oldest first)
  *   Wxpay\Ext\version(): string
  *
  * A response is [status, headers_json, body]. Every failure throws Wxpay\Ext\Error whose message
  * is the library's error JSON (code, message, may_have_been_sent, …): the PHP layer turns it into
  * the Wxpay\Exception classes, exactly as it does for the FFI driver. Strings must not hold NUL
  * bytes (a C string would end there): that is an INVALID_ARGUMENT naming the argument.
- * No callback ever enters PHP from a native thread.
+ * No callback ever enters PHP from a native thread: the event callback of the C ABI runs on
+ * PHP's thread, inside the call (wxpay_client_set_event_callback), and only appends to an array.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -53,11 +56,13 @@ static zend_object_handlers client_handlers, future_handlers;
 
 typedef struct {
     wxpay_client_t *ptr;
+    zval events; /* array of event JSON strings once events_enable ran, else UNDEF */
     zend_object std;
 } client_obj;
 
 typedef struct {
     wxpay_future_t *ptr;
+    zend_object *client; /* kept alive while the future is: its events go to the client's array */
     zend_object std;
 } future_obj;
 
@@ -75,6 +80,7 @@ static zend_object *client_create(zend_class_entry *ce) {
     object_properties_init(&o->std, ce);
     o->std.handlers = &client_handlers;
     o->ptr = NULL;
+    ZVAL_UNDEF(&o->events);
     return &o->std;
 }
 
@@ -82,6 +88,8 @@ static void client_free(zend_object *object) {
     client_obj *o = client_of(object);
     wxpay_client_free(o->ptr); /* NULL is a no-op */
     o->ptr = NULL;
+    zval_ptr_dtor(&o->events);
+    ZVAL_UNDEF(&o->events);
     zend_object_std_dtor(object);
 }
 
@@ -91,6 +99,7 @@ static zend_object *future_create(zend_class_entry *ce) {
     object_properties_init(&o->std, ce);
     o->std.handlers = &future_handlers;
     o->ptr = NULL;
+    o->client = NULL;
     return &o->std;
 }
 
@@ -98,6 +107,10 @@ static void future_free(zend_object *object) {
     future_obj *o = future_of(object);
     wxpay_future_free(o->ptr); /* cancels the call if it is still running */
     o->ptr = NULL;
+    if (o->client) {
+        OBJ_RELEASE(o->client);
+        o->client = NULL;
+    }
     zend_object_std_dtor(object);
 }
 
@@ -157,9 +170,12 @@ static void return_response(zval *return_value, wxpay_response_t *r) {
     wxpay_response_free(r);
 }
 
-static void return_future(zval *return_value, wxpay_future_t *f) {
+static void return_future(zval *return_value, wxpay_future_t *f, zval *client) {
     object_init_ex(return_value, future_ce);
-    future_of(Z_OBJ_P(return_value))->ptr = f;
+    future_obj *o = future_of(Z_OBJ_P(return_value));
+    o->ptr = f;
+    o->client = Z_OBJ_P(client);
+    GC_ADDREF(o->client);
 }
 
 static void return_owned_string(zval *return_value, char *s) {
@@ -207,7 +223,7 @@ static void request_impl(INTERNAL_FUNCTION_PARAMETERS, int start) {
             throw_native(err);
             RETURN_THROWS();
         }
-        return_future(return_value, f);
+        return_future(return_value, f, client);
     } else {
         wxpay_response_t *r = NULL;
         if (wxpay_request(c, method, tpl, options, &r, &err) != WXPAY_OK) {
@@ -272,7 +288,7 @@ static PHP_FUNCTION(wxpay_ext_close_start) {
         throw_native(err);
         RETURN_THROWS();
     }
-    return_future(return_value, f);
+    return_future(return_value, f, client);
 }
 
 static void echo_impl(INTERNAL_FUNCTION_PARAMETERS, int start) {
@@ -295,7 +311,7 @@ static void echo_impl(INTERNAL_FUNCTION_PARAMETERS, int start) {
             throw_native(err);
             RETURN_THROWS();
         }
-        return_future(return_value, f);
+        return_future(return_value, f, client);
     } else {
         wxpay_response_t *r = NULL;
         if (wxpay_security_echo(c, message, url, &r, &err) != WXPAY_OK) {
@@ -545,6 +561,44 @@ static PHP_FUNCTION(wxpay_ext_certificates) {
     return_owned_string(return_value, out);
 }
 
+/* The C ABI's event callback: runs on PHP's thread, inside a wxpay call made from PHP. */
+static void on_event(void *userdata, const wxpay_event_t *event) {
+    client_obj *o = userdata;
+    if (Z_TYPE(o->events) == IS_ARRAY) {
+        add_next_index_string(&o->events, event->json);
+    }
+}
+
+static PHP_FUNCTION(wxpay_ext_events_enable) {
+    zval *client;
+    ZEND_PARSE_PARAMETERS_START(1, 1)
+        Z_PARAM_OBJECT_OF_CLASS(client, client_ce)
+    ZEND_PARSE_PARAMETERS_END();
+    wxpay_client_t *c = client_arg(client);
+    if (!c) RETURN_THROWS();
+    client_obj *o = client_of(Z_OBJ_P(client));
+    if (Z_TYPE(o->events) == IS_ARRAY) return;
+    array_init(&o->events);
+    wxpay_error_t *err = NULL;
+    if (wxpay_client_set_event_callback(c, on_event, o, &err) != WXPAY_OK) {
+        throw_native(err);
+        RETURN_THROWS();
+    }
+}
+
+static PHP_FUNCTION(wxpay_ext_events_take) {
+    zval *client;
+    ZEND_PARSE_PARAMETERS_START(1, 1)
+        Z_PARAM_OBJECT_OF_CLASS(client, client_ce)
+    ZEND_PARSE_PARAMETERS_END();
+    client_obj *o = client_of(Z_OBJ_P(client));
+    if (Z_TYPE(o->events) != IS_ARRAY) {
+        RETURN_EMPTY_ARRAY();
+    }
+    ZVAL_COPY_VALUE(return_value, &o->events);
+    array_init(&o->events);
+}
+
 static PHP_FUNCTION(wxpay_ext_version) {
     ZEND_PARSE_PARAMETERS_NONE();
     RETURN_STRING(wxpay_version());
@@ -609,6 +663,8 @@ static const zend_function_entry wxpay_functions[] = {
     ZEND_NS_FENTRY(NS, encrypt_field, ZEND_FN(wxpay_ext_encrypt_field), arginfo_two, 0)
     ZEND_NS_FENTRY(NS, decrypt_field, ZEND_FN(wxpay_ext_decrypt_field), arginfo_two, 0)
     ZEND_NS_FENTRY(NS, certificates, ZEND_FN(wxpay_ext_certificates), arginfo_one, 0)
+    ZEND_NS_FENTRY(NS, events_enable, ZEND_FN(wxpay_ext_events_enable), arginfo_one, 0)
+    ZEND_NS_FENTRY(NS, events_take, ZEND_FN(wxpay_ext_events_take), arginfo_one, 0)
     ZEND_NS_FENTRY(NS, version, ZEND_FN(wxpay_ext_version), arginfo_none, 0)
     ZEND_FE_END
 };

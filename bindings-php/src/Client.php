@@ -26,6 +26,10 @@ final class Client
 {
     private Driver $driver;
     private object $handle;
+    /** A PSR-3 logger (`log($level, $message, $context)`) for the calls' events, or null. */
+    private ?object $logger = null;
+    /** @var (callable(array<string, mixed>): void)|null */
+    private $onEvent = null;
 
     /**
      * @param array<string, mixed> $config the PHP SDK's keys: mchid, serial, privateKey, certs;
@@ -34,7 +38,9 @@ final class Client
      *   32-character APIv3 key or a file:// path: decrypts notifications and downloaded
      *   certificates), auto_certificates (download the platform certificates and keep them
      *   current; `certs` then optional), certificate_refresh (seconds), certificate_endpoint
-     *   ('mainland', 'hk', 'global'), lib.
+     *   ('mainland', 'hk', 'global'), proxy, no_proxy, proxy_from_env, lib; logger (a PSR-3
+     *   logger: every attempt and call at debug, a retried attempt at warning, with the event
+     *   as context) and on_event (a callable given each event as an array, for metrics or APM).
      */
     public function __construct(array $config)
     {
@@ -46,8 +52,69 @@ final class Client
         if ($driver !== null && $driver !== 'ext' && $driver !== 'ffi') {
             throw new ConfigException("config key 'driver' must be 'ext' (the wxpay extension) or 'ffi'", ['code' => ConfigException::CODE, 'may_have_been_sent' => false]);
         }
+        $logger = $config['logger'] ?? null;
+        if ($logger !== null && !(is_object($logger) && method_exists($logger, 'log'))) {
+            throw new ConfigException("config key 'logger' must be a PSR-3 logger (Psr\\Log\\LoggerInterface: an object with log(\$level, \$message, \$context)), got " . get_debug_type($logger), ['code' => ConfigException::CODE, 'may_have_been_sent' => false]);
+        }
+        $onEvent = $config['on_event'] ?? null;
+        if ($onEvent !== null && !is_callable($onEvent)) {
+            throw new ConfigException("config key 'on_event' must be a callable taking the event array, got " . get_debug_type($onEvent), ['code' => ConfigException::CODE, 'may_have_been_sent' => false]);
+        }
         $this->driver = Drivers::select($driver, $lib);
         $this->handle = $this->driver->clientNew(self::encode(self::coreConfig($config), 'configuration'));
+        if ($logger !== null || $onEvent !== null) {
+            $this->logger = $logger;
+            $this->onEvent = $onEvent;
+            $this->driver->eventsEnable($this->handle);
+        }
+    }
+
+    /**
+     * Run a call, then hand its events (buffered natively on this thread during the call) to
+     * the logger and on_event, whatever the call's outcome.
+     *
+     * @template T
+     * @param callable(): T $call
+     * @return T
+     */
+    private function observed(callable $call): mixed
+    {
+        if ($this->logger === null && $this->onEvent === null) {
+            return $call();
+        }
+        try {
+            return $call();
+        } finally {
+            $this->dispatchEvents();
+        }
+    }
+
+    private function dispatchEvents(): void
+    {
+        foreach ($this->driver->eventsTake($this->handle) as $json) {
+            $event = json_decode($json, true);
+            if (!is_array($event)) {
+                continue;
+            }
+            try {
+                if ($this->logger !== null) {
+                    $level = ($event['will_retry'] ?? false) === true ? 'warning' : 'debug';
+                    $this->logger->log($level, self::summary($event), $event);
+                }
+                if ($this->onEvent !== null) {
+                    ($this->onEvent)($event);
+                }
+            } catch (\Throwable $e) {
+                // A logger or hook that fails never changes the outcome of the call it reports.
+                trigger_error(sprintf('wxpay: the logger or on_event hook threw %s: %s', get_class($e), $e->getMessage()), E_USER_WARNING);
+            }
+        }
+    }
+
+    /** The one-line summary of an event, as in every language (made by the core). */
+    private static function summary(array $event): string
+    {
+        return is_string($event['summary'] ?? null) ? $event['summary'] : 'wxpay event';
     }
 
     /** Which native driver this client uses: "ext" (the wxpay extension) or "ffi". */
@@ -69,7 +136,7 @@ final class Client
     {
         $core = [];
         foreach ($config as $key => $value) {
-            if ($key === 'lib' || $key === 'driver') {
+            if ($key === 'lib' || $key === 'driver' || $key === 'logger' || $key === 'on_event') {
                 continue; // the PHP package's own keys
             }
             if ($key === 'privateKey' || $key === 'private_key') {
@@ -133,7 +200,7 @@ final class Client
     public function request(string $method, string $uriTemplate, array $options = []): ResponseInterface
     {
         $json = self::options($options);
-        return $this->response($this->driver->request($this->handle, self::text($method, 'method'), self::text($uriTemplate, 'uri_template'), $json));
+        return $this->response($this->observed(fn (): array => $this->driver->request($this->handle, self::text($method, 'method'), self::text($uriTemplate, 'uri_template'), $json)));
     }
 
     /**
@@ -160,7 +227,7 @@ final class Client
     public function closeTransaction(string $transactionId, array $options = []): ResponseInterface
     {
         $json = self::options($options);
-        return $this->response($this->driver->close($this->handle, 'transaction_id', self::text($transactionId, 'transaction_id'), $json));
+        return $this->response($this->observed(fn (): array => $this->driver->close($this->handle, 'transaction_id', self::text($transactionId, 'transaction_id'), $json)));
     }
 
     /**
@@ -180,7 +247,7 @@ final class Client
     public function closeOutTradeNo(string $outTradeNo, array $options = []): ResponseInterface
     {
         $json = self::options($options);
-        return $this->response($this->driver->close($this->handle, 'out_trade_no', self::text($outTradeNo, 'out_trade_no'), $json));
+        return $this->response($this->observed(fn (): array => $this->driver->close($this->handle, 'out_trade_no', self::text($outTradeNo, 'out_trade_no'), $json)));
     }
 
     /**
@@ -222,7 +289,7 @@ final class Client
      */
     public function securityEcho(string $message, ?string $notifyUrl = null): ResponseInterface
     {
-        return $this->response($this->driver->securityEcho($this->handle, self::text($message, 'message'), self::text($notifyUrl, 'notify_url')));
+        return $this->response($this->observed(fn (): array => $this->driver->securityEcho($this->handle, self::text($message, 'message'), self::text($notifyUrl, 'notify_url'))));
     }
 
     /** securityEcho() without waiting: a promise of the answer (`->then()->wait()`). */
@@ -370,7 +437,7 @@ final class Client
         $promise = new Promise(
             function () use (&$promise, $future): void {
                 try {
-                    $promise->resolve($this->response($future->wait()));
+                    $promise->resolve($this->response($this->observed(static fn (): array => $future->wait())));
                 } catch (WxpayException $e) {
                     $promise->reject($e);
                 }

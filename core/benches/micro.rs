@@ -189,6 +189,58 @@ fn request_build(c: &mut Criterion) {
     g.finish();
 }
 
+/// What events cost a call: nothing listening (every binding's default) and a sink that keeps
+/// nothing, against the RSA signature every call makes anyway (bench/README.md, issue 17).
+fn events(c: &mut Criterion) {
+    let config = Config::from_value(
+        &json!({
+            "mchid": "1230000109",
+            "serial": "3775B6A45ACD588826D15E583A95F5DD00000001",
+            "private_key": "file://merchant_key.pem",
+            "certs": {PLATFORM_ID: "file://platform_pub.pem"}
+        }),
+        Some(&fixtures()),
+    )
+    .expect("config");
+    let client = Client::new(&config).expect("client");
+    let options =
+        RequestOptions::from_value(&json!({"transaction_id": "1217752501201407033233368018"}))
+            .expect("options");
+    let prepared = client
+        .prepare(
+            "POST",
+            "v3/transactions/id/{transaction_id}/close",
+            &options,
+        )
+        .expect("prepares");
+    let mut headers = http::HeaderMap::new();
+    headers.insert(
+        "request-id",
+        http::HeaderValue::from_static("08F0A3B3D05EF009E6E0385E98DF9695"),
+    );
+    let response = wxpay::Response::new(204, headers, bytes::Bytes::new());
+    let sink: wxpay::EventSink = std::sync::Arc::new(|e: &wxpay::Event| {
+        black_box(e);
+    });
+    let mut g = c.benchmark_group("events");
+    g.bench_function(
+        "wxpay Signer::authorization (baseline: every call signs)",
+        |b| b.iter(|| black_box(client.authorization(&prepared, TS, NONCE).expect("signs"))),
+    );
+    g.bench_function("cloning the answer alone (in both rows below)", |b| {
+        b.iter(|| black_box(response.clone()))
+    });
+    g.bench_function("one call's events, nobody listening", |b| {
+        b.iter(|| wxpay::events::one_attempt_call(&prepared, None, black_box(response.clone())))
+    });
+    g.bench_function("one call's events, a sink listening", |b| {
+        b.iter(|| {
+            wxpay::events::one_attempt_call(&prepared, Some(&sink), black_box(response.clone()))
+        })
+    });
+    g.finish();
+}
+
 /// Building a client per request (PHP's shared-nothing model, serverless functions): a fresh
 /// `Client::new` against the shared client of a configuration already built in this process
 /// (`ForkSafeClient::shared`, what every binding calls), both from the configuration JSON text.
@@ -316,6 +368,7 @@ criterion_group!(
     uri_expansion,
     request_build,
     client_build,
-    notification
+    notification,
+    events
 );
 criterion_main!(benches);

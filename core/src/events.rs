@@ -92,7 +92,7 @@ fn millis(d: Duration) -> f64 {
 impl Event {
     /// The event as JSON, the form every binding hands on: `kind`, `call`, `method`, `path`,
     /// `attempt`, `status`, `request_id`, `duration_ms`, `outcome`, `api_code`, `will_retry`,
-    /// `retry_in_ms` (absent values are `null`).
+    /// `retry_in_ms` (absent values are `null`), and `summary` ([`Event::summary`]).
     pub fn to_json(&self) -> Value {
         json!({
             "kind": self.kind.as_str(),
@@ -107,6 +107,7 @@ impl Event {
             "api_code": self.api_code,
             "will_retry": self.will_retry,
             "retry_in_ms": self.retry_in.map(millis),
+            "summary": self.summary(),
         })
     }
 
@@ -328,6 +329,26 @@ impl<'a> Observer<'a> {
             self.emit(&e);
         }
     }
+}
+
+/// The events of a one-attempt call of `prepared` that got `response`, through the same code a
+/// real call runs (for the criterion benchmark `events`: what a call pays when nobody listens,
+/// and when a sink does).
+#[doc(hidden)]
+pub fn one_attempt_call(
+    prepared: &PreparedRequest,
+    sink: Option<&EventSink>,
+    response: Response,
+) -> crate::Result<Response> {
+    let observer = Observer::new(sink, prepared);
+    let started = observer.attempt_started();
+    observer.attempt_ended(
+        started,
+        Some((response.status(), response.request_id())),
+        None,
+        None,
+    );
+    observer.finish(Ok(response))
 }
 
 fn fill(e: &mut Event, answer: Option<(u16, Option<&str>)>, error: Option<&Error>) {

@@ -89,4 +89,15 @@ interface Driver
     public function certificates(object $client): string;
 
     public function version(): string;
+
+    /** Buffer the events of the calls made through this client from now on (see eventsTake). */
+    public function eventsEnable(object $client): void;
+
+    /**
+     * The events buffered since the last take, oldest first, each as the core's JSON. They are
+     * buffered on PHP's own thread, inside the call that made them.
+     *
+     * @return list<string>
+     */
+    public function eventsTake(object $client): array;
 }

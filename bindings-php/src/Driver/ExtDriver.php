@@ -134,4 +134,14 @@ final class ExtDriver implements Driver
     {
         return \Wxpay\Ext\version();
     }
+
+    public function eventsEnable(object $client): void
+    {
+        \Wxpay\Ext\events_enable($client);
+    }
+
+    public function eventsTake(object $client): array
+    {
+        return \Wxpay\Ext\events_take($client);
+    }
 }

@@ -233,4 +233,34 @@ final class FfiDriver implements Driver
     {
         return (string) $this->ffi->wxpay_version();
     }
+
+    public function eventsEnable(object $client): void
+    {
+        $c = $this->ptr($client);
+        if (!$client instanceof FfiHandle || $client->events !== null) {
+            return;
+        }
+        // The C ABI calls back on PHP's own thread, inside the call (never from a library
+        // thread), so an FFI callback is safe here. It only appends to the buffer.
+        $events = new \ArrayObject();
+        $callback = static function (?CData $userdata, CData $event) use ($events): void {
+            $events->append(PhpFfi::string($event->json));
+        };
+        $err = $this->ffi->new('wxpay_error_t*');
+        if ($this->ffi->wxpay_client_set_event_callback($c, $callback, null, PhpFfi::addr($err)) !== 0) {
+            throw Ffi::exception($this->ffi, $err);
+        }
+        $client->events = $events;
+        $client->keep = $callback;
+    }
+
+    public function eventsTake(object $client): array
+    {
+        if (!$client instanceof FfiHandle || $client->events === null || count($client->events) === 0) {
+            return [];
+        }
+        $taken = $client->events->getArrayCopy();
+        $client->events->exchangeArray([]);
+        return array_values($taken);
+    }
 }

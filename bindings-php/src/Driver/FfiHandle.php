@@ -13,6 +13,12 @@ use FFI\CData;
  */
 final class FfiHandle
 {
+    /** @var \ArrayObject<int, string>|null a client's buffered events (FfiDriver::eventsEnable) */
+    public ?\ArrayObject $events = null;
+
+    /** The FFI callback registered for this client, kept as long as the handle. */
+    public ?\Closure $keep = null;
+
     /** @param \Closure(CData): void $free */
     public function __construct(public ?CData $ptr, private \Closure $free)
     {
@@ -24,6 +30,7 @@ final class FfiHandle
             ($this->free)($this->ptr);
             $this->ptr = null;
         }
+        $this->keep = null;
     }
 
     public function __destruct()

@@ -3,7 +3,8 @@
  * One php-fpm request, as a PHP shop writes it: build the instance from configuration, then
  * call. ?case=seed runs the six documented snippets verbatim (examples/seed_snippets.php),
  * ?case=api_error closes a paid order, ?case=ffi forces the FFI driver, ?case=stats reads the
- * sandbox's connection count. Answers one JSON line.
+ * sandbox's connection count, ?case=events closes twice (sync, async) with an on_event hook and
+ * reports what it got. Answers one JSON line.
  */
 declare(strict_types=1);
 
@@ -29,6 +30,17 @@ try {
         $out['printed'] = ob_get_clean();
     } elseif ($case === 'stats') {
         $out['stats'] = json_decode((string) $instance->chain('stats')->get(['base_uri' => 'https://api.mch.weixin.qq.com/_sandbox/'])->getBody(), true);
+    } elseif ($case === 'events') {
+        // The C ABI calls back inside the call on this worker's thread: under the preload
+        // recipe the FFI driver's callback is a PHP closure, the extension's a C function.
+        $seen = [];
+        $config['on_event'] = static function (array $e) use (&$seen): void {
+            $seen[] = $e['kind'] . ':' . ($e['status'] ?? '-');
+        };
+        $client = new Wxpay\Client($config);
+        $client->closeTransaction('fpm-ev-' . getmypid() . '-' . mt_rand());
+        $client->closeTransactionAsync('fpm-ev-a-' . getmypid() . '-' . mt_rand())->wait();
+        $out['events'] = $seen;
     } elseif ($case === 'api_error') {
         $id = 'fpm-paid-' . getmypid() . '-' . mt_rand();
         $instance->chain('orders')->post(['base_uri' => 'https://api.mch.weixin.qq.com/_sandbox/', 'json' => ['id' => $id, 'state' => 'SUCCESS']]);

@@ -76,6 +76,7 @@ for pool in ext ffi; do
     echo "$pool seed $(request "$port" seed)" >>"$out"
   done
   echo "$pool stats $(request "$port" stats)" >>"$out"
+  echo "$pool events $(request "$port" events)" >>"$out"
 done
 echo "ext api_error $(request "$ext_port" api_error)" >>"$out"
 echo "ffi api_error $(request "$ffi_port" api_error)" >>"$out"
@@ -111,6 +112,9 @@ for line in open(sys.argv[1]):
         # FFI without the preload recipe under php-fpm: refused, and the message says what to do.
         check(r.get("exception") == "Wxpay\\Exception\\ConfigException", f"ffi without preload: {r}")
         check("extension=wxpay.so" in r.get("message", "") and "preload.php" in r.get("message", ""), f"ffi message: {r.get('message')}")
+    elif case == "events":
+        want = ["request:-", "response:204", "call:204"] * 2
+        check(r.get("events") == want, f"{pool} events: {r.get('events')} {r.get('message', '')}")
     elif case == "stats":
         stats.setdefault(pool, []).append(r.get("stats", {}).get("connections"))
 for pool, counts in stats.items():
