@@ -165,12 +165,12 @@ impl Client {
     }
 
     async fn download_and_record(&self, http: &reqwest::Client) -> Result<Outcome> {
-        let outcome = self.download(http).await;
+        let outcome = self.fetch_certificates(http).await;
         self.auto_certificates().record(self.now(), &outcome);
         outcome
     }
 
-    async fn download(&self, http: &reqwest::Client) -> Result<Outcome> {
+    async fn fetch_certificates(&self, http: &reqwest::Client) -> Result<Outcome> {
         let key = self.apiv3_key().ok_or_else(|| {
             Error::config("downloading platform certificates needs `apiv3_key` in the configuration: they are encrypted with it")
         })?;

@@ -80,9 +80,17 @@ pub struct PreparedRequest {
     pub headers: Vec<(String, String)>,
     /// Body bytes, signed and sent as they are (empty for none).
     pub body: Vec<u8>,
+    /// The bytes the signature covers when they are not the body: an upload's `meta` JSON
+    /// (`crate::files`). `None`: the body.
+    pub signed_body: Option<Vec<u8>>,
 }
 
 impl PreparedRequest {
+    /// The bytes the signature's body line covers.
+    pub fn signed_body(&self) -> &[u8] {
+        self.signed_body.as_deref().unwrap_or(&self.body)
+    }
+
     /// The canonical URL the signature covers (path and query of [`PreparedRequest::url`]).
     pub fn canonical_url(&self) -> String {
         canonical_url(&self.url)
@@ -415,7 +423,67 @@ impl Client {
             url,
             headers,
             body,
+            signed_body: None,
         })
+    }
+
+    /// A GET of `url` as given (a `download_url`: its path and query are signed untouched).
+    pub(crate) fn prepare_get(&self, url: Url, extra: &[(&str, &str)]) -> PreparedRequest {
+        let mut headers: Vec<(String, String)> =
+            vec![("User-Agent".into(), self.inner.user_agent.clone())];
+        headers.extend(
+            extra
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned())),
+        );
+        PreparedRequest {
+            method: Method::GET,
+            url,
+            headers,
+            body: Vec::new(),
+            signed_body: None,
+        }
+    }
+
+    /// Whether plain-HTTP URLs are allowed (the sandbox).
+    pub(crate) fn insecure_http(&self) -> bool {
+        self.inner.insecure_http
+    }
+
+    /// The per-answer deadline (`timeout_ms`).
+    pub(crate) fn timeout(&self) -> Duration {
+        self.inner.timeout
+    }
+
+    /// Sign and send `prepared` once (no retries) and return the answer as soon as its head
+    /// arrived, for a body read as a stream (`crate::files`).
+    pub(crate) async fn send_for_stream(
+        &self,
+        prepared: &PreparedRequest,
+    ) -> Result<reqwest::Response> {
+        crate::boundary::test_panic_point();
+        let timestamp = self.inner.clock.now_unix();
+        let nonce = self.inner.nonce.nonce();
+        let authorization = self.authorization(prepared, timestamp, &nonce)?;
+        let mut req = self
+            .inner
+            .http
+            .request(prepared.method.clone(), prepared.url.clone())
+            .header("Authorization", authorization);
+        for (name, value) in &prepared.headers {
+            req = req.header(name.as_str(), value.as_str());
+        }
+        let host = prepared.url.host_str().unwrap_or_default().to_owned();
+        match tokio::time::timeout(self.inner.timeout, req.send()).await {
+            Ok(r) => r.map_err(|e| self.classify(&e, &host)),
+            Err(_) => Err(Error::timeout(
+                format!(
+                    "{host} did not start answering within timeout_ms={}",
+                    self.inner.timeout.as_millis()
+                ),
+                true,
+            )),
+        }
     }
 
     /// The `Authorization` value for `prepared` at `timestamp` with `nonce`.
@@ -428,7 +496,7 @@ impl Client {
         self.inner.signer.authorization(
             prepared.method.as_str(),
             &prepared.canonical_url(),
-            &prepared.body,
+            prepared.signed_body(),
             timestamp,
             nonce,
         )
@@ -503,7 +571,7 @@ impl Client {
             &p.canonical_url(),
             ts,
             &nonce,
-            &p.body,
+            p.signed_body(),
         ))
         .into_owned();
         let authorization = self.sign(
@@ -755,7 +823,7 @@ impl Client {
                 let canonical = prepared.canonical_url();
                 let signed = crate::sign::message_shown(
                     &[prepared.method.as_str(), &canonical, &ts, &nonce],
-                    &prepared.body,
+                    prepared.signed_body(),
                 );
                 return Err(e.with_note(&format!(
                     "wxpay signed `{signed}` with the key of serial `{}` (compare with sign_information; a different message means a proxy or framework changed the request, the same message means the key and serial do not match)",

@@ -114,6 +114,9 @@ pub enum VerifyFailure {
     /// `Wechatpay-Serial` names a platform certificate that has expired: WeChat Pay never signs
     /// with one, so the answer is refused.
     CertificateExpired,
+    /// A downloaded file (a bill, a statement) does not have the SHA-1 WeChat Pay gave for it:
+    /// truncated or altered on the way. The partial file is removed.
+    DigestMismatch,
 }
 
 code_strings!(VerifyFailure {
@@ -124,6 +127,7 @@ code_strings!(VerifyFailure {
     BadSignature => "BAD_SIGNATURE",
     Signtest => "SIGNTEST",
     CertificateExpired => "CERTIFICATE_EXPIRED",
+    DigestMismatch => "DIGEST_MISMATCH",
 });
 
 /// Longest piece of caller- or server-supplied text quoted in an error message, in characters.

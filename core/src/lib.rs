@@ -29,6 +29,7 @@ pub mod close;
 pub mod config;
 pub mod error;
 pub mod events;
+pub mod files;
 pub mod fuzzing;
 pub mod keys;
 pub mod notify;
@@ -48,6 +49,7 @@ pub use client::{
 pub use config::Config;
 pub use error::{ApiError, Error, ErrorKind, Result, VerifyFailure};
 pub use events::{Event, EventKind, EventSink};
+pub use files::{DownloadOptions, DownloadSpec, Downloaded, UploadFile};
 pub use notify::{Answer, Notification};
 pub use operation::Operation;
 pub use options::RequestOptions;

@@ -48,6 +48,15 @@ impl Operation {
         })
     }
 
+    /// A prepared request that succeeds on any verified 2xx (for typed calls built elsewhere in
+    /// the core, such as uploads).
+    pub(crate) fn any_2xx(prepared: PreparedRequest) -> Operation {
+        Operation {
+            prepared,
+            success: Success::Any2xx,
+        }
+    }
+
     /// Closing an order (HK legacy or Global endpoint, by transaction id or out_trade_no).
     pub fn close(client: &Client, order: &CloseOrder) -> Result<Operation> {
         Ok(Operation {

@@ -92,6 +92,13 @@ pub(crate) fn control(state: &State, method: &Method, target: &str, body: &[u8])
                 Err(e) => bad(e),
             }
         }
+        (&Method::POST, "/_sandbox/bills") => {
+            let Some(n) = parsed.get("bytes").and_then(Value::as_u64) else {
+                return bad("POST /_sandbox/bills wants {\"bytes\": N}: the size of generated bills and statements".into());
+            };
+            m.bill_bytes = n;
+            ok(json!({"bytes": n}))
+        }
         (&Method::GET, "/_sandbox/deliveries") => ok(Value::Array(m.deliveries.clone())),
         (&Method::DELETE, "/_sandbox/faults") => {
             m.faults.clear();

@@ -59,6 +59,9 @@ fault_kinds! {
     UnknownSerial => "unknown_serial",
     Signtest => "signtest",
     Oversized => "oversized",
+    WrongDigest => "wrong_digest",
+    TruncatedBody => "truncated_body",
+    SlowBody => "slow_body",
     None => "none",
 }
 

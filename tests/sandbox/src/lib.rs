@@ -20,6 +20,7 @@ mod auth;
 mod certs;
 mod control;
 mod faults;
+mod files;
 pub mod notify;
 pub mod proxy;
 mod server;
@@ -40,7 +41,7 @@ const DEFAULT_MERCHANT_CERT: &str = include_str!("../../fixtures/merchant_cert.p
 const DEFAULT_PLATFORM_KEY: &str = include_str!("../../fixtures/platform_key.pem");
 
 /// Largest request body accepted (WeChat Pay rejects far smaller ones).
-const MAX_REQUEST_BYTES: usize = 1024 * 1024;
+const MAX_REQUEST_BYTES: usize = 8 * 1024 * 1024;
 /// Size of the body sent by the `oversized` fault: over the client's 4 MiB limit.
 const OVERSIZED_BYTES: usize = 5 * 1024 * 1024;
 
@@ -107,6 +108,8 @@ struct Mutable {
     log: Vec<Logged>,
     /// Notifications delivered in the background (the echo's `notify_url`).
     deliveries: Vec<Value>,
+    /// Size of generated bills and statements (`POST /_sandbox/bills`); 0: 20,000 bytes.
+    bill_bytes: u64,
 }
 
 /// The last 2xx signature (benchmark mode): timestamp, status, body, nonce, signature.

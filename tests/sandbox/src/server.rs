@@ -187,8 +187,49 @@ async fn respond(
         _ => {}
     }
 
-    let answer = match state.authenticate(&method, &target, &headers, &body) {
+    // An upload's signature covers its `meta` part, not the multipart body.
+    let path = target.split('?').next().unwrap_or_default().to_owned();
+    let mut upload = None;
+    let signed_body = if crate::files::is_upload(&method, &target) {
+        match crate::files::parts(&headers, &body)
+            .and_then(|p| crate::files::signed_meta(&p).map(|meta| (p, meta)))
+        {
+            Ok((parts, meta)) => {
+                upload = Some(parts);
+                meta
+            }
+            Err(a) => {
+                log(a.status);
+                return Ok(plain(a, None));
+            }
+        }
+    } else {
+        body.clone()
+    };
+    let authenticated = state.authenticate(&method, &target, &headers, &signed_body);
+    if authenticated.is_ok() && method == http::Method::GET {
+        // Files are streamed: the bill's download (unsigned) and statements (signed through
+        // their SHA-1).
+        if path == "/v3/billdownload/file" {
+            log(200);
+            return Ok(state.bill_file(&target, fault.as_ref()));
+        }
+        if path == "/hk/v3/statements" || path == "/v3/global/statements" {
+            log(200);
+            return Ok(state.statement(&target, &headers, fault.as_ref()));
+        }
+    }
+    let answer = match authenticated {
         Err(a) => a,
+        Ok(_) if upload.is_some() => {
+            crate::files::upload_answer(upload.as_deref().unwrap_or_default())
+        }
+        Ok(_)
+            if method == http::Method::GET
+                && (path == "/v3/bill/tradebill" || path == "/v3/bill/fundflowbill") =>
+        {
+            state.bill_first_step(&target, fault_kind == Some(FaultKind::WrongDigest))
+        }
         Ok(_)
             if method == http::Method::GET
                 && [
