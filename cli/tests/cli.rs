@@ -504,3 +504,103 @@ fn certificates_download_writes_the_pem_files_and_prints_the_certs_map() {
         .contains("wrong APIv3 key"));
     mode("public_key");
 }
+
+#[test]
+fn upload_bill_and_statement_downloads() {
+    let env = Env::new(false);
+    let c = env.config(json!({}));
+    let c = c.to_str().unwrap();
+    // An image upload: the meta signed, the sandbox checks the file's SHA-256 in it.
+    let image = env.dir.join("photo.jpg");
+    std::fs::write(&image, b"\xFF\xD8\xFF\xE0 not really a jpeg").unwrap();
+    let (code, v, _) = wxpay(&[
+        "--config",
+        c,
+        "upload",
+        "v3/merchant/media/upload",
+        image.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{v}");
+    assert!(v["body"].to_string().contains("sandbox-media-"), "{v}");
+    // Too big for the endpoint: exit 2, nothing sent.
+    let big = env.dir.join("big.png");
+    std::fs::write(&big, vec![0u8; 2 * 1024 * 1024 + 1]).unwrap();
+    let (code, v, _) = wxpay(&[
+        "--config",
+        c,
+        "upload",
+        "v3/merchant-service/images/upload",
+        big.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 2097152 bytes"),
+        "{v}"
+    );
+
+    // The B1 bill, gzip, its digest checked; then the statement of the same day.
+    let out = env.dir.join("bill.csv");
+    let (code, v, _) = wxpay(&[
+        "--config",
+        c,
+        "bill",
+        "download",
+        "tradebill",
+        "--date",
+        "2019-02-01",
+        "--gzip",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["sha1"], "9bb6cd819be348f17a9cbcedddc8eb62fefbd790");
+    assert_eq!(
+        (v["checked"].as_bool(), v["bytes"].as_u64()),
+        (Some(true), Some(14_686))
+    );
+    let (code, v, _) = wxpay(&[
+        "--config",
+        c,
+        "statement",
+        "download",
+        "global",
+        "--date",
+        "20190201",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["sha1"], "9bb6cd819be348f17a9cbcedddc8eb62fefbd790");
+
+    // A wrong digest: exit 4 (verification), no file.
+    std::fs::remove_file(&out).unwrap();
+    env.fault(json!({"fault": "wrong_digest", "path": "/v3/bill/fundflowbill"}));
+    let (code, v, _) = wxpay(&[
+        "--config",
+        c,
+        "bill",
+        "download",
+        "fundflowbill",
+        "--date",
+        "2026-11-26",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 4, "{v}");
+    assert_eq!(v["error"]["verify_failure"], "DIGEST_MISMATCH", "{v}");
+    assert!(!out.exists());
+    // Another host's download_url never gets the signature.
+    let (code, v, _) = wxpay(&[
+        "--config",
+        c,
+        "download",
+        "https://evil.example/x?token=1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{v}");
+    assert!(!out.exists());
+}

@@ -122,6 +122,21 @@ pub fn execute(
     })
 }
 
+/// Run `call` — work that is not an [`Operation`], such as a download — on `shared`, the
+/// process runtime, this thread waiting for it. Must not be called from inside an async
+/// runtime; a panic inside is an `INTERNAL` error.
+pub fn run<T: Send + 'static>(
+    shared: &ProcessRuntime,
+    call: impl std::future::Future<Output = Result<T, Error>> + Send + 'static,
+) -> Result<T, Error> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    shared.get()?.spawn(async move {
+        let _ = tx.send(wxpay::boundary::catch_future(call).await);
+    });
+    rx.blocking_recv()
+        .unwrap_or_else(|_| Err(internal("the call's task ended without an outcome".into())))
+}
+
 /// The call on `shared`'s threads, this thread waiting for it.
 fn on_runtime(
     shared: &ProcessRuntime,
