@@ -273,7 +273,7 @@ export declare class WxpayError extends Error {
   readonly requestId: string | null
   /** False only when the request certainly did not reach WeChat Pay. */
   readonly mayHaveBeenSent: boolean
-  /** VERIFY errors: MISSING_HEADERS, MALFORMED_HEADERS, TIMESTAMP_SKEW, UNKNOWN_SERIAL, BAD_SIGNATURE, SIGNTEST, CERTIFICATE_EXPIRED. */
+  /** VERIFY errors: MISSING_HEADERS, MALFORMED_HEADERS, TIMESTAMP_SKEW, UNKNOWN_SERIAL, BAD_SIGNATURE, SIGNTEST, CERTIFICATE_EXPIRED, DIGEST_MISMATCH (a downloaded file). */
   readonly verifyFailure: string | null
   /** The raw body of an API error. */
   readonly body: Buffer | null

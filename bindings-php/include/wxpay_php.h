@@ -304,7 +304,7 @@ const char *wxpay_error_request_id(const wxpay_error_t *err);
 
 /**
  * For "VERIFY" errors, the reason: "MISSING_HEADERS", "MALFORMED_HEADERS", "TIMESTAMP_SKEW",
- * "UNKNOWN_SERIAL", "BAD_SIGNATURE", "SIGNTEST" or "CERTIFICATE_EXPIRED" (static storage); else NULL.
+ * "UNKNOWN_SERIAL", "BAD_SIGNATURE", "SIGNTEST", "CERTIFICATE_EXPIRED" or "DIGEST_MISMATCH" (a downloaded file) (static storage); else NULL.
  */
 const char *wxpay_error_verify_failure(const wxpay_error_t *err);
 
@@ -345,6 +345,65 @@ wxpay_status wxpay_client_set_event_callback(const wxpay_client_t *client,
                                              wxpay_event_callback callback,
                                              void *userdata,
                                              wxpay_error_t **err);
+
+/**
+ * Upload the file at `path` (multipart: `meta`, then the file) to `uri_template` (e.g.
+ * `v3/merchant/media/upload`) and wait. `options_json` (NULL for none): the PHP SDK's options
+ * (`base_uri`, placeholder values) plus `meta` (an object: the file's SHA-256 is filled into
+ * its `null` fields, or into `sha256`), `filename` and `content_type` (from the name by
+ * default). The signature covers the meta as sent. A file over the endpoint's limit, unreadable
+ * or a `meta` that is not an object is `WXPAY_ERR_INVALID_ARGUMENT` and nothing is sent. On
+ * `WXPAY_OK`, `*out` is the verified answer (`media_id`, ...).
+ */
+wxpay_status wxpay_upload(const wxpay_client_t *client,
+                          const char *uri_template,
+                          const char *options_json,
+                          const char *path,
+                          wxpay_response_t **out,
+                          wxpay_error_t **err);
+
+/**
+ * `wxpay_upload` of `len` bytes at `data` (copied during the call); `options_json` must give
+ * `filename`.
+ */
+wxpay_status wxpay_upload_bytes(const wxpay_client_t *client,
+                                const char *uri_template,
+                                const char *options_json,
+                                const uint8_t *data,
+                                size_t len,
+                                wxpay_response_t **out,
+                                wxpay_error_t **err);
+
+/**
+ * Start `wxpay_upload` without waiting; `*out` is a future (the file is read now).
+ */
+wxpay_status wxpay_upload_start(const wxpay_client_t *client,
+                                const char *uri_template,
+                                const char *options_json,
+                                const char *path,
+                                wxpay_future_t **out,
+                                wxpay_error_t **err);
+
+/**
+ * Download into the file at `path` and wait. `spec_json`:
+ * - `{"bill": "tradebill"|"fundflowbill", "query": {"bill_date": "YYYY-MM-DD", "tar_type": "GZIP", ...}}`
+ *   (the signed first answer, then the file; its SHA-1 checked over the decompressed bytes);
+ * - `{"statement": "hk"|"global", "query": {"date": "YYYYMMDD", "mchid": "..."}, "gzip": true}`
+ *   (verified through `Wechatpay-Statement-Sha1`);
+ * - `{"url": "<download_url>", "gunzip": bool, "hash_type": "SHA1", "hash_value": "..."}` (only
+ *   WeChat Pay's hosts or the configured base_uri's get the signature);
+ *
+ * each with an optional `max_bytes` (after decompression). The body is streamed (memory stays
+ * flat) into a temporary file next to `path`, renamed to `path` once complete and checked;
+ * on any failure nothing is left behind. A digest mismatch is `WXPAY_ERR_VERIFY`
+ * (`DIGEST_MISMATCH`). On `WXPAY_OK`, `*out_json` (free with `wxpay_string_free`) is
+ * `{"status", "request_id", "bytes", "received", "sha1", "checked"}`.
+ */
+wxpay_status wxpay_download(const wxpay_client_t *client,
+                            const char *spec_json,
+                            const char *path,
+                            char **out_json,
+                            wxpay_error_t **err);
 
 /**
  * Without waiting: `WXPAY_PENDING`, or the status the call finished with (`WXPAY_OK` or an

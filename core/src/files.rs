@@ -1014,3 +1014,70 @@ enum Out<'a, 'w> {
 /// Marks a statement download (its signature and digest rules).
 #[derive(Clone, Copy, Debug)]
 struct Statement;
+
+/// Where an upload's file comes from.
+#[derive(Clone, Debug)]
+pub enum UploadSource<'a> {
+    /// A file on disk (read when the call is prepared).
+    Path(&'a Path),
+    /// Bytes in memory (`filename` is then required in the options).
+    Bytes(Vec<u8>),
+}
+
+impl Operation {
+    /// An upload as bindings describe it: the PHP SDK's options (`base_uri`, placeholder
+    /// values) plus `meta` (an object), `filename` and `content_type`, and the file.
+    pub fn upload_from_options(
+        client: &Client,
+        template: &str,
+        options: &Value,
+        source: UploadSource<'_>,
+    ) -> Result<Operation> {
+        let mut rest = match options {
+            Value::Object(m) => m.clone(),
+            Value::Null => Map::new(),
+            other => {
+                return Err(Error::invalid(format!(
+                    "upload options must be an object, got {}",
+                    kind_of(other)
+                )))
+            }
+        };
+        let meta = rest.remove("meta").unwrap_or(Value::Null);
+        let filename = match rest.remove("filename") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s),
+            Some(other) => {
+                return Err(Error::invalid(format!(
+                    "upload option `filename` must be a string, got {}",
+                    kind_of(&other)
+                )))
+            }
+        };
+        let content_type = match rest.remove("content_type") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s),
+            Some(other) => {
+                return Err(Error::invalid(format!(
+                    "upload option `content_type` must be a string, got {}",
+                    kind_of(&other)
+                )))
+            }
+        };
+        let file = match source {
+            UploadSource::Path(p) => {
+                UploadFile::from_path(p, filename.as_deref(), content_type.as_deref())?
+            }
+            UploadSource::Bytes(bytes) => {
+                let name = filename.ok_or_else(|| {
+                    Error::invalid(
+                        "an upload from bytes needs `filename` (e.g. \"photo.jpg\"): WeChat Pay wants the file's name",
+                    )
+                })?;
+                UploadFile::from_bytes(&name, bytes, content_type.as_deref())?
+            }
+        };
+        let options = RequestOptions::from_value(&Value::Object(rest))?;
+        Operation::upload(client, template, &options, &meta, &file)
+    }
+}

@@ -49,7 +49,7 @@ pub use client::{
 pub use config::Config;
 pub use error::{ApiError, Error, ErrorKind, Result, VerifyFailure};
 pub use events::{Event, EventKind, EventSink};
-pub use files::{DownloadOptions, DownloadSpec, Downloaded, UploadFile};
+pub use files::{DownloadOptions, DownloadSpec, Downloaded, UploadFile, UploadSource};
 pub use notify::{Answer, Notification};
 pub use operation::Operation;
 pub use options::RequestOptions;

@@ -40,7 +40,7 @@ unsafe fn close_call<'a>(
 }
 
 /// A blocking call; `*out` on success.
-unsafe fn run_sync(
+pub(crate) unsafe fn run_sync(
     call: Result<(&wxpay_client_t, wx::Operation), Error>,
     out: *mut *mut wxpay_response_t,
 ) -> Result<wxpay_status, Error> {
@@ -58,7 +58,7 @@ unsafe fn run_sync(
 }
 
 /// A call started as a future; `*out` on success.
-unsafe fn run_start(
+pub(crate) unsafe fn run_start(
     call: Result<(&wxpay_client_t, wx::Operation), Error>,
     out: *mut *mut wxpay_future_t,
 ) -> Result<wxpay_status, Error> {

@@ -97,7 +97,7 @@ pub unsafe extern "C" fn wxpay_error_request_id(err: *const wxpay_error_t) -> *c
 }
 
 /// For "VERIFY" errors, the reason: "MISSING_HEADERS", "MALFORMED_HEADERS", "TIMESTAMP_SKEW",
-/// "UNKNOWN_SERIAL", "BAD_SIGNATURE", "SIGNTEST" or "CERTIFICATE_EXPIRED" (static storage); else NULL.
+/// "UNKNOWN_SERIAL", "BAD_SIGNATURE", "SIGNTEST", "CERTIFICATE_EXPIRED" or "DIGEST_MISMATCH" (a downloaded file) (static storage); else NULL.
 #[no_mangle]
 pub unsafe extern "C" fn wxpay_error_verify_failure(err: *const wxpay_error_t) -> *const c_char {
     err.as_ref()

@@ -97,7 +97,7 @@ class WxpayException extends \RuntimeException
         return (bool) ($this->data['may_have_been_sent'] ?? true);
     }
 
-    /** For VERIFY errors: MISSING_HEADERS, MALFORMED_HEADERS, TIMESTAMP_SKEW, UNKNOWN_SERIAL, BAD_SIGNATURE, SIGNTEST (a WECHATPAY/SIGNTEST/ probe) or CERTIFICATE_EXPIRED. */
+    /** For VERIFY errors: MISSING_HEADERS, MALFORMED_HEADERS, TIMESTAMP_SKEW, UNKNOWN_SERIAL, BAD_SIGNATURE, SIGNTEST (a WECHATPAY/SIGNTEST/ probe), CERTIFICATE_EXPIRED or DIGEST_MISMATCH (a downloaded file). */
     public function getVerifyFailure(): ?string
     {
         return $this->data['verify_failure'] ?? null;

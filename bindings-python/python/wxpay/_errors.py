@@ -135,7 +135,7 @@ class VerifyError(WxpayError):
     """A 2xx answer failed signature, timestamp or serial checks (kind ``"VERIFY"``).
 
     ``verify_failure``: ``MISSING_HEADERS``, ``MALFORMED_HEADERS``, ``TIMESTAMP_SKEW``,
-    ``UNKNOWN_SERIAL``, ``BAD_SIGNATURE``, ``SIGNTEST`` (a ``WECHATPAY/SIGNTEST/`` probe) or ``CERTIFICATE_EXPIRED``. Treat the answer as forged.
+    ``UNKNOWN_SERIAL``, ``BAD_SIGNATURE``, ``SIGNTEST`` (a ``WECHATPAY/SIGNTEST/`` probe), ``CERTIFICATE_EXPIRED`` or ``DIGEST_MISMATCH`` (a downloaded file). Treat the answer as forged.
     """
 
     KIND = "VERIFY"

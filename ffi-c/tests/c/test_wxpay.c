@@ -1293,6 +1293,70 @@ static void test_events(wxpay_client_t *control) {
     wxpay_client_free(c);
 }
 
+/* Files: uploads signed over their meta, the B1 bill and statement with their digest checked,
+ * a wrong digest leaving no file behind. */
+static void test_files(wxpay_client_t *c) {
+    wxpay_response_t *r = NULL;
+    wxpay_error_t *err = NULL;
+    const uint8_t png[] = {0x89, 'P', 'N', 'G', 1, 2, 3};
+    CHECK(wxpay_upload_bytes(c, "v3/merchant/media/upload", "{\"filename\":\"photo.png\",\"meta\":{}}", png,
+                             sizeof png, &r, &err) == WXPAY_OK);
+    size_t len = 0;
+    const uint8_t *body = r ? wxpay_response_body(r, &len) : NULL;
+    CHECK(body && memmem(body, len, "sandbox-media-", 14) != NULL);
+    wxpay_response_free(r);
+    r = NULL;
+
+    char dir[] = "/tmp/wxpay-c-files-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char big[256], out[256];
+    snprintf(big, sizeof big, "%s/big.jpg", dir);
+    snprintf(out, sizeof out, "%s/bill.csv", dir);
+    FILE *f = fopen(big, "wb");
+    for (int i = 0; f && i < 6 * 1024; i++) {
+        char kb[1024] = {0};
+        fwrite(kb, 1, sizeof kb, f);
+    }
+    if (f) fclose(f);
+    CHECK(wxpay_upload(c, "v3/merchant/media/upload", NULL, big, &r, &err) == WXPAY_ERR_INVALID_ARGUMENT);
+    CHECK(err && strstr(wxpay_error_message(err), "at most 5242880 bytes") != NULL);
+    wxpay_error_free(err);
+    err = NULL;
+    CHECK(wxpay_upload_bytes(c, "v3/merchant/media/upload", NULL, png, sizeof png, &r, &err) ==
+          WXPAY_ERR_INVALID_ARGUMENT);
+    CHECK(err && strstr(wxpay_error_message(err), "filename") != NULL);
+    wxpay_error_free(err);
+    err = NULL;
+
+    char *json = NULL;
+    CHECK(wxpay_download(c, "{\"bill\":\"tradebill\",\"query\":{\"bill_date\":\"2019-02-01\",\"tar_type\":\"GZIP\"}}",
+                         out, &json, &err) == WXPAY_OK);
+    CHECK(json && strstr(json, "\"sha1\":\"9bb6cd819be348f17a9cbcedddc8eb62fefbd790\"") != NULL);
+    CHECK(json && strstr(json, "\"checked\":true") != NULL);
+    wxpay_string_free(json);
+    json = NULL;
+    CHECK(access(out, F_OK) == 0);
+    CHECK(wxpay_download(c, "{\"statement\":\"hk\",\"query\":{\"date\":\"20190201\",\"mchid\":\"1230000109\"}}", out,
+                         &json, &err) == WXPAY_OK);
+    CHECK(json && strstr(json, "9bb6cd819be348f17a9cbcedddc8eb62fefbd790") != NULL);
+    wxpay_string_free(json);
+    json = NULL;
+    unlink(out);
+
+    sandbox(c, "POST", "faults", "{\"fault\":\"wrong_digest\",\"path\":\"/v3/bill/tradebill\"}");
+    CHECK(wxpay_download(c, "{\"bill\":\"tradebill\",\"query\":{\"bill_date\":\"2026-11-26\"}}", out, &json, &err) ==
+          WXPAY_ERR_VERIFY);
+    CHECK(err && wxpay_error_verify_failure(err) && strcmp(wxpay_error_verify_failure(err), "DIGEST_MISMATCH") == 0);
+    CHECK(json == NULL && access(out, F_OK) != 0);
+    wxpay_error_free(err);
+    err = NULL;
+    CHECK(wxpay_download(c, "{\"url\":\"https://evil.example/x\"}", out, &json, &err) == WXPAY_ERR_INVALID_ARGUMENT);
+    wxpay_error_free(err);
+    CHECK(wxpay_download(c, NULL, out, &json, NULL) == WXPAY_ERR_INVALID_ARGUMENT);
+    unlink(big);
+    rmdir(dir);
+}
+
 int main(void) {
     const char *cfg_path = getenv("WXPAY_TEST_CONFIG");
     const char *vectors_path = getenv("WXPAY_VECTORS");
@@ -1365,6 +1429,7 @@ int main(void) {
         failed++;
     }
     test_events(c);
+    test_files(c);
     test_panics_are_internal_errors(c);
     test_server_closes_idle_connections(c);
 
