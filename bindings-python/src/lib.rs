@@ -99,6 +99,33 @@ fn close_order(by: &str, id: &str, options_json: &str) -> PyResult<CloseOrder> {
     wx::boundary::catch(|| CloseOrder::from_parts(by, id, options_json)).map_err(to_py)
 }
 
+fn upload_op(
+    client: &wx::Client,
+    template: &str,
+    options_json: &str,
+    path: Option<PathBuf>,
+    data: Option<Vec<u8>>,
+) -> PyResult<Operation> {
+    wx::boundary::catch(|| {
+        let source = match (&path, data) {
+            (Some(p), None) => wx::UploadSource::Path(p),
+            (None, Some(d)) => wx::UploadSource::Bytes(d),
+            _ => {
+                return Err(Error::new(
+                    wx::ErrorKind::InvalidArgument,
+                    "give the file to upload as a path or as bytes",
+                ))
+            }
+        };
+        Operation::upload_from_json(client, template, options_json, source)
+    })
+    .map_err(to_py)
+}
+
+fn download_spec(spec_json: &str) -> PyResult<wx::DownloadSpec> {
+    wx::boundary::catch(|| wx::DownloadSpec::from_json(spec_json)).map_err(to_py)
+}
+
 /// One client: one connection pool per process. Thread-safe.
 #[pyclass(frozen, module = "wxpay._native")]
 struct NativeClient {
@@ -261,6 +288,79 @@ impl NativeClient {
         let order = close_order(by, id, options_json)?;
         let op = wx::boundary::catch(|| Operation::close(&client, &order)).map_err(to_py)?;
         spawn_async(py, async move { op.run(&client).await })
+    }
+
+    /// Upload the file at `path` or `data` (the `filename` option then required).
+    #[pyo3(signature = (template, options_json, path=None, data=None, events=0))]
+    fn upload(
+        &self,
+        py: Python<'_>,
+        template: &str,
+        options_json: &str,
+        path: Option<PathBuf>,
+        data: Option<Vec<u8>>,
+        events: u8,
+    ) -> PyResult<NativeResponse> {
+        let client = self.client_for(events)?;
+        let op = upload_op(&client, template, options_json, path, data)?;
+        block(py, &client, op)
+    }
+
+    #[pyo3(signature = (template, options_json, path=None, data=None, events=0))]
+    fn upload_async<'py>(
+        &self,
+        py: Python<'py>,
+        template: &str,
+        options_json: &str,
+        path: Option<PathBuf>,
+        data: Option<Vec<u8>>,
+        events: u8,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.client_for(events)?;
+        let op = upload_op(&client, template, options_json, path, data)?;
+        spawn_async(py, async move { op.run(&client).await })
+    }
+
+    /// Download per `spec_json` into `path` and wait (the GIL released); the outcome's JSON
+    /// as the response body.
+    #[pyo3(signature = (spec_json, path, events=0))]
+    fn download(
+        &self,
+        py: Python<'_>,
+        spec_json: &str,
+        path: PathBuf,
+        events: u8,
+    ) -> PyResult<NativeResponse> {
+        let client = self.client_for(events)?;
+        let spec = download_spec(spec_json)?;
+        py.detach(|| {
+            wxpay_runtime::blocking::run(&RUNTIME, async move {
+                client
+                    .download_spec(&spec, &path)
+                    .await
+                    .map(wx::Downloaded::into_response)
+            })
+        })
+        .map(NativeResponse::from)
+        .map_err(to_py)
+    }
+
+    #[pyo3(signature = (spec_json, path, events=0))]
+    fn download_async<'py>(
+        &self,
+        py: Python<'py>,
+        spec_json: &str,
+        path: PathBuf,
+        events: u8,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.client_for(events)?;
+        let spec = download_spec(spec_json)?;
+        spawn_async(py, async move {
+            client
+                .download_spec(&spec, &path)
+                .await
+                .map(wx::Downloaded::into_response)
+        })
     }
 
     #[pyo3(signature = (method, url, body, timestamp=None, nonce=None))]

@@ -356,6 +356,17 @@ pub struct Downloaded {
 }
 
 impl Downloaded {
+    /// As a [`crate::Response`] whose body is [`Downloaded::to_json`] (how bindings hand a
+    /// download's outcome through the machinery they use for calls).
+    pub fn into_response(self) -> crate::Response {
+        let status = self.status;
+        crate::Response::new(
+            status,
+            http::HeaderMap::new(),
+            bytes::Bytes::from(self.to_json().to_string()),
+        )
+    }
+
     /// As JSON: `status`, `request_id`, `bytes`, `received`, `sha1`, `checked`.
     pub fn to_json(&self) -> Value {
         json!({
@@ -818,6 +829,11 @@ impl Client {
                 } else {
                     ("https://api.mch.weixin.qq.com/hk/", "v3/statements")
                 };
+                let mut query = query.clone();
+                if !query.contains_key("mchid") && !query.contains_key("sp_mchid") {
+                    // The merchant's own statement unless another is asked for.
+                    query.insert("mchid".into(), json!(self.signer().mchid()));
+                }
                 let opts = json!({
                     "query": query,
                     "base_uri": base_uri.as_deref().unwrap_or(default_base),
@@ -1079,5 +1095,33 @@ impl Operation {
         };
         let options = RequestOptions::from_value(&Value::Object(rest))?;
         Operation::upload(client, template, &options, &meta, &file)
+    }
+}
+
+fn parse_json(text: &str, what: &str) -> Result<Value> {
+    if text.trim().is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_str(text)
+        .map_err(|e| Error::invalid(format!("the {what} are not valid JSON: {e}")))
+}
+
+impl DownloadSpec {
+    /// [`DownloadSpec::from_value`] of JSON text.
+    pub fn from_json(text: &str) -> Result<DownloadSpec> {
+        DownloadSpec::from_value(&parse_json(text, "download options")?)
+    }
+}
+
+impl Operation {
+    /// [`Operation::upload_from_options`] with the options as JSON text (empty: none).
+    pub fn upload_from_json(
+        client: &Client,
+        template: &str,
+        options_json: &str,
+        source: UploadSource<'_>,
+    ) -> Result<Operation> {
+        let options = parse_json(options_json, "upload options")?;
+        Operation::upload_from_options(client, template, &options, source)
     }
 }

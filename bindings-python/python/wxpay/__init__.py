@@ -23,6 +23,7 @@ from ._errors import (
     VerifyError,
     WxpayError,
 )
+from ._files import Download
 from ._native import version as _version
 from ._notify import EncryptedField, Notification, NotificationAnswer, notification_answer
 
@@ -37,6 +38,7 @@ __all__ = [
     "NotificationAnswer",
     "notification_answer",
     "EncryptedField",
+    "Download",
     "WxpayError",
     "ConfigError",
     "InvalidArgumentError",

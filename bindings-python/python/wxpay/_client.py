@@ -20,6 +20,7 @@ from typing import (
 
 from . import _native
 from ._errors import InvalidArgumentError
+from ._files import Download, FileLike, bill_spec, download_result, statement_spec, upload_args, url_spec
 from ._notify import EncryptedField, HeadersLike, Notification, header_pairs, raw_body
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -398,6 +399,119 @@ class Client:
         if not isinstance(id, str):
             raise InvalidArgumentError(f"{by} must be a str, got {type(id).__name__}", may_have_been_sent=False)
         await self._native.close_async(by, id, self._close_options(*options), _events())
+
+    # --- files -------------------------------------------------------------------------------
+
+    def upload(
+        self,
+        template: str,
+        file: FileLike,
+        *,
+        meta: Optional[Mapping[str, Any]] = None,
+        filename: Optional[str] = None,
+        content_type: Optional[str] = None,
+        **options: Any,
+    ) -> Response:
+        """Upload ``file`` (a path or bytes; bytes need ``filename``) to ``template``, e.g.
+        ``v3/merchant/media/upload``: multipart ``meta`` then the file, the signature over the
+        meta as sent. ``meta`` (default ``{"filename": …, "sha256": …}``): the file's SHA-256
+        is written into every field given as ``None`` (``{"digest": None}``), or into
+        ``sha256``. ``options``: ``base_uri`` and placeholder values. A file over the endpoint's
+        limit is an ``InvalidArgumentError`` and nothing is sent. Returns the verified answer."""
+        text, path, data = upload_args(file, meta, filename, content_type, options)
+        return Response._from_native(self._native.upload(template, text, path, data, _events()))
+
+    async def upload_async(
+        self,
+        template: str,
+        file: FileLike,
+        *,
+        meta: Optional[Mapping[str, Any]] = None,
+        filename: Optional[str] = None,
+        content_type: Optional[str] = None,
+        **options: Any,
+    ) -> Response:
+        text, path, data = upload_args(file, meta, filename, content_type, options)
+        return Response._from_native(await self._native.upload_async(template, text, path, data, _events()))
+
+    def download(
+        self, url: str, path: PathLike, *, sha1: Optional[str] = None, gunzip: bool = False, max_bytes: Optional[int] = None
+    ) -> Download:
+        """Download a ``download_url`` WeChat Pay gave into ``path`` (streamed; the signature goes
+        only to WeChat Pay's hosts), gunzipped when asked, its SHA-1 checked against ``sha1``
+        (a mismatch: ``VerifyError`` ``DIGEST_MISMATCH``, nothing left behind)."""
+        return self._download(url_spec(url, sha1, gunzip, max_bytes), path)
+
+    async def download_async(
+        self, url: str, path: PathLike, *, sha1: Optional[str] = None, gunzip: bool = False, max_bytes: Optional[int] = None
+    ) -> Download:
+        return await self._download_async(url_spec(url, sha1, gunzip, max_bytes), path)
+
+    def download_bill(
+        self,
+        path: PathLike,
+        *,
+        bill_date: str,
+        kind: str = "tradebill",
+        tar_type: Optional[str] = None,
+        max_bytes: Optional[int] = None,
+        **query: Any,
+    ) -> Download:
+        """The mainland bill (``kind`` ``"tradebill"`` or ``"fundflowbill"``) of ``bill_date``
+        (``YYYY-MM-DD``) into ``path``: the signed first answer, then the file, its SHA-1
+        checked over the decompressed bytes (``tar_type="GZIP"`` asks for gzip). ``query``:
+        ``bill_type``, ``account_type``, ``sub_mchid``."""
+        return self._download(bill_spec(kind, bill_date, tar_type, max_bytes, query), path)
+
+    async def download_bill_async(
+        self,
+        path: PathLike,
+        *,
+        bill_date: str,
+        kind: str = "tradebill",
+        tar_type: Optional[str] = None,
+        max_bytes: Optional[int] = None,
+        **query: Any,
+    ) -> Download:
+        return await self._download_async(bill_spec(kind, bill_date, tar_type, max_bytes, query), path)
+
+    def download_statement(
+        self,
+        path: PathLike,
+        *,
+        date: str,
+        endpoint: str = "hk",
+        mchid: Optional[str] = None,
+        gzip: bool = True,
+        max_bytes: Optional[int] = None,
+        **query: Any,
+    ) -> Download:
+        """The HK (``endpoint="hk"``, ``…/hk/v3/statements``) or Global (``"global"``) statement
+        of ``date`` (``YYYYMMDD``) into ``path``, verified through ``Wechatpay-Statement-Sha1``
+        (the signature over ``{"sha1": …}``, then the CSV's SHA-1). ``mchid`` defaults to the
+        client's; ``query``: ``sp_mchid``, ``sub_mchid``."""
+        return self._download(statement_spec(endpoint, date, mchid, gzip, max_bytes, query), path)
+
+    async def download_statement_async(
+        self,
+        path: PathLike,
+        *,
+        date: str,
+        endpoint: str = "hk",
+        mchid: Optional[str] = None,
+        gzip: bool = True,
+        max_bytes: Optional[int] = None,
+        **query: Any,
+    ) -> Download:
+        return await self._download_async(statement_spec(endpoint, date, mchid, gzip, max_bytes, query), path)
+
+    def _download(self, spec: str, path: PathLike) -> Download:
+        p = Path(path)
+        return download_result(p, self._native.download(spec, os.fspath(p), _events()).body)
+
+    async def _download_async(self, spec: str, path: PathLike) -> Download:
+        p = Path(path)
+        return download_result(p, (await self._native.download_async(spec, os.fspath(p), _events())).body)
 
     # --- utilities ---------------------------------------------------------------------------
 
