@@ -203,6 +203,45 @@ export interface WxpayEvent {
 
 export type WxpayEventName = 'request' | 'response' | 'retry' | 'call'
 
+export interface UploadOptions extends RequestOptions {
+  /** The meta object: the file's SHA-256 fills its `null` fields (`{ digest: null }`), or `sha256`. */
+  meta?: Record<string, unknown>
+  filename?: string
+  contentType?: string
+  signal?: AbortSignal
+}
+
+export interface BillOptions {
+  billDate: string
+  kind?: 'tradebill' | 'fundflowbill'
+  tarType?: 'GZIP'
+  maxBytes?: number
+  [query: string]: unknown
+}
+
+export interface StatementOptions {
+  date: string
+  endpoint?: 'hk' | 'global'
+  mchid?: string
+  gzip?: boolean
+  maxBytes?: number
+  [query: string]: unknown
+}
+
+/** A finished download, written to `path` only once complete and checked. */
+export interface Download {
+  path: string
+  status: number
+  requestId: string | null
+  /** Bytes written (after decompression). */
+  bytes: number
+  /** Bytes received. */
+  received: number
+  sha1: string
+  /** Whether a digest was checked. */
+  checked: boolean
+}
+
 declare class ClientBase extends EventEmitter {
   constructor(options: ClientOptions)
   /** Events of every call made through this client (also on diagnostics_channel `wxpay:request`,
@@ -222,6 +261,18 @@ declare class ClientBase extends EventEmitter {
   /** Close by the merchant's out_trade_no; resolves with the 204 response. */
   closeOutTradeNo(outTradeNo: string, options?: CloseOptions): Promise<Response>
   closeOutTradeNoSync(outTradeNo: string, options?: CloseOptions): Response
+  /** Upload a file (a path, or a Buffer with `filename`): multipart meta + file, signed over the meta. */
+  upload(template: string, file: string | URL | Buffer | Uint8Array, options?: UploadOptions): Promise<Response>
+  uploadSync(template: string, file: string | URL | Buffer | Uint8Array, options?: UploadOptions): Response
+  /** A `download_url` into `path`, streamed, its SHA-1 checked when given. */
+  download(url: string, path: string | URL, options?: { sha1?: string; gunzip?: boolean; maxBytes?: number; signal?: AbortSignal }): Promise<Download>
+  downloadSync(url: string, path: string | URL, options?: { sha1?: string; gunzip?: boolean; maxBytes?: number }): Download
+  /** The mainland bill (two steps), its SHA-1 checked over the decompressed bytes. */
+  downloadBill(path: string | URL, options: BillOptions & { signal?: AbortSignal }): Promise<Download>
+  downloadBillSync(path: string | URL, options: BillOptions): Download
+  /** The HK or Global statement, verified through Wechatpay-Statement-Sha1. */
+  downloadStatement(path: string | URL, options: StatementOptions & { signal?: AbortSignal }): Promise<Download>
+  downloadStatementSync(path: string | URL, options: StatementOptions): Download
   /** The Authorization value for `method` on the absolute `url` with `body`. */
   sign(method: string, url: string, body?: string | Buffer, options?: SignOptions): string
   /** Throws VerifyError unless the WeChat Pay signature holds. */

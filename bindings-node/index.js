@@ -384,6 +384,67 @@ class Client extends EventEmitter {
     return new Response(this[NATIVE].securityEchoSync(msg, url, this[EVENTS]())).json()
   }
 
+  /**
+   * Upload `file` (a path, or a Buffer with `filename`) to `template` (e.g.
+   * `v3/merchant/media/upload`): multipart `meta` then the file, the signature over the meta as
+   * sent. `options`: `meta` (the file's SHA-256 fills its `null` fields, or `sha256`),
+   * `filename`, `contentType`, `signal`, and `base_uri` / placeholder values. A file over the
+   * endpoint's limit rejects with InvalidArgumentError; nothing is sent.
+   */
+  upload(template, file, options) {
+    return abortable(options, async (rest, abort) => {
+      const [json, path, data] = uploadArgs(file, rest)
+      return new Response(await this[NATIVE].upload(String(template), json, path, data, abort, this[EVENTS]()))
+    })
+  }
+
+  uploadSync(template, file, options) {
+    const [json, path, data] = uploadArgs(file, takeSignal(options)[0])
+    return new Response(this[NATIVE].uploadSync(String(template), json, path, data, this[EVENTS]()))
+  }
+
+  /** Download a `download_url` WeChat Pay gave into `path` (streamed; only WeChat Pay's hosts get
+   *  the signature): `{ sha1, gunzip, maxBytes, signal }`. Resolves with `{ path, status,
+   *  requestId, bytes, received, sha1, checked }`; a digest mismatch rejects with VerifyError
+   *  (`DIGEST_MISMATCH`) and leaves nothing behind. */
+  download(url, path, options) {
+    return abortable(options, (rest, abort) => this.#download(urlSpec(url, rest), path, abort))
+  }
+
+  downloadSync(url, path, options) {
+    return this.#downloadSync(urlSpec(url, takeSignal(options)[0]), path)
+  }
+
+  /** The mainland bill into `path`: `{ billDate: 'YYYY-MM-DD', kind: 'tradebill' | 'fundflowbill',
+   *  tarType: 'GZIP', maxBytes, signal, ...query }`; its SHA-1 checked over the decompressed bytes. */
+  downloadBill(path, options) {
+    return abortable(options, (rest, abort) => this.#download(billSpec(rest), path, abort))
+  }
+
+  downloadBillSync(path, options) {
+    return this.#downloadSync(billSpec(takeSignal(options)[0]), path)
+  }
+
+  /** The HK (`endpoint: 'hk'`) or Global (`'global'`) statement into `path`: `{ date: 'YYYYMMDD',
+   *  mchid, gzip = true, maxBytes, signal, ...query }`, verified through Wechatpay-Statement-Sha1. */
+  downloadStatement(path, options) {
+    return abortable(options, (rest, abort) => this.#download(statementSpec(rest), path, abort))
+  }
+
+  downloadStatementSync(path, options) {
+    return this.#downloadSync(statementSpec(takeSignal(options)[0]), path)
+  }
+
+  async #download(spec, path, abort) {
+    const p = filePath(path)
+    return downloaded(p, await this[NATIVE].download(spec, p, abort, this[EVENTS]()))
+  }
+
+  #downloadSync(spec, path) {
+    const p = filePath(path)
+    return downloaded(p, this[NATIVE].downloadSync(spec, p, this[EVENTS]()))
+  }
+
   /** Signing utility: the Authorization value for `method` on the absolute `url` with `body`. */
   sign(method, url, body = '', { timestamp, nonce } = {}) {
     return this[NATIVE].sign(method, url, Buffer.from(body), timestamp ?? null, nonce ?? null)
@@ -453,6 +514,57 @@ class Client extends EventEmitter {
   prepare(method, template, options, { timestamp, nonce } = {}) {
     return JSON.parse(this[NATIVE].prepare(method, template, optionsJson(options), timestamp ?? null, nonce ?? null))
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+function filePath(path) {
+  if (path instanceof URL) return require('node:url').fileURLToPath(path)
+  if (typeof path !== 'string' || path === '') throw invalid(`path must be a file path (string or file: URL), got ${path === null ? 'null' : typeof path}`)
+  return path
+}
+
+function uploadArgs(file, options) {
+  const { meta, filename, contentType, ...rest } = options ?? {}
+  if (meta !== undefined && (meta === null || typeof meta !== 'object' || Array.isArray(meta))) {
+    throw invalid(`options.meta must be an object, got ${meta === null ? 'null' : Array.isArray(meta) ? 'an array' : typeof meta}`)
+  }
+  const core = { ...rest }
+  if (meta !== undefined) core.meta = meta
+  if (filename !== undefined) core.filename = filename
+  if (contentType !== undefined) core.content_type = contentType
+  const json = optionsJson(core)
+  if (Buffer.isBuffer(file) || file instanceof Uint8Array) return [json, null, Buffer.from(file)]
+  return [json, filePath(file), null]
+}
+
+function withMax(spec, maxBytes) {
+  if (maxBytes !== undefined) spec.max_bytes = maxBytes
+  return JSON.stringify(spec)
+}
+
+function urlSpec(url, { sha1, gunzip = false, maxBytes } = {}) {
+  const spec = { url: String(url), gunzip }
+  if (sha1 !== undefined) Object.assign(spec, { hash_type: 'SHA1', hash_value: sha1 })
+  return withMax(spec, maxBytes)
+}
+
+function billSpec({ billDate, kind = 'tradebill', tarType, maxBytes, ...query } = {}) {
+  const q = { bill_date: billDate, ...query }
+  if (tarType !== undefined) q.tar_type = tarType
+  return withMax({ bill: kind, query: q }, maxBytes)
+}
+
+function statementSpec({ date, endpoint = 'hk', mchid, gzip = true, maxBytes, ...query } = {}) {
+  const q = { date, ...query }
+  if (mchid !== undefined) q.mchid = mchid
+  return withMax({ statement: endpoint, query: q, gzip }, maxBytes)
+}
+
+function downloaded(path, r) {
+  const d = JSON.parse(r.body.toString('utf8'))
+  return { path, status: d.status, requestId: d.request_id, bytes: d.bytes, received: d.received, sha1: d.sha1, checked: d.checked }
 }
 
 /** Received headers as JSON the core reads: `req.headers` (values may be arrays), a WHATWG

@@ -33,6 +33,12 @@ export declare class NativeClient {
   /** The security self-test (`POST /v3/security/echo`). `abort`: as for `request`. */
   securityEcho(message: string, notifyUrl?: string | undefined | null, abort?: number | undefined | null, events?: EventsFn | undefined | null): Promise<NativeResponse>
   securityEchoSync(message: string, notifyUrl?: string | undefined | null, events?: EventsFn | undefined | null): NativeResponse
+  /** Upload the file at `path`, or `data`. `abort`: as for `request`. */
+  upload(template: string, optionsJson: string, path?: string | undefined | null, data?: Buffer | undefined | null, abort?: number | undefined | null, events?: EventsFn | undefined | null): Promise<NativeResponse>
+  uploadSync(template: string, optionsJson: string, path?: string | undefined | null, data?: Buffer | undefined | null, events?: EventsFn | undefined | null): NativeResponse
+  /** Download per `spec_json` into `path`; the body of the answer is the outcome's JSON. */
+  download(specJson: string, path: string, abort?: number | undefined | null, events?: EventsFn | undefined | null): Promise<NativeResponse>
+  downloadSync(specJson: string, path: string, events?: EventsFn | undefined | null): NativeResponse
   sign(method: string, url: string, body: Buffer, timestamp?: number | undefined | null, nonce?: string | undefined | null): string
   verify(timestamp: string | undefined | null, nonce: string | undefined | null, signature: string | undefined | null, serial: string | undefined | null, body: Buffer, now?: number | undefined | null): void
   prepare(method: string, template: string, optionsJson: string, timestamp?: number | undefined | null, nonce?: string | undefined | null): string

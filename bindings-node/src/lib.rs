@@ -225,6 +225,45 @@ async fn echo_call(
         .await
 }
 
+async fn upload_call(
+    inner: Arc<ForkSafeClient>,
+    sink: Option<wx::EventSink>,
+    template: String,
+    options_json: String,
+    path: Option<String>,
+    data: Option<Vec<u8>>,
+) -> std::result::Result<wx::Response, Error> {
+    let client = observed(inner.get()?, sink);
+    let source = match (&path, data) {
+        (Some(p), None) => wx::UploadSource::Path(std::path::Path::new(p)),
+        (None, Some(d)) => wx::UploadSource::Bytes(d),
+        _ => {
+            return Err(Error::new(
+                wx::ErrorKind::InvalidArgument,
+                "give the file to upload as a path or as a Buffer",
+            ))
+        }
+    };
+    Operation::upload_from_json(&client, &template, &options_json, source)?
+        .run(&client)
+        .await
+}
+
+/// A download's outcome travels as a response whose body is its JSON.
+async fn download_call(
+    inner: Arc<ForkSafeClient>,
+    sink: Option<wx::EventSink>,
+    spec_json: String,
+    path: String,
+) -> std::result::Result<wx::Response, Error> {
+    let client = observed(inner.get()?, sink);
+    let spec = wx::DownloadSpec::from_json(&spec_json)?;
+    client
+        .download_spec(&spec, std::path::Path::new(&path))
+        .await
+        .map(wx::Downloaded::into_response)
+}
+
 /// A verified 2xx answer.
 #[napi(object)]
 pub struct NativeResponse {
@@ -458,6 +497,83 @@ impl NativeClient {
             &env,
             delivery,
             echo_call(self.inner.clone(), sink, message, notify_url),
+        )
+    }
+
+    /// Upload the file at `path`, or `data`. `abort`: as for `request`.
+    #[napi(ts_return_type = "Promise<NativeResponse>")]
+    #[allow(clippy::too_many_arguments)]
+    pub fn upload<'env>(
+        &self,
+        env: &'env Env,
+        template: String,
+        options_json: String,
+        path: Option<String>,
+        data: Option<Buffer>,
+        abort: Option<u32>,
+        events: Option<EventsFn<'_>>,
+    ) -> Result<PromiseRaw<'env, NativeResponse>> {
+        let (sink, delivery) = Delivery::new(events, true)?;
+        let data = data.map(|b| b.to_vec());
+        promise(
+            env,
+            abort,
+            delivery,
+            upload_call(self.inner.clone(), sink, template, options_json, path, data),
+        )
+    }
+
+    #[napi]
+    pub fn upload_sync(
+        &self,
+        env: Env,
+        template: String,
+        options_json: String,
+        path: Option<String>,
+        data: Option<Buffer>,
+        events: Option<EventsFn<'_>>,
+    ) -> Result<NativeResponse> {
+        let (sink, delivery) = Delivery::new(events, false)?;
+        let data = data.map(|b| b.to_vec());
+        blocking(
+            &env,
+            delivery,
+            upload_call(self.inner.clone(), sink, template, options_json, path, data),
+        )
+    }
+
+    /// Download per `spec_json` into `path`; the body of the answer is the outcome's JSON.
+    #[napi(ts_return_type = "Promise<NativeResponse>")]
+    pub fn download<'env>(
+        &self,
+        env: &'env Env,
+        spec_json: String,
+        path: String,
+        abort: Option<u32>,
+        events: Option<EventsFn<'_>>,
+    ) -> Result<PromiseRaw<'env, NativeResponse>> {
+        let (sink, delivery) = Delivery::new(events, true)?;
+        promise(
+            env,
+            abort,
+            delivery,
+            download_call(self.inner.clone(), sink, spec_json, path),
+        )
+    }
+
+    #[napi]
+    pub fn download_sync(
+        &self,
+        env: Env,
+        spec_json: String,
+        path: String,
+        events: Option<EventsFn<'_>>,
+    ) -> Result<NativeResponse> {
+        let (sink, delivery) = Delivery::new(events, false)?;
+        blocking(
+            &env,
+            delivery,
+            download_call(self.inner.clone(), sink, spec_json, path),
         )
     }
 

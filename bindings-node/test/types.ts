@@ -43,6 +43,13 @@ async function main(): Promise<void> {
   console.log(kinds)
   const echo: { echo_message: string } = await client.securityEcho('x', { notifyUrl: 'http://127.0.0.1:1/' })
   console.log(eventType, answer, field, client.decryptField('x'), echo)
+  const up: Response = await client.upload('v3/merchant/media/upload', Buffer.from('x'), { filename: 'x.png', meta: { digest: null } })
+  const bill = await client.downloadBill('/tmp/bill.csv', { billDate: '2026-11-26', tarType: 'GZIP' })
+  const st = client.downloadStatementSync('/tmp/s.csv', { date: '20261126', endpoint: 'global' })
+  const checked: boolean = bill.checked && st.checked
+  console.log(up.status, bill.sha1, checked)
+  // @ts-expect-error: a bill needs its date
+  client.downloadBillSync('/tmp/bill.csv', { kind: 'tradebill' })
   client.on('retry', (e) => console.log(e.summary, e.requestId, e.retryInMs, e.attempt))
   client.on('call', (e: WxpayEvent) => {
     const outcome: string | null = e.outcome
