@@ -25,6 +25,8 @@
  *   Wxpay\Ext\certificates(Client): string (JSON)
  *   Wxpay\Ext\prepare(Client, string $method, string $template, string $options_json, int $timestamp, ?string $nonce): string
  *   Wxpay\Ext\chain_template(string $segments_json): string
+ *   Wxpay\Ext\upload(Client, string $template, string $options_json, ?string $path, ?string $data): array (a response)
+ *   Wxpay\Ext\download(Client, string $spec_json, string $path): string (JSON of the outcome)
  *   Wxpay\Ext\events_enable(Client): void     (buffer the events of this client's calls from now on)
  *   Wxpay\Ext\events_take(Client): array      (the buffered events, as JSON strings, oldest first)
  *   Wxpay\Ext\version(): string
@@ -545,6 +547,55 @@ static PHP_FUNCTION(wxpay_ext_decrypt_field) {
     return_owned_string(return_value, out);
 }
 
+static PHP_FUNCTION(wxpay_ext_upload) {
+    zval *client;
+    char *tpl, *options, *path = NULL, *data = NULL;
+    size_t tpl_len, options_len, path_len = 0, data_len = 0;
+    ZEND_PARSE_PARAMETERS_START(5, 5)
+        Z_PARAM_OBJECT_OF_CLASS(client, client_ce)
+        Z_PARAM_STRING(tpl, tpl_len)
+        Z_PARAM_STRING(options, options_len)
+        Z_PARAM_STRING_OR_NULL(path, path_len)
+        Z_PARAM_STRING_OR_NULL(data, data_len)
+    ZEND_PARSE_PARAMETERS_END();
+    wxpay_client_t *c = client_arg(client);
+    if (!c || !text_ok(tpl, tpl_len, "uri_template") || !text_ok(options, options_len, "options_json") ||
+        !text_ok(path, path_len, "path")) {
+        RETURN_THROWS();
+    }
+    wxpay_response_t *r = NULL;
+    wxpay_error_t *err = NULL;
+    wxpay_status s = path != NULL ? wxpay_upload(c, tpl, options, path, &r, &err)
+                                   : wxpay_upload_bytes(c, tpl, options, (const uint8_t *)data, data_len, &r, &err);
+    if (s != WXPAY_OK) {
+        throw_native(err);
+        RETURN_THROWS();
+    }
+    return_response(return_value, r);
+}
+
+static PHP_FUNCTION(wxpay_ext_download) {
+    zval *client;
+    char *spec, *path;
+    size_t spec_len, path_len;
+    ZEND_PARSE_PARAMETERS_START(3, 3)
+        Z_PARAM_OBJECT_OF_CLASS(client, client_ce)
+        Z_PARAM_STRING(spec, spec_len)
+        Z_PARAM_STRING(path, path_len)
+    ZEND_PARSE_PARAMETERS_END();
+    wxpay_client_t *c = client_arg(client);
+    if (!c || !text_ok(spec, spec_len, "spec_json") || !text_ok(path, path_len, "path")) {
+        RETURN_THROWS();
+    }
+    char *out = NULL;
+    wxpay_error_t *err = NULL;
+    if (wxpay_download(c, spec, path, &out, &err) != WXPAY_OK) {
+        throw_native(err);
+        RETURN_THROWS();
+    }
+    return_owned_string(return_value, out);
+}
+
 static PHP_FUNCTION(wxpay_ext_certificates) {
     zval *client;
     ZEND_PARSE_PARAMETERS_START(1, 1)
@@ -622,6 +673,13 @@ ZEND_BEGIN_ARG_INFO_EX(arginfo_four, 0, 0, 4)
     ZEND_ARG_INFO(0, c)
     ZEND_ARG_INFO(0, d)
 ZEND_END_ARG_INFO()
+ZEND_BEGIN_ARG_INFO_EX(arginfo_five, 0, 0, 5)
+    ZEND_ARG_INFO(0, a)
+    ZEND_ARG_INFO(0, b)
+    ZEND_ARG_INFO(0, c)
+    ZEND_ARG_INFO(0, d)
+    ZEND_ARG_INFO(0, e)
+ZEND_END_ARG_INFO()
 ZEND_BEGIN_ARG_INFO_EX(arginfo_six, 0, 0, 6)
     ZEND_ARG_INFO(0, a)
     ZEND_ARG_INFO(0, b)
@@ -663,6 +721,8 @@ static const zend_function_entry wxpay_functions[] = {
     ZEND_NS_FENTRY(NS, encrypt_field, ZEND_FN(wxpay_ext_encrypt_field), arginfo_two, 0)
     ZEND_NS_FENTRY(NS, decrypt_field, ZEND_FN(wxpay_ext_decrypt_field), arginfo_two, 0)
     ZEND_NS_FENTRY(NS, certificates, ZEND_FN(wxpay_ext_certificates), arginfo_one, 0)
+    ZEND_NS_FENTRY(NS, upload, ZEND_FN(wxpay_ext_upload), arginfo_five, 0)
+    ZEND_NS_FENTRY(NS, download, ZEND_FN(wxpay_ext_download), arginfo_three, 0)
     ZEND_NS_FENTRY(NS, events_enable, ZEND_FN(wxpay_ext_events_enable), arginfo_one, 0)
     ZEND_NS_FENTRY(NS, events_take, ZEND_FN(wxpay_ext_events_take), arginfo_one, 0)
     ZEND_NS_FENTRY(NS, version, ZEND_FN(wxpay_ext_version), arginfo_none, 0)

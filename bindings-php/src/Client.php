@@ -251,6 +251,100 @@ final class Client
     }
 
     /**
+     * Upload a file to $uriTemplate (e.g. 'v3/merchant/media/upload'): multipart `meta` then the
+     * file, the signature over the meta as sent (never the multipart body). $file: a path, an
+     * \SplFileInfo, or a PSR-7 stream (then give 'filename').
+     *
+     * @param array<string, mixed> $options 'meta' (the file's SHA-256 fills its null fields,
+     *   or 'sha256'), 'filename', 'content_type', and base_uri / placeholder values
+     * @throws WxpayException InvalidArgumentException for a file over the endpoint's limit
+     *   (nothing sent)
+     */
+    public function upload(string $uriTemplate, string|\SplFileInfo|\Psr\Http\Message\StreamInterface $file, array $options = []): ResponseInterface
+    {
+        $path = null;
+        $data = null;
+        if ($file instanceof \Psr\Http\Message\StreamInterface) {
+            if ($file->isSeekable()) {
+                $file->rewind();
+            }
+            $data = $file->getContents();
+        } else {
+            $path = self::text((string) $file, 'path');
+        }
+        if (isset($options['meta']) && is_array($options['meta'])) {
+            $options['meta'] = (object) $options['meta'];
+        }
+        $json = self::encode($options === [] ? new \stdClass() : $options, 'upload options');
+        return $this->response($this->observed(fn (): array => $this->driver->upload($this->handle, self::text($uriTemplate, 'uri_template'), $json, $path, $data)));
+    }
+
+    /**
+     * Download a download_url WeChat Pay gave into $path, streamed (memory stays flat); only
+     * WeChat Pay's hosts get the signature.
+     *
+     * @param array{sha1?: string, gunzip?: bool, max_bytes?: int} $options
+     * @return array{path: string, status: int, request_id: ?string, bytes: int, received: int, sha1: string, checked: bool}
+     * @throws WxpayException VerifyException (getVerifyFailure() 'DIGEST_MISMATCH') when the
+     *   SHA-1 differs; nothing is left at $path
+     */
+    public function download(string $url, string $path, array $options = []): array
+    {
+        $spec = ['url' => $url, 'gunzip' => (bool) ($options['gunzip'] ?? false)];
+        if (isset($options['sha1'])) {
+            $spec += ['hash_type' => 'SHA1', 'hash_value' => $options['sha1']];
+        }
+        if (isset($options['max_bytes'])) {
+            $spec['max_bytes'] = $options['max_bytes'];
+        }
+        return $this->downloadSpec($spec, $path);
+    }
+
+    /**
+     * The mainland bill ('tradebill' or 'fundflowbill') into $path: the signed first answer,
+     * then the file, its SHA-1 checked over the decompressed bytes.
+     *
+     * @param array<string, mixed> $query bill_date (YYYY-MM-DD), tar_type ('GZIP'), bill_type,
+     *   account_type, sub_mchid; and 'max_bytes'
+     * @return array{path: string, status: int, request_id: ?string, bytes: int, received: int, sha1: string, checked: bool}
+     */
+    public function downloadBill(string $kind, string $path, array $query): array
+    {
+        $spec = ['bill' => $kind];
+        if (isset($query['max_bytes'])) {
+            $spec['max_bytes'] = $query['max_bytes'];
+            unset($query['max_bytes']);
+        }
+        $spec['query'] = (object) $query;
+        return $this->downloadSpec($spec, $path);
+    }
+
+    /**
+     * The HK ('hk', …/hk/v3/statements) or Global ('global') statement into $path, verified
+     * through Wechatpay-Statement-Sha1 (the signature over {"sha1": …}, then the CSV's SHA-1).
+     *
+     * @param array<string, mixed> $query date (YYYYMMDD), mchid (default: the client's) or
+     *   sp_mchid, sub_mchid
+     * @return array{path: string, status: int, request_id: ?string, bytes: int, received: int, sha1: string, checked: bool}
+     */
+    public function downloadStatement(string $endpoint, string $path, array $query, bool $gzip = true): array
+    {
+        return $this->downloadSpec(['statement' => $endpoint, 'query' => (object) $query, 'gzip' => $gzip], $path);
+    }
+
+    /**
+     * @param array<string, mixed> $spec
+     * @return array{path: string, status: int, request_id: ?string, bytes: int, received: int, sha1: string, checked: bool}
+     */
+    private function downloadSpec(array $spec, string $path): array
+    {
+        $json = self::encode($spec, 'download options');
+        $out = $this->observed(fn (): string => $this->driver->download($this->handle, $json, self::text($path, 'path')));
+        $d = json_decode($out, true, 512, JSON_THROW_ON_ERROR);
+        return ['path' => $path] + $d;
+    }
+
+    /**
      * Signing utility: the Authorization value for $method on the absolute $url with $body.
      * $timestamp (Unix seconds) and $nonce default to now and a random nonce.
      */

@@ -100,4 +100,15 @@ interface Driver
      * @return list<string>
      */
     public function eventsTake(object $client): array;
+
+    /**
+     * Upload the file at $path, or $data (then `filename` in the options).
+     *
+     * @return array{0: int, 1: string, 2: string}
+     * @throws WxpayException
+     */
+    public function upload(object $client, string $template, string $optionsJson, ?string $path, ?string $data): array;
+
+    /** Download per $specJson into $path; the outcome's JSON. @throws WxpayException */
+    public function download(object $client, string $specJson, string $path): string;
 }

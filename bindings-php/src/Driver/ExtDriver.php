@@ -137,11 +137,21 @@ final class ExtDriver implements Driver
 
     public function eventsEnable(object $client): void
     {
-        \Wxpay\Ext\events_enable($client);
+        self::call(static fn () => \Wxpay\Ext\events_enable($client));
     }
 
     public function eventsTake(object $client): array
     {
         return \Wxpay\Ext\events_take($client);
+    }
+
+    public function upload(object $client, string $template, string $optionsJson, ?string $path, ?string $data): array
+    {
+        return self::call(static fn () => \Wxpay\Ext\upload($client, $template, $optionsJson, $path, $data));
+    }
+
+    public function download(object $client, string $specJson, string $path): string
+    {
+        return self::call(static fn () => \Wxpay\Ext\download($client, $specJson, $path));
     }
 }

@@ -263,4 +263,21 @@ final class FfiDriver implements Driver
         $client->events->exchangeArray([]);
         return array_values($taken);
     }
+
+    public function upload(object $client, string $template, string $optionsJson, ?string $path, ?string $data): array
+    {
+        $c = $this->ptr($client);
+        if ($path !== null) {
+            return $this->response($this->out('wxpay_response_t*', fn (CData $o, CData $e): int => $this->ffi->wxpay_upload($c, $template, $optionsJson, $path, $o, $e)));
+        }
+        $bytes = $this->bytes((string) $data);
+        return $this->response($this->out('wxpay_response_t*', fn (CData $o, CData $e): int => $this->ffi->wxpay_upload_bytes($c, $template, $optionsJson, $bytes, strlen((string) $data), $o, $e)));
+    }
+
+    public function download(object $client, string $specJson, string $path): string
+    {
+        $c = $this->ptr($client);
+        $out = $this->out('char*', fn (CData $o, CData $e): int => $this->ffi->wxpay_download($c, $specJson, $path, $o, $e));
+        return Ffi::takeString($this->ffi, $out);
+    }
 }
