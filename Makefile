@@ -5,7 +5,7 @@ PREFIX ?= /usr/local
 PROFILE ?= release
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 
-.PHONY: php-ext all build demo test test-rust test-package test-c test-php test-python test-node test-docs test-bench bench lint vectors header install fuzz reliability clean
+.PHONY: php-ext all build demo test test-rust test-package test-c test-php test-python test-node test-docs test-bench bench lint vectors header install fuzz reliability clean test-long
 
 all: build
 
@@ -61,6 +61,11 @@ test-node:
 ## it works. No timing is asserted.
 test-bench:
 	python3 bench/run.py --smoke
+
+## Long tests outside `make test`: a 1 GiB gzip bill streamed into a file, digest checked, with
+## its peak RSS printed (issue 16; ~10 s in release).
+test-long:
+	cargo test --release -p wxpay-sandbox --test files -- --ignored --nocapture
 
 ## Benchmarks (~15 min): openssl floor, every binding and the peers against the sandbox in
 ## bench mode, the 100,000-call memory runs, criterion; writes BENCHMARKS.md. See bench/README.md.

@@ -130,6 +130,21 @@ RULES = [
      "triggers at most one download a minute; 64 calls in flight during a rotation make one "
      "download and never resend a request (the same answer is verified again).",
      "`tests/sandbox/tests/certificates.rs`, `bindings-*/…certificates*`, C `test_certificates`"),
+    ("Downloads are streamed, bounded, checked and all-or-nothing",
+     "A bill, a statement or a `download_url` is streamed into a temporary file next to the "
+     "target (memory stays flat), bounded by `max_bytes` after decompression (a gzip bomb is "
+     "`DECODE`), and renamed into place only once complete and checked; on any failure nothing is "
+     "left. Sandbox faults: `wrong_digest` (the bill's `hash_value` or the statement's "
+     "`Wechatpay-Statement-Sha1` lies) → `VERIFY` `DIGEST_MISMATCH`; `truncated_body` (the body "
+     "breaks off halfway, plain or gzip) → `TRANSPORT`; `slow_body` (a pause longer than "
+     "`timeout_ms` between chunks) → `TIMEOUT`; `bad_signature` / `no_signature` on a statement → "
+     "`VERIFY` before a byte is written. A `download_url` on any host but WeChat Pay's (or the "
+     "configured `base_uri`'s), over plain HTTP or with credentials is `INVALID_ARGUMENT` and "
+     "never receives the merchant's signature. An upload over its endpoint's limit is "
+     "`INVALID_ARGUMENT` with nothing sent.",
+     "`tests/sandbox/tests/files.rs`, `cli/tests/cli.rs`, C `test_files`, "
+     "`bindings-php/tests/test_files.php`, `bindings-python/tests/test_files.py`, "
+     "`bindings-node/test/files.test.js`"),
 ]
 
 

@@ -363,3 +363,55 @@ fn tempdir(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+fn status_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Issue 16: a 1 GiB bill, gzip, streamed into a file with its digest checked, memory flat.
+/// Outside `make test` (about a minute in release): `make test-long`. Prints the peak RSS.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "long: run with `make test-long`"]
+async fn a_1_gib_gzip_bill_streams_with_flat_memory() {
+    let sb = tls_sandbox(false).await;
+    let client = client(&sb, json!({"timeout_ms": 30_000}));
+    const GIB: u64 = 1024 * 1024 * 1024;
+    control(&sb, "POST", "bills", json!({"bytes": GIB})).await;
+    let dir = tempdir("gib");
+    let out = dir.join("bill.csv");
+    // Reset the peak (VmHWM) to the current RSS, so the figure is this download's.
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let before = status_kib("VmHWM:");
+    let started = std::time::Instant::now();
+    let d = client
+        .download_spec(
+            &spec(json!({"bill": "tradebill", "query": {"bill_date": "2026-11-26", "tar_type": "GZIP"}})),
+            &out,
+        )
+        .await
+        .unwrap();
+    let peak = status_kib("VmHWM:");
+    println!(
+        "1 GiB gzip bill: {} bytes written, {} received, checked={}, {:.1} s; peak RSS {} MiB (was {} MiB before the download, +{} MiB) — client and sandbox in one process",
+        d.bytes,
+        d.received,
+        d.checked,
+        started.elapsed().as_secs_f64(),
+        peak / 1024,
+        before / 1024,
+        peak.saturating_sub(before) / 1024
+    );
+    assert_eq!((d.bytes, d.checked), (GIB, true));
+    assert_eq!(std::fs::metadata(&out).unwrap().len(), GIB);
+    assert!(
+        peak.saturating_sub(before) < 64 * 1024,
+        "memory grew by {} MiB while streaming 1 GiB",
+        peak.saturating_sub(before) / 1024
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
