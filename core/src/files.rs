@@ -738,13 +738,8 @@ impl Client {
         options: &DownloadOptions,
         path: &Path,
     ) -> Result<Downloaded> {
-        let mut file = PartialFile::create(path)?;
-        let mut f = file.file.take().expect("created with a file");
-        let outcome = self.download(url, options, &mut f).await;
-        file.file = Some(f);
-        let downloaded = outcome?;
-        file.finish()?;
-        Ok(downloaded)
+        self.download_spec(&DownloadSpec::Url(url.to_owned(), options.clone()), path)
+            .await
     }
 
     /// Run `spec` ([`DownloadSpec`]) into the file at `path`.
@@ -1060,26 +1055,8 @@ impl Operation {
             }
         };
         let meta = rest.remove("meta").unwrap_or(Value::Null);
-        let filename = match rest.remove("filename") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(s),
-            Some(other) => {
-                return Err(Error::invalid(format!(
-                    "upload option `filename` must be a string, got {}",
-                    kind_of(&other)
-                )))
-            }
-        };
-        let content_type = match rest.remove("content_type") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(s),
-            Some(other) => {
-                return Err(Error::invalid(format!(
-                    "upload option `content_type` must be a string, got {}",
-                    kind_of(&other)
-                )))
-            }
-        };
+        let filename = take_string(&mut rest, "filename")?;
+        let content_type = take_string(&mut rest, "content_type")?;
         let file = match source {
             UploadSource::Path(p) => {
                 UploadFile::from_path(p, filename.as_deref(), content_type.as_deref())?
@@ -1095,6 +1072,18 @@ impl Operation {
         };
         let options = RequestOptions::from_value(&Value::Object(rest))?;
         Operation::upload(client, template, &options, &meta, &file)
+    }
+}
+
+/// Remove the optional string option `name` from `m`.
+fn take_string(m: &mut Map<String, Value>, name: &str) -> Result<Option<String>> {
+    match m.remove(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(other) => Err(Error::invalid(format!(
+            "upload option `{name}` must be a string, got {}",
+            kind_of(&other)
+        ))),
     }
 }
 
