@@ -5,7 +5,7 @@ PREFIX ?= /usr/local
 PROFILE ?= release
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 
-.PHONY: php-ext all build demo test test-rust test-package test-c test-php test-python test-node test-docs test-bench bench lint vectors header install fuzz reliability clean test-long
+.PHONY: php-ext all build demo setup setup-demo test test-rust test-package test-c test-php test-python test-node test-docs test-bench bench lint vectors header install fuzz reliability clean test-long
 
 all: build
 
@@ -13,11 +13,18 @@ build:
 	$(CARGO) build --workspace
 
 ## make demo: build, start the sandbox over TLS, run the seed's close call, print, stop.
-demo: build
+demo: setup-demo build
 	./scripts/demo.sh
 
+## What the system must have (apt packages; installed as root, else the command is printed).
+setup:
+	./scripts/setup.sh test
+
+setup-demo:
+	./scripts/setup.sh demo
+
 ## make test: every test.
-test: test-docs test-rust test-package test-c test-php test-python test-node test-bench
+test: setup test-docs test-rust test-package test-c test-php test-python test-node test-bench
 
 ## RELIABILITY.md must be what tests/reliability/generate.py makes of the fault matrix and fuzz runs.
 test-docs:
