@@ -4,6 +4,7 @@ CARGO ?= cargo
 PREFIX ?= /usr/local
 PROFILE ?= release
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+VERSION_MAJOR := $(word 1,$(subst ., ,$(VERSION)))
 
 .PHONY: php-ext all build demo setup setup-demo test test-rust test-package test-c test-php test-python test-node test-docs test-bench bench lint vectors header install fuzz reliability clean test-long
 
@@ -87,11 +88,15 @@ header:
 install:
 	$(CARGO) build -p wxpay-ffi $(if $(filter release,$(PROFILE)),--release,)
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
-	install -m 755 target/$(PROFILE)/libwxpay.so $(DESTDIR)$(PREFIX)/lib/libwxpay.so
+	install -m 755 target/$(PROFILE)/libwxpay.so $(DESTDIR)$(PREFIX)/lib/libwxpay.so.$(VERSION)
+	ln -sf libwxpay.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libwxpay.so.$(VERSION_MAJOR)
+	ln -sf libwxpay.so.$(VERSION_MAJOR) $(DESTDIR)$(PREFIX)/lib/libwxpay.so
 	install -m 644 target/$(PROFILE)/libwxpay.a $(DESTDIR)$(PREFIX)/lib/libwxpay.a
 	install -m 644 include/wxpay.h $(DESTDIR)$(PREFIX)/include/wxpay.h
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' ffi-c/wxpay.pc.in \
-	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/wxpay.pc
+	for pc in wxpay wxpay-static; do \
+	  sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' ffi-c/$$pc.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/$$pc.pc; \
+	done
 
 ## The wxpay PHP extension (release): builds wxpay.so with libwxpay.a linked in and installs it
 ## into PHP's extension folder (`php-config --extension-dir`, or PHP_EXTENSION_DIR=…). Then add

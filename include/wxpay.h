@@ -60,6 +60,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#define WXPAY_VERSION_MAJOR 0
+#define WXPAY_VERSION_MINOR 1
+#define WXPAY_VERSION_PATCH 0
+#define WXPAY_VERSION_STRING "0.1.0"
+
 
 /**
  * What a call returned. `WXPAY_OK` is success; `WXPAY_PENDING` is returned only by the future

@@ -24,6 +24,7 @@ fn generate(php: bool) -> String {
                 .into(),
         );
         config.autogen_warning = None;
+        config.after_includes = None; // no preprocessor lines for FFI::cdef
     }
     let mut out = Vec::new();
     cbindgen::Builder::new()
@@ -68,4 +69,22 @@ fn php_header_is_current_and_has_no_preprocessor_lines() {
         );
     }
     check(root().join("bindings-php/include/wxpay_php.h"), php);
+}
+
+#[test]
+fn the_version_macros_are_the_crates() {
+    let header = std::fs::read_to_string(root().join("include/wxpay.h")).unwrap();
+    let want = [
+        ("WXPAY_VERSION_MAJOR", env!("CARGO_PKG_VERSION_MAJOR").to_owned()),
+        ("WXPAY_VERSION_MINOR", env!("CARGO_PKG_VERSION_MINOR").to_owned()),
+        ("WXPAY_VERSION_PATCH", env!("CARGO_PKG_VERSION_PATCH").to_owned()),
+        ("WXPAY_VERSION_STRING", format!("\"{}\"", env!("CARGO_PKG_VERSION"))),
+    ];
+    for (name, value) in want {
+        let line = format!("#define {name} {value}");
+        assert!(
+            header.lines().any(|l| l == line),
+            "include/wxpay.h lacks `{line}`: update after_includes in ffi-c/cbindgen.toml and run `make header`"
+        );
+    }
 }

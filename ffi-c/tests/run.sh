@@ -26,17 +26,33 @@ if ldd "$work/test_static" | grep -q libwxpay; then
   exit 1
 fi
 
-echo "== make install PREFIX=… and a program built with pkg-config"
+echo "== make install PREFIX=… and programs built with pkg-config, dynamic and static"
 make -s install PREFIX="$work/prefix" PROFILE=debug >/dev/null
 cat >"$work/version.c" <<'C'
 #include <stdio.h>
+#include <string.h>
 #include <wxpay.h>
-int main(void) { printf("%s\n", wxpay_version()); return 0; }
+int main(void) {
+    /* The header's version macros are the library's. */
+    if (strcmp(wxpay_version(), WXPAY_VERSION_STRING) != 0) return 1;
+    printf("%s\n", wxpay_version());
+    return 0;
+}
 C
-PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig" cc -Wall -Werror "$work/version.c" \
-  $(PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig" pkg-config --cflags --libs wxpay) -o "$work/version"
-LD_LIBRARY_PATH="$work/prefix/lib" "$work/version" | grep -qx "$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)"
-echo "installed library, header and wxpay.pc work"
+version="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)"
+export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig"
+cc -Wall -Werror "$work/version.c" $(pkg-config --cflags --libs wxpay) -o "$work/version"
+LD_LIBRARY_PATH="$work/prefix/lib" "$work/version" | grep -qx "$version"
+readelf -d "$work/version" | grep -q 'NEEDED.*\[libwxpay.so.0\]'
+[[ -L "$work/prefix/lib/libwxpay.so.0" && -f "$work/prefix/lib/libwxpay.so.$version" ]]
+cc -Wall -Werror "$work/version.c" $(pkg-config --cflags --libs wxpay-static) -o "$work/version_static"
+if readelf -d "$work/version_static" | grep -q libwxpay; then
+  echo "the wxpay-static recipe linked libwxpay.so" >&2
+  exit 1
+fi
+"$work/version_static" | grep -qx "$version"
+unset PKG_CONFIG_PATH
+echo "installed library (SONAME libwxpay.so.0), header and wxpay.pc / wxpay-static.pc work"
 
 start_sandbox "$target" "$work"
 
