@@ -35,7 +35,7 @@ test-docs:
 test-rust:
 	$(CARGO) test --workspace --no-fail-fast
 
-## Packaging: `cargo package -p wxpay`, and the Python sdist built into a wheel in a clean directory.
+## Packaging: `cargo package -p wxpay-apiv3`, and the Python sdist built into a wheel in a clean directory.
 test-package:
 	./scripts/test-package.sh
 

@@ -269,7 +269,7 @@ def criterion(smoke: bool) -> list[dict]:
     if smoke:
         return []
     log("criterion micro-benchmarks (core/benches/micro.rs)")
-    sh(["cargo", "bench", "-p", "wxpay", "--bench", "micro", "--", "--warm-up-time", "1",
+    sh(["cargo", "bench", "-p", "wxpay-apiv3", "--bench", "micro", "--", "--warm-up-time", "1",
         "--measurement-time", "4", "--noplot"])
     rows = []
     for est in sorted((ROOT / "target" / "criterion").glob("*/*/new/estimates.json")):

@@ -6,7 +6,38 @@
 const { EventEmitter } = require('node:events')
 const diagnostics = require('node:diagnostics_channel')
 const debuglog = require('node:util').debuglog('wxpay')
-const native = require('./native.js')
+const native = loadNative()
+
+/** napi-rs's loader, with an error that says which platform has no addon and which do. */
+function loadNative() {
+  try {
+    return require('./native.js')
+  } catch (cause) {
+    const pkg = require('./package.json')
+    const names = {
+      'x86_64-unknown-linux-gnu': 'linux-x64-gnu',
+      'aarch64-unknown-linux-gnu': 'linux-arm64-gnu',
+      'x86_64-unknown-linux-musl': 'linux-x64-musl',
+      'aarch64-unknown-linux-musl': 'linux-arm64-musl',
+      'x86_64-apple-darwin': 'darwin-x64',
+      'aarch64-apple-darwin': 'darwin-arm64',
+      'x86_64-pc-windows-msvc': 'win32-x64-msvc',
+    }
+    const supported = pkg.napi.targets.map((t) => names[t] ?? t)
+    let libc = ''
+    if (process.platform === 'linux') {
+      const report = process.report && process.report.getReport ? process.report.getReport() : {}
+      libc = report.header && report.header.glibcVersionRuntime ? 'gnu' : 'musl'
+    }
+    const platform = [process.platform, process.arch, libc].filter(Boolean).join('-')
+    const hint = supported.includes(platform)
+      ? `its package ${pkg.napi.packageName}-${platform} is not installed or does not load (install with optional dependencies: npm install --include=optional; see the cause)`
+      : 'build it on this platform as RELEASING.md says, or use a supported one'
+    const err = new Error(`wxpay has no native addon for ${platform} (node ${process.version}); packages exist for: ${supported.join(', ')}. ${hint}`, { cause })
+    err.code = 'WXPAY_NO_NATIVE_ADDON'
+    throw err
+  }
+}
 
 const NATIVE = Symbol('wxpay.native')
 const EVENTS = Symbol('wxpay.events')

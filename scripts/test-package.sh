@@ -1,27 +1,27 @@
 #!/usr/bin/env bash
-# Packaging: the core crate packages on its own (`cargo package -p wxpay`, which builds the
+# Packaging: the core crate packages on its own (`cargo package -p wxpay-apiv3`, which builds the
 # packaged crate), and the Python sdist builds into a wheel in a clean directory with nothing
 # from the checkout (the files the crates need live inside them). Builds reuse target/.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
-echo "== cargo package -p wxpay"
-cargo package -q -p wxpay --allow-dirty
-echo "packaged and built: $(ls target/package/wxpay-*.crate)"
+echo "== cargo package -p wxpay-apiv3"
+cargo package -q -p wxpay-apiv3 --allow-dirty
+echo "packaged and built: $(ls target/package/wxpay-apiv3-*.crate)"
 
 echo "== maturin sdist, then a wheel from it in a clean directory"
 venv="$(scripts/python-env.sh)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 (cd bindings-python && "$venv/bin/maturin" sdist -o "$work/sdist" >/dev/null)
-sdist="$(ls "$work"/sdist/wxpay-*.tar.gz)"
+sdist="$(ls "$work"/sdist/wxpay_apiv3-*.tar.gz)"
 mkdir "$work/clean" && tar xzf "$sdist" -C "$work/clean"
 python3 -m venv "$work/venv"
 # What pip does with the sdist (its build backend is maturin), as a debug build. Its own target
 # directory (kept between runs): sharing target/ would reuse what the checkout's sources built,
 # since cargo's fingerprints do not depend on where a workspace lives.
-(cd "$work"/clean/wxpay-*/ && CARGO_TARGET_DIR="$root/target/sdist-build" \
+(cd "$work"/clean/wxpay_apiv3-*/ && CARGO_TARGET_DIR="$root/target/sdist-build" \
   "$venv/bin/maturin" build --profile dev -o "$work/wheel" >/dev/null)
-"$work/venv/bin/pip" install -q --disable-pip-version-check --no-index "$work"/wheel/wxpay-*.whl
+"$work/venv/bin/pip" install -q --disable-pip-version-check --no-index "$work"/wheel/wxpay_apiv3-*.whl
 (cd "$work" && "$work/venv/bin/python" -c 'import wxpay; print("wheel from the sdist OK:", wxpay.__version__)')

@@ -33,9 +33,17 @@ final class Ffi
         return self::$drivers[$key] ??= new FfiDriver($ffi);
     }
 
+    /** The library's SONAME: what the dynamic loader finds once it is installed. */
+    public const SONAME = 'libwxpay.so.0';
+
+    /** Install prefixes searched (`make install PREFIX=…`, the C tarball, distribution packages). */
+    public const PREFIXES = ['/usr/local/lib', '/usr/lib', '/usr/lib/x86_64-linux-gnu', '/usr/lib64'];
+
     /**
      * Find libwxpay.so: the WXPAY_LIB environment variable, then the `lib` configuration key,
-     * then the workspace's build output (target/release, target/debug; the newer one).
+     * then this workspace's build output (target/release, target/debug; the newer one), then the
+     * install prefixes (PREFIXES), then the dynamic loader's own search (LD_LIBRARY_PATH,
+     * ld.so.cache) by its SONAME.
      */
     public static function locate(?string $configured = null): string
     {
@@ -54,17 +62,18 @@ final class Ffi
                 $candidates[$path] = (int) filemtime($path);
             }
         }
-        if ($candidates === []) {
-            throw new ConfigException(sprintf(
-                'cannot find libwxpay.so: set the WXPAY_LIB environment variable or the \'lib\' configuration key '
-                . 'to its absolute path, or build it in this workspace with `cargo build --release -p wxpay-ffi` '
-                . '(looked in %s/target/release and %s/target/debug)',
-                $root,
-                $root
-            ));
+        if ($candidates !== []) {
+            arsort($candidates);
+            return (string) array_key_first($candidates);
         }
-        arsort($candidates);
-        return (string) array_key_first($candidates);
+        foreach (self::PREFIXES as $dir) {
+            foreach ([self::SONAME, 'libwxpay.so'] as $name) {
+                if (is_file("$dir/$name")) {
+                    return (string) realpath("$dir/$name");
+                }
+            }
+        }
+        return self::SONAME; // the dynamic loader searches LD_LIBRARY_PATH and ld.so.cache
     }
 
     private static function mustExist(string $path, string $source): string
@@ -102,7 +111,15 @@ final class Ffi
             try {
                 self::$loaded[$path] = PhpFfi::cdef($header, $path);
             } catch (\FFI\Exception $e) {
-                throw new ConfigException(self::refusedMessage(sprintf('cannot load %s: %s', $path, $e->getMessage())), ['code' => ConfigException::CODE, 'may_have_been_sent' => false], $e);
+                $why = $path === self::SONAME
+                    ? sprintf(
+                        'cannot find libwxpay.so: not in WXPAY_LIB, the \'lib\' configuration key, this workspace\'s target/ (%s/target), %s, nor where the dynamic loader looks (%s). Install it (the C tarball or `make install`), or set WXPAY_LIB to its absolute path',
+                        dirname(__DIR__, 2),
+                        implode(', ', self::PREFIXES),
+                        $e->getMessage()
+                    )
+                    : sprintf('cannot load %s: %s', $path, $e->getMessage());
+                throw new ConfigException(self::refusedMessage($why), ['code' => ConfigException::CODE, 'may_have_been_sent' => false], $e);
             }
         }
         return self::$loaded[$path];

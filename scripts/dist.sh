@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# make dist: every artifact a user installs, into dist/ — x86_64 Linux, glibc 2.17
+# (manylinux2014), release profile, stripped. Other platforms: RELEASING.md.
+#
+#   dist/python/wxpay_apiv3-VERSION-cp39-abi3-manylinux_2_17_x86_64….whl  and the sdist
+#   dist/npm/wxpay-VERSION.tgz                     the main package (optionalDependencies)
+#   dist/npm/wxpay-native-linux-x64-gnu-VERSION.tgz  its binary for x86_64 glibc Linux
+#   dist/libwxpay-VERSION-x86_64-linux-gnu.tar.gz  lib/ (.so.VERSION, .so.MAJOR, .so, .a),
+#                                                  include/wxpay.h, lib/pkgconfig/wxpay{,-static}.pc
+#   dist/php/wxpay-php-VERSION.tar.gz              the Composer package (composer.json at its root)
+#
+# The tools come from the registries into target/dist-tools (nothing global): zig and maturin
+# from PyPI, cargo-zigbuild from crates.io. glibc 2.17 comes from zig's sysroot.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+version="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)"
+major="${version%%.*}"
+target="${CARGO_TARGET_DIR:-$root/target}"
+tools="$target/dist-tools"
+dist="$root/dist"
+triple=x86_64-unknown-linux-gnu
+glibc=2.17
+
+if [[ ! -x "$tools/venv/bin/maturin" ]]; then
+  python3 -m venv "$tools/venv"
+  "$tools/venv/bin/pip" install -q "maturin>=1.8,<2" "ziglang==0.14.1"
+fi
+if [[ ! -x "$tools/bin/cargo-zigbuild" ]]; then
+  cargo install -q --locked --root "$tools" cargo-zigbuild@0.20.1
+fi
+# cargo-zigbuild and maturin --zig find zig through `python3 -m ziglang`.
+export PATH="$tools/venv/bin:$tools/bin:$PATH"
+# Release, stripped: no debug info in what users install.
+export CARGO_PROFILE_RELEASE_DEBUG=false CARGO_PROFILE_RELEASE_STRIP=symbols
+
+rm -rf "$dist"
+mkdir -p "$dist/python" "$dist/npm" "$dist/php"
+
+echo "== C library and Node addon ($triple, glibc $glibc)"
+cargo zigbuild -q --release --target "$triple.$glibc" -p wxpay-ffi -p wxpay-node
+out="$target/$triple/release"
+
+echo "== Python wheel (manylinux2014, abi3) and sdist"
+maturin build -q --release --strip --zig --compatibility manylinux2014 --target "$triple" \
+  -m bindings-python/Cargo.toml -o "$dist/python" >/dev/null
+maturin sdist -q -m bindings-python/Cargo.toml -o "$dist/python" >/dev/null
+
+echo "== C tarball"
+c="libwxpay-$version-x86_64-linux-gnu"
+stage="$target/dist-stage/$c"
+rm -rf "$target/dist-stage" && mkdir -p "$stage/lib/pkgconfig" "$stage/include"
+install -m 755 "$out/libwxpay.so" "$stage/lib/libwxpay.so.$version"
+ln -s "libwxpay.so.$version" "$stage/lib/libwxpay.so.$major"
+ln -s "libwxpay.so.$major" "$stage/lib/libwxpay.so"
+install -m 644 "$out/libwxpay.a" "$stage/lib/libwxpay.a"
+install -m 644 include/wxpay.h "$stage/include/wxpay.h"
+# Relocatable: the prefix is wherever the tarball is unpacked.
+for pc in wxpay wxpay-static; do
+  sed -e 's|^prefix=@PREFIX@|prefix=${pcfiledir}/../..|' -e "s|@VERSION@|$version|" "ffi-c/$pc.pc.in" \
+    >"$stage/lib/pkgconfig/$pc.pc"
+done
+cp LICENSE-MIT LICENSE-APACHE CHANGELOG.md "$stage/"
+cp ffi-c/README.md "$stage/README.md"
+tar -C "$target/dist-stage" -czf "$dist/$c.tar.gz" "$c"
+
+echo "== npm packages"
+npm_stage="$target/dist-stage/npm"
+mkdir -p "$npm_stage/main" "$npm_stage/linux-x64-gnu"
+node - "$root/bindings-node/package.json" "$npm_stage" "$version" <<'JS'
+const fs = require('node:fs')
+const path = require('node:path')
+const [pkgPath, stage, version] = process.argv.slice(2)
+const pkg = JSON.parse(fs.readFileSync(pkgPath, 'utf8'))
+const platformName = `${pkg.napi.packageName}-linux-x64-gnu`
+// The main package: JS, typings, the loader; its binaries come as optional dependencies.
+const main = { ...pkg, version, optionalDependencies: { [platformName]: version } }
+delete main.devDependencies
+main.scripts = { prepack: 'node prepack.js' }
+main.files = main.files.filter((f) => f !== '*.node').concat(['prepack.js'])
+fs.writeFileSync(path.join(stage, 'main', 'package.json'), JSON.stringify(main, null, 2) + '\n')
+// The platform package napi-rs's loader requires on x86_64 glibc Linux.
+const plat = {
+  name: platformName,
+  version,
+  description: `${pkg.name}'s native addon for x86_64 Linux (glibc >= 2.17)`,
+  license: pkg.license,
+  homepage: pkg.homepage,
+  repository: pkg.repository,
+  os: ['linux'],
+  cpu: ['x64'],
+  libc: ['glibc'],
+  main: 'wxpay.linux-x64-gnu.node',
+  files: ['wxpay.linux-x64-gnu.node', 'LICENSE-MIT', 'LICENSE-APACHE'],
+  engines: pkg.engines,
+  scripts: { prepack: 'node -e "require(\'node:fs\').statSync(\'wxpay.linux-x64-gnu.node\')"' },
+}
+fs.writeFileSync(path.join(stage, 'linux-x64-gnu', 'package.json'), JSON.stringify(plat, null, 2) + '\n')
+JS
+for f in index.js index.mjs index.d.ts native.js native.d.ts README.md prepack.js LICENSE-MIT LICENSE-APACHE; do
+  cp "bindings-node/$f" "$npm_stage/main/"
+done
+install -m 755 "$out/libwxpay_node.so" "$npm_stage/linux-x64-gnu/wxpay.linux-x64-gnu.node"
+cp LICENSE-MIT LICENSE-APACHE "$npm_stage/linux-x64-gnu/"
+(cd "$npm_stage/main" && npm pack --silent --pack-destination "$dist/npm" >/dev/null)
+(cd "$npm_stage/linux-x64-gnu" && npm pack --silent --pack-destination "$dist/npm" >/dev/null)
+
+echo "== PHP package (Composer layout, composer.json at its root)"
+php_stage="$target/dist-stage/wxpay-php-$version"
+mkdir -p "$php_stage"
+cp -r bindings-php/src bindings-php/include bindings-php/ext bindings-php/examples "$php_stage/"
+cp bindings-php/composer.json bindings-php/autoload.php bindings-php/preload.php bindings-php/ffi-header.php \
+  bindings-php/README.md LICENSE-MIT LICENSE-APACHE CHANGELOG.md "$php_stage/"
+tar -C "$target/dist-stage" -czf "$dist/php/wxpay-php-$version.tar.gz" "wxpay-php-$version"
+
+echo "== dist/"
+(cd "$dist" && find . -type f | sort | while read -r f; do printf '  %-70s %8s\n' "$f" "$(du -h "$f" | cut -f1)"; done)
