@@ -6,7 +6,7 @@ PROFILE ?= release
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 VERSION_MAJOR := $(word 1,$(subst ., ,$(VERSION)))
 
-.PHONY: php-ext all build demo setup setup-demo test test-rust test-package test-c test-php test-python test-node test-docs test-bench bench lint vectors header install fuzz reliability clean test-long
+.PHONY: php-ext all build demo setup setup-demo dist test-dist test test-rust test-package test-c test-php test-python test-node test-docs test-bench bench lint vectors header install fuzz reliability clean test-long
 
 all: build
 
@@ -69,6 +69,16 @@ test-node:
 ## it works. No timing is asserted.
 test-bench:
 	python3 bench/run.py --smoke
+
+## Every artifact users install, into dist/ (x86_64 Linux, glibc 2.17): the wheel and sdist,
+## the npm packages, the C tarball, the PHP package. See scripts/dist.sh and RELEASING.md.
+dist:
+	./scripts/dist.sh
+
+## Install dist/'s artifacts as users do (no Rust on PATH) and call the sandbox with each;
+## check the glibc floor and the exported symbols.
+test-dist: setup
+	./scripts/test-dist.sh
 
 ## Long tests outside `make test`: a 1 GiB gzip bill streamed into a file, digest checked, with
 ## its peak RSS printed (issue 16; ~10 s in release).

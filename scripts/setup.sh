@@ -34,6 +34,9 @@ if [[ "$what" != demo ]]; then
   # php-fpm and a FastCGI client for the php-fpm tests (bindings-php/tests/fpm).
   command -v php-fpm8.2 >/dev/null || command -v php-fpm >/dev/null || need_apt+=(php-fpm)
   command -v cgi-fcgi >/dev/null || need_apt+=(libfcgi-bin)
+  # The install tests of make test-dist: Composer (a path repository) and binutils (objdump, nm).
+  command -v composer >/dev/null || need_apt+=(composer)
+  command -v objdump >/dev/null || need_apt+=(binutils)
 fi
 if ! command -v cargo >/dev/null; then
   echo "scripts/setup.sh: cargo is missing: install Rust (https://rustup.rs), then run this again" >&2

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# make test-dist: install every artifact of dist/ (make dist) the way its users do — without
+# Rust on PATH — and make the seed's close call against the sandbox over TLS with each:
+#   the wheel into a fresh venv (pip --no-index), the npm tarballs into a fresh project
+#   (npm install, no build step), the C tarball into a prefix and a program built with
+#   pkg-config (dynamic and static), the PHP package through a Composer path repository with
+#   libwxpay.so found by the dynamic loader.
+# Then every binary's glibc floor (highest GLIBC_ symbol version <= 2.17) and the C library's
+# exports (wxpay_* only).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+version="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)"
+dist="$root/dist"
+bin="${CARGO_TARGET_DIR:-$root/target}/debug"
+[[ -d "$dist" ]] || { echo "no dist/: run make dist first" >&2; exit 1; }
+cargo build -q -p wxpay-sandbox
+
+source scripts/sandbox.sh
+work="$(mktemp -d)"
+trap 'stop_sandbox; rm -rf "$work"' EXIT
+start_sandbox "$bin" "$work"
+config="$work/c.json"
+# What users have: no cargo, no rustc, no project target/ on PATH.
+clean_path="/usr/local/bin:/usr/bin:/bin"
+node_dir="$(dirname "$(command -v node)")"
+[[ ":$clean_path:" == *":$node_dir:"* ]] || clean_path="$clean_path:$node_dir"
+run() { env -i HOME="$work/home" PATH="$clean_path" LANG=C.UTF-8 "$@"; }
+mkdir -p "$work/home"
+if run sh -c 'command -v cargo || command -v rustc' >/dev/null; then
+  echo "cargo or rustc is on the clean PATH ($clean_path): the install tests would not prove anything" >&2
+  exit 1
+fi
+
+echo "== glibc floor and exports"
+floor_ok=1
+check_floor() {
+  local f="$1" max
+  max="$(objdump -T "$f" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -V | tail -1)"
+  if [[ "$(printf '%s\n2.17\n' "$max" | sort -V | tail -1)" != 2.17 ]]; then
+    echo "  $f needs glibc $max (more than 2.17)" >&2
+    floor_ok=0
+  else
+    echo "  $(basename "$f"): highest GLIBC_ symbol $max"
+  fi
+}
+mkdir "$work/unpacked"
+tar -C "$work/unpacked" -xzf "$dist"/libwxpay-*.tar.gz
+lib="$(ls "$work"/unpacked/libwxpay-*/lib/libwxpay.so.*.*.*)"
+check_floor "$lib"
+(cd "$work/unpacked" && python3 -m zipfile -e "$(ls "$dist"/python/*.whl)" wheel >/dev/null)
+check_floor "$(ls "$work"/unpacked/wheel/wxpay/_native*.so)"
+mkdir "$work/unpacked/npm" && tar -C "$work/unpacked/npm" -xzf "$dist"/npm/wxpay-native-linux-x64-gnu-*.tgz
+check_floor "$work/unpacked/npm/package/wxpay.linux-x64-gnu.node"
+((floor_ok)) || exit 1
+exports="$(nm -D --defined-only "$lib" | awk '{print $3}' | grep -v '^wxpay_' || true)"
+if [[ -n "$exports" ]]; then
+  echo "libwxpay.so exports symbols other than wxpay_*:" >&2
+  echo "$exports" | head -20 >&2
+  exit 1
+fi
+echo "  libwxpay.so exports $(nm -D --defined-only "$lib" | wc -l) symbols, all wxpay_*"
+readelf -d "$lib" | grep -q "SONAME.*\[libwxpay.so.${version%%.*}\]"
+
+echo "== Python: the wheel into a fresh venv (--no-index)"
+run python3 -m venv "$work/venv"
+run "$work/venv/bin/pip" install -q --disable-pip-version-check --no-index "$dist"/python/*manylinux_2_17*.whl
+run "$work/venv/bin/python" - "$config" <<'PY'
+import json, sys
+import wxpay
+c = json.load(open(sys.argv[1]))
+client = wxpay.Client.from_config(c)
+r = client.v3.transactions.id._transaction_id_.close.post(
+    base_uri="https://api.mch.weixin.qq.com/hk/", transaction_id="1217752501201407033233368018",
+    json={"mchid": "1230000109", "sub_mchid": "1230000109", "sp_mchid": "1230000109"})
+assert r.status_code == 204, r
+print(f"  wheel {wxpay.__version__}: close call 204, Request-ID {r.request_id}")
+PY
+
+echo "== Node: the npm tarballs into a fresh project (no build step)"
+mkdir "$work/app" && cd "$work/app"
+run npm init -y >/dev/null
+run npm install --no-audit --no-fund --loglevel=error "$dist"/npm/wxpay-native-linux-x64-gnu-*.tgz "$dist/npm/wxpay-$version.tgz" >/dev/null
+run node - "$config" <<'JS'
+const fs = require('node:fs')
+const { Client } = require('wxpay')
+const client = Client.fromConfig(JSON.parse(fs.readFileSync(process.argv[2], 'utf8')))
+client.closeTransaction('1217752501201407033233368018', { sub_mchid: '1230000109', sp_mchid: '1230000109' }).then((r) => {
+  if (r.status !== 204) throw new Error(`status ${r.status}`)
+  const where = require.resolve('@wxpay/native-linux-x64-gnu')
+  console.log(`  npm ${require('wxpay/package.json').version}: close call 204 (addon from ${where.split('node_modules/')[1]})`)
+})
+JS
+[[ ! -e node_modules/wxpay/wxpay.linux-x64-gnu.node ]]
+cd "$root"
+
+echo "== C: the tarball into a prefix, programs built with pkg-config"
+prefix="$(ls -d "$work"/unpacked/libwxpay-*)"
+export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+cc -std=c11 -Wall -Werror ffi-c/examples/close_order.c $(pkg-config --cflags --libs wxpay) -o "$work/close_dynamic"
+cc -std=c11 -Wall -Werror ffi-c/examples/close_order.c $(pkg-config --cflags --libs wxpay-static) -o "$work/close_static"
+unset PKG_CONFIG_PATH
+run env LD_LIBRARY_PATH="$prefix/lib" "$work/close_dynamic" "$config" | tail -1 | sed 's/^/  dynamic: /'
+if readelf -d "$work/close_static" | grep -q libwxpay; then echo "the static build needs libwxpay.so" >&2; exit 1; fi
+run "$work/close_static" "$config" | tail -1 | sed 's/^/  static: /'
+
+echo "== PHP: the package through a Composer path repository, libwxpay.so through the dynamic loader"
+if command -v composer >/dev/null; then
+  mkdir -p "$work/php/pkg" "$work/php/app"
+  tar -C "$work/php/pkg" -xzf "$dist"/php/wxpay-php-*.tar.gz
+  cat >"$work/php/app/composer.json" <<JSON
+{
+  "name": "example/shop",
+  "repositories": [
+    {"type": "path", "url": "$(ls -d "$work"/php/pkg/wxpay-php-*)", "options": {"symlink": false}},
+    {"packagist.org": false}
+  ],
+  "require": {"wxpay/wxpay": "*"},
+  "provide": {"psr/http-message": "2.0", "guzzlehttp/psr7": "2.4.5", "guzzlehttp/promises": "1.5.2"},
+  "minimum-stability": "dev"
+}
+JSON
+  # Packagist is out of reach here: the PSR-7 and promise packages come from Debian (provide).
+  (cd "$work/php/app" && run env COMPOSER_HOME="$work/home/composer" php "$(command -v composer)" install -q --no-interaction)
+  cat >"$work/php/app/close.php" <<'PHP'
+<?php
+require __DIR__ . '/vendor/autoload.php';
+foreach (['Psr/Http/Message', 'GuzzleHttp/Psr7', 'GuzzleHttp/Promise'] as $p) {
+    require_once "/usr/share/php/$p/autoload.php";
+}
+$c = json_decode(file_get_contents($argv[1]), true);
+$instance = Wxpay\Builder::factory([
+    'mchid' => $c['mchid'], 'serial' => $c['serial'], 'privateKey' => $c['private_key'],
+    'certs' => $c['certs'], 'ca_certs' => $c['ca_certs'], 'resolve' => $c['resolve'],
+]);
+$r = $instance->chain('v3/transactions/id/{transaction_id}/close')->post([
+    'base_uri' => 'https://api.mch.weixin.qq.com/hk/', 'transaction_id' => '1217752501201407033233368018',
+    'json' => ['mchid' => '1230000109'],
+]);
+printf("  composer: close call %d (driver %s, library %s)\n", $r->getStatusCode(), $instance->getDriver()->driver(), Wxpay\Ffi::locate());
+exit($r->getStatusCode() === 204 ? 0 : 1);
+PHP
+  run env LD_LIBRARY_PATH="$prefix/lib" php "$work/php/app/close.php" "$config"
+else
+  echo "composer is not installed (apt-get install composer; scripts/setup.sh dist does)" >&2
+  exit 1
+fi
+echo "== every artifact installed and made the close call"
