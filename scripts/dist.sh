@@ -44,7 +44,7 @@ out="$target/$triple/release"
 echo "== Python wheel (manylinux2014, abi3) and sdist"
 maturin build -q --release --strip --zig --compatibility manylinux2014 --target "$triple" \
   -m bindings-python/Cargo.toml -o "$dist/python" >/dev/null
-maturin sdist -q -m bindings-python/Cargo.toml -o "$dist/python" >/dev/null
+maturin sdist -m bindings-python/Cargo.toml -o "$dist/python" >/dev/null
 
 echo "== C tarball"
 c="libwxpay-$version-x86_64-linux-gnu"

@@ -25,7 +25,7 @@ config="$work/c.json"
 clean_path="/usr/local/bin:/usr/bin:/bin"
 node_dir="$(dirname "$(command -v node)")"
 [[ ":$clean_path:" == *":$node_dir:"* ]] || clean_path="$clean_path:$node_dir"
-run() { env -i HOME="$work/home" PATH="$clean_path" LANG=C.UTF-8 "$@"; }
+run() { env -i HOME="$work/home" PATH="$clean_path" LANG=C.UTF-8 npm_config_update_notifier=false "$@"; }
 mkdir -p "$work/home"
 if run sh -c 'command -v cargo || command -v rustc' >/dev/null; then
   echo "cargo or rustc is on the clean PATH ($clean_path): the install tests would not prove anything" >&2
