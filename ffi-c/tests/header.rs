@@ -75,10 +75,22 @@ fn php_header_is_current_and_has_no_preprocessor_lines() {
 fn the_version_macros_are_the_crates() {
     let header = std::fs::read_to_string(root().join("include/wxpay.h")).unwrap();
     let want = [
-        ("WXPAY_VERSION_MAJOR", env!("CARGO_PKG_VERSION_MAJOR").to_owned()),
-        ("WXPAY_VERSION_MINOR", env!("CARGO_PKG_VERSION_MINOR").to_owned()),
-        ("WXPAY_VERSION_PATCH", env!("CARGO_PKG_VERSION_PATCH").to_owned()),
-        ("WXPAY_VERSION_STRING", format!("\"{}\"", env!("CARGO_PKG_VERSION"))),
+        (
+            "WXPAY_VERSION_MAJOR",
+            env!("CARGO_PKG_VERSION_MAJOR").to_owned(),
+        ),
+        (
+            "WXPAY_VERSION_MINOR",
+            env!("CARGO_PKG_VERSION_MINOR").to_owned(),
+        ),
+        (
+            "WXPAY_VERSION_PATCH",
+            env!("CARGO_PKG_VERSION_PATCH").to_owned(),
+        ),
+        (
+            "WXPAY_VERSION_STRING",
+            format!("\"{}\"", env!("CARGO_PKG_VERSION")),
+        ),
     ];
     for (name, value) in want {
         let line = format!("#define {name} {value}");
