@@ -16,7 +16,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 (cd bindings-python && "$venv/bin/maturin" build -q --profile dev -o "$work/dist")
 python3 -m venv "$work/venv"
-"$work/venv/bin/pip" install -q --disable-pip-version-check --no-index "$work"/dist/wxpay-*.whl
+"$work/venv/bin/pip" install -q --disable-pip-version-check --no-index "$work"/dist/wxpay_apiv3-*.whl
 (cd "$work" && "$work/venv/bin/python" -c '
 import wxpay, wxpay._native
 assert wxpay.__version__
