@@ -650,7 +650,10 @@ impl PartialFile {
         })?;
         let mut tmp_name = std::ffi::OsString::from(".");
         tmp_name.push(name);
-        tmp_name.push(format!(".wxpay-partial-{}", std::process::id()));
+        // Unique per process and download: two downloads to one path never share a file.
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tmp_name.push(format!(".wxpay-partial-{}-{n}", std::process::id()));
         let tmp = target.with_file_name(tmp_name);
         let file = std::fs::File::create(&tmp).map_err(|e| {
             Error::invalid(format!(

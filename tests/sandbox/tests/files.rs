@@ -415,3 +415,27 @@ async fn a_1_gib_gzip_bill_streams_with_flat_memory() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_downloads_to_one_path_do_not_share_a_partial_file() {
+    let sb = tls_sandbox(false).await;
+    let client = client(&sb, json!({}));
+    let dir = tempdir("concurrent");
+    let out = dir.join("bill.csv");
+    let s = spec(
+        json!({"bill": "tradebill", "query": {"bill_date": "2019-02-01", "tar_type": "GZIP"}}),
+    );
+    let (a, b) = tokio::join!(
+        client.download_spec(&s, &out),
+        client.download_spec(&s, &out)
+    );
+    assert_eq!(
+        (a.unwrap().sha1, b.unwrap().sha1),
+        (B1_SHA1.to_owned(), B1_SHA1.to_owned())
+    );
+    assert_eq!(files_in(&dir), ["bill.csv"]);
+    assert_eq!(
+        wxpay::files::sha1_hex(&std::fs::read(&out).unwrap()),
+        B1_SHA1
+    );
+}
