@@ -139,7 +139,8 @@ fn uri_expansion(c: &mut Criterion) {
     g.finish();
 }
 
-fn request_build(c: &mut Criterion) {
+/// The test merchant's client (fixtures, platform public key).
+fn seed_client() -> Client {
     let config = Config::from_value(
         &json!({
             "mchid": "1230000109",
@@ -150,7 +151,11 @@ fn request_build(c: &mut Criterion) {
         Some(&fixtures()),
     )
     .expect("config");
-    let client = Client::new(&config).expect("client");
+    Client::new(&config).expect("client")
+}
+
+fn request_build(c: &mut Criterion) {
+    let client = seed_client();
     let options = RequestOptions::from_value(&json!({
         "base_uri": "https://api.mch.weixin.qq.com/hk/",
         "transaction_id": "1217752501201407033233368018",
@@ -192,17 +197,7 @@ fn request_build(c: &mut Criterion) {
 /// What events cost a call: nothing listening (every binding's default) and a sink that keeps
 /// nothing, against the RSA signature every call makes anyway (bench/README.md, issue 17).
 fn events(c: &mut Criterion) {
-    let config = Config::from_value(
-        &json!({
-            "mchid": "1230000109",
-            "serial": "3775B6A45ACD588826D15E583A95F5DD00000001",
-            "private_key": "file://merchant_key.pem",
-            "certs": {PLATFORM_ID: "file://platform_pub.pem"}
-        }),
-        Some(&fixtures()),
-    )
-    .expect("config");
-    let client = Client::new(&config).expect("client");
+    let client = seed_client();
     let options =
         RequestOptions::from_value(&json!({"transaction_id": "1217752501201407033233368018"}))
             .expect("options");

@@ -913,7 +913,7 @@ impl Client {
         if statement.is_some() {
             // The signature covers {"sha1":"<Wechatpay-Statement-Sha1>"}: checked before a
             // byte is written; the streamed CSV must then have that SHA-1.
-            let sha1 = headers
+            let header = headers
                 .get("wechatpay-statement-sha1")
                 .and_then(|v| v.to_str().ok())
                 .ok_or_else(|| {
@@ -922,18 +922,14 @@ impl Client {
                         "the statement has no Wechatpay-Statement-Sha1 header",
                     ))
                 })?;
-            let sha1 = check_sha1_hex(sha1).map_err(|_| {
+            let sha1 = check_sha1_hex(header).map_err(|_| {
                 with(Error::verify(
                     VerifyFailure::MalformedHeaders,
                     "the statement's Wechatpay-Statement-Sha1 is not a SHA-1",
                 ))
             })?;
-            let pseudo = statement_pseudo_body(
-                headers
-                    .get("wechatpay-statement-sha1")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or_default(),
-            );
+            // Signed over the header as sent (not its lower-cased form).
+            let pseudo = statement_pseudo_body(header);
             SignatureHeaders::from_header_map(&headers)
                 .and_then(|signed| {
                     self.verifier()
