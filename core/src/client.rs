@@ -19,12 +19,13 @@ use crate::keys::{
     read_text_or_file, utc_date, PrivateKey, PublicKey, MAX_BUNDLE_FILE_BYTES, MAX_KEY_FILE_BYTES,
 };
 use crate::options::RequestOptions;
+use crate::protocol::platform_keys::AutoCertificates;
 use crate::sign::{
     canonical_url, Clock, NonceSource, RandomNonce, SignatureHeaders, Signer, SystemClock, Verifier,
 };
 use crate::uri;
 
-pub use crate::close::{CloseEndpoint, CloseOrder, OrderRef, MAX_ORDER_ID_LEN};
+pub use crate::protocol::request::PreparedRequest;
 use crate::response::request_id_of;
 pub use crate::response::{parse_api_error, Response};
 pub use crate::transport::Transport;
@@ -69,34 +70,6 @@ pub fn parse_method(method: &str) -> Result<Method> {
     }
 }
 
-/// A request fully built but not yet signed: the exact URL, headers and body bytes to send.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PreparedRequest {
-    /// Upper-case method.
-    pub method: Method,
-    /// The absolute URL sent.
-    pub url: Url,
-    /// Headers sent besides `Authorization`, in order.
-    pub headers: Vec<(String, String)>,
-    /// Body bytes, signed and sent as they are (empty for none).
-    pub body: Vec<u8>,
-    /// The bytes the signature covers when they are not the body: an upload's `meta` JSON
-    /// (`crate::files`). `None`: the body.
-    pub signed_body: Option<Vec<u8>>,
-}
-
-impl PreparedRequest {
-    /// The bytes the signature's body line covers.
-    pub fn signed_body(&self) -> &[u8] {
-        self.signed_body.as_deref().unwrap_or(&self.body)
-    }
-
-    /// The canonical URL the signature covers (path and query of [`PreparedRequest::url`]).
-    pub fn canonical_url(&self) -> String {
-        canonical_url(&self.url)
-    }
-}
-
 static NEXT_CLIENT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// One client of one process: its id, its connections, and the credentials it shares with the
@@ -129,7 +102,7 @@ struct Credentials {
     wechatpay_serial: Option<String>,
     apiv3_key: Option<Apiv3Key>,
     /// Downloaded platform certificates (`auto_certificates`): settings and last outcomes.
-    certificates: crate::certificates::AutoCertificates,
+    certificates: AutoCertificates,
     insecure_http: bool,
     clock: Arc<dyn Clock>,
     nonce: Arc<dyn NonceSource>,
@@ -284,7 +257,11 @@ impl Client {
                     user_agent,
                     wechatpay_serial,
                     apiv3_key,
-                    certificates: crate::certificates::AutoCertificates::new(config)?,
+                    certificates: AutoCertificates::new(
+                        config.auto_certificates,
+                        config.certificate_refresh_secs,
+                        config.certificate_endpoint.clone(),
+                    ),
                     insecure_http,
                     clock,
                     nonce,
@@ -334,7 +311,7 @@ impl Client {
     }
 
     /// The certificate settings and outcomes (`auto_certificates`).
-    pub(crate) fn auto_certificates(&self) -> &crate::certificates::AutoCertificates {
+    pub(crate) fn auto_certificates(&self) -> &AutoCertificates {
         &self.inner.certificates
     }
 
@@ -387,7 +364,18 @@ impl Client {
         let (body, encrypted_with) = match options.encrypt.is_empty() {
             true => (options.body.clone().unwrap_or_default(), None),
             false => {
-                let (body, id) = crate::sensitive::encrypt_body(self, options)?;
+                let serial = options
+                    .headers
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case("Wechatpay-Serial"))
+                    .map(|(_, v)| v.as_str());
+                let (body, id) = crate::sensitive::encrypt_body(
+                    self.verifier(),
+                    self.now(),
+                    options.body.as_deref().unwrap_or_default(),
+                    &options.encrypt,
+                    serial,
+                )?;
                 (body, Some(id))
             }
         };
@@ -562,10 +550,25 @@ impl Client {
         nonce: Option<&str>,
     ) -> Result<Value> {
         let p = self.prepare(method, template, options)?;
+        self.dry_run(&p, timestamp, nonce)
+    }
+
+    /// [`Client::prepare_json`] of a request already prepared (a typed call's:
+    /// [`crate::Operation::prepared`]).
+    pub fn dry_run(
+        &self,
+        p: &PreparedRequest,
+        timestamp: Option<i64>,
+        nonce: Option<&str>,
+    ) -> Result<Value> {
         let ts = timestamp.unwrap_or_else(|| self.inner.clock.now_unix());
-        let nonce = nonce
-            .map(str::to_owned)
-            .unwrap_or_else(|| self.inner.nonce.nonce());
+        let nonce = match nonce {
+            Some(n) if n.is_empty() || !n.bytes().all(|b| b.is_ascii_graphic() && b != b'"') => {
+                return Err(Error::invalid("nonce must be printable ASCII without quotes, e.g. 32 characters of [0-9A-Za-z]"))
+            }
+            Some(n) => n.to_owned(),
+            None => self.inner.nonce.nonce(),
+        };
         let signed_message = String::from_utf8_lossy(&crate::sign::request_message(
             p.method.as_str(),
             &p.canonical_url(),
@@ -574,13 +577,7 @@ impl Client {
             p.signed_body(),
         ))
         .into_owned();
-        let authorization = self.sign(
-            p.method.as_str(),
-            p.url.as_str(),
-            &p.body,
-            Some(ts),
-            Some(&nonce),
-        )?;
+        let authorization = self.authorization(p, ts, &nonce)?;
         let mut headers: Vec<Value> = p
             .headers
             .iter()
@@ -598,40 +595,6 @@ impl Client {
             "authorization": authorization,
             "signed_message": signed_message,
         }))
-    }
-
-    /// Make a request: `method` (GET/POST/PUT/PATCH/DELETE), a URI template relative to the base
-    /// URI (or absolute), and the PHP SDK's options. A 2xx answer is returned verified; any other
-    /// answer is an `API` error.
-    pub async fn request(
-        &self,
-        method: &str,
-        template: &str,
-        options: &RequestOptions,
-    ) -> Result<Response> {
-        crate::Operation::request(self, method, template, options)?
-            .run(self)
-            .await
-    }
-
-    /// Close an order. Succeeds only on `204 No Content`; returns that (verified) response.
-    pub async fn close(&self, order: &CloseOrder) -> Result<Response> {
-        crate::Operation::close(self, order)?.run(self).await
-    }
-
-    /// The request closing `order`, checked and ready for [`Client::execute`] (or
-    /// [`Client::execute_via`]); pass the answer to [`CloseOrder::accept`].
-    pub fn prepare_close(&self, order: &CloseOrder) -> Result<PreparedRequest> {
-        order.order.check()?;
-        let options = order.options(self.inner.signer.mchid());
-        self.prepare("POST", order.template(), &options)
-    }
-
-    /// Send a prepared request, signing each attempt afresh, retrying connect failures and
-    /// 429/500/502/503 answers up to `retries` times with jittered exponential backoff.
-    pub async fn execute(&self, prepared: &PreparedRequest) -> Result<Response> {
-        let observer = self.observer(prepared);
-        observer.finish(self.execute_on(&self.inner.http, prepared, &observer).await)
     }
 
     /// The events of one call of `prepared` (nothing when nobody listens).
@@ -652,66 +615,6 @@ impl Client {
         self.inner.id
     }
 
-    /// [`Client::execute`] through `transport` (made by this client's
-    /// [`Client::new_transport`]) instead of the client's own pool.
-    pub async fn execute_via(
-        &self,
-        transport: &Transport,
-        prepared: &PreparedRequest,
-    ) -> Result<Response> {
-        let observer = self.observer(prepared);
-        observer.finish(
-            self.execute_via_observed(transport, prepared, &observer)
-                .await,
-        )
-    }
-
-    pub(crate) async fn execute_via_observed(
-        &self,
-        transport: &Transport,
-        prepared: &PreparedRequest,
-        observer: &Observer<'_>,
-    ) -> Result<Response> {
-        if transport.client_id != self.inner.id {
-            return Err(Error::invalid(
-                "this transport belongs to another client; make one with this client's new_transport()",
-            ));
-        }
-        self.execute_on(&transport.http, prepared, observer).await
-    }
-
-    pub(crate) async fn execute_on(
-        &self,
-        http: &reqwest::Client,
-        prepared: &PreparedRequest,
-        observer: &Observer<'_>,
-    ) -> Result<Response> {
-        crate::boundary::test_panic_point();
-        self.certificates_before_call(http).await?;
-        let (status, headers, body) = self.execute_unverified(http, prepared, observer).await?;
-        let generation = self.certificate_generation();
-        let request_id = request_id_of(&headers);
-        let check = || {
-            let now = self.inner.clock.now_unix();
-            SignatureHeaders::from_header_map(&headers)
-                .and_then(|signed| self.inner.verifier.verify(signed, &body, now))
-                .map_err(|e| e.with_response(status, request_id.clone()))
-        };
-        match check() {
-            // A serial the client does not know yet (a rotation): with auto_certificates, fetch
-            // the certificates (rate-limited, one download for many calls) and verify the same
-            // answer again. The request is never sent twice.
-            Err(e)
-                if e.verify_failure() == Some(crate::VerifyFailure::UnknownSerial)
-                    && self.refresh_for_unknown_serial(http, generation).await =>
-            {
-                check()?
-            }
-            r => r?,
-        }
-        Ok(Response::new(status, headers, body))
-    }
-
     /// Send with retries; a 2xx answer is returned **unverified** (the caller verifies it), any
     /// other is an `API` error.
     pub(crate) async fn execute_unverified(
@@ -720,6 +623,7 @@ impl Client {
         prepared: &PreparedRequest,
         observer: &Observer<'_>,
     ) -> Result<(u16, http::HeaderMap, Bytes)> {
+        crate::boundary::test_panic_point();
         let mut attempt: u32 = 0;
         loop {
             let started = observer.attempt_started();
@@ -832,6 +736,48 @@ impl Client {
             }
             Err(e)
         }
+    }
+
+    /// Encrypt a sensitive field for WeChat Pay with its public key (RSAES-OAEP, SHA-1,
+    /// MGF1-SHA-1, base64). Returns the ciphertext and the key id to send as
+    /// `Wechatpay-Serial`. A plaintext over the key's limit (214 bytes for RSA 2048) is an
+    /// `INVALID_ARGUMENT` error; the plaintext never appears in a message.
+    pub fn encrypt_field(&self, plaintext: &str) -> Result<crate::sensitive::EncryptedField> {
+        crate::sensitive::encrypt_field(self.verifier(), self.now(), plaintext, None)
+    }
+
+    /// Decrypt a field WeChat Pay encrypted for the merchant (with the merchant API
+    /// certificate's public key): RSAES-OAEP, SHA-1, base64. Failures are `DECODE` errors.
+    pub fn decrypt_field(&self, ciphertext_b64: &str) -> Result<zeroize::Zeroizing<String>> {
+        crate::sensitive::decrypt_field(self.signer().key(), ciphertext_b64)
+    }
+
+    /// Verify and decrypt a notification: `headers` as received (`(name, value)` pairs, names
+    /// in any case; see [`crate::notify::headers_from_json`]) and the **raw body bytes** (never
+    /// re-serialised JSON). `now` defaults to the client's clock.
+    ///
+    /// Order: size bound, then the signature exactly as answers are verified (`VERIFY`, with
+    /// `SIGNTEST` for a probe), then the envelope and `resource` decryption with `apiv3_key`
+    /// (`DECODE`). A client without `apiv3_key` fails with `CONFIG` before reading anything.
+    pub fn parse_notification<'a, I, N, V>(
+        &self,
+        headers: I,
+        body: &[u8],
+        now: Option<i64>,
+    ) -> Result<crate::notify::Notification>
+    where
+        I: IntoIterator<Item = (&'a N, &'a V)>,
+        N: AsRef<str> + ?Sized + 'a,
+        V: AsRef<str> + ?Sized + 'a,
+    {
+        crate::notify::parse(
+            self.verifier(),
+            self.apiv3_key(),
+            self.auto_certificates(),
+            headers,
+            body,
+            now.unwrap_or_else(|| self.now()),
+        )
     }
 
     fn classify(&self, e: &reqwest::Error, host: &str) -> Error {

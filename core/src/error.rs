@@ -207,6 +207,9 @@ pub struct Error {
     request_id: Option<String>,
     verify: Option<VerifyFailure>,
     api: Option<Box<ApiError>>,
+    /// For `INVALID_ARGUMENT` errors of typed calls: the argument at fault, as named in the
+    /// catalogue (`amount`, `out_trade_no`).
+    argument: Option<&'static str>,
 }
 
 impl Error {
@@ -221,6 +224,7 @@ impl Error {
             request_id: None,
             verify: None,
             api: None,
+            argument: None,
         }
     }
 
@@ -281,7 +285,15 @@ impl Error {
             request_id: api.request_id.clone(),
             verify: None,
             api: Some(Box::new(api)),
+            argument: None,
         }
+    }
+
+    /// An `INVALID_ARGUMENT` error about the typed call's argument `name`.
+    pub(crate) fn argument(name: &'static str, message: impl Into<String>) -> Self {
+        let mut e = Error::invalid(message);
+        e.argument = Some(name);
+        e
     }
 
     /// Append `note` to the message (context a caller needs to act on the error).
@@ -340,12 +352,18 @@ impl Error {
     pub fn api(&self) -> Option<&ApiError> {
         self.api.as_deref()
     }
+
+    /// For `INVALID_ARGUMENT` errors of typed calls, the argument at fault (its catalogue name:
+    /// `amount`, `out_trade_no`), the same in every language.
+    pub fn argument_name(&self) -> Option<&'static str> {
+        self.argument
+    }
 }
 
 impl Error {
     /// The error as a JSON object, the shape every binding and the CLI expose:
     /// `code`, `message`, `may_have_been_sent`, and when known `status`, `request_id`,
-    /// `verify_failure`, and for `API` errors `api_code`, `api_message`, `detail`,
+    /// `verify_failure`, `argument` (the typed call's argument at fault), and for `API` errors `api_code`, `api_message`, `detail`,
     /// `sign_information` and `body` (as text).
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::{json, Value};
@@ -362,6 +380,9 @@ impl Error {
         }
         if let Some(f) = self.verify {
             v["verify_failure"] = json!(f.code());
+        }
+        if let Some(a) = self.argument {
+            v["argument"] = json!(a);
         }
         if let Some(api) = &self.api {
             v["api_code"] = json!(api.code);
@@ -381,6 +402,18 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// "a string", "an object", … for error messages about JSON values.
+pub(crate) fn type_name(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
 
 /// Shorthand for `Result<T, wxpay::Error>`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

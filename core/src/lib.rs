@@ -21,31 +21,33 @@
 //! The client needs a Tokio runtime (time and I/O enabled) and never creates one itself.
 #![warn(missing_docs)]
 
-pub mod aead;
-pub mod boundary;
-pub mod certificates;
+// The folders are the architecture (ARCHITECTURE.md, "Core modules"), from the ground up:
+// - `transport`: getting bytes there and back (HTTPS set-up, connection pools, per-process
+//   caches, the language boundary);
+// - `protocol`: WeChat Pay's rules without I/O (signing, verification, keys, AES-GCM, sensitive
+//   fields, notifications, the shapes of requests and answers);
+// - `config`: what the caller configures and asks for (configuration, request options, URIs);
+// - `client`: one merchant's client, built from configuration, signing and sending attempts;
+// - `calls`: what a merchant calls (the catalogue of typed calls, operations, closing orders,
+//   files, platform certificates), on top of the client.
+// Each imports only from those before it, and from `error` and `events`.
+pub mod calls;
 pub mod client;
-pub mod close;
 pub mod config;
 pub mod error;
 pub mod events;
-pub mod files;
 pub mod fuzzing;
-pub mod keys;
-pub mod notify;
-pub mod operation;
-pub mod options;
-pub mod process;
-pub mod response;
-pub mod sensitive;
-pub mod sign;
-mod tls;
+pub mod protocol;
 pub mod transport;
-pub mod uri;
 
-pub use client::{
-    Client, CloseEndpoint, CloseOrder, OrderRef, PreparedRequest, Response, Transport,
-};
+// The modules' paths as they were before the folders (`wxpay::sign`, `wxpay::process`, …).
+pub use calls::{certificates, close, files, operation};
+pub use config::{options, uri};
+pub use protocol::{aead, keys, notify, response, sensitive, sign};
+pub use transport::{boundary, process};
+
+pub use calls::close::{CloseEndpoint, CloseOrder, OrderRef};
+pub use client::{Client, PreparedRequest, Response, Transport};
 pub use config::Config;
 pub use error::{ApiError, Error, ErrorKind, Result, VerifyFailure};
 pub use events::{Event, EventKind, EventSink};

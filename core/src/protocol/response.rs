@@ -12,6 +12,8 @@ pub struct Response {
     status: u16,
     headers: HeaderMap,
     body: Bytes,
+    /// A typed call's result (`crate::calls::catalogue::result_json`), once accepted.
+    result: Option<Value>,
 }
 
 impl Response {
@@ -21,7 +23,21 @@ impl Response {
             status,
             headers,
             body,
+            result: None,
         }
+    }
+
+    /// This response with a typed call's result attached.
+    pub(crate) fn with_result(mut self, result: Value) -> Self {
+        self.result = Some(result);
+        self
+    }
+
+    /// A typed call's result: `status`, `request_id`, the typed fields of its catalogue entry
+    /// and `raw` (the whole answer's JSON); `None` for generic requests. The same object in
+    /// every language.
+    pub fn result(&self) -> Option<&Value> {
+        self.result.as_ref()
     }
 
     /// HTTP status code.

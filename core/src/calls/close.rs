@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use crate::client::{Client, PreparedRequest};
 use crate::error::{Error, ErrorKind, Result, Shown};
 use crate::options::RequestOptions;
 use crate::response::Response;
@@ -274,6 +275,21 @@ impl CloseOrder {
             headers: Vec::new(),
             encrypt: Vec::new(),
         }
+    }
+}
+
+impl Client {
+    /// Close an order. Succeeds only on `204 No Content`; returns that (verified) response.
+    pub async fn close(&self, order: &CloseOrder) -> Result<Response> {
+        crate::Operation::close(self, order)?.run(self).await
+    }
+
+    /// The request closing `order`, checked and ready for [`Client::execute`] (or
+    /// [`Client::execute_via`]); pass the answer to [`CloseOrder::accept`].
+    pub fn prepare_close(&self, order: &CloseOrder) -> Result<PreparedRequest> {
+        order.order.check()?;
+        let options = order.options(self.signer().mchid());
+        self.prepare("POST", order.template(), &options)
     }
 }
 

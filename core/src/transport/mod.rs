@@ -1,11 +1,15 @@
 //! How a client's connections are made: the HTTPS client settings (the TLS set-up shared per
-//! process, `crate::tls`), the per-runtime [`Transport`] pools, and the CA bundle parsing.
+//! process, `tls`), the per-runtime [`Transport`] pools, and the CA bundle parsing.
 
 use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+
+pub mod boundary;
+pub mod process;
+mod tls;
 
 /// How a client's connection pools are made: one in the client, and more through
 /// [`Client::new_transport`].
@@ -22,11 +26,11 @@ pub(crate) struct TransportSettings {
 }
 
 impl TransportSettings {
-    /// A connection pool. Its TLS set-up is this process's for these roots (`crate::tls`: made
+    /// A connection pool. Its TLS set-up is this process's for these roots (`tls`: made
     /// once per process, so a child after `fork()` gets its own, never a session cache a
     /// parent's thread may have held locked).
     pub(crate) fn build(&self) -> Result<reqwest::Client> {
-        let tls = crate::tls::client_config(self.extra_roots.clone())
+        let tls = tls::client_config(self.extra_roots.clone())
             .map_err(|why| Error::config(format!("cannot set up the HTTPS client: {why}")))?;
         let mut builder = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
@@ -66,7 +70,7 @@ impl TransportSettings {
 /// per thread, so a blocking call does its I/O on the caller's thread): a connection is driven
 /// by the runtime that opened it, so a pool must only be used from one runtime. Made by
 /// [`Client::new_transport`], used with [`Client::execute_via`]; cheap to make (the TLS set-up
-/// is shared, `crate::tls`).
+/// is shared, `tls`).
 pub struct Transport {
     pub(crate) client_id: u64,
     pub(crate) http: reqwest::Client,

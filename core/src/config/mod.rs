@@ -661,6 +661,9 @@ impl Config {
     }
 }
 
+pub mod options;
+pub mod uri;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -87,7 +87,7 @@ pub(crate) fn envelope(body: &[u8]) -> Result<Envelope> {
     let Value::Object(top) = &v else {
         return Err(decode(format!(
             "the notification body is {}, not a JSON object",
-            crate::options::type_name(&v)
+            crate::error::type_name(&v)
         )));
     };
     let text =
@@ -100,7 +100,7 @@ pub(crate) fn envelope(body: &[u8]) -> Result<Envelope> {
                 }
                 Some(other) => Err(decode(format!(
                     "the notification's `{path}` is {}, not a string",
-                    crate::options::type_name(other)
+                    crate::error::type_name(other)
                 ))),
             }
         };
@@ -110,7 +110,7 @@ pub(crate) fn envelope(body: &[u8]) -> Result<Envelope> {
         Some(other) => {
             return Err(decode(format!(
                 "the notification's `resource` is {}, not an object",
-                crate::options::type_name(other)
+                crate::error::type_name(other)
             )))
         }
     };
@@ -152,53 +152,49 @@ pub(crate) fn resource(plaintext: &[u8]) -> Result<Value> {
         .map_err(|e| decode(format!("the decrypted `resource` is not JSON ({e})")))
 }
 
-impl crate::Client {
-    /// Verify and decrypt a notification: `headers` as received (`(name, value)` pairs, names
-    /// in any case; see [`headers_from_json`]) and the **raw body bytes** (never re-serialised
-    /// JSON). `now` defaults to the client's clock.
-    ///
-    /// Order: size bound, then the signature exactly as answers are verified (`VERIFY`, with
-    /// `SIGNTEST` for a probe), then the envelope and `resource` decryption with `apiv3_key`
-    /// (`DECODE`). A client without `apiv3_key` fails with `CONFIG` before reading anything.
-    pub fn parse_notification<'a, I, N, V>(
-        &self,
-        headers: I,
-        body: &[u8],
-        now: Option<i64>,
-    ) -> Result<Notification>
-    where
-        I: IntoIterator<Item = (&'a N, &'a V)>,
-        N: AsRef<str> + ?Sized + 'a,
-        V: AsRef<str> + ?Sized + 'a,
-    {
-        let key = self.apiv3_key().ok_or_else(|| {
-            Error::config("decrypting notifications needs `apiv3_key` in the configuration (the 32-character APIv3 key set under API security in the merchant platform)")
+/// Verify and decrypt a notification (what [`crate::Client::parse_notification`] does, without
+/// a client): the signature with `verifier` at `now`, then the envelope and `resource` with
+/// `key`. `auto`: an unknown serial marks the next call of the client to download first.
+pub(crate) fn parse<'a, I, N, V>(
+    verifier: &crate::sign::Verifier,
+    key: Option<&crate::aead::Apiv3Key>,
+    auto: &crate::protocol::platform_keys::AutoCertificates,
+    headers: I,
+    body: &[u8],
+    now: i64,
+) -> Result<Notification>
+where
+    I: IntoIterator<Item = (&'a N, &'a V)>,
+    N: AsRef<str> + ?Sized + 'a,
+    V: AsRef<str> + ?Sized + 'a,
+{
+    let key = key.ok_or_else(|| {
+        Error::config("decrypting notifications needs `apiv3_key` in the configuration (the 32-character APIv3 key set under API security in the merchant platform)")
+    })?;
+    check_size(body)?;
+    let signature = crate::sign::SignatureHeaders::from_pairs(headers)?;
+    verifier
+        .verify_notification(signature, body, now)
+        .map_err(|e| match e.verify_failure() {
+            // Parsing does no I/O: with auto_certificates, the next call downloads first,
+            // and WeChat Pay's redelivery (after the failure answer) verifies.
+            Some(crate::VerifyFailure::UnknownSerial) if auto.want_refresh() => Error::verify(
+                crate::VerifyFailure::UnknownSerial,
+                format!("{}; the platform certificates are downloaded before this client's next call, and WeChat Pay redelivers the notification after the failure answer", e.message()),
+            ),
+            _ => e,
         })?;
-        check_size(body)?;
-        let signature = crate::sign::SignatureHeaders::from_pairs(headers)?;
-        self.verifier()
-            .verify_notification(signature, body, now.unwrap_or_else(|| self.now()))
-            .map_err(|e| match e.verify_failure() {
-                // Parsing does no I/O: with auto_certificates, the next call downloads first,
-                // and WeChat Pay's redelivery (after the failure answer) verifies.
-                Some(crate::VerifyFailure::UnknownSerial) if self.want_refresh() => Error::verify(
-                    crate::VerifyFailure::UnknownSerial,
-                    format!("{}; the platform certificates are downloaded before this client's next call, and WeChat Pay redelivers the notification after the failure answer", e.message()),
-                ),
-                _ => e,
-            })?;
-        let envelope = envelope(body)?;
-        let plain = key.decrypt(
-            "resource",
-            &envelope.nonce,
-            envelope.associated_data.as_bytes(),
-            &envelope.ciphertext,
-        )?;
-        Ok(Notification {
-            resource: resource(&plain)?,
-            ..envelope.notification
-        })
-    }
+    let envelope = envelope(body)?;
+    let plain = key.decrypt(
+        "resource",
+        &envelope.nonce,
+        envelope.associated_data.as_bytes(),
+        &envelope.ciphertext,
+    )?;
+    Ok(Notification {
+        resource: resource(&plain)?,
+        ..envelope.notification
+    })
 }
 
 /// Headers as a web framework hands them over, in any of the shapes the languages have: an
@@ -215,7 +211,7 @@ pub fn headers_from_json(v: &Value) -> Result<Vec<(String, String)>> {
             other => Err(bad(format!(
                 "the value of `{}` is {}",
                 quote(name),
-                crate::options::type_name(other)
+                crate::error::type_name(other)
             ))),
         }
     };
@@ -242,7 +238,7 @@ pub fn headers_from_json(v: &Value) -> Result<Vec<(String, String)>> {
                 }
             }
         }
-        other => return Err(bad(format!("got {}", crate::options::type_name(other)))),
+        other => return Err(bad(format!("got {}", crate::error::type_name(other)))),
     }
     Ok(out)
 }

@@ -81,17 +81,7 @@ pub struct RequestOptions {
     pub encrypt: Vec<String>,
 }
 
-/// "a string", "an object", … for error messages about JSON values.
-pub(crate) fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
+pub(crate) use crate::error::type_name;
 
 /// A scalar option value as text: strings as they are, integers in decimal.
 fn scalar(what: &str, v: &Value) -> Result<String> {
