@@ -6,7 +6,7 @@ PROFILE ?= release
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 VERSION_MAJOR := $(word 1,$(subst ., ,$(VERSION)))
 
-.PHONY: php-ext all build demo setup setup-demo dist test-dist test test-rust test-package test-c test-php test-python test-node test-docs test-bench bench lint vectors header install fuzz reliability clean test-long
+.PHONY: php-ext all build demo setup setup-demo dist test-dist test test-rust test-package test-c test-php test-python test-node test-docs test-bench bench lint vectors header calls install fuzz reliability clean test-long
 
 all: build
 
@@ -46,6 +46,11 @@ test-c:
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+## Regenerate every language's typed calls (Python, Node typings, PHP trait, C wrappers, CALLS.md)
+## from the core's call catalogue; `cargo test -p wxpay-codegen` fails when one drifts.
+calls:
+	$(CARGO) run -q -p wxpay-codegen
 
 ## Regenerate the shared signing and verification vectors with openssl.
 vectors:
@@ -102,7 +107,7 @@ install:
 	ln -sf libwxpay.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libwxpay.so.$(VERSION_MAJOR)
 	ln -sf libwxpay.so.$(VERSION_MAJOR) $(DESTDIR)$(PREFIX)/lib/libwxpay.so
 	install -m 644 target/$(PROFILE)/libwxpay.a $(DESTDIR)$(PREFIX)/lib/libwxpay.a
-	install -m 644 include/wxpay.h $(DESTDIR)$(PREFIX)/include/wxpay.h
+	install -m 644 include/wxpay.h include/wxpay_calls.h $(DESTDIR)$(PREFIX)/include/
 	for pc in wxpay wxpay-static; do \
 	  sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' ffi-c/$$pc.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/$$pc.pc; \

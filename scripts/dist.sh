@@ -6,7 +6,7 @@
 #   dist/npm/wxpay-VERSION.tgz                     the main package (optionalDependencies)
 #   dist/npm/wxpay-native-linux-x64-gnu-VERSION.tgz  its binary for x86_64 glibc Linux
 #   dist/libwxpay-VERSION-x86_64-linux-gnu.tar.gz  lib/ (.so.VERSION, .so.MAJOR, .so, .a),
-#                                                  include/wxpay.h, lib/pkgconfig/wxpay{,-static}.pc
+#                                                  include/wxpay.h, include/wxpay_calls.h, lib/pkgconfig/wxpay{,-static}.pc
 #   dist/php/wxpay-php-VERSION.tar.gz              the Composer package (composer.json at its root)
 #
 # The tools come from the registries into target/dist-tools (nothing global): zig and maturin
@@ -54,7 +54,7 @@ install -m 755 "$out/libwxpay.so" "$stage/lib/libwxpay.so.$version"
 ln -s "libwxpay.so.$version" "$stage/lib/libwxpay.so.$major"
 ln -s "libwxpay.so.$major" "$stage/lib/libwxpay.so"
 install -m 644 "$out/libwxpay.a" "$stage/lib/libwxpay.a"
-install -m 644 include/wxpay.h "$stage/include/wxpay.h"
+install -m 644 include/wxpay.h include/wxpay_calls.h "$stage/include/"
 # Relocatable: the prefix is wherever the tarball is unpacked.
 for pc in wxpay wxpay-static; do
   sed -e 's|^prefix=@PREFIX@|prefix=${pcfiledir}/../..|' -e "s|@VERSION@|$version|" "ffi-c/$pc.pc.in" \

@@ -240,6 +240,48 @@ wxpay_status wxpay_security_echo_start(const wxpay_client_t *client,
                                        wxpay_error_t **err);
 
 /**
+ * Make a typed call of the catalogue and wait: `name` is the call (`"query_out_trade_no"`,
+ * `"create_jsapi"`…; the list is `wxpay_catalogue_json()` and `include/wxpay_calls.h`),
+ * `args_json` its arguments as a JSON object (NULL for none), checked before anything is sent
+ * (an error names the argument: `wxpay_error_argument`). On `WXPAY_OK`, `*out` is the
+ * verified answer; `wxpay_response_result_json` gives the call's typed result.
+ */
+wxpay_status wxpay_call(const wxpay_client_t *client,
+                        const char *name,
+                        const char *args_json,
+                        wxpay_response_t **out,
+                        wxpay_error_t **err);
+
+/**
+ * Start `wxpay_call` without waiting (argument errors are returned here, before anything is
+ * sent); `*out` is a future.
+ */
+wxpay_status wxpay_call_start(const wxpay_client_t *client,
+                              const char *name,
+                              const char *args_json,
+                              wxpay_future_t **out,
+                              wxpay_error_t **err);
+
+/**
+ * Dry run of a typed call: the exact request `wxpay_call` would send, signed at `timestamp`
+ * (0: now) with `nonce` (NULL: random), as JSON (as `wxpay_prepare`). Nothing is sent. `*out`:
+ * free with `wxpay_string_free`.
+ */
+wxpay_status wxpay_call_prepare(const wxpay_client_t *client,
+                                const char *name,
+                                const char *args_json,
+                                int64_t timestamp,
+                                const char *nonce,
+                                char **out,
+                                wxpay_error_t **err);
+
+/**
+ * The catalogue of typed calls as JSON: `{"version", "calls": [{name, summary, doc, lead,
+ * families, default_endpoint, endpoints, args, success, returns}]}`. Static: never free it.
+ */
+const char *wxpay_catalogue_json(void);
+
+/**
  * Create a client from configuration JSON (`mchid`, `serial`, `private_key`, `certs`,
  * `base_uri`, `timeout_ms`, `connect_timeout_ms`, `retries`, `user_agent`, `ca_certs`,
  * `resolve`, `insecure_http`). Relative `file://` paths resolve against the current directory.
@@ -309,6 +351,12 @@ const char *wxpay_error_request_id(const wxpay_error_t *err);
 const char *wxpay_error_verify_failure(const wxpay_error_t *err);
 
 /**
+ * For "INVALID_ARGUMENT" errors of typed calls (`wxpay_call`), the argument at fault as the
+ * catalogue names it ("amount", "out_trade_no"); else NULL. Lives as long as `err`.
+ */
+const char *wxpay_error_argument(const wxpay_error_t *err);
+
+/**
  * Whether the request may have reached WeChat Pay (false only when it certainly did not, so a
  * retry cannot duplicate it). NULL gives true.
  */
@@ -322,7 +370,7 @@ const uint8_t *wxpay_error_body(const wxpay_error_t *err, size_t *len);
 
 /**
  * The whole error as JSON: code, message, may_have_been_sent, and when known status,
- * request_id, verify_failure, api_code, api_message, detail, sign_information, body.
+ * request_id, verify_failure, argument, api_code, api_message, detail, sign_information, body.
  * Lives as long as `err`. NULL gives "{}".
  */
 const char *wxpay_error_json(const wxpay_error_t *err);
@@ -552,6 +600,13 @@ const char *wxpay_response_request_id(const wxpay_response_t *response);
  * non-NULL pointer. Lives as long as `response`. `len` may be NULL.
  */
 const uint8_t *wxpay_response_body(const wxpay_response_t *response, size_t *len);
+
+/**
+ * A typed call's result (`wxpay_call`) as JSON: `status`, `request_id`, the fields its
+ * catalogue entry returns (`prepay_id`, `trade_state`, `refund_id`…; null when absent) and
+ * `raw`, the whole answer; NULL for a generic request. Lives as long as `response`.
+ */
+const char *wxpay_response_result_json(const wxpay_response_t *response);
 
 /**
  * Free a response. NULL is a no-op.

@@ -1,9 +1,12 @@
 //! Calls: arguments checked and the request prepared once (`wx::Operation`), then run blocking or
-//! started as a future.
+//! started as a future. Every typed call of the catalogue goes through `wxpay_call` /
+//! `wxpay_call_start` by name; the typed entries that existed before it (close, echo) are
+//! wrappers over the same path.
 
 use std::ffi::c_char;
 
-use wx::{CloseOrder, Error, OrderRef, RequestOptions};
+use serde_json::{Map, Value};
+use wx::{Error, RequestOptions};
 
 use crate::*;
 
@@ -22,6 +25,27 @@ unsafe fn request_call<'a>(
     Ok((client, op))
 }
 
+/// A typed call of the catalogue by `name` with `args` (a JSON object).
+fn typed_call<'a>(
+    client: &'a wxpay_client_t,
+    name: &str,
+    args: &Value,
+) -> Result<(&'a wxpay_client_t, wx::Operation), Error> {
+    let op = wx::Operation::by_value(&*client.client()?, name, args, None)?;
+    Ok((client, op))
+}
+
+unsafe fn call_by_name<'a>(
+    client: *const wxpay_client_t,
+    name: *const c_char,
+    args_json: *const c_char,
+) -> Result<(&'a wxpay_client_t, wx::Operation), Error> {
+    let client = client_arg(client)?;
+    let name = str_arg(name, "name")?;
+    typed_call(client, name, &json_arg(args_json, "args_json")?)
+}
+
+/// The close entries' arguments: the options object plus the id under its name.
 unsafe fn close_call<'a>(
     client: *const wxpay_client_t,
     id: *const c_char,
@@ -29,14 +53,30 @@ unsafe fn close_call<'a>(
     options_json: *const c_char,
 ) -> Result<(&'a wxpay_client_t, wx::Operation), Error> {
     let client = client_arg(client)?;
-    let order = if by_out_trade_no {
-        OrderRef::OutTradeNo(str_arg(id, "out_trade_no")?.to_owned())
+    let (name, key) = if by_out_trade_no {
+        ("close_out_trade_no", "out_trade_no")
     } else {
-        OrderRef::TransactionId(str_arg(id, "transaction_id")?.to_owned())
+        ("close_transaction", "transaction_id")
     };
-    let order = CloseOrder::from_value(order, &json_arg(options_json, "options_json")?)?;
-    let op = wx::Operation::close(&*client.client()?, &order)?;
-    Ok((client, op))
+    let id = str_arg(id, key)?;
+    let mut args = match json_arg(options_json, "options_json")? {
+        Value::Null => Map::new(),
+        Value::Object(m) => m,
+        _ => {
+            return Err(Error::new(
+                wx::ErrorKind::InvalidArgument,
+                "close options must be an object like {\"mchid\": \"…\"}",
+            ))
+        }
+    };
+    if args.contains_key(key) {
+        return Err(Error::new(
+            wx::ErrorKind::InvalidArgument,
+            format!("close options hold `{key}`, which is the id argument; give it once"),
+        ));
+    }
+    args.insert(key.to_owned(), Value::from(id));
+    typed_call(client, name, &Value::Object(args))
 }
 
 /// A blocking call; `*out` on success.
@@ -163,12 +203,11 @@ unsafe fn echo_call<'a>(
     notify_url: *const c_char,
 ) -> Result<(&'a wxpay_client_t, wx::Operation), Error> {
     let client = client_arg(client)?;
-    let op = wx::Operation::security_echo(
-        &*client.client()?,
-        str_arg(message, "message")?,
-        opt_str_arg(notify_url, "notify_url")?,
-    )?;
-    Ok((client, op))
+    let mut args = serde_json::json!({ "message": str_arg(message, "message")? });
+    if let Some(url) = opt_str_arg(notify_url, "notify_url")? {
+        args["notify_url"] = Value::from(url);
+    }
+    typed_call(client, "security_echo", &args)
 }
 
 /// The security self-test `POST /v3/security/echo`, and wait: `message` is sent as
@@ -203,5 +242,77 @@ pub unsafe extern "C" fn wxpay_security_echo_start(
     guard(err, || {
         out_arg(out, "out")?;
         run_start(echo_call(client, message, notify_url), out)
+    })
+}
+
+/// Make a typed call of the catalogue and wait: `name` is the call (`"query_out_trade_no"`,
+/// `"create_jsapi"`…; the list is `wxpay_catalogue_json()` and `include/wxpay_calls.h`),
+/// `args_json` its arguments as a JSON object (NULL for none), checked before anything is sent
+/// (an error names the argument: `wxpay_error_argument`). On `WXPAY_OK`, `*out` is the
+/// verified answer; `wxpay_response_result_json` gives the call's typed result.
+#[no_mangle]
+pub unsafe extern "C" fn wxpay_call(
+    client: *const wxpay_client_t,
+    name: *const c_char,
+    args_json: *const c_char,
+    out: *mut *mut wxpay_response_t,
+    err: *mut *mut wxpay_error_t,
+) -> wxpay_status {
+    guard(err, || {
+        out_arg(out, "out")?;
+        run_sync(call_by_name(client, name, args_json), out)
+    })
+}
+
+/// Start `wxpay_call` without waiting (argument errors are returned here, before anything is
+/// sent); `*out` is a future.
+#[no_mangle]
+pub unsafe extern "C" fn wxpay_call_start(
+    client: *const wxpay_client_t,
+    name: *const c_char,
+    args_json: *const c_char,
+    out: *mut *mut wxpay_future_t,
+    err: *mut *mut wxpay_error_t,
+) -> wxpay_status {
+    guard(err, || {
+        out_arg(out, "out")?;
+        run_start(call_by_name(client, name, args_json), out)
+    })
+}
+
+/// Dry run of a typed call: the exact request `wxpay_call` would send, signed at `timestamp`
+/// (0: now) with `nonce` (NULL: random), as JSON (as `wxpay_prepare`). Nothing is sent. `*out`:
+/// free with `wxpay_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn wxpay_call_prepare(
+    client: *const wxpay_client_t,
+    name: *const c_char,
+    args_json: *const c_char,
+    timestamp: i64,
+    nonce: *const c_char,
+    out: *mut *mut c_char,
+    err: *mut *mut wxpay_error_t,
+) -> wxpay_status {
+    guard(err, || {
+        out_arg(out, "out")?;
+        let (c, op) = call_by_name(client, name, args_json)?;
+        let v = op.dry_run(
+            &*c.client()?,
+            timestamp_arg(timestamp),
+            opt_str_arg(nonce, "nonce")?,
+        )?;
+        *out = cstring(&v.to_string()).into_raw();
+        Ok(wxpay_status::WXPAY_OK)
+    })
+}
+
+/// The catalogue of typed calls as JSON: `{"version", "calls": [{name, summary, doc, lead,
+/// families, default_endpoint, endpoints, args, success, returns}]}`. Static: never free it.
+#[no_mangle]
+pub extern "C" fn wxpay_catalogue_json() -> *const c_char {
+    static TEXT: std::sync::OnceLock<std::ffi::CString> = std::sync::OnceLock::new();
+    quiet(std::ptr::null(), || {
+        TEXT.get_or_init(|| cstring(wx::calls::catalogue::catalogue_text()))
+            .as_ptr()
     })
 }

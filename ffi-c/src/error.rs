@@ -16,6 +16,7 @@ pub struct wxpay_error_t {
     api_message: Option<CString>,
     request_id: Option<CString>,
     verify_failure: Option<&'static CStr>,
+    argument: Option<CString>,
     json: CString,
 }
 
@@ -28,6 +29,7 @@ impl wxpay_error_t {
             api_message: api.map(|a| cstring(&a.message)),
             request_id: err.request_id().map(cstring),
             verify_failure: err.verify_failure().map(wx::VerifyFailure::code_cstr),
+            argument: err.argument_name().map(cstring),
             json: cstring(&err.to_json().to_string()),
             err,
         }
@@ -105,6 +107,15 @@ pub unsafe extern "C" fn wxpay_error_verify_failure(err: *const wxpay_error_t) -
         .map_or(ptr::null(), CStr::as_ptr)
 }
 
+/// For "INVALID_ARGUMENT" errors of typed calls (`wxpay_call`), the argument at fault as the
+/// catalogue names it ("amount", "out_trade_no"); else NULL. Lives as long as `err`.
+#[no_mangle]
+pub unsafe extern "C" fn wxpay_error_argument(err: *const wxpay_error_t) -> *const c_char {
+    err.as_ref()
+        .and_then(|e| e.argument.as_ref())
+        .map_or(ptr::null(), |c| c.as_ptr())
+}
+
 /// Whether the request may have reached WeChat Pay (false only when it certainly did not, so a
 /// retry cannot duplicate it). NULL gives true.
 #[no_mangle]
@@ -127,7 +138,7 @@ pub unsafe extern "C" fn wxpay_error_body(err: *const wxpay_error_t, len: *mut u
 }
 
 /// The whole error as JSON: code, message, may_have_been_sent, and when known status,
-/// request_id, verify_failure, api_code, api_message, detail, sign_information, body.
+/// request_id, verify_failure, argument, api_code, api_message, detail, sign_information, body.
 /// Lives as long as `err`. NULL gives "{}".
 #[no_mangle]
 pub unsafe extern "C" fn wxpay_error_json(err: *const wxpay_error_t) -> *const c_char {

@@ -2,22 +2,28 @@
 //! statements, a `download_url`) streamed into a file.
 
 use std::ffi::c_char;
-use std::path::Path;
 
-use wx::{Error, UploadSource};
+use wx::Error;
 
 use crate::*;
 
+/// The catalogue's `upload`: the file at `path`, or `data`.
 unsafe fn upload_call<'a>(
     client: *const wxpay_client_t,
     uri_template: *const c_char,
     options_json: *const c_char,
-    source: Result<UploadSource<'_>, Error>,
+    path: Option<&str>,
+    data: Option<Vec<u8>>,
 ) -> Result<(&'a wxpay_client_t, wx::Operation), Error> {
     let client = client_arg(client)?;
-    let template = str_arg(uri_template, "uri_template")?;
-    let options = json_arg(options_json, "options_json")?;
-    let op = wx::Operation::upload_from_options(&*client.client()?, template, &options, source?)?;
+    let mut args = serde_json::json!({
+        "template": str_arg(uri_template, "uri_template")?,
+        "options": json_arg(options_json, "options_json")?,
+    });
+    if let Some(p) = path {
+        args["path"] = p.into();
+    }
+    let op = wx::Operation::by_value(&*client.client()?, "upload", &args, data)?;
     Ok((client, op))
 }
 
@@ -41,12 +47,7 @@ pub unsafe extern "C" fn wxpay_upload(
         out_arg(out, "out")?;
         let path = str_arg(path, "path")?;
         run_sync(
-            upload_call(
-                client,
-                uri_template,
-                options_json,
-                Ok(UploadSource::Path(Path::new(path))),
-            ),
+            upload_call(client, uri_template, options_json, Some(path), None),
             out,
         )
     })
@@ -68,12 +69,7 @@ pub unsafe extern "C" fn wxpay_upload_bytes(
         out_arg(out, "out")?;
         let bytes = bytes_arg(data, len, "data")?.to_vec();
         run_sync(
-            upload_call(
-                client,
-                uri_template,
-                options_json,
-                Ok(UploadSource::Bytes(bytes)),
-            ),
+            upload_call(client, uri_template, options_json, None, Some(bytes)),
             out,
         )
     })
@@ -93,12 +89,7 @@ pub unsafe extern "C" fn wxpay_upload_start(
         out_arg(out, "out")?;
         let path = str_arg(path, "path")?;
         run_start(
-            upload_call(
-                client,
-                uri_template,
-                options_json,
-                Ok(UploadSource::Path(Path::new(path))),
-            ),
+            upload_call(client, uri_template, options_json, Some(path), None),
             out,
         )
     })

@@ -15,6 +15,7 @@ pub struct wxpay_response_t {
     request_id: Option<CString>,
     body: Vec<u8>,
     headers_json: CString,
+    result_json: Option<CString>,
 }
 
 impl wxpay_response_t {
@@ -31,6 +32,7 @@ impl wxpay_response_t {
             headers_json: cstring(&Value::Object(map).to_string()),
             headers,
             body: r.body().to_vec(),
+            result_json: r.result().map(|v| cstring(&v.to_string())),
         }
     }
 }
@@ -93,6 +95,19 @@ pub unsafe extern "C" fn wxpay_response_body(
         *len = body.map_or(0, <[u8]>::len);
     }
     body.map_or(ptr::null(), <[u8]>::as_ptr)
+}
+
+/// A typed call's result (`wxpay_call`) as JSON: `status`, `request_id`, the fields its
+/// catalogue entry returns (`prepay_id`, `trade_state`, `refund_id`…; null when absent) and
+/// `raw`, the whole answer; NULL for a generic request. Lives as long as `response`.
+#[no_mangle]
+pub unsafe extern "C" fn wxpay_response_result_json(
+    response: *const wxpay_response_t,
+) -> *const c_char {
+    response
+        .as_ref()
+        .and_then(|r| r.result_json.as_ref())
+        .map_or(ptr::null(), |c| c.as_ptr())
 }
 
 /// Free a response. NULL is a no-op.

@@ -32,6 +32,7 @@ cat >"$work/version.c" <<'C'
 #include <stdio.h>
 #include <string.h>
 #include <wxpay.h>
+#include <wxpay_calls.h> /* installed beside it */
 int main(void) {
     /* The header's version macros are the library's. */
     if (strcmp(wxpay_version(), WXPAY_VERSION_STRING) != 0) return 1;

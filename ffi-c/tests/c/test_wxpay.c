@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "wxpay.h"
+#include "wxpay_calls.h"
 
 static int passed, failed;
 
@@ -1357,6 +1358,77 @@ static void test_files(wxpay_client_t *c) {
     rmdir(dir);
 }
 
+/* The generic entry and the generated wrappers of include/wxpay_calls.h: a query by
+ * out_trade_no through the catalogue, its typed result, argument errors naming the argument,
+ * unknown calls, the async twin and the dry run. */
+static void test_generic_call(wxpay_client_t *c) {
+    const char *cat = wxpay_catalogue_json();
+    CHECK(cat != NULL && strstr(cat, "\"query_out_trade_no\"") != NULL);
+    wxpay_response_t *r = NULL;
+    wxpay_error_t *err = NULL;
+    CHECK(wxpay_call_close_out_trade_no(c, "{\"out_trade_no\":\"shop-call-1\"}", &r, NULL) == WXPAY_OK);
+    CHECK(wxpay_response_status(r) == 204);
+    CHECK(wxpay_response_result_json(r) != NULL);
+    wxpay_response_free(r);
+    r = NULL;
+    CHECK(wxpay_call_query_out_trade_no(c, "{\"out_trade_no\":\"shop-call-1\"}", &r, &err) == WXPAY_OK);
+    CHECK(wxpay_response_status(r) == 200);
+    const char *res = wxpay_response_result_json(r);
+    CHECK(res != NULL && strstr(res, "\"trade_state\":\"CLOSED\"") != NULL);
+    CHECK(res != NULL && strstr(res, "\"raw\":") != NULL);
+    wxpay_response_free(r);
+    r = NULL;
+    /* A generic request has no typed result. */
+    CHECK(wxpay_request(c, "POST", SEED_TEMPLATE, SEED_OPTIONS, &r, NULL) == WXPAY_OK);
+    CHECK(wxpay_response_result_json(r) == NULL);
+    wxpay_response_free(r);
+    r = NULL;
+
+    CHECK(wxpay_call_query_out_trade_no(c, "{\"out_trade_no\":\"a/b\"}", &r, &err) == WXPAY_ERR_INVALID_ARGUMENT);
+    CHECK_STR(wxpay_error_argument(err), "out_trade_no");
+    CHECK(strstr(wxpay_error_json(err), "\"argument\":\"out_trade_no\"") != NULL);
+    CHECK(!wxpay_error_may_have_been_sent(err));
+    CHECK(r == NULL);
+    wxpay_error_free(err);
+    err = NULL;
+    CHECK(wxpay_call(c, "query_out_trade_no", "{\"outTradeNo\":\"shop-call-1\",\"out_trade_no\":\"x\"}", &r, &err) ==
+          WXPAY_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(wxpay_error_message(err), "same option") != NULL);
+    wxpay_error_free(err);
+    err = NULL;
+    CHECK(wxpay_call(c, "query_out_trade_no", "{}", &r, &err) == WXPAY_ERR_INVALID_ARGUMENT);
+    CHECK_STR(wxpay_error_argument(err), "out_trade_no");
+    wxpay_error_free(err);
+    err = NULL;
+    CHECK(wxpay_call(c, "no_such_call", NULL, &r, &err) == WXPAY_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(wxpay_error_message(err), "no_such_call") != NULL);
+    wxpay_error_free(err);
+    err = NULL;
+    CHECK(wxpay_call(c, "query_out_trade_no", "[1]", &r, &err) == WXPAY_ERR_INVALID_ARGUMENT);
+    wxpay_error_free(err);
+    err = NULL;
+    CHECK(wxpay_call(c, NULL, NULL, &r, &err) == WXPAY_ERR_INVALID_ARGUMENT);
+    wxpay_error_free(err);
+    err = NULL;
+
+    wxpay_future_t *f = NULL;
+    CHECK(wxpay_call_query_transaction_start(c, "{\"transaction_id\":\"4200000001\"}", &f, NULL) == WXPAY_OK);
+    CHECK(wxpay_future_wait(f, -1) == WXPAY_OK);
+    CHECK(wxpay_future_take(f, &r, NULL) == WXPAY_OK);
+    CHECK(wxpay_response_status(r) == 200);
+    res = wxpay_response_result_json(r);
+    CHECK(res != NULL && strstr(res, "\"transaction_id\"") != NULL);
+    wxpay_response_free(r);
+    wxpay_future_free(f);
+    r = NULL;
+
+    char *prepared = NULL;
+    CHECK(wxpay_call_prepare(c, "close_transaction", "{\"transaction_id\":\"4200000001\"}", 1700000000, "nonce1",
+                             &prepared, NULL) == WXPAY_OK);
+    CHECK(prepared != NULL && strstr(prepared, "/hk/v3/transactions/id/4200000001/close") != NULL);
+    wxpay_string_free(prepared);
+}
+
 int main(void) {
     const char *cfg_path = getenv("WXPAY_TEST_CONFIG");
     const char *vectors_path = getenv("WXPAY_VECTORS");
@@ -1378,6 +1450,7 @@ int main(void) {
     test_seed_close(c);
     test_repeated_header(c);
     test_typed_close(c);
+    test_generic_call(c);
     test_api_error(c);
     test_verify_and_decode_errors(c);
     test_transport_and_timeout(c);
