@@ -23,7 +23,7 @@ use wx::process::ForkSafeClient;
 mod asyncio;
 use asyncio::{_complete, _shutdown, spawn_async, Canceller, Completer};
 use wx::sign::SignatureHeaders;
-use wx::{CloseOrder, Error, ErrorKind, Operation, RequestOptions};
+use wx::{Error, ErrorKind, Operation, RequestOptions};
 
 /// `wxpay._errors._from_core`: the core's error JSON → the `wxpay.WxpayError` subclass.
 static FROM_CORE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -66,6 +66,10 @@ struct NativeResponse {
     #[pyo3(get)]
     headers: Vec<(String, String)>,
     body: Vec<u8>,
+    /// A typed call's result as JSON text (`status`, `request_id`, its fields, `raw`); `None`
+    /// for a generic request.
+    #[pyo3(get)]
+    result: Option<String>,
 }
 
 #[pymethods]
@@ -82,6 +86,7 @@ impl From<wx::Response> for NativeResponse {
             status: r.status(),
             headers: r.header_fields(),
             body: r.body().to_vec(),
+            result: r.result().map(|v| v.to_string()),
         }
     }
 }
@@ -95,30 +100,14 @@ fn block(py: Python<'_>, client: &Arc<wx::Client>, op: Operation) -> PyResult<Na
         .map_err(to_py)
 }
 
-fn close_order(by: &str, id: &str, options_json: &str) -> PyResult<CloseOrder> {
-    wx::boundary::catch(|| CloseOrder::from_parts(by, id, options_json)).map_err(to_py)
-}
-
-fn upload_op(
+/// A typed call of the catalogue by name; `data`: a file's bytes (uploads).
+fn call_op(
     client: &wx::Client,
-    template: &str,
-    options_json: &str,
-    path: Option<PathBuf>,
+    name: &str,
+    args_json: &str,
     data: Option<Vec<u8>>,
 ) -> PyResult<Operation> {
-    wx::boundary::catch(|| {
-        let source = match (&path, data) {
-            (Some(p), None) => wx::UploadSource::Path(p),
-            (None, Some(d)) => wx::UploadSource::Bytes(d),
-            _ => {
-                return Err(Error::new(
-                    wx::ErrorKind::InvalidArgument,
-                    "give the file to upload as a path or as bytes",
-                ))
-            }
-        };
-        Operation::upload_from_json(client, template, options_json, source)
-    })
+    wx::boundary::catch(|| Operation::by_name_with(client, name, args_json, data))
     .map_err(to_py)
 }
 
@@ -232,93 +221,52 @@ impl NativeClient {
         spawn_async(py, async move { op.run(&client).await })
     }
 
-    #[pyo3(signature = (message, notify_url=None, events=0))]
-    fn security_echo(
+    /// Any typed call of the catalogue by name (`close_transaction`, `query_out_trade_no`,
+    /// …), its arguments as a JSON object; `data`: a file's bytes for `upload`. Waits with the
+    /// GIL released.
+    #[pyo3(signature = (name, args_json, data=None, events=0))]
+    fn call(
         &self,
         py: Python<'_>,
-        message: &str,
-        notify_url: Option<&str>,
-        events: u8,
-    ) -> PyResult<NativeResponse> {
-        let client = self.client_for(events)?;
-        let op = wx::boundary::catch(|| Operation::security_echo(&client, message, notify_url))
-            .map_err(to_py)?;
-        block(py, &client, op)
-    }
-
-    #[pyo3(signature = (message, notify_url=None, events=0))]
-    fn security_echo_async<'py>(
-        &self,
-        py: Python<'py>,
-        message: &str,
-        notify_url: Option<&str>,
-        events: u8,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let client = self.client_for(events)?;
-        let op = wx::boundary::catch(|| Operation::security_echo(&client, message, notify_url))
-            .map_err(to_py)?;
-        spawn_async(py, async move { op.run(&client).await })
-    }
-
-    #[pyo3(signature = (by, id, options_json, events=0))]
-    fn close(
-        &self,
-        py: Python<'_>,
-        by: &str,
-        id: &str,
-        options_json: &str,
-        events: u8,
-    ) -> PyResult<NativeResponse> {
-        let client = self.client_for(events)?;
-        let order = close_order(by, id, options_json)?;
-        let op = wx::boundary::catch(|| Operation::close(&client, &order)).map_err(to_py)?;
-        block(py, &client, op)
-    }
-
-    #[pyo3(signature = (by, id, options_json, events=0))]
-    fn close_async<'py>(
-        &self,
-        py: Python<'py>,
-        by: &str,
-        id: &str,
-        options_json: &str,
-        events: u8,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let client = self.client_for(events)?;
-        let order = close_order(by, id, options_json)?;
-        let op = wx::boundary::catch(|| Operation::close(&client, &order)).map_err(to_py)?;
-        spawn_async(py, async move { op.run(&client).await })
-    }
-
-    /// Upload the file at `path` or `data` (the `filename` option then required).
-    #[pyo3(signature = (template, options_json, path=None, data=None, events=0))]
-    fn upload(
-        &self,
-        py: Python<'_>,
-        template: &str,
-        options_json: &str,
-        path: Option<PathBuf>,
+        name: &str,
+        args_json: &str,
         data: Option<Vec<u8>>,
         events: u8,
     ) -> PyResult<NativeResponse> {
         let client = self.client_for(events)?;
-        let op = upload_op(&client, template, options_json, path, data)?;
+        let op = call_op(&client, name, args_json, data)?;
         block(py, &client, op)
     }
 
-    #[pyo3(signature = (template, options_json, path=None, data=None, events=0))]
-    fn upload_async<'py>(
+    /// `call` as an awaitable on the library's runtime.
+    #[pyo3(signature = (name, args_json, data=None, events=0))]
+    fn call_async<'py>(
         &self,
         py: Python<'py>,
-        template: &str,
-        options_json: &str,
-        path: Option<PathBuf>,
+        name: &str,
+        args_json: &str,
         data: Option<Vec<u8>>,
         events: u8,
     ) -> PyResult<Bound<'py, PyAny>> {
         let client = self.client_for(events)?;
-        let op = upload_op(&client, template, options_json, path, data)?;
+        let op = call_op(&client, name, args_json, data)?;
         spawn_async(py, async move { op.run(&client).await })
+    }
+
+    /// The exact request `call` would send, signed at `timestamp` with `nonce`, as JSON text.
+    #[pyo3(signature = (name, args_json, timestamp=None, nonce=None))]
+    fn prepare_call(
+        &self,
+        name: &str,
+        args_json: &str,
+        timestamp: Option<i64>,
+        nonce: Option<&str>,
+    ) -> PyResult<String> {
+        let client = self.client()?;
+        let op = call_op(&client, name, args_json, None)?;
+        wx::boundary::catch(|| op.dry_run(&client, timestamp, nonce))
+            .map(|v| v.to_string())
+            .map_err(to_py)
     }
 
     /// Download per `spec_json` into `path` and wait (the GIL released); the outcome's JSON
@@ -477,6 +425,12 @@ fn chain_template(segments: Vec<String>) -> PyResult<String> {
 }
 
 /// The library version.
+/// The catalogue of typed calls as JSON text (as `wxpay_catalogue_json` in C).
+#[pyfunction]
+fn catalogue() -> &'static str {
+    wx::calls::catalogue::catalogue_text()
+}
+
 #[pyfunction]
 fn version() -> &'static str {
     env!("CARGO_PKG_VERSION")
@@ -491,6 +445,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(chain_template, m)?)?;
     m.add_function(wrap_pyfunction!(notification_answer, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
+    m.add_function(wrap_pyfunction!(catalogue, m)?)?;
     m.add_function(wrap_pyfunction!(_complete, m)?)?;
     m.add_function(wrap_pyfunction!(_set_event_hook, m)?)?;
     let shutdown = wrap_pyfunction!(_shutdown, m)?;

@@ -11,7 +11,9 @@
 204
 """
 
-from ._client import Chain, Client, Headers, Response
+from ._calls import *  # noqa: F401,F403 - the result types of the typed calls (generated)
+from ._calls import __all__ as _result_types
+from ._client import Chain, Client, Headers, Response, catalogue
 from ._errors import (
     ApiError,
     ConfigError,
@@ -48,5 +50,7 @@ __all__ = [
     "VerifyError",
     "DecodeError",
     "InternalError",
+    "catalogue",
     "__version__",
+    *_result_types,
 ]

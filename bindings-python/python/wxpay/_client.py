@@ -21,12 +21,21 @@ from typing import (
 from . import _native
 from ._errors import InvalidArgumentError
 from ._files import Download, FileLike, bill_spec, download_result, statement_spec, upload_args, url_spec
+from ._calls import _Calls
 from ._notify import EncryptedField, HeadersLike, Notification, header_pairs, raw_body
 
 PathLike = Union[str, "os.PathLike[str]"]
 KeySource = Union[str, "os.PathLike[str]"]
 
-__all__ = ["Client", "Chain", "Response", "Headers"]
+__all__ = ["Client", "Chain", "Response", "Headers", "catalogue"]
+
+
+def catalogue() -> Dict[str, Any]:
+    """The catalogue of typed calls: ``{"version", "calls": [{name, summary, doc, lead,
+    families, endpoints, args, success, returns}]}`` — what ``Client.call`` takes by name and
+    the typed methods are generated from."""
+    result: Dict[str, Any] = _json.loads(_native.catalogue())
+    return result
 
 #: Every call's events: DEBUG when an attempt is sent and when it ends, WARNING when an attempt
 #: failed and is retried, DEBUG when the call ends. Each record carries the event as a dict in
@@ -212,7 +221,7 @@ class Chain:
         return await self._client.request_async("DELETE", self.template, options, **kwargs)
 
 
-class Client:
+class Client(_Calls):
     """A WeChat Pay APIv3 client. Thread-safe; share one per process (it survives ``os.fork()``:
     a child gets its own connections).
 
@@ -318,87 +327,38 @@ class Client:
         """Send on the library's runtime; await the verified answer."""
         return Response._from_native(await self._native.request_async(method, template, _options(options, kwargs), _events()))
 
-    # --- typed helpers -----------------------------------------------------------------------
+    # --- typed calls (the methods themselves are generated: _calls.py) ----------------------
 
-    def security_echo(self, message: str, *, notify_url: Optional[str] = None) -> Dict[str, Any]:
-        """The self-test ``POST /v3/security/echo``: ``message`` goes out plain and encrypted with
-        WeChat Pay's public key; returns the answer's JSON once it echoed ``message`` and its
-        ``encrypted_echo_message`` decrypted with the merchant key to ``message`` (signing,
-        verification and RSA-OAEP both ways work). ``notify_url``: WeChat Pay also sends a
-        ``SECURITY_ECHO.SUCCESS`` notification there."""
-        result: Dict[str, Any] = Response._from_native(self._native.security_echo(message, notify_url, _events())).json()
+    def _call(self, name: str, args: Mapping[str, Any]) -> Dict[str, Any]:
+        native = self._native.call(name, _call_args(args), None, _events())
+        return _call_result(native)
+
+    async def _call_async(self, name: str, args: Mapping[str, Any]) -> Dict[str, Any]:
+        native = await self._native.call_async(name, _call_args(args), None, _events())
+        return _call_result(native)
+
+    def call(self, name: str, args: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Dict[str, Any]:
+        """Any typed call of the catalogue by name (``wxpay.catalogue()`` lists them), e.g.
+        ``client.call("query_out_trade_no", out_trade_no="shop-1")``. Returns the core's typed
+        result: ``status``, ``request_id``, the call's fields and ``raw`` (the whole answer)."""
+        return self._call(name, _merged(args, kwargs))
+
+    async def call_async(self, name: str, args: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Dict[str, Any]:
+        """``call`` on the library's runtime (asyncio)."""
+        return await self._call_async(name, _merged(args, kwargs))
+
+    def prepare_call(
+        self,
+        name: str,
+        args: Optional[Mapping[str, Any]] = None,
+        *,
+        timestamp: Optional[int] = None,
+        nonce: Optional[str] = None,
+    ) -> Dict[str, Any]:
+        """The exact request ``call`` would send (method, url, headers, body), signed at
+        ``timestamp`` with ``nonce``; nothing is sent."""
+        result: Dict[str, Any] = _json.loads(self._native.prepare_call(name, _call_args(args or {}), timestamp, nonce))
         return result
-
-    async def security_echo_async(self, message: str, *, notify_url: Optional[str] = None) -> Dict[str, Any]:
-        """``security_echo`` on the library's runtime."""
-        result: Dict[str, Any] = Response._from_native(await self._native.security_echo_async(message, notify_url, _events())).json()
-        return result
-
-    def close_transaction(
-        self,
-        transaction_id: str,
-        *,
-        mchid: Optional[str] = None,
-        sub_mchid: Optional[str] = None,
-        sp_mchid: Optional[str] = None,
-        base_uri: Optional[str] = None,
-        endpoint: Optional[str] = None,
-    ) -> None:
-        """Close an order by WeChat Pay transaction id; returns on 204. ``endpoint`` is ``"hk"``
-        (default: ``https://api.mch.weixin.qq.com/hk/``) or ``"global"``."""
-        self._close("transaction_id", transaction_id, mchid, sub_mchid, sp_mchid, base_uri, endpoint)
-
-    async def close_transaction_async(
-        self,
-        transaction_id: str,
-        *,
-        mchid: Optional[str] = None,
-        sub_mchid: Optional[str] = None,
-        sp_mchid: Optional[str] = None,
-        base_uri: Optional[str] = None,
-        endpoint: Optional[str] = None,
-    ) -> None:
-        await self._close_async("transaction_id", transaction_id, mchid, sub_mchid, sp_mchid, base_uri, endpoint)
-
-    def close_out_trade_no(
-        self,
-        out_trade_no: str,
-        *,
-        mchid: Optional[str] = None,
-        sub_mchid: Optional[str] = None,
-        sp_mchid: Optional[str] = None,
-        base_uri: Optional[str] = None,
-        endpoint: Optional[str] = None,
-    ) -> None:
-        """Close an order by the merchant's ``out_trade_no``; returns on 204."""
-        self._close("out_trade_no", out_trade_no, mchid, sub_mchid, sp_mchid, base_uri, endpoint)
-
-    async def close_out_trade_no_async(
-        self,
-        out_trade_no: str,
-        *,
-        mchid: Optional[str] = None,
-        sub_mchid: Optional[str] = None,
-        sp_mchid: Optional[str] = None,
-        base_uri: Optional[str] = None,
-        endpoint: Optional[str] = None,
-    ) -> None:
-        await self._close_async("out_trade_no", out_trade_no, mchid, sub_mchid, sp_mchid, base_uri, endpoint)
-
-    @staticmethod
-    def _close_options(*values: Optional[str]) -> str:
-        names = ("mchid", "sub_mchid", "sp_mchid", "base_uri", "endpoint")
-        return _options({k: v for k, v in zip(names, values) if v is not None}, {})
-
-    def _close(self, by: str, id: str, *options: Optional[str]) -> None:
-        if not isinstance(id, str):
-            raise InvalidArgumentError(f"{by} must be a str, got {type(id).__name__}", may_have_been_sent=False)
-        self._native.close(by, id, self._close_options(*options), _events())
-
-    async def _close_async(self, by: str, id: str, *options: Optional[str]) -> None:
-        if not isinstance(id, str):
-            raise InvalidArgumentError(f"{by} must be a str, got {type(id).__name__}", may_have_been_sent=False)
-        await self._native.close_async(by, id, self._close_options(*options), _events())
 
     # --- files -------------------------------------------------------------------------------
 
@@ -418,8 +378,8 @@ class Client:
         is written into every field given as ``None`` (``{"digest": None}``), or into
         ``sha256``. ``options``: ``base_uri`` and placeholder values. A file over the endpoint's
         limit is an ``InvalidArgumentError`` and nothing is sent. Returns the verified answer."""
-        text, path, data = upload_args(file, meta, filename, content_type, options)
-        return Response._from_native(self._native.upload(template, text, path, data, _events()))
+        args, data = _upload_call(template, file, meta, filename, content_type, options)
+        return Response._from_native(self._native.call("upload", args, data, _events()))
 
     async def upload_async(
         self,
@@ -431,8 +391,8 @@ class Client:
         content_type: Optional[str] = None,
         **options: Any,
     ) -> Response:
-        text, path, data = upload_args(file, meta, filename, content_type, options)
-        return Response._from_native(await self._native.upload_async(template, text, path, data, _events()))
+        args, data = _upload_call(template, file, meta, filename, content_type, options)
+        return Response._from_native(await self._native.call_async("upload", args, data, _events()))
 
     def download(
         self, url: str, path: PathLike, *, sha1: Optional[str] = None, gunzip: bool = False, max_bytes: Optional[int] = None
@@ -598,6 +558,47 @@ class Client:
 
     def __repr__(self) -> str:
         return "<wxpay.Client>"
+
+
+def _merged(args: Optional[Mapping[str, Any]], kwargs: Mapping[str, Any]) -> Mapping[str, Any]:
+    if args is None:
+        return kwargs
+    if not isinstance(args, Mapping):
+        raise InvalidArgumentError(
+            f"the arguments of a call must be a mapping, got {type(args).__name__}", may_have_been_sent=False
+        )
+    return {**args, **kwargs}
+
+
+def _call_args(args: Mapping[str, Any]) -> str:
+    """A typed call's arguments as JSON (``None`` values left out: the default applies)."""
+    if not isinstance(args, Mapping):
+        raise InvalidArgumentError(
+            f"the arguments of a call must be a mapping, got {type(args).__name__}", may_have_been_sent=False
+        )
+    return _options({k: v for k, v in args.items() if v is not None}, {})
+
+
+def _call_result(native: "_native.NativeResponse") -> Dict[str, Any]:
+    text = native.result
+    result: Dict[str, Any] = _json.loads(text) if text else {"status": native.status, "raw": {}}
+    return result
+
+
+def _upload_call(
+    template: str,
+    file: FileLike,
+    meta: Optional[Mapping[str, Any]],
+    filename: Optional[str],
+    content_type: Optional[str],
+    options: Mapping[str, Any],
+) -> Tuple[str, Optional[bytes]]:
+    """``upload``'s catalogue arguments as JSON and the file's bytes (None: it is at ``path``)."""
+    upload_options, path, data = upload_args(file, meta, filename, content_type, options)
+    args: Dict[str, Any] = {"template": template, "options": upload_options}
+    if path is not None:
+        args["path"] = path
+    return _json.dumps(args, ensure_ascii=False), data
 
 
 def _config_error(message: str) -> Exception:

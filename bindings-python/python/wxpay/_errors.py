@@ -82,6 +82,10 @@ class ConfigError(WxpayError, ValueError):
 class InvalidArgumentError(WxpayError, ValueError):
     """Bad call arguments (kind ``"INVALID_ARGUMENT"``). Nothing was sent."""
 
+    #: the argument at fault as the call catalogue names it (``"amount"``, ``"out_trade_no"``),
+    #: when the core knows it; else None.
+    argument: Optional[str] = None
+
     KIND = "INVALID_ARGUMENT"
 
 
@@ -184,6 +188,8 @@ def _from_core(text: str) -> WxpayError:
         "status_code": data.get("status"),
         "request_id": data.get("request_id"),
     }
+    if cls is InvalidArgumentError:
+        fields["argument"] = data.get("argument")
     if cls is VerifyError:
         fields["verify_failure"] = data.get("verify_failure")
     if cls is ApiError:

@@ -41,8 +41,8 @@ def upload_args(
     filename: Optional[str],
     content_type: Optional[str],
     options: Mapping[str, Any],
-) -> Tuple[str, Optional[str], Optional[bytes]]:
-    """The native upload's options JSON, path and data."""
+) -> Tuple[Dict[str, Any], Optional[str], Optional[bytes]]:
+    """The upload's options, and the file: its path or its bytes."""
     o: Dict[str, Any] = dict(options)
     if meta is not None:
         if not isinstance(meta, Mapping):
@@ -52,11 +52,10 @@ def upload_args(
         o["filename"] = filename
     if content_type is not None:
         o["content_type"] = content_type
-    text = _json.dumps(o, ensure_ascii=False)
     if isinstance(file, (bytes, bytearray, memoryview)):
-        return text, None, bytes(file)
+        return o, None, bytes(file)
     if isinstance(file, (str, os.PathLike)):
-        return text, os.fspath(file), None
+        return o, os.fspath(file), None
     raise InvalidArgumentError(
         f"file must be a path or bytes, got {type(file).__name__}", may_have_been_sent=False
     )
