@@ -5,6 +5,9 @@
 
 import { EventEmitter } from 'node:events'
 
+import type { CallSignal, ClientCalls, CloseTransactionOptions } from './calls'
+export * from './calls'
+
 /** Key material: PEM text, a `file://` path, or a Buffer of PEM. */
 export type KeySource = string | Buffer
 
@@ -134,16 +137,8 @@ export interface ChainVerbs {
  */
 export type Chain = ChainVerbs & { readonly [segment: string]: Chain }
 
-export interface CloseOptions {
-  mchid?: string
-  subMchid?: string
-  spMchid?: string
-  baseUri?: string
-  /** `'hk'` (default, `https://api.mch.weixin.qq.com/hk/`) or `'global'` (`https://apihk.mch.weixin.qq.com/v3/global/`). */
-  endpoint?: 'hk' | 'global'
-  /** Abort the close (async methods), as `RequestOptions.signal`. */
-  signal?: AbortSignal
-}
+/** The options of `closeTransaction` (generated: `CloseTransactionOptions`), with `signal`. */
+export type CloseOptions = CloseTransactionOptions & CallSignal
 
 export interface SignOptions {
   /** Unix seconds; default now. */
@@ -255,12 +250,15 @@ declare class ClientBase extends EventEmitter {
   chain(template: string): Chain
   request(method: string, template: string, options?: RequestOptions): Promise<Response>
   requestSync(method: string, template: string, options?: RequestOptions): Response
-  /** Close by WeChat Pay transaction id; resolves with the 204 response. */
-  closeTransaction(transactionId: string, options?: CloseOptions): Promise<Response>
-  closeTransactionSync(transactionId: string, options?: CloseOptions): Response
-  /** Close by the merchant's out_trade_no; resolves with the 204 response. */
-  closeOutTradeNo(outTradeNo: string, options?: CloseOptions): Promise<Response>
-  closeOutTradeNoSync(outTradeNo: string, options?: CloseOptions): Response
+  /**
+   * Any typed call of the catalogue by name (`catalogue()` lists them; each also has its own
+   * method, typed in `calls.d.ts`): resolves with the core's typed result — `status`,
+   * `request_id`, the call's fields (snake_case, as the catalogue names them) and `raw`.
+   */
+  call(name: string, args?: Record<string, unknown> & CallSignal): Promise<CallResult>
+  callSync(name: string, args?: Record<string, unknown>): CallResult
+  /** Dry run of a typed call: the exact request `call` would send. Nothing is sent. */
+  prepareCall(name: string, args?: Record<string, unknown>, sign?: SignOptions): PreparedRequest
   /** Upload a file (a path, or a Buffer with `filename`): multipart meta + file, signed over the meta. */
   upload(template: string, file: string | URL | Buffer | Uint8Array, options?: UploadOptions): Promise<Response>
   uploadSync(template: string, file: string | URL | Buffer | Uint8Array, options?: UploadOptions): Response
@@ -283,9 +281,6 @@ declare class ClientBase extends EventEmitter {
    * (`verifyFailure` `'SIGNTEST'` for a WeChat Pay probe) or DecodeError.
    */
   parseNotification(headers: NotificationHeaders, body: Buffer | Uint8Array | string, options?: { now?: number }): Notification
-  /** The self-test `POST /v3/security/echo` (signing, verification, RSA-OAEP both ways). */
-  securityEcho(message: string, options?: { notifyUrl?: string; signal?: AbortSignal }): Promise<SecurityEcho>
-  securityEchoSync(message: string, options?: { notifyUrl?: string }): SecurityEcho
   /** The keys in use (configured or downloaded) and the state of certificate downloads. */
   certificates(): Certificates
   /** Encrypt a sensitive field with WeChat Pay's public key; send `serial` as `Wechatpay-Serial`. */
@@ -297,7 +292,7 @@ declare class ClientBase extends EventEmitter {
 }
 
 /** A WeChat Pay APIv3 client; property and index access start a chain (chain style, index style). */
-export type Client = ClientBase & { readonly [segment: string]: Chain }
+export type Client = ClientBase & ClientCalls & { readonly [segment: string]: Chain }
 export declare const Client: {
   new (options: ClientOptions): Client
   fromConfig(config: CoreConfig | string | URL): Client
@@ -335,6 +330,8 @@ export declare class ConfigError extends WxpayError {
 }
 export declare class InvalidArgumentError extends WxpayError {
   readonly code: 'INVALID_ARGUMENT'
+  /** The argument at fault as the call catalogue names it (`'amount'`, `'out_trade_no'`), when known. */
+  readonly argument: string | null
 }
 export declare class TransportError extends WxpayError {
   readonly code: 'TRANSPORT'
@@ -390,12 +387,6 @@ export interface Certificates {
   lastDownload: { at: number | null; attemptedAt: number | null; publicKeyOnly: boolean; error: string | null }
 }
 
-/** The security echo's answer: `echo_message` as sent, `encrypted_echo_message` for the merchant key. */
-export interface SecurityEcho {
-  echo_message: string
-  encrypted_echo_message: string
-}
-
 /** A sensitive field encrypted for WeChat Pay and the key id to send as `Wechatpay-Serial`. */
 export interface EncryptedField {
   ciphertext: string
@@ -414,3 +405,14 @@ export declare function notificationAnswer(err?: unknown): NotificationAnswer
 
 /** The library version. */
 export declare const version: string
+
+/** A typed call's result through the generic `call`: the catalogue's fields as named there. */
+export interface CallResult {
+  status: number
+  request_id: string | null
+  raw: Record<string, unknown>
+  [field: string]: unknown
+}
+
+/** The catalogue of typed calls (`{ version, calls: [{ name, summary, doc, lead, families, endpoints, args, success, returns }] }`). */
+export declare function catalogue(): { version: string; calls: Array<Record<string, unknown> & { name: string }> }

@@ -112,6 +112,8 @@ class WxpayError extends Error {
     this.requestId = data.request_id ?? null
     this.mayHaveBeenSent = data.may_have_been_sent ?? true
     this.verifyFailure = data.verify_failure ?? null
+    /** INVALID_ARGUMENT of a typed call: the argument at fault, as the catalogue names it. */
+    this.argument = data.argument ?? null
     this.body = typeof data.body === 'string' ? Buffer.from(data.body, 'utf8') : null
   }
 
@@ -128,6 +130,7 @@ class WxpayError extends Error {
       requestId: this.requestId,
       mayHaveBeenSent: this.mayHaveBeenSent,
       verifyFailure: this.verifyFailure,
+      argument: this.argument,
     }
   }
 }
@@ -377,42 +380,20 @@ class Client extends EventEmitter {
     return new Response(this[NATIVE].requestSync(String(method), String(template), optionsJson(takeSignal(options)[0]), this[EVENTS]()))
   }
 
-  /** Close an order by WeChat Pay transaction id; resolves with the 204 response. */
-  closeTransaction(transactionId, options) {
-    return abortable(options, async (rest, abort) =>
-      new Response(await this[NATIVE].close(...closeArgs('transaction_id', transactionId, rest), abort, this[EVENTS]())))
+  /** Any typed call of the catalogue by name: resolves with the core's typed result
+   *  (`status`, `request_id`, the call's fields, `raw`). `args.signal` aborts it. */
+  call(name, args) {
+    return abortable(args, async (rest, abort) =>
+      callResult(await this[NATIVE].call(String(name), callJson(name, rest), null, abort, this[EVENTS]())))
   }
 
-  closeTransactionSync(transactionId, options) {
-    return new Response(this[NATIVE].closeSync(...closeArgs('transaction_id', transactionId, takeSignal(options)[0]), this[EVENTS]()))
+  callSync(name, args) {
+    return callResult(this[NATIVE].callSync(String(name), callJson(name, takeSignal(args)[0]), null, this[EVENTS]()))
   }
 
-  /** Close an order by the merchant's out_trade_no; resolves with the 204 response. */
-  closeOutTradeNo(outTradeNo, options) {
-    return abortable(options, async (rest, abort) =>
-      new Response(await this[NATIVE].close(...closeArgs('out_trade_no', outTradeNo, rest), abort, this[EVENTS]())))
-  }
-
-  closeOutTradeNoSync(outTradeNo, options) {
-    return new Response(this[NATIVE].closeSync(...closeArgs('out_trade_no', outTradeNo, takeSignal(options)[0]), this[EVENTS]()))
-  }
-
-  /**
-   * The self-test `POST /v3/security/echo`: `message` goes out plain and encrypted with WeChat
-   * Pay's public key; resolves with the answer's JSON once it echoed `message` and its
-   * `encrypted_echo_message` decrypted with the merchant key to `message`. `notifyUrl`: WeChat
-   * Pay also sends a `SECURITY_ECHO.SUCCESS` notification there.
-   */
-  securityEcho(message, options) {
-    return abortable(options, async (rest, abort) => {
-      const [msg, url] = echoArgs(message, rest)
-      return new Response(await this[NATIVE].securityEcho(msg, url, abort, this[EVENTS]())).json()
-    })
-  }
-
-  securityEchoSync(message, options) {
-    const [msg, url] = echoArgs(message, takeSignal(options)[0])
-    return new Response(this[NATIVE].securityEchoSync(msg, url, this[EVENTS]())).json()
+  /** Dry run of a typed call: the exact request `call` would send (nothing is sent). */
+  prepareCall(name, args, { timestamp, nonce } = {}) {
+    return JSON.parse(this[NATIVE].prepareCall(String(name), callJson(name, args), timestamp ?? null, nonce ?? null))
   }
 
   /**
@@ -424,14 +405,14 @@ class Client extends EventEmitter {
    */
   upload(template, file, options) {
     return abortable(options, async (rest, abort) => {
-      const [json, path, data] = uploadArgs(file, rest)
-      return new Response(await this[NATIVE].upload(String(template), json, path, data, abort, this[EVENTS]()))
+      const [json, data] = uploadArgs(template, file, rest)
+      return new Response(await this[NATIVE].call('upload', json, data, abort, this[EVENTS]()))
     })
   }
 
   uploadSync(template, file, options) {
-    const [json, path, data] = uploadArgs(file, takeSignal(options)[0])
-    return new Response(this[NATIVE].uploadSync(String(template), json, path, data, this[EVENTS]()))
+    const [json, data] = uploadArgs(template, file, takeSignal(options)[0])
+    return new Response(this[NATIVE].callSync('upload', json, data, this[EVENTS]()))
   }
 
   /** Download a `download_url` WeChat Pay gave into `path` (streamed; only WeChat Pay's hosts get
@@ -556,7 +537,8 @@ function filePath(path) {
   return path
 }
 
-function uploadArgs(file, options) {
+/** `upload`'s catalogue arguments as JSON, and the file's bytes (null: it is at `path`). */
+function uploadArgs(template, file, options) {
   const { meta, filename, contentType, ...rest } = options ?? {}
   if (meta !== undefined && (meta === null || typeof meta !== 'object' || Array.isArray(meta))) {
     throw invalid(`options.meta must be an object, got ${meta === null ? 'null' : Array.isArray(meta) ? 'an array' : typeof meta}`)
@@ -565,9 +547,11 @@ function uploadArgs(file, options) {
   if (meta !== undefined) core.meta = meta
   if (filename !== undefined) core.filename = filename
   if (contentType !== undefined) core.content_type = contentType
-  const json = optionsJson(core)
-  if (Buffer.isBuffer(file) || file instanceof Uint8Array) return [json, null, Buffer.from(file)]
-  return [json, filePath(file), null]
+  optionsJson(core) // the options must be a JSON object
+  const args = { template: String(template), options: core }
+  if (Buffer.isBuffer(file) || file instanceof Uint8Array) return [JSON.stringify(args), Buffer.from(file)]
+  args.path = filePath(file)
+  return [JSON.stringify(args), null]
 }
 
 function withMax(spec, maxBytes) {
@@ -635,23 +619,99 @@ function notificationAnswer(err) {
   return { status: a.status, headers: Object.fromEntries(a.headers), body: a.body }
 }
 
-function echoArgs(message, options) {
-  if (typeof message !== 'string') throw invalid(`message must be a string, got ${typeof message}`)
-  const url = options?.notifyUrl ?? options?.notify_url ?? null
-  if (url !== null && typeof url !== 'string') throw invalid(`notifyUrl must be a string, got ${typeof url}`)
-  return [message, url]
+// ---------------------------------------------------------------------------------------------
+// Typed calls: one method and its `*Sync` twin per entry of the core's catalogue, installed
+// here from the catalogue itself (their typings, calls.d.ts, are generated from it too).
+
+const CATALOGUE = JSON.parse(native.catalogue())
+
+const camel = (name) => name.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase())
+
+function kindOf(value) {
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value
 }
 
-/** [by, id, optionsJson] for the native close; the core checks the options (camelCase too). */
-function closeArgs(by, id, options) {
-  if (typeof id !== 'string') throw invalid(`${by} must be a string, got ${typeof id}`)
-  let text
-  try {
-    text = JSON.stringify(options ?? null) ?? 'null'
-  } catch (e) {
-    throw invalid(`close options cannot be encoded as JSON: ${e.message}`)
+/** A call's arguments as JSON: an object (or nothing); names pass through untouched (the core
+ *  takes camelCase and snake_case and names any mistake as written). */
+function callJson(name, args) {
+  if (args === undefined || args === null) return '{}'
+  if (typeof args !== 'object' || Array.isArray(args)) {
+    throw invalid(`the arguments of ${name} must be an object, got ${kindOf(args)}`)
   }
-  return [by, id, text]
+  try {
+    return JSON.stringify(args)
+  } catch (e) {
+    throw invalid(`the arguments of ${name} cannot be encoded as JSON: ${e.message}`)
+  }
+}
+
+function callResult(n) {
+  return n.result ? JSON.parse(n.result) : { status: n.status, request_id: null, raw: {} }
+}
+
+/** The arguments of a typed method: the lead (its first parameter) joined to the options. */
+function typedArgs(spec, lead, options) {
+  if (options !== undefined && options !== null && (typeof options !== 'object' || Array.isArray(options))) {
+    throw invalid(`${camel(spec.name)}: options must be an object, got ${kindOf(options)}`)
+  }
+  const args = { ...(options ?? {}) }
+  if (spec.lead) {
+    if (spec.lead in args || camel(spec.lead) in args) {
+      throw invalid(`${camel(spec.name)}: give ${camel(spec.lead)} once, as the first argument, not also in the options`)
+    }
+    args[spec.lead] = lead
+  }
+  return callJson(spec.name, args)
+}
+
+/** What a typed method returns: the response (nothing typed), the answer's JSON, or the
+ *  result object (camelCase fields, `status`, `requestId`, `raw`). */
+function typedResult(spec, n) {
+  const returns = spec.returns
+  if (returns.kind === 'nothing') return new Response(n)
+  const r = callResult(n)
+  if (returns.kind === 'json') return r.raw
+  const out = {}
+  for (const f of returns.fields) out[camel(f.name)] = r[f.name] ?? null
+  out.status = r.status
+  out.requestId = r.request_id ?? null
+  out.raw = r.raw
+  return out
+}
+
+function installCalls(proto) {
+  for (const spec of CATALOGUE.calls) {
+    if (spec.builder === 'upload') continue // hand-written: it takes a path, URL or Buffer
+    const name = camel(spec.name)
+    const split = spec.lead ? (a, b) => [a, b] : (a) => [undefined, a]
+    Object.defineProperty(proto, name, {
+      configurable: true,
+      writable: true,
+      value: {
+        [name](a, b) {
+          const [lead, options] = split(a, b)
+          return abortable(options, async (rest, abort) =>
+            typedResult(spec, await this[NATIVE].call(spec.name, typedArgs(spec, lead, rest), null, abort, this[EVENTS]())))
+        },
+      }[name],
+    })
+    Object.defineProperty(proto, `${name}Sync`, {
+      configurable: true,
+      writable: true,
+      value: {
+        [`${name}Sync`](a, b) {
+          const [lead, options] = split(a, b)
+          return typedResult(spec, this[NATIVE].callSync(spec.name, typedArgs(spec, lead, takeSignal(options)[0]), null, this[EVENTS]()))
+        },
+      }[`${name}Sync`],
+    })
+  }
+}
+installCalls(Client.prototype)
+
+/** The catalogue of typed calls (what `call` takes by name and the methods are made from). */
+function catalogue() {
+  return JSON.parse(native.catalogue())
 }
 
 function proxied(client) {
@@ -680,5 +740,6 @@ module.exports = {
   DecodeError,
   InternalError,
   notificationAnswer,
+  catalogue,
   version: native.version(),
 }

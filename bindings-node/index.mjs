@@ -14,6 +14,7 @@ export const {
   DecodeError,
   InternalError,
   notificationAnswer,
+  catalogue,
   version,
 } = wxpay
 export default wxpay

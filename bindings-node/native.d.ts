@@ -27,15 +27,15 @@ export declare class NativeClient {
   /** `abort`: the id of a `NativeAbort` that can end the call. */
   request(method: string, template: string, optionsJson: string, abort?: number | undefined | null, events?: EventsFn | undefined | null): Promise<NativeResponse>
   requestSync(method: string, template: string, optionsJson: string, events?: EventsFn | undefined | null): NativeResponse
-  /** `abort`: the id of a `NativeAbort` that can end the call. */
-  close(by: string, id: string, optionsJson: string, abort?: number | undefined | null, events?: EventsFn | undefined | null): Promise<NativeResponse>
-  closeSync(by: string, id: string, optionsJson: string, events?: EventsFn | undefined | null): NativeResponse
-  /** The security self-test (`POST /v3/security/echo`). `abort`: as for `request`. */
-  securityEcho(message: string, notifyUrl?: string | undefined | null, abort?: number | undefined | null, events?: EventsFn | undefined | null): Promise<NativeResponse>
-  securityEchoSync(message: string, notifyUrl?: string | undefined | null, events?: EventsFn | undefined | null): NativeResponse
-  /** Upload the file at `path`, or `data`. `abort`: as for `request`. */
-  upload(template: string, optionsJson: string, path?: string | undefined | null, data?: Buffer | undefined | null, abort?: number | undefined | null, events?: EventsFn | undefined | null): Promise<NativeResponse>
-  uploadSync(template: string, optionsJson: string, path?: string | undefined | null, data?: Buffer | undefined | null, events?: EventsFn | undefined | null): NativeResponse
+  /**
+   * Any typed call of the catalogue by name (`closeTransaction` is `close_transaction`),
+   * its arguments as a JSON object; `data`: a file's bytes for `upload`. `abort`: as for
+   * `request`.
+   */
+  call(name: string, argsJson: string, data?: Buffer | undefined | null, abort?: number | undefined | null, events?: EventsFn | undefined | null): Promise<NativeResponse>
+  callSync(name: string, argsJson: string, data?: Buffer | undefined | null, events?: EventsFn | undefined | null): NativeResponse
+  /** The exact request `call` would send, signed at `timestamp` with `nonce`, as JSON. */
+  prepareCall(name: string, argsJson: string, timestamp?: number | undefined | null, nonce?: string | undefined | null): string
   /** Download per `spec_json` into `path`; the body of the answer is the outcome's JSON. */
   download(specJson: string, path: string, abort?: number | undefined | null, events?: EventsFn | undefined | null): Promise<NativeResponse>
   downloadSync(specJson: string, path: string, events?: EventsFn | undefined | null): NativeResponse
@@ -56,6 +56,12 @@ export declare class NativeClient {
   decryptField(ciphertext: string): string
 }
 
+/**
+ * The library version.
+ * The catalogue of typed calls as JSON text (as `wxpay_catalogue_json` in C).
+ */
+export declare function catalogue(): string
+
 /** The PHP SDK's chain normalisation (`_transaction_id_` → `{transaction_id}`, …). */
 export declare function chainTemplate(segments: Array<string>): string
 
@@ -65,6 +71,11 @@ export interface NativeResponse {
   /** `[name, value]` pairs, names in lower case, in the order received. */
   headers: Array<Array<string>>
   body: Buffer
+  /**
+   * A typed call's result as JSON text (`status`, `request_id`, its fields, `raw`); absent
+   * for a generic request.
+   */
+  result?: string
 }
 
 /**
@@ -80,5 +91,4 @@ export declare function notificationAnswer(code?: string | undefined | null): st
  */
 export declare function setErrorFactory(factory: (data: Record<string, unknown>) => Error): void
 
-/** The library version. */
 export declare function version(): string

@@ -837,6 +837,7 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.NativeAbort = nativeBinding.NativeAbort
 module.exports.NativeClient = nativeBinding.NativeClient
+module.exports.catalogue = nativeBinding.catalogue
 module.exports.chainTemplate = nativeBinding.chainTemplate
 module.exports.notificationAnswer = nativeBinding.notificationAnswer
 module.exports.setErrorFactory = nativeBinding.setErrorFactory

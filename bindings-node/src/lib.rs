@@ -20,7 +20,7 @@ use napi::{Env, Result};
 use napi_derive::napi;
 use wx::process::ForkSafeClient;
 use wx::sign::SignatureHeaders;
-use wx::{CloseOrder, Error, Operation, RequestOptions};
+use wx::{Error, Operation, RequestOptions};
 
 type Factory = FunctionRef<serde_json::Value, Unknown<'static>>;
 
@@ -201,50 +201,16 @@ async fn request_call(
         .await
 }
 
-async fn close_call(
+/// Any typed call of the catalogue by name; `data`: a file's bytes (uploads).
+async fn typed_call(
     inner: Arc<ForkSafeClient>,
     sink: Option<wx::EventSink>,
-    by: String,
-    id: String,
-    options_json: String,
-) -> std::result::Result<wx::Response, Error> {
-    let client = observed(inner.get()?, sink);
-    let order = CloseOrder::from_parts(&by, &id, &options_json)?;
-    Operation::close(&client, &order)?.run(&client).await
-}
-
-async fn echo_call(
-    inner: Arc<ForkSafeClient>,
-    sink: Option<wx::EventSink>,
-    message: String,
-    notify_url: Option<String>,
-) -> std::result::Result<wx::Response, Error> {
-    let client = observed(inner.get()?, sink);
-    Operation::security_echo(&client, &message, notify_url.as_deref())?
-        .run(&client)
-        .await
-}
-
-async fn upload_call(
-    inner: Arc<ForkSafeClient>,
-    sink: Option<wx::EventSink>,
-    template: String,
-    options_json: String,
-    path: Option<String>,
+    name: String,
+    args_json: String,
     data: Option<Vec<u8>>,
 ) -> std::result::Result<wx::Response, Error> {
     let client = observed(inner.get()?, sink);
-    let source = match (&path, data) {
-        (Some(p), None) => wx::UploadSource::Path(std::path::Path::new(p)),
-        (None, Some(d)) => wx::UploadSource::Bytes(d),
-        _ => {
-            return Err(Error::new(
-                wx::ErrorKind::InvalidArgument,
-                "give the file to upload as a path or as a Buffer",
-            ))
-        }
-    };
-    Operation::upload_from_json(&client, &template, &options_json, source)?
+    Operation::by_name_with(&client, &name, &args_json, data)?
         .run(&client)
         .await
 }
@@ -271,6 +237,9 @@ pub struct NativeResponse {
     /// `[name, value]` pairs, names in lower case, in the order received.
     pub headers: Vec<Vec<String>>,
     pub body: Buffer,
+    /// A typed call's result as JSON text (`status`, `request_id`, its fields, `raw`); absent
+    /// for a generic request.
+    pub result: Option<String>,
 }
 
 impl From<wx::Response> for NativeResponse {
@@ -283,6 +252,7 @@ impl From<wx::Response> for NativeResponse {
                 .map(|(k, v)| vec![k, v])
                 .collect(),
             body: r.body().to_vec().into(),
+            result: r.result().map(|v| v.to_string()),
         }
     }
 }
@@ -428,87 +398,15 @@ impl NativeClient {
         )
     }
 
-    /// `abort`: the id of a `NativeAbort` that can end the call.
+    /// Any typed call of the catalogue by name (`closeTransaction` is `close_transaction`),
+    /// its arguments as a JSON object; `data`: a file's bytes for `upload`. `abort`: as for
+    /// `request`.
     #[napi(ts_return_type = "Promise<NativeResponse>")]
-    pub fn close<'env>(
+    pub fn call<'env>(
         &self,
         env: &'env Env,
-        by: String,
-        id: String,
-        options_json: String,
-        abort: Option<u32>,
-        events: Option<EventsFn<'_>>,
-    ) -> Result<PromiseRaw<'env, NativeResponse>> {
-        let (sink, delivery) = Delivery::new(events, true)?;
-        promise(
-            env,
-            abort,
-            delivery,
-            close_call(self.inner.clone(), sink, by, id, options_json),
-        )
-    }
-
-    #[napi]
-    pub fn close_sync(
-        &self,
-        env: Env,
-        by: String,
-        id: String,
-        options_json: String,
-        events: Option<EventsFn<'_>>,
-    ) -> Result<NativeResponse> {
-        let (sink, delivery) = Delivery::new(events, false)?;
-        blocking(
-            &env,
-            delivery,
-            close_call(self.inner.clone(), sink, by, id, options_json),
-        )
-    }
-
-    /// The security self-test (`POST /v3/security/echo`). `abort`: as for `request`.
-    #[napi(ts_return_type = "Promise<NativeResponse>")]
-    pub fn security_echo<'env>(
-        &self,
-        env: &'env Env,
-        message: String,
-        notify_url: Option<String>,
-        abort: Option<u32>,
-        events: Option<EventsFn<'_>>,
-    ) -> Result<PromiseRaw<'env, NativeResponse>> {
-        let (sink, delivery) = Delivery::new(events, true)?;
-        promise(
-            env,
-            abort,
-            delivery,
-            echo_call(self.inner.clone(), sink, message, notify_url),
-        )
-    }
-
-    #[napi]
-    pub fn security_echo_sync(
-        &self,
-        env: Env,
-        message: String,
-        notify_url: Option<String>,
-        events: Option<EventsFn<'_>>,
-    ) -> Result<NativeResponse> {
-        let (sink, delivery) = Delivery::new(events, false)?;
-        blocking(
-            &env,
-            delivery,
-            echo_call(self.inner.clone(), sink, message, notify_url),
-        )
-    }
-
-    /// Upload the file at `path`, or `data`. `abort`: as for `request`.
-    #[napi(ts_return_type = "Promise<NativeResponse>")]
-    #[allow(clippy::too_many_arguments)]
-    pub fn upload<'env>(
-        &self,
-        env: &'env Env,
-        template: String,
-        options_json: String,
-        path: Option<String>,
+        name: String,
+        args_json: String,
         data: Option<Buffer>,
         abort: Option<u32>,
         events: Option<EventsFn<'_>>,
@@ -519,17 +417,16 @@ impl NativeClient {
             env,
             abort,
             delivery,
-            upload_call(self.inner.clone(), sink, template, options_json, path, data),
+            typed_call(self.inner.clone(), sink, name, args_json, data),
         )
     }
 
     #[napi]
-    pub fn upload_sync(
+    pub fn call_sync(
         &self,
         env: Env,
-        template: String,
-        options_json: String,
-        path: Option<String>,
+        name: String,
+        args_json: String,
         data: Option<Buffer>,
         events: Option<EventsFn<'_>>,
     ) -> Result<NativeResponse> {
@@ -538,8 +435,29 @@ impl NativeClient {
         blocking(
             &env,
             delivery,
-            upload_call(self.inner.clone(), sink, template, options_json, path, data),
+            typed_call(self.inner.clone(), sink, name, args_json, data),
         )
+    }
+
+    /// The exact request `call` would send, signed at `timestamp` with `nonce`, as JSON.
+    #[napi]
+    pub fn prepare_call(
+        &self,
+        env: Env,
+        name: String,
+        args_json: String,
+        timestamp: Option<i64>,
+        nonce: Option<String>,
+    ) -> Result<String> {
+        catch(&env, || {
+            let client = self.inner.get()?;
+            Operation::by_name(&client, &name, &args_json)?.dry_run(
+                &client,
+                timestamp,
+                nonce.as_deref(),
+            )
+        })
+        .map(|v| v.to_string())
     }
 
     /// Download per `spec_json` into `path`; the body of the answer is the outcome's JSON.
@@ -706,6 +624,12 @@ pub fn chain_template(env: Env, segments: Vec<String>) -> Result<String> {
 }
 
 /// The library version.
+/// The catalogue of typed calls as JSON text (as `wxpay_catalogue_json` in C).
+#[napi]
+pub fn catalogue() -> String {
+    wx::calls::catalogue::catalogue_text().to_owned()
+}
+
 #[napi]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
