@@ -19,9 +19,10 @@ cp "$root/include/wxpay.h" "$out/prefix/include/wxpay.h"
 cp "$target/$profile/libwxpay.a" "$out/prefix/lib/libwxpay.a"
 # Rebuild only when a source or the archive changed.
 stamp="$out/src/.inputs"
-inputs="$(cat "$root/bindings-php/ext/wxpay.c" "$root/bindings-php/ext/config.m4" "$out/prefix/include/wxpay.h" | sha256sum)$(stat -c %Y "$out/prefix/lib/libwxpay.a")"
+sources=("$root"/bindings-php/ext/*.c "$root"/bindings-php/ext/*.h "$root/bindings-php/ext/config.m4")
+inputs="$(cat "${sources[@]}" "$out/prefix/include/wxpay.h" | sha256sum)$(stat -c %Y "$out/prefix/lib/libwxpay.a")"
 if [[ ! -f "$out/src/modules/wxpay.so" || "$(cat "$stamp" 2>/dev/null)" != "$inputs" ]]; then
-  cp "$root/bindings-php/ext/wxpay.c" "$root/bindings-php/ext/config.m4" "$out/src/"
+  cp "${sources[@]}" "$out/src/"
   (
     cd "$out/src"
     phpize >"$out/build.log" 2>&1 || { cat "$out/build.log" >&2; exit 1; }

@@ -23,5 +23,5 @@ if test "$PHP_WXPAY" != "no"; then
   dnl get_module entry point is exported, and two extensions built on wxpay cannot clash.
   WXPAY_SHARED_LIBADD="-Wl,--exclude-libs,ALL $PHP_WXPAY/lib/libwxpay.a -lpthread -ldl -lm"
   PHP_SUBST(WXPAY_SHARED_LIBADD)
-  PHP_NEW_EXTENSION(wxpay, wxpay.c, $ext_shared)
+  PHP_NEW_EXTENSION(wxpay, wxpay.c calls.c protocol.c files.c events.c, $ext_shared)
 fi

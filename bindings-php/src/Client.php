@@ -17,13 +17,17 @@ use Wxpay\Exception\WxpayException;
 /**
  * One wxpay client (one native wxpay_client_t, one connection pool). Thread-safe natively;
  * share it across requests. `Builder::factory()` wraps it in the chainable API; it can also be
- * used directly: request(), requestAsync(), closeTransaction(), sign(), verify(), prepare().
+ * used directly: request(), requestAsync(), the typed calls of the Calls trait (closeTransaction(),
+ * queryOutTradeNo(), … generated from the core's catalogue) and call() for any of them by name,
+ * sign(), verify(), prepare().
  *
  * It reaches the native library through a driver: the wxpay extension when it is loaded, FFI
  * otherwise (`driver()` says which; the configuration key `driver` or WXPAY_DRIVER forces one).
  */
 final class Client
 {
+    use Calls;
+
     private Driver $driver;
     private object $handle;
     /** A PSR-3 logger (`log($level, $message, $context)`) for the calls' events, or null. */
@@ -216,38 +220,120 @@ final class Client
         } catch (WxpayException $e) {
             return \GuzzleHttp\Promise\Create::rejectionFor($e);
         }
-        return $this->callAsync(fn (): object => $this->driver->requestStart($this->handle, self::text($method, 'method'), self::text($uriTemplate, 'uri_template'), $json));
+        return $this->callAsync0(fn (): object => $this->driver->requestStart($this->handle, self::text($method, 'method'), self::text($uriTemplate, 'uri_template'), $json));
     }
 
     /**
-     * Close an order by WeChat Pay transaction id (HK endpoint by default). Succeeds on 204 only.
+     * Any typed call of the catalogue by name (`catalogue()` lists them; each also has its own
+     * method, from the Calls trait), e.g. `call('query_out_trade_no', ['out_trade_no' => '…'])`.
+     * Returns the core's typed result: status, request_id, the call's fields and raw (the
+     * whole answer).
      *
-     * @param array<string, mixed> $options mchid, sub_mchid, sp_mchid, base_uri, endpoint ('hk'|'global')
+     * @param array<string, mixed> $args snake_case or camelCase keys
+     * @return array<string, mixed>
+     * @throws WxpayException InvalidArgumentException::getArgument() names a bad argument
      */
-    public function closeTransaction(string $transactionId, array $options = []): ResponseInterface
+    public function call(string $name, array $args = []): array
     {
-        $json = self::options($options);
-        return $this->response($this->observed(fn (): array => $this->driver->close($this->handle, 'transaction_id', self::text($transactionId, 'transaction_id'), $json)));
+        $json = self::callArgs($args);
+        return self::result($this->observed(fn (): array => $this->driver->call($this->handle, self::text($name, 'name'), $json)));
     }
 
     /**
-     * @param array<string, mixed> $options as closeTransaction()
-     */
-    public function closeTransactionAsync(string $transactionId, array $options = []): PromiseInterface
-    {
-        $json = self::options($options);
-        return $this->callAsync(fn (): object => $this->driver->closeStart($this->handle, self::text($transactionId, 'transaction_id'), $json));
-    }
-
-    /**
-     * Close an order by the merchant's out_trade_no.
+     * call() without waiting: a promise of the same result (`->then()->wait()`).
      *
-     * @param array<string, mixed> $options as closeTransaction()
+     * @param array<string, mixed> $args
      */
-    public function closeOutTradeNo(string $outTradeNo, array $options = []): ResponseInterface
+    public function callAsync(string $name, array $args = []): PromiseInterface
     {
-        $json = self::options($options);
-        return $this->response($this->observed(fn (): array => $this->driver->close($this->handle, 'out_trade_no', self::text($outTradeNo, 'out_trade_no'), $json)));
+        try {
+            $json = self::callArgs($args);
+        } catch (WxpayException $e) {
+            return \GuzzleHttp\Promise\Create::rejectionFor($e);
+        }
+        return $this->callAsync0(fn (): object => $this->driver->callStart($this->handle, self::text($name, 'name'), $json), 'result');
+    }
+
+    /**
+     * Dry run of a typed call: the exact request call() would send (method, url, headers,
+     * body), signed at $timestamp (null: now) with $nonce (null: random). Nothing is sent.
+     *
+     * @param array<string, mixed> $args
+     * @return array<string, mixed>
+     */
+    public function prepareCall(string $name, array $args = [], ?int $timestamp = null, ?string $nonce = null): array
+    {
+        $text = $this->driver->callPrepare($this->handle, self::text($name, 'name'), self::callArgs($args), $timestamp ?? 0, self::text($nonce, 'nonce'));
+        return (array) json_decode($text, true, 512, JSON_THROW_ON_ERROR);
+    }
+
+    /**
+     * The catalogue of typed calls: ['version' => …, 'calls' => [['name', 'summary', 'doc',
+     * 'lead', 'families', 'endpoints', 'args', 'success', 'returns'], …]].
+     *
+     * @return array<string, mixed>
+     */
+    public function catalogue(): array
+    {
+        return (array) json_decode($this->driver->catalogue(), true, 512, JSON_THROW_ON_ERROR);
+    }
+
+    /**
+     * A typed method of the Calls trait: the lead (its first parameter) joined to the options,
+     * run; 'shape' calls give the typed result array, the others the PSR-7 response.
+     *
+     * @param array<string, mixed> $options
+     */
+    private function typedCall(string $name, ?string $lead, ?string $leadValue, array $options, string $returns): mixed
+    {
+        $json = self::typedArgs($name, $lead, $leadValue, $options);
+        $r = $this->observed(fn (): array => $this->driver->call($this->handle, $name, $json));
+        return $returns === 'shape' ? self::result($r) : $this->response($r);
+    }
+
+    /** @param array<string, mixed> $options */
+    private function typedCallAsync(string $name, ?string $lead, ?string $leadValue, array $options, string $returns): PromiseInterface
+    {
+        try {
+            $json = self::typedArgs($name, $lead, $leadValue, $options);
+        } catch (WxpayException $e) {
+            return \GuzzleHttp\Promise\Create::rejectionFor($e);
+        }
+        return $this->callAsync0(fn (): object => $this->driver->callStart($this->handle, $name, $json), $returns === 'shape' ? 'result' : 'response');
+    }
+
+    /** @param array<string, mixed> $options */
+    private static function typedArgs(string $name, ?string $lead, ?string $leadValue, array $options): string
+    {
+        if ($lead !== null) {
+            $camel = lcfirst(str_replace('_', '', ucwords($lead, '_')));
+            if (array_key_exists($lead, $options) || array_key_exists($camel, $options)) {
+                throw new InvalidArgumentException(
+                    sprintf('%s: give %s once, as the first argument, not also in the options', $name, $lead),
+                    ['code' => InvalidArgumentException::CODE, 'may_have_been_sent' => false, 'argument' => $lead]
+                );
+            }
+            $options[$lead] = self::text($leadValue, $lead);
+        }
+        return self::callArgs($options);
+    }
+
+    /** @param array<string, mixed> $args */
+    private static function callArgs(array $args): string
+    {
+        return $args === [] ? '{}' : self::encode($args, 'arguments');
+    }
+
+    /**
+     * The core's typed result of a driver response.
+     *
+     * @param array{0: int, 1: string, 2: string, 3?: string|null} $r
+     * @return array<string, mixed>
+     */
+    private static function result(array $r): array
+    {
+        $result = isset($r[3]) ? json_decode($r[3], true) : null;
+        return is_array($result) ? $result : ['status' => $r[0], 'request_id' => null, 'raw' => []];
     }
 
     /**
@@ -375,24 +461,6 @@ final class Client
     }
 
     /**
-     * The self-test POST /v3/security/echo: $message goes out plain and encrypted with WeChat
-     * Pay's public key; returns the verified 200 answer once it echoed $message and its
-     * encrypted_echo_message decrypted with the merchant key to $message (signing,
-     * verification and RSA-OAEP both ways work). $notifyUrl: WeChat Pay also sends a
-     * SECURITY_ECHO.SUCCESS notification there.
-     */
-    public function securityEcho(string $message, ?string $notifyUrl = null): ResponseInterface
-    {
-        return $this->response($this->observed(fn (): array => $this->driver->securityEcho($this->handle, self::text($message, 'message'), self::text($notifyUrl, 'notify_url'))));
-    }
-
-    /** securityEcho() without waiting: a promise of the answer (`->then()->wait()`). */
-    public function securityEchoAsync(string $message, ?string $notifyUrl = null): PromiseInterface
-    {
-        return $this->callAsync(fn (): object => $this->driver->securityEchoStart($this->handle, self::text($message, 'message'), self::text($notifyUrl, 'notify_url')));
-    }
-
-    /**
      * Verify and decrypt a notification WeChat Pay sent to notify_url: a PSR-7
      * ServerRequestInterface, or the headers (`getHeaders()` shape, or name => value) and the
      * **raw body** (`file_get_contents('php://input')`), never decoded JSON.
@@ -516,22 +584,24 @@ final class Client
      *
      * @param callable(): object $start
      */
-    private function callAsync(callable $start): PromiseInterface
+    private function callAsync0(callable $start, string $as = 'response'): PromiseInterface
     {
         try {
             $future = new Future($this->driver, $start());
         } catch (WxpayException $e) {
             return \GuzzleHttp\Promise\Create::rejectionFor($e);
         }
-        return $this->promise($future);
+        return $this->promise($future, $as);
     }
 
-    private function promise(Future $future): PromiseInterface
+    /** @param string $as 'response' (PSR-7) or 'result' (the core's typed result array) */
+    private function promise(Future $future, string $as = 'response'): PromiseInterface
     {
         $promise = new Promise(
-            function () use (&$promise, $future): void {
+            function () use (&$promise, $future, $as): void {
                 try {
-                    $promise->resolve($this->response($this->observed(static fn (): array => $future->wait())));
+                    $r = $this->observed(static fn (): array => $future->wait());
+                    $promise->resolve($as === 'result' ? self::result($r) : $this->response($r));
                 } catch (WxpayException $e) {
                     $promise->reject($e);
                 }

@@ -24,7 +24,7 @@ final class Future
     /**
      * Block until the call finishes; its [status, headersJson, body], or throws its error.
      *
-     * @return array{0: int, 1: string, 2: string}
+     * @return array{0: int, 1: string, 2: string, 3: string|null}
      */
     public function wait(): array
     {

@@ -27,6 +27,7 @@ for driver in ffi ext; do
   php "${args[@]}" bindings-php/tests/test_certificates.php
   php "${args[@]}" bindings-php/tests/test_events.php
   php "${args[@]}" bindings-php/tests/test_files.php
+  php "${args[@]}" bindings-php/tests/test_catalogue.php
   php "${args[@]}" bindings-php/tests/test_hostile.php 2> >(tee "$work/stderr.txt" >&2)
   if grep -q "panicked" "$work/stderr.txt"; then
     echo "a panic message reached PHP's stderr" >&2

@@ -25,7 +25,7 @@ interface Driver
     public function clientNew(string $configJson): object;
 
     /**
-     * @return array{0: int, 1: string, 2: string}
+     * @return array{0: int, 1: string, 2: string, 3: string|null}
      * @throws WxpayException
      */
     public function request(object $client, string $method, string $template, string $optionsJson): array;
@@ -34,20 +34,32 @@ interface Driver
     public function requestStart(object $client, string $method, string $template, string $optionsJson): object;
 
     /**
-     * Close by `transaction_id` or `out_trade_no` ($by).
+     * A typed call of the catalogue by name (`close_transaction`, `query_out_trade_no`, …), its
+     * arguments as a JSON object. The response's fourth element is the call's typed result as
+     * JSON (status, request_id, its fields, raw).
      *
-     * @return array{0: int, 1: string, 2: string}
+     * @return array{0: int, 1: string, 2: string, 3: string|null}
      * @throws WxpayException
      */
-    public function close(object $client, string $by, string $id, string $optionsJson): array;
+    public function call(object $client, string $name, string $argsJson): array;
 
     /** @throws WxpayException */
-    public function closeStart(object $client, string $transactionId, string $optionsJson): object;
+    public function callStart(object $client, string $name, string $argsJson): object;
+
+    /**
+     * The exact request call() would send, signed at $timestamp with $nonce, as JSON.
+     *
+     * @throws WxpayException
+     */
+    public function callPrepare(object $client, string $name, string $argsJson, int $timestamp, ?string $nonce): string;
+
+    /** The catalogue of typed calls as JSON. */
+    public function catalogue(): string;
 
     /**
      * Block on PHP's thread until the call finishes; its response. The future is spent after.
      *
-     * @return array{0: int, 1: string, 2: string}
+     * @return array{0: int, 1: string, 2: string, 3: string|null}
      * @throws WxpayException
      */
     public function futureWait(object $future): array;
@@ -68,11 +80,6 @@ interface Driver
 
     /** @throws WxpayException */
     public function chainTemplate(string $segmentsJson): string;
-
-    /** @return array{0: int, 1: string, 2: string} the security echo's 200 answer */
-    public function securityEcho(object $client, string $message, ?string $notifyUrl): array;
-
-    public function securityEchoStart(object $client, string $message, ?string $notifyUrl): object;
 
     /** The verified, decrypted notification as JSON; `$now` 0 means the current time. */
     public function notificationParse(object $client, string $headersJson, string $body, int $now): string;
@@ -104,7 +111,7 @@ interface Driver
     /**
      * Upload the file at $path, or $data (then `filename` in the options).
      *
-     * @return array{0: int, 1: string, 2: string}
+     * @return array{0: int, 1: string, 2: string, 3: string|null}
      * @throws WxpayException
      */
     public function upload(object $client, string $template, string $optionsJson, ?string $path, ?string $data): array;

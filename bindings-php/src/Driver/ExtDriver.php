@@ -26,7 +26,7 @@ final class ExtDriver implements Driver
      * @param callable(): T $call
      * @return T
      */
-    private static function call(callable $call): mixed
+    private static function run(callable $call): mixed
     {
         try {
             return $call();
@@ -37,32 +37,42 @@ final class ExtDriver implements Driver
 
     public function clientNew(string $configJson): object
     {
-        return self::call(static fn () => \Wxpay\Ext\client_new($configJson));
+        return self::run(static fn () => \Wxpay\Ext\client_new($configJson));
     }
 
     public function request(object $client, string $method, string $template, string $optionsJson): array
     {
-        return self::call(static fn () => \Wxpay\Ext\request($client, $method, $template, $optionsJson));
+        return self::run(static fn () => \Wxpay\Ext\request($client, $method, $template, $optionsJson));
     }
 
     public function requestStart(object $client, string $method, string $template, string $optionsJson): object
     {
-        return self::call(static fn () => \Wxpay\Ext\request_start($client, $method, $template, $optionsJson));
+        return self::run(static fn () => \Wxpay\Ext\request_start($client, $method, $template, $optionsJson));
     }
 
-    public function close(object $client, string $by, string $id, string $optionsJson): array
+    public function call(object $client, string $name, string $argsJson): array
     {
-        return self::call(static fn () => \Wxpay\Ext\close($client, $by, $id, $optionsJson));
+        return self::run(static fn () => \Wxpay\Ext\call($client, $name, $argsJson));
     }
 
-    public function closeStart(object $client, string $transactionId, string $optionsJson): object
+    public function callStart(object $client, string $name, string $argsJson): object
     {
-        return self::call(static fn () => \Wxpay\Ext\close_start($client, $transactionId, $optionsJson));
+        return self::run(static fn () => \Wxpay\Ext\call_start($client, $name, $argsJson));
+    }
+
+    public function callPrepare(object $client, string $name, string $argsJson, int $timestamp, ?string $nonce): string
+    {
+        return self::run(static fn () => \Wxpay\Ext\call_prepare($client, $name, $argsJson, $timestamp, $nonce));
+    }
+
+    public function catalogue(): string
+    {
+        return \Wxpay\Ext\catalogue();
     }
 
     public function futureWait(object $future): array
     {
-        return self::call(static fn () => \Wxpay\Ext\future_wait($future));
+        return self::run(static fn () => \Wxpay\Ext\future_wait($future));
     }
 
     public function futureDone(object $future): bool
@@ -77,57 +87,47 @@ final class ExtDriver implements Driver
 
     public function sign(object $client, string $method, string $url, string $body, int $timestamp, ?string $nonce): string
     {
-        return self::call(static fn () => \Wxpay\Ext\sign($client, $method, $url, $body, $timestamp, $nonce));
+        return self::run(static fn () => \Wxpay\Ext\sign($client, $method, $url, $body, $timestamp, $nonce));
     }
 
     public function verify(object $client, ?string $timestamp, ?string $nonce, ?string $signature, ?string $serial, string $body, int $now): void
     {
-        self::call(static fn () => \Wxpay\Ext\verify($client, $timestamp, $nonce, $signature, $serial, $body, $now));
+        self::run(static fn () => \Wxpay\Ext\verify($client, $timestamp, $nonce, $signature, $serial, $body, $now));
     }
 
     public function prepare(object $client, string $method, string $template, string $optionsJson, int $timestamp, ?string $nonce): string
     {
-        return self::call(static fn () => \Wxpay\Ext\prepare($client, $method, $template, $optionsJson, $timestamp, $nonce));
+        return self::run(static fn () => \Wxpay\Ext\prepare($client, $method, $template, $optionsJson, $timestamp, $nonce));
     }
 
     public function chainTemplate(string $segmentsJson): string
     {
-        return self::call(static fn () => \Wxpay\Ext\chain_template($segmentsJson));
-    }
-
-    public function securityEcho(object $client, string $message, ?string $notifyUrl): array
-    {
-        return self::call(static fn () => \Wxpay\Ext\security_echo($client, $message, $notifyUrl));
-    }
-
-    public function securityEchoStart(object $client, string $message, ?string $notifyUrl): object
-    {
-        return self::call(static fn () => \Wxpay\Ext\security_echo_start($client, $message, $notifyUrl));
+        return self::run(static fn () => \Wxpay\Ext\chain_template($segmentsJson));
     }
 
     public function notificationParse(object $client, string $headersJson, string $body, int $now): string
     {
-        return self::call(static fn () => \Wxpay\Ext\notification_parse($client, $headersJson, $body, $now));
+        return self::run(static fn () => \Wxpay\Ext\notification_parse($client, $headersJson, $body, $now));
     }
 
     public function notificationAnswer(?string $errorCode): array
     {
-        return self::call(static fn () => \Wxpay\Ext\notification_answer($errorCode));
+        return self::run(static fn () => \Wxpay\Ext\notification_answer($errorCode));
     }
 
     public function encryptField(object $client, string $plaintext): array
     {
-        return self::call(static fn () => \Wxpay\Ext\encrypt_field($client, $plaintext));
+        return self::run(static fn () => \Wxpay\Ext\encrypt_field($client, $plaintext));
     }
 
     public function decryptField(object $client, string $ciphertext): string
     {
-        return self::call(static fn () => \Wxpay\Ext\decrypt_field($client, $ciphertext));
+        return self::run(static fn () => \Wxpay\Ext\decrypt_field($client, $ciphertext));
     }
 
     public function certificates(object $client): string
     {
-        return self::call(static fn () => \Wxpay\Ext\certificates($client));
+        return self::run(static fn () => \Wxpay\Ext\certificates($client));
     }
 
     public function version(): string
@@ -137,7 +137,7 @@ final class ExtDriver implements Driver
 
     public function eventsEnable(object $client): void
     {
-        self::call(static fn () => \Wxpay\Ext\events_enable($client));
+        self::run(static fn () => \Wxpay\Ext\events_enable($client));
     }
 
     public function eventsTake(object $client): array
@@ -147,11 +147,11 @@ final class ExtDriver implements Driver
 
     public function upload(object $client, string $template, string $optionsJson, ?string $path, ?string $data): array
     {
-        return self::call(static fn () => \Wxpay\Ext\upload($client, $template, $optionsJson, $path, $data));
+        return self::run(static fn () => \Wxpay\Ext\upload($client, $template, $optionsJson, $path, $data));
     }
 
     public function download(object $client, string $specJson, string $path): string
     {
-        return self::call(static fn () => \Wxpay\Ext\download($client, $specJson, $path));
+        return self::run(static fn () => \Wxpay\Ext\download($client, $specJson, $path));
     }
 }

@@ -65,17 +65,19 @@ final class FfiDriver implements Driver
     /**
      * Copy an owned wxpay_response_t into [status, headersJson, body] and free it.
      *
-     * @return array{0: int, 1: string, 2: string}
+     * @return array{0: int, 1: string, 2: string, 3: string|null}
      */
     private function response(CData $r): array
     {
         try {
             $len = $this->ffi->new('size_t');
             $ptr = $this->ffi->wxpay_response_body($r, PhpFfi::addr($len));
+            $result = $this->ffi->wxpay_response_result_json($r);
             return [
                 (int) $this->ffi->wxpay_response_status($r),
                 (string) $this->ffi->wxpay_response_headers_json($r),
                 $len->cdata > 0 ? PhpFfi::string($ptr, $len->cdata) : '',
+                $result === null ? null : (string) $result,
             ];
         } finally {
             $this->ffi->wxpay_response_free($r);
@@ -110,19 +112,28 @@ final class FfiDriver implements Driver
         return $this->futureHandle($this->out('wxpay_future_t*', fn (CData $o, CData $e): int => $this->ffi->wxpay_request_start($c, $method, $template, $optionsJson, $o, $e)));
     }
 
-    public function close(object $client, string $by, string $id, string $optionsJson): array
+    public function call(object $client, string $name, string $argsJson): array
     {
         $c = $this->ptr($client);
-        $call = $by === 'transaction_id'
-            ? fn (CData $o, CData $e): int => $this->ffi->wxpay_close_transaction($c, $id, $optionsJson, $o, $e)
-            : fn (CData $o, CData $e): int => $this->ffi->wxpay_close_out_trade_no($c, $id, $optionsJson, $o, $e);
-        return $this->response($this->out('wxpay_response_t*', $call));
+        return $this->response($this->out('wxpay_response_t*', fn (CData $o, CData $e): int => $this->ffi->wxpay_call($c, $name, $argsJson, $o, $e)));
     }
 
-    public function closeStart(object $client, string $transactionId, string $optionsJson): object
+    public function callStart(object $client, string $name, string $argsJson): object
     {
         $c = $this->ptr($client);
-        return $this->futureHandle($this->out('wxpay_future_t*', fn (CData $o, CData $e): int => $this->ffi->wxpay_close_transaction_start($c, $transactionId, $optionsJson, $o, $e)));
+        return $this->futureHandle($this->out('wxpay_future_t*', fn (CData $o, CData $e): int => $this->ffi->wxpay_call_start($c, $name, $argsJson, $o, $e)));
+    }
+
+    public function callPrepare(object $client, string $name, string $argsJson, int $timestamp, ?string $nonce): string
+    {
+        $c = $this->ptr($client);
+        $out = $this->out('char*', fn (CData $o, CData $e): int => $this->ffi->wxpay_call_prepare($c, $name, $argsJson, $timestamp, $nonce, $o, $e));
+        return Ffi::takeString($this->ffi, $out);
+    }
+
+    public function catalogue(): string
+    {
+        return (string) $this->ffi->wxpay_catalogue_json();
     }
 
     public function futureWait(object $future): array
@@ -175,18 +186,6 @@ final class FfiDriver implements Driver
     {
         $out = $this->out('char*', fn (CData $o, CData $e): int => $this->ffi->wxpay_chain_template($segmentsJson, $o, $e));
         return Ffi::takeString($this->ffi, $out);
-    }
-
-    public function securityEcho(object $client, string $message, ?string $notifyUrl): array
-    {
-        $c = $this->ptr($client);
-        return $this->response($this->out('wxpay_response_t*', fn (CData $o, CData $e): int => $this->ffi->wxpay_security_echo($c, $message, $notifyUrl, $o, $e)));
-    }
-
-    public function securityEchoStart(object $client, string $message, ?string $notifyUrl): object
-    {
-        $c = $this->ptr($client);
-        return $this->futureHandle($this->out('wxpay_future_t*', fn (CData $o, CData $e): int => $this->ffi->wxpay_security_echo_start($c, $message, $notifyUrl, $o, $e)));
     }
 
     public function notificationParse(object $client, string $headersJson, string $body, int $now): string
