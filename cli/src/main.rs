@@ -16,6 +16,8 @@ wxpay: WeChat Pay APIv3 client
 
 usage:
   wxpay --config FILE request METHOD URI_TEMPLATE [--options JSON]
+  wxpay --config FILE call NAME [--args JSON] [--dry-run [--timestamp T] [--nonce N]]
+  wxpay calls [NAME]
   wxpay --config FILE close TRANSACTION_ID [--mchid M] [--sub-mchid S] [--sp-mchid P]
                                            [--base-uri URL] [--global] [--out-trade-no]
   wxpay --config FILE prepare METHOD URI_TEMPLATE [--options JSON] [--timestamp T] [--nonce N]
@@ -41,6 +43,12 @@ usage:
   JSON     the PHP SDK's options: {\"base_uri\": …, \"transaction_id\": …, \"json\": {…},
            \"query\": {…}, \"headers\": {…}}
 
+  call     any typed call of the catalogue by name (`wxpay calls` lists them; CALLS.md documents
+           them): --args its arguments as a JSON object, checked before anything is sent (an
+           error names the argument); prints the response with its typed `result`; --dry-run
+           prints the exact request instead of sending it
+  calls    the catalogue of typed calls (names, summaries, families, arguments), or one
+           call's whole entry; needs no configuration
   close    closes an order (HK endpoint by default, --global for apihk.mch.weixin.qq.com/v3/global;
            --out-trade-no when the id is the merchant's out_trade_no); succeeds only on 204
   prepare  prints the exact request that would be sent (URL, headers, body, Authorization)
@@ -74,6 +82,14 @@ or timeout, 1 internal error.
 ";
 
 enum Cmd {
+    Call {
+        name: String,
+        args: String,
+        dry_run: bool,
+        timestamp: Option<i64>,
+        nonce: Option<String>,
+    },
+    Calls(Option<String>),
     Request {
         method: String,
         template: String,
@@ -132,13 +148,13 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
     while let Some(a) = it.next() {
         match a.as_str() {
             "--config" | "-c" => config = Some(it.next().ok_or("--config needs a FILE")?),
-            "--global" | "--out-trade-no" | "--gzip" => {
+            "--global" | "--out-trade-no" | "--gzip" | "--dry-run" => {
                 flags.insert(a.clone(), Value::Bool(true));
             }
             "--options" | "--mchid" | "--sub-mchid" | "--sp-mchid" | "--base-uri"
             | "--timestamp" | "--nonce" | "--headers" | "--body" | "--now" | "--notify-url"
             | "--apiv3-key" | "--out" | "--meta" | "--filename" | "--content-type" | "--date"
-            | "--query" | "--hash" => {
+            | "--query" | "--hash" | "--args" => {
                 let v = it.next().ok_or_else(|| format!("{a} needs a value"))?;
                 flags.insert(a.clone(), Value::String(v));
             }
@@ -147,8 +163,34 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
         }
     }
     let flag = |name: &str| flags.get(name).and_then(Value::as_str).map(str::to_owned);
+    let timestamp = |f: Option<String>| -> Result<Option<i64>, String> {
+        match f {
+            Some(t) => t
+                .parse()
+                .map(Some)
+                .map_err(|_| format!("--timestamp `{}` is not Unix seconds", quote(&t))),
+            None => Ok(None),
+        }
+    };
+    if positional.first().map(String::as_str) == Some("calls") {
+        if let Some(bad) = flags.keys().next() {
+            return Err(format!("option `{bad}` does not apply to this command"));
+        }
+        return match positional.as_slice() {
+            [_] => Ok(Args {
+                config: config.unwrap_or_default(),
+                cmd: Cmd::Calls(None),
+            }),
+            [_, name] => Ok(Args {
+                config: config.unwrap_or_default(),
+                cmd: Cmd::Calls(Some(name.clone())),
+            }),
+            _ => Err("calls takes at most one NAME".into()),
+        };
+    }
     let config = config.ok_or("missing --config FILE")?;
     let allowed: &[&str] = match positional.first().map(String::as_str) {
+        Some("call") => &["--args", "--dry-run", "--timestamp", "--nonce"],
         Some("request") => &["--options"],
         Some("close") => &[
             "--mchid",
@@ -177,6 +219,20 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
         .collect::<Vec<_>>()
         .as_slice()
     {
+        ["call", name] => {
+            let dry_run = flags.contains_key("--dry-run");
+            if !dry_run && (flags.contains_key("--timestamp") || flags.contains_key("--nonce")) {
+                return Err("--timestamp and --nonce fix a dry run's signature: give --dry-run".into());
+            }
+            Cmd::Call {
+                name: name.to_string(),
+                args: flag("--args").unwrap_or_else(|| "{}".into()),
+                dry_run,
+                timestamp: timestamp(flag("--timestamp"))?,
+                nonce: flag("--nonce"),
+            }
+        }
+        ["call", ..] => return Err("call needs the NAME of a typed call (`wxpay calls` lists them)".into()),
         ["request", method, template] => Cmd::Request {
             method: method.to_string(),
             template: template.to_string(),
@@ -281,8 +337,8 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
         ["bill" | "statement", ..] => return Err("use `bill download tradebill|fundflowbill` or `statement download hk|global`".into()),
         ["encrypt-field", text] => Cmd::EncryptField(text.to_string()),
         ["decrypt-field", text] => Cmd::DecryptField(text.to_string()),
-        [] => return Err("missing command: request, close, prepare, notification, echo, certificates, upload, bill, statement, download, encrypt-field or decrypt-field".into()),
-        [cmd, ..] if !["request", "close", "prepare", "notification", "echo", "certificates", "upload", "bill", "statement", "download", "encrypt-field", "decrypt-field"].contains(cmd) => {
+        [] => return Err("missing command: call, calls, request, close, prepare, notification, echo, certificates, upload, bill, statement, download, encrypt-field or decrypt-field".into()),
+        [cmd, ..] if !["call", "request", "close", "prepare", "notification", "echo", "certificates", "upload", "bill", "statement", "download", "encrypt-field", "decrypt-field"].contains(cmd) => {
             return Err(format!("unknown command `{}`", quote(cmd)))
         }
         _ => return Err("wrong number of arguments for this command".into()),
@@ -437,7 +493,42 @@ fn certificates_download(
     Ok(json!({"public_key_only": false, "certificates": list, "certs": map}))
 }
 
+/// `wxpay calls`: every call in brief; `wxpay calls NAME`: its whole catalogue entry.
+fn calls(name: Option<&str>) -> Result<Value, Error> {
+    let catalogue = wxpay::calls::catalogue::catalogue_json();
+    let entries = catalogue["calls"].as_array().cloned().unwrap_or_default();
+    let Some(name) = name else {
+        let brief: Vec<Value> = entries
+            .iter()
+            .map(|c| {
+                let args: Vec<&Value> = c["args"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|a| &a["name"])
+                    .collect();
+                json!({"name": c["name"], "summary": c["summary"], "families": c["families"],
+                       "lead": c["lead"], "args": args})
+            })
+            .collect();
+        return Ok(json!({"calls": brief}));
+    };
+    let spec = wxpay::calls::catalogue::lookup(name)?;
+    entries
+        .into_iter()
+        .find(|c| c["name"] == spec.name)
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::Internal,
+                "a call missing from the catalogue's JSON",
+            )
+        })
+}
+
 fn run(args: Args) -> Result<Value, Error> {
+    if let Cmd::Calls(name) = &args.cmd {
+        return calls(name.as_deref());
+    }
     // `certificates download` reads the configuration its own way (certs may be absent).
     let config = match &args.cmd {
         Cmd::Certificates { download: true, .. } => None,
@@ -534,6 +625,25 @@ fn run(args: Args) -> Result<Value, Error> {
             let client = Client::new(&config)?;
             let options = RequestOptions::from_json(&options)?;
             client.prepare_json(&method, &template, &options, timestamp, nonce.as_deref())
+        }
+        Cmd::Calls(_) => Err(Error::new(ErrorKind::Internal, "calls needs no client")),
+        Cmd::Call {
+            name,
+            args,
+            dry_run,
+            timestamp,
+            nonce,
+        } => {
+            let client = Arc::new(Client::new(&config)?);
+            // Check every argument before starting any I/O.
+            let op = Operation::by_name(&client, &name, &args)?;
+            if dry_run {
+                return op.dry_run(&client, timestamp, nonce.as_deref());
+            }
+            let r = blocking::execute(&RUNTIME, &client, op)?;
+            let mut v = success(&r);
+            v["result"] = r.result().cloned().unwrap_or(Value::Null);
+            Ok(v)
         }
         Cmd::Request {
             method,

@@ -604,3 +604,90 @@ fn upload_bill_and_statement_downloads() {
     assert_eq!(code, 2, "{v}");
     assert!(!out.exists());
 }
+
+#[test]
+fn call_takes_any_typed_call_of_the_catalogue_and_calls_lists_them() {
+    // `calls` needs no configuration.
+    let (code, out, err) = wxpay(&["calls"]);
+    assert_eq!(code, 0, "{out} {err}");
+    let names: Vec<&str> = out["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert!(names.contains(&"query_out_trade_no"), "{names:?}");
+    let (code, out, _) = wxpay(&["calls", "close_transaction"]);
+    assert_eq!(code, 0);
+    assert_eq!(out["lead"], "transaction_id");
+    let (code, out, _) = wxpay(&["calls", "close_order"]);
+    assert_eq!(code, 2);
+    assert!(out["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("close_transaction"));
+
+    let env = Env::new(false);
+    let c = env.config(json!({}));
+    let c = c.to_str().unwrap();
+    let (code, out, err) = wxpay(&[
+        "--config",
+        c,
+        "call",
+        "close_out_trade_no",
+        "--args",
+        r#"{"out_trade_no":"shop-cli-1"}"#,
+    ]);
+    assert_eq!(code, 0, "{out} {err}");
+    assert_eq!(out["status"], 204);
+    let (code, out, err) = wxpay(&[
+        "--config",
+        c,
+        "call",
+        "query_out_trade_no",
+        "--args",
+        r#"{"outTradeNo":"shop-cli-1"}"#,
+    ]);
+    assert_eq!(code, 0, "{out} {err}");
+    assert_eq!(out["result"]["trade_state"], "CLOSED");
+    assert_eq!(out["body"]["trade_state"], "CLOSED");
+
+    // A bad argument: exit 2, the argument named, nothing sent.
+    let (code, out, _) = wxpay(&[
+        "--config",
+        c,
+        "call",
+        "query_out_trade_no",
+        "--args",
+        r#"{"out_trade_no":"a/b"}"#,
+    ]);
+    assert_eq!(code, 2);
+    assert_eq!(out["error"]["argument"], "out_trade_no");
+    assert_eq!(out["error"]["may_have_been_sent"], false);
+
+    // The dry run is the exact, deterministic request.
+    let dry = |c: &str| {
+        wxpay(&[
+            "--config",
+            c,
+            "call",
+            "close_transaction",
+            "--args",
+            r#"{"transaction_id":"42"}"#,
+            "--dry-run",
+            "--timestamp",
+            "1700000000",
+            "--nonce",
+            "n1",
+        ])
+    };
+    let (code, a, err) = dry(c);
+    assert_eq!(code, 0, "{a} {err}");
+    assert!(a["url"]
+        .as_str()
+        .unwrap()
+        .ends_with("/hk/v3/transactions/id/42/close"));
+    assert_eq!(dry(c).1, a);
+    let (code, _, err) = wxpay(&["--config", c, "call", "close_transaction", "--nonce", "n"]);
+    assert_eq!(code, 2, "{err}");
+}

@@ -67,6 +67,17 @@ impl Operation {
     /// Any typed call of the catalogue by its name, with its arguments as JSON text (an
     /// object; empty for none): checked, then built — nothing is sent yet.
     pub fn by_name(client: &Client, name: &str, args_json: &str) -> Result<Operation> {
+        Operation::by_name_with(client, name, args_json, None)
+    }
+
+    /// [`Operation::by_name`] with `data`: the bytes of a call that takes a file (an upload
+    /// from memory).
+    pub fn by_name_with(
+        client: &Client,
+        name: &str,
+        args_json: &str,
+        data: Option<Vec<u8>>,
+    ) -> Result<Operation> {
         let args: Value = if args_json.trim().is_empty() {
             Value::Null
         } else {
@@ -77,7 +88,7 @@ impl Operation {
                 ))
             })?
         };
-        Operation::by_value(client, name, &args, None)
+        Operation::by_value(client, name, &args, data)
     }
 
     /// [`Operation::by_name`] with the arguments as a JSON value, and `data`: the bytes of a
@@ -88,17 +99,7 @@ impl Operation {
         args: &Value,
         data: Option<Vec<u8>>,
     ) -> Result<Operation> {
-        let spec = catalogue::find(name).ok_or_else(|| {
-            Error::invalid(format!(
-                "`{}` is not a call of the catalogue; the calls are: {}",
-                crate::error::quote(name),
-                catalogue::CALLS
-                    .iter()
-                    .map(|c| c.name)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-        })?;
+        let spec = catalogue::lookup(name)?;
         let checked = catalogue::Checked::new(client, spec, args)?;
         if data.is_some() && spec.builder != Builder::Upload {
             return Err(Error::invalid(format!("{} takes no file data", spec.name)));

@@ -711,6 +711,17 @@ pub fn catalogue_json() -> Value {
     })
 }
 
+/// The call named `name`, or an INVALID_ARGUMENT error listing the calls there are.
+pub fn lookup(name: &str) -> crate::Result<&'static CallSpec> {
+    find(name).ok_or_else(|| {
+        crate::Error::invalid(format!(
+            "`{}` is not a call of the catalogue; the calls are: {}",
+            crate::error::quote(name),
+            CALLS.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
+        ))
+    })
+}
+
 /// [`catalogue_json`] as text, made once per process (the C ABI hands out a pointer to it).
 pub fn catalogue_text() -> &'static str {
     static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
