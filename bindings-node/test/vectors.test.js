@@ -32,6 +32,15 @@ for (const v of signing.requests) {
   })
 }
 
+for (const v of signing.calls) {
+  test(`call vector ${v.name}`, () => {
+    const p = vectorClient().prepareCall(v.call, v.args, { timestamp: v.timestamp, nonce: v.nonce })
+    assert.deepEqual([p.method, p.url, p.canonical_url], [v.method, v.url, v.canonical_url])
+    assert.equal(p.body, v.body)
+    assert.equal(p.authorization, v.authorization)
+  })
+}
+
 for (const k of verification.cases) {
   test(`verification vector ${k.name}`, () => {
     const run = () =>

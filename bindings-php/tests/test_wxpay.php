@@ -228,6 +228,12 @@ foreach ($vectors['requests'] as $v) {
     check($p['authorization'] === $v['authorization'], "{$v['name']}: authorization byte-identical");
     check($driver->sign($v['method'], $v['url'], $v['body'], $v['timestamp'], $v['nonce']) === $v['authorization'], "{$v['name']}: sign()");
 }
+foreach ($vectors['calls'] as $v) {
+    $p = $driver->prepareCall($v['call'], $v['args'], $v['timestamp'], $v['nonce']);
+    check($p['method'] === $v['method'] && $p['url'] === $v['url'], "call {$v['name']}: method and url");
+    check($p['body'] === $v['body'], "call {$v['name']}: body");
+    check($p['authorization'] === $v['authorization'], "call {$v['name']}: authorization byte-identical");
+}
 $r = $instance['v3/global/transactions/id/{transaction_id}']->get([
     'base_uri' => 'https://apihk.mch.weixin.qq.com/', 'transaction_id' => 'q', 'query' => ['mchid' => '1230000109'],
 ]);

@@ -38,6 +38,14 @@ def test_signing_vectors(v: Dict[str, Any]) -> None:
     assert c.sign(v["method"], v["url"], v["body"], timestamp=v["timestamp"], nonce=v["nonce"]) == v["authorization"]
 
 
+@pytest.mark.parametrize("v", SIGNING["calls"], ids=lambda v: v["name"])
+def test_call_vectors(v: Dict[str, Any]) -> None:
+    p = vector_client().prepare_call(v["call"], v["args"], timestamp=v["timestamp"], nonce=v["nonce"])
+    assert (p["method"], p["url"], p["canonical_url"]) == (v["method"], v["url"], v["canonical_url"])
+    assert p["body"] == v["body"]
+    assert p["authorization"] == v["authorization"]
+
+
 @pytest.mark.parametrize("case", VERIFICATION["cases"], ids=lambda c: c["name"])
 def test_verification_vectors(case: Dict[str, Any]) -> None:
     c = vector_client()

@@ -271,3 +271,31 @@ fn notification_vectors_parse_as_generated() {
         }
     }
 }
+
+#[test]
+fn call_vectors_are_reproduced_byte_for_byte_through_the_catalogue() {
+    let v = load("signing.json");
+    let config = Config::from_value(&v["config"], Some(&vectors_dir())).unwrap();
+    let client = Client::new(&config).unwrap();
+    let calls = v["calls"].as_array().unwrap();
+    assert!(calls.len() >= 6);
+    for c in calls {
+        let name = c["name"].as_str().unwrap();
+        let op = wxpay::Operation::by_value(&client, c["call"].as_str().unwrap(), &c["args"], None)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let p = op
+            .dry_run(&client, c["timestamp"].as_i64(), c["nonce"].as_str())
+            .unwrap();
+        assert_eq!(p["method"], c["method"], "{name}: method");
+        assert_eq!(p["url"], c["url"], "{name}: url");
+        assert_eq!(
+            p["canonical_url"], c["canonical_url"],
+            "{name}: canonical url"
+        );
+        assert_eq!(p["body"], c["body"], "{name}: body");
+        assert_eq!(
+            p["authorization"], c["authorization"],
+            "{name}: authorization"
+        );
+    }
+}

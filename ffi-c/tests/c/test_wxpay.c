@@ -415,6 +415,29 @@ static void test_sign_prepare_and_chain(wxpay_client_t *c, const char *vectors) 
     wxpay_string_free(prepared);
     free(seed);
 
+    /* The call vectors: the generic entry's dry run signs the same bytes as every language. */
+    const char *calls[][3] = {
+        {"close_out_trade_no_partner", "close_out_trade_no",
+         "{\"outTradeNo\":\"shop-20261126-1\",\"endpoint\":\"mainland\",\"subMchid\":\"1900000109\"}"},
+        {"query_transaction_global", "query_transaction",
+         "{\"transaction_id\":\"4200000000202611260000000001\",\"endpoint\":\"global\"}"},
+        {"close_transaction_hk", "close_transaction", "{\"transaction_id\":\"4200000000202611260000000001\"}"},
+    };
+    for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+        char *want = vector_authorization(vectors, calls[i][0]);
+        CHECK(want != NULL);
+        prepared = NULL;
+        CHECK(wxpay_call_prepare(c, calls[i][1], calls[i][2], 1700000000, "593BEC0C930BF1AFEB40B4A08C8FB242",
+                                 &prepared, NULL) == WXPAY_OK);
+        if (want && prepared) {
+            sig = strstr(want, "signature=\"") + strlen("signature=\"");
+            snprintf(needle, sizeof needle, "%.*s", (int)strlen(sig) - 1, sig);
+            CHECK(strstr(prepared, needle) != NULL);
+        }
+        wxpay_string_free(prepared);
+        free(want);
+    }
+
     char *t = NULL;
     CHECK(wxpay_chain_template("[\"v3\",\"transactions\",\"id\",\"_transaction_id_\",\"close\"]", &t, NULL) == WXPAY_OK);
     CHECK_STR(t, SEED_TEMPLATE);
