@@ -107,8 +107,7 @@ fn call_op(
     args_json: &str,
     data: Option<Vec<u8>>,
 ) -> PyResult<Operation> {
-    wx::boundary::catch(|| Operation::by_name_with(client, name, args_json, data))
-    .map_err(to_py)
+    wx::boundary::catch(|| Operation::by_name_with(client, name, args_json, data)).map_err(to_py)
 }
 
 fn download_spec(spec_json: &str) -> PyResult<wx::DownloadSpec> {

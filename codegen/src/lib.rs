@@ -284,6 +284,48 @@ impl ArgView {
     }
 }
 
+/// How a language spells the catalogue's types: for arguments and for result fields.
+pub(crate) struct Types {
+    /// string, integer (amounts too), object, array, anything else.
+    pub(crate) arg: [&'static str; 5],
+    /// string, integer, object, array, boolean, anything else.
+    pub(crate) field: [&'static str; 6],
+    /// A choice among values: its opening, each value's quote, the separator, its closing.
+    pub(crate) choice: (&'static str, &'static str, &'static str, &'static str),
+}
+
+impl Types {
+    /// The type of an argument (its choices when it has some).
+    pub(crate) fn of_arg(&self, a: &ArgView) -> String {
+        if let Some(c) = &a.choices {
+            let (open, q, sep, close) = self.choice;
+            let values: Vec<String> = c.iter().map(|x| format!("{q}{x}{q}")).collect();
+            return format!("{open}{}{close}", values.join(sep));
+        }
+        let i = match a.ty.as_str() {
+            "string" => 0,
+            "amount" | "integer" => 1,
+            "object" => 2,
+            "array" => 3,
+            _ => 4,
+        };
+        self.arg[i].to_owned()
+    }
+
+    /// The type of a result field.
+    pub(crate) fn of_field(&self, ty: &str) -> &'static str {
+        let i = match ty {
+            "string" => 0,
+            "integer" => 1,
+            "object" => 2,
+            "array" => 3,
+            "boolean" => 4,
+            _ => 5,
+        };
+        self.field[i]
+    }
+}
+
 /// `query_out_trade_no` → `queryOutTradeNo`.
 pub(crate) fn camel(name: &str) -> String {
     let mut out = String::new();

@@ -1,33 +1,26 @@
 //! `bindings-node/calls.d.ts`: the typings of the typed calls (`index.js` installs the methods
 //! from the catalogue at load time).
 
-use crate::{camel, pascal, wrap, ArgView, Call, Model, Returns, BANNER};
+use crate::{camel, pascal, wrap, Call, Model, Returns, Types, BANNER};
 
-fn ty(a: &ArgView) -> String {
-    match (a.ty.as_str(), &a.choices) {
-        (_, Some(c)) => c
-            .iter()
-            .map(|x| format!("'{x}'"))
-            .collect::<Vec<_>>()
-            .join(" | "),
-        ("string", _) => "string".into(),
-        ("amount" | "integer", _) => "number".into(),
-        ("object", _) => "Record<string, unknown>".into(),
-        ("array", _) => "unknown[]".into(),
-        _ => "unknown".into(),
-    }
-}
-
-fn field_ty(t: &str) -> &'static str {
-    match t {
-        "string" => "string",
-        "integer" => "number",
-        "object" => "Record<string, unknown>",
-        "array" => "Array<Record<string, unknown>>",
-        "boolean" => "boolean",
-        _ => "unknown",
-    }
-}
+const TYPES: Types = Types {
+    arg: [
+        "string",
+        "number",
+        "Record<string, unknown>",
+        "unknown[]",
+        "unknown",
+    ],
+    field: [
+        "string",
+        "number",
+        "Record<string, unknown>",
+        "Array<Record<string, unknown>>",
+        "boolean",
+        "unknown",
+    ],
+    choice: ("", "'", " | ", ""),
+};
 
 fn jsdoc(lines: &[String], indent: &str) -> String {
     if lines.len() == 1 {
@@ -80,7 +73,7 @@ pub(crate) fn generate(model: &Model) -> String {
                 "  {}{}: {}\n",
                 camel(&a.name),
                 if a.required { "" } else { "?" },
-                ty(a)
+                TYPES.of_arg(a)
             ));
         }
         o.push_str("}\n");
@@ -97,9 +90,9 @@ pub(crate) fn generate(model: &Model) -> String {
                 camel(&f.name)
             };
             if f.always {
-                o.push_str(&format!("  {name}: {}\n", field_ty(&f.ty)));
+                o.push_str(&format!("  {name}: {}\n", TYPES.of_field(&f.ty)));
             } else {
-                o.push_str(&format!("  {name}: {} | null\n", field_ty(&f.ty)));
+                o.push_str(&format!("  {name}: {} | null\n", TYPES.of_field(&f.ty)));
             }
         }
         if !s.json {
@@ -122,7 +115,7 @@ pub(crate) fn generate(model: &Model) -> String {
         o.push_str(&jsdoc(&doc, "  "));
         let lead = c
             .lead_arg()
-            .map(|a| format!("{}: {}, ", camel(&a.name), ty(a)))
+            .map(|a| format!("{}: {}, ", camel(&a.name), TYPES.of_arg(a)))
             .unwrap_or_default();
         let opt = if c.rest().any(|a| a.required) {
             ""

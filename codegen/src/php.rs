@@ -1,33 +1,26 @@
 //! `bindings-php/src/Calls.php`: the trait `Wxpay\Calls` that `Wxpay\Client` uses — a method and
 //! its `…Async` twin per call, PHPDoc with the options' array shape.
 
-use crate::{camel, wrap, ArgView, Call, Model, Returns, BANNER};
+use crate::{camel, wrap, Call, Model, Returns, Types, BANNER};
 
-fn ty(a: &ArgView) -> String {
-    match (a.ty.as_str(), &a.choices) {
-        (_, Some(c)) => c
-            .iter()
-            .map(|x| format!("'{x}'"))
-            .collect::<Vec<_>>()
-            .join("|"),
-        ("string", _) => "string".into(),
-        ("amount" | "integer", _) => "int".into(),
-        ("object", _) => "array<string, mixed>".into(),
-        ("array", _) => "list<mixed>".into(),
-        _ => "mixed".into(),
-    }
-}
-
-fn field_ty(t: &str) -> &'static str {
-    match t {
-        "string" => "string",
-        "integer" => "int",
-        "object" => "array<string, mixed>",
-        "array" => "list<array<string, mixed>>",
-        "boolean" => "bool",
-        _ => "mixed",
-    }
-}
+const TYPES: Types = Types {
+    arg: [
+        "string",
+        "int",
+        "array<string, mixed>",
+        "list<mixed>",
+        "mixed",
+    ],
+    field: [
+        "string",
+        "int",
+        "array<string, mixed>",
+        "list<array<string, mixed>>",
+        "bool",
+        "mixed",
+    ],
+    choice: ("", "'", "|", ""),
+};
 
 fn kind(c: &Call) -> &'static str {
     match c.returns {
@@ -47,9 +40,9 @@ fn shape_doc(model: &Model, c: &Call) -> Option<String> {
         .iter()
         .map(|f| {
             if f.always {
-                format!("{}: {}", f.name, field_ty(&f.ty))
+                format!("{}: {}", f.name, TYPES.of_field(&f.ty))
             } else {
-                format!("{}: {}|null", f.name, field_ty(&f.ty))
+                format!("{}: {}|null", f.name, TYPES.of_field(&f.ty))
             }
         })
         .collect();
@@ -76,7 +69,14 @@ pub(crate) fn generate(model: &Model) -> String {
         let ret_doc = shape.clone().unwrap_or_else(|| "ResponseInterface".into());
         let opts: Vec<String> = c
             .rest()
-            .map(|a| format!("{}{}: {}", a.name, if a.required { "" } else { "?" }, ty(a)))
+            .map(|a| {
+                format!(
+                    "{}{}: {}",
+                    a.name,
+                    if a.required { "" } else { "?" },
+                    TYPES.of_arg(a)
+                )
+            })
             .collect();
         let mut doc = wrap(&format!("{}.", c.summary), 96, "     * ");
         if !c.doc.is_empty() {
@@ -91,7 +91,12 @@ pub(crate) fn generate(model: &Model) -> String {
         doc.push("     *".into());
         if let Some(l) = c.lead_arg() {
             doc.extend(wrap(
-                &format!("@param {} ${} {}", ty(l), camel(&l.name), l.full_doc()),
+                &format!(
+                    "@param {} ${} {}",
+                    TYPES.of_arg(l),
+                    camel(&l.name),
+                    l.full_doc()
+                ),
                 96,
                 "     * ",
             ));
@@ -141,7 +146,11 @@ pub(crate) fn generate(model: &Model) -> String {
             "    /**\n     * {m}() without waiting: a promise of the same result (`->then()->wait()`).\n     *\n"
         ));
         if let Some(l) = c.lead_arg() {
-            o.push_str(&format!("     * @param {} ${}\n", ty(l), camel(&l.name)));
+            o.push_str(&format!(
+                "     * @param {} ${}\n",
+                TYPES.of_arg(l),
+                camel(&l.name)
+            ));
         }
         o.push_str(&format!(
             "     * @param array<string, mixed> $options as {m}()\n     */\n"

@@ -1,36 +1,13 @@
 //! `bindings-python/python/wxpay/_calls.py`: a method and its `_async` twin per call, and a
 //! frozen dataclass per result type.
 
-use crate::{wrap, ArgView, Call, Model, Returns, BANNER};
+use crate::{wrap, ArgView, Call, Model, Returns, Types, BANNER};
 
-fn ty(a: &ArgView) -> String {
-    let base = match (a.ty.as_str(), &a.choices) {
-        (_, Some(c)) => format!(
-            "Literal[{}]",
-            c.iter()
-                .map(|x| format!("\"{x}\""))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        ("string", _) => "str".into(),
-        ("amount" | "integer", _) => "int".into(),
-        ("object", _) => "Mapping[str, Any]".into(),
-        ("array", _) => "Sequence[Any]".into(),
-        _ => "Any".into(),
-    };
-    base
-}
-
-fn field_ty(t: &str) -> &'static str {
-    match t {
-        "string" => "str",
-        "integer" => "int",
-        "object" => "Dict[str, Any]",
-        "array" => "List[Any]",
-        "boolean" => "bool",
-        _ => "Any",
-    }
-}
+const TYPES: Types = Types {
+    arg: ["str", "int", "Mapping[str, Any]", "Sequence[Any]", "Any"],
+    field: ["str", "int", "Dict[str, Any]", "List[Any]", "bool", "Any"],
+    choice: ("Literal[", "\"", ", ", "]"),
+};
 
 fn returns(model: &Model, c: &Call) -> String {
     match &c.returns {
@@ -43,17 +20,17 @@ fn returns(model: &Model, c: &Call) -> String {
 fn params(c: &Call) -> Vec<String> {
     let mut out = vec!["self".to_owned()];
     if let Some(lead) = c.lead_arg() {
-        out.push(format!("{}: {}", lead.name, ty(lead)));
+        out.push(format!("{}: {}", lead.name, TYPES.of_arg(lead)));
     }
     let rest: Vec<&ArgView> = c.rest().collect();
     if !rest.is_empty() {
         out.push("*".into());
     }
     for a in rest.iter().filter(|a| a.required) {
-        out.push(format!("{}: {}", a.name, ty(a)));
+        out.push(format!("{}: {}", a.name, TYPES.of_arg(a)));
     }
     for a in rest.iter().filter(|a| !a.required) {
-        out.push(format!("{}: Optional[{}] = None", a.name, ty(a)));
+        out.push(format!("{}: Optional[{}] = None", a.name, TYPES.of_arg(a)));
     }
     out
 }
@@ -142,9 +119,13 @@ from ._results import _Caller, _raw, _result
         for f in &s.fields {
             o.push_str(&format!("    #: {}\n", f.doc));
             if f.always {
-                o.push_str(&format!("    {}: {}\n", f.name, field_ty(&f.ty)));
+                o.push_str(&format!("    {}: {}\n", f.name, TYPES.of_field(&f.ty)));
             } else {
-                o.push_str(&format!("    {}: Optional[{}]\n", f.name, field_ty(&f.ty)));
+                o.push_str(&format!(
+                    "    {}: Optional[{}]\n",
+                    f.name,
+                    TYPES.of_field(&f.ty)
+                ));
             }
         }
         o.push_str("    #: the answer's HTTP status\n    status_code: int\n");
