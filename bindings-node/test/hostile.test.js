@@ -59,6 +59,23 @@ for (const c of spec.cases) {
   })
 }
 
+// Typed calls with bad arguments, through the generic entry: refused, named, nothing sent.
+const badCalls = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests', 'reliability', 'bad_calls.json'), 'utf8'))
+for (const c of badCalls.cases) {
+  test(`bad call: ${c.name}`, async () => {
+    await control(normal, 'POST', 'reset')
+    const error = await normal.call(c.call, c.args).then(() => null, (e) => e)
+    assert.ok(error instanceof wxpay.WxpayError, String(error))
+    assert.equal(error.code, c.expect.code, error.message)
+    assert.equal(error.mayHaveBeenSent, false)
+    assert.equal(error.argument, c.expect.argument, error.message)
+    for (const want of c.expect.mentions) assert.ok(error.message.toLowerCase().includes(want.toLowerCase()), error.message)
+    for (const bad of c.expect.absent) assert.ok(!error.message.includes(bad), error.message)
+    assert.throws(() => normal.callSync(c.call, c.args), (e) => e.code === c.expect.code && e.argument === c.expect.argument)
+    assert.deepEqual(await control(normal, 'GET', 'requests'), [], 'something was sent')
+  })
+}
+
 test('every catalogue case is well formed', () => {
   const names = spec.cases.map((c) => c.name)
   assert.ok(names.length > 0 && new Set(names).size === names.length, 'cases need unique names')

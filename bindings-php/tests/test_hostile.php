@@ -81,6 +81,25 @@ foreach ($spec['cases'] as $case) {
 }
 check($cases === count($spec['cases']) && $cases > 0, 'catalogue cases');
 
+// Typed calls with bad arguments, through the generic entry: refused, named, nothing sent.
+$badCalls = json_decode((string) file_get_contents("$root/tests/reliability/bad_calls.json"), true, 512, JSON_THROW_ON_ERROR);
+foreach ($badCalls['cases'] as $case) {
+    $name = "call {$case['name']}";
+    $control('POST', 'reset');
+    foreach (['sync' => static fn () => $client->call($case['call'], $case['args']),
+              'async' => static fn () => $client->callAsync($case['call'], $case['args'])->wait()] as $style => $run) {
+        $error = null;
+        try {
+            $run();
+        } catch (WxpayException $e) {
+            $error = $e;
+        }
+        check_error("$name ($style)", $error, $case['expect']);
+        check($error instanceof InvalidArgumentException && $error->getArgument() === $case['expect']['argument'], "$name ($style): argument " . ($error instanceof InvalidArgumentException ? var_export($error->getArgument(), true) : 'none'));
+    }
+    check($control('GET', 'requests') === [], "$name: something was sent");
+}
+
 // NUL bytes: a C string ends at the first one, so "4200000001\0junk" would close order 4200000001.
 $nul = [
     'closeTransaction' => static fn () => $client->closeTransaction("4200000001\0junk"),

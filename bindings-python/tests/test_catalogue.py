@@ -92,5 +92,5 @@ def test_unknown_calls_and_options_are_refused_with_the_alternatives(client: wxp
         client.call("query_order", {})
     with pytest.raises(wxpay.InvalidArgumentError, match="did you mean"):
         client.call("query_out_trade_no", out_trade_no="shop-1", sub_mchd="1")
-    with pytest.raises(wxpay.InvalidArgumentError, match="mapping"):
+    with pytest.raises(wxpay.InvalidArgumentError, match="must be an object"):
         client.call("query_out_trade_no", ["x"])  # type: ignore[arg-type]

@@ -146,3 +146,27 @@ def test_calls_survive_the_server_closing_its_connections(sandbox: Sandbox) -> N
         time.sleep(0.15)
         client.close_transaction("after-server-close")
         asyncio.run(client.close_transaction_async("after-server-close"))
+
+
+BAD_CALLS = json.loads((ROOT / "tests" / "reliability" / "bad_calls.json").read_text())
+
+
+@pytest.mark.parametrize("case", BAD_CALLS["cases"], ids=lambda c: c["name"])
+def test_bad_call_catalogue(sandbox: Sandbox, case: Dict[str, Any]) -> None:
+    """Typed calls with bad arguments, through the generic entry: refused, named, nothing sent."""
+    normal = sandbox.client()
+    control(normal, "POST", "reset")
+    expect = case["expect"]
+    with pytest.raises(wxpay.WxpayError) as caught:
+        normal.call(case["call"], case["args"])
+    e = caught.value
+    assert e.kind == expect["code"], repr(e)
+    assert e.may_have_been_sent is False
+    assert getattr(e, "argument", None) == expect["argument"], repr(e)
+    message = str(e)
+    assert len(message) <= 600
+    for want in expect["mentions"]:
+        assert want.lower() in message.lower(), message
+    for bad in expect["absent"]:
+        assert bad not in message, message
+    assert control(normal, "GET", "requests") == [], "something was sent"

@@ -296,6 +296,12 @@ impl Error {
         e
     }
 
+    /// This error, naming `name` as the argument at fault.
+    pub(crate) fn for_argument(mut self, name: &'static str) -> Self {
+        self.argument = Some(name);
+        self
+    }
+
     /// Append `note` to the message (context a caller needs to act on the error).
     pub(crate) fn with_note(mut self, note: &str) -> Self {
         self.message.push_str("; ");

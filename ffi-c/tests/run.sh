@@ -103,6 +103,17 @@ with open(sys.argv[4], "w") as out:
             fields = ["call", call["method"], call["template"], j(call["options"])]
         out.write("\t".join([c["name"], *fields, e["code"], "\x1f".join(e["mentions"]), "\x1f".join(e["absent"])]) + "\n")
 PY
+# The typed calls' bad arguments, flattened for C (see test_bad_calls).
+python3 - "$root/tests/reliability/bad_calls.json" "$work/bad_calls.tsv" <<'PY'
+import json, sys
+spec = json.load(open(sys.argv[1]))
+j = lambda v: json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+with open(sys.argv[2], "w") as out:
+    for c in spec["cases"]:
+        e = c["expect"]
+        out.write("\t".join([c["name"], c["call"], j(c["args"]), e["code"], e["argument"] or "-",
+                             "\x1f".join(e["mentions"]), "\x1f".join(e["absent"])]) + "\n")
+PY
 # The shared notification cases, flattened for C (see test_notifications).
 python3 - "$root/tests/reliability/notifications.json" "$work/notifications.tsv" <<'PY'
 import json, sys
@@ -135,6 +146,8 @@ export WXPAY_NOTIFICATION_CASES
 WXPAY_FAULT_CASES="$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["cases"]))' "$root/tests/reliability/faults.json")"
 WXPAY_BAD_INPUT_CASES="$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["cases"]))' "$root/tests/reliability/bad_inputs.json")"
 export WXPAY_FAULT_CASES WXPAY_BAD_INPUT_CASES WXPAY_BAD_INPUTS_TSV="$work/bad_inputs.tsv"
+WXPAY_BAD_CALL_CASES="$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["cases"]))' "$root/tests/reliability/bad_calls.json")"
+export WXPAY_BAD_CALL_CASES WXPAY_BAD_CALLS_TSV="$work/bad_calls.tsv"
 read -r WXPAY_FAULT_TIMEOUT_MS WXPAY_FAULT_RETRIES < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["timeout_ms"], d["retries"])' "$root/tests/reliability/faults.json")
 WXPAY_SANDBOX_ADDR="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["addr"])' "$work/sandbox.json")"
 export WXPAY_FAULTS_TSV="$work/faults.tsv" WXPAY_FAULT_TIMEOUT_MS WXPAY_FAULT_RETRIES WXPAY_SANDBOX_ADDR

@@ -19,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = json.loads((ROOT / "tests" / "reliability" / "faults.json").read_text())
 BAD = json.loads((ROOT / "tests" / "reliability" / "bad_inputs.json").read_text())
+BAD_CALLS = json.loads((ROOT / "tests" / "reliability" / "bad_calls.json").read_text())
 NOTIFY = json.loads((ROOT / "tests" / "reliability" / "notifications.json").read_text())
 FUZZ_PATH = ROOT / "fuzz" / "last-run.json"
 FUZZ = json.loads(FUZZ_PATH.read_text()) if FUZZ_PATH.exists() else {}
@@ -44,6 +45,14 @@ NOTIFY_RUNNERS = [
     ("PHP", "bindings-php/tests/test_notifications.php"),
     ("Python", "bindings-python/tests/test_notifications.py"),
     ("Node", "bindings-node/test/notifications.test.js"),
+]
+
+BAD_CALL_RUNNERS = [
+    ("Rust", "tests/sandbox/tests/bad_inputs.rs (bad_call_catalogue)"),
+    ("C (static, dynamic, ASan, valgrind)", "ffi-c/tests/c/test_wxpay.c (test_bad_calls: wxpay_call and wxpay_call_start)"),
+    ("PHP", "bindings-php/tests/test_hostile.php (call and callAsync)"),
+    ("Python", "bindings-python/tests/test_hostile.py (test_bad_call_catalogue)"),
+    ("Node", "bindings-node/test/hostile.test.js (call and callSync)"),
 ]
 
 BAD_RUNNERS = [
@@ -255,6 +264,19 @@ def render() -> str:
         w(f"| {case['name']} | {what} | `{case['expect']['code']}` | {names} | {case['why']} |")
     runners = "; ".join(f"{lang}: `{path}`" for lang, path in BAD_RUNNERS)
     w(f"\n{len(BAD['cases'])} cases × 5 languages. Runners: {runners}.\n")
+    w("### Typed calls\n")
+    w("The typed calls' catalogue (`tests/reliability/bad_calls.json`) runs through each language's")
+    w("**generic entry** (the one every typed method goes through); each case must fail with its")
+    w("code before anything is sent and name the argument at fault (`argument`; — where no single")
+    w("argument is):\n")
+    w("| case | call | argument | the message names | why |")
+    w("| --- | --- | --- | --- | --- |")
+    for case in BAD_CALLS["cases"]:
+        names = ", ".join(f"`{m}`" for m in case["expect"]["mentions"])
+        arg = f"`{case['expect']['argument']}`" if case["expect"]["argument"] else "—"
+        w(f"| {case['name']} | `{case['call']}` | {arg} | {names} | {case['why']} |")
+    runners = "; ".join(f"{lang}: `{path}`" for lang, path in BAD_CALL_RUNNERS)
+    w(f"\n{len(BAD_CALLS['cases'])} cases × 5 languages. Runners: {runners}.\n")
     w("Also each gives an error that names what is wrong, and sends nothing:\n")
     w("- every configuration field wrong in type, empty, missing or malformed; unknown fields with a")
     w("  \"did you mean\"; key material that is encrypted, EC, a certificate where a key belongs, a")

@@ -565,7 +565,7 @@ def _merged(args: Optional[Mapping[str, Any]], kwargs: Mapping[str, Any]) -> Map
         return kwargs
     if not isinstance(args, Mapping):
         raise InvalidArgumentError(
-            f"the arguments of a call must be a mapping, got {type(args).__name__}", may_have_been_sent=False
+            f"the arguments of a call must be an object (a mapping), got {type(args).__name__}", may_have_been_sent=False
         )
     return {**args, **kwargs}
 
@@ -574,7 +574,7 @@ def _call_args(args: Mapping[str, Any]) -> str:
     """A typed call's arguments as JSON (``None`` values left out: the default applies)."""
     if not isinstance(args, Mapping):
         raise InvalidArgumentError(
-            f"the arguments of a call must be a mapping, got {type(args).__name__}", may_have_been_sent=False
+            f"the arguments of a call must be an object (a mapping), got {type(args).__name__}", may_have_been_sent=False
         )
     return _options({k: v for k, v in args.items() if v is not None}, {})
 

@@ -805,6 +805,57 @@ static void test_bad_inputs(wxpay_client_t *normal, const char *tsv_path, int ex
     free(tsv);
 }
 
+/* The typed calls' bad arguments (tests/reliability/bad_calls.json) through wxpay_call and
+ * wxpay_call_start: refused with the code, the argument named, nothing sent. */
+static void test_bad_calls(wxpay_client_t *normal, const char *tsv_path, int expected_cases) {
+    char *tsv = read_file(tsv_path);
+    int cases = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(tsv, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *f[8];
+        if (split_tabs(line, f, 8) != 7) {
+            fprintf(stderr, "bad bad-call line\n");
+            failed++;
+            continue;
+        }
+        sandbox(normal, "POST", "reset", NULL);
+        for (int start = 0; start < 2; start++) {
+            wxpay_error_t *err = NULL;
+            wxpay_status s;
+            if (start) {
+                wxpay_future_t *fut = NULL;
+                s = wxpay_call_start(normal, f[1], f[2], &fut, &err);
+                CHECK(fut == NULL);
+                wxpay_future_free(fut);
+            } else {
+                wxpay_response_t *r = NULL;
+                s = wxpay_call(normal, f[1], f[2], &r, &err);
+                CHECK(r == NULL);
+                wxpay_response_free(r);
+            }
+            int before = failed;
+            CHECK(s == WXPAY_ERR_INVALID_ARGUMENT);
+            CHECK_STR(wxpay_error_code(err), f[3]);
+            CHECK(!wxpay_error_may_have_been_sent(err));
+            const char *argument = wxpay_error_argument(err);
+            if (strcmp(f[4], "-") == 0) {
+                CHECK(argument == NULL);
+            } else {
+                CHECK_STR(argument, f[4]);
+            }
+            const char *message = wxpay_error_message(err);
+            check_listed(message, f[5], 1);
+            check_listed(message, f[6], 0);
+            if (failed != before) fprintf(stderr, "  bad call %s: %s\n", f[0], message);
+            wxpay_error_free(err);
+        }
+        CHECK(count_attempts(normal, NULL) == 0);
+        cases++;
+    }
+    CHECK(cases == expected_cases && cases > 0);
+    free(tsv);
+}
+
 /* The server closes idle connections (a keep-alive timeout, a deployment): the next blocking
  * call must not fail on a pooled connection that is already closed. Blocking calls drive their
  * connections on the caller's thread only while a call runs, so this is where it would show. */
@@ -1500,6 +1551,13 @@ int main(void) {
         test_bad_inputs(c, bad, atoi(getenv("WXPAY_BAD_INPUT_CASES")));
     } else {
         fprintf(stderr, "WXPAY_BAD_INPUTS_TSV is not set: the bad-input catalogue did not run\n");
+        failed++;
+    }
+    const char *bad_calls = getenv("WXPAY_BAD_CALLS_TSV");
+    if (bad_calls) {
+        test_bad_calls(c, bad_calls, atoi(getenv("WXPAY_BAD_CALL_CASES")));
+    } else {
+        fprintf(stderr, "WXPAY_BAD_CALLS_TSV is not set: the bad-call catalogue did not run\n");
         failed++;
     }
     const char *notifications = getenv("WXPAY_NOTIFICATIONS_TSV");

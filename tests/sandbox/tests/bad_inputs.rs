@@ -91,3 +91,33 @@ async fn bad_input_catalogue() {
         assert!(requests(&sb).await.is_empty(), "{name}: something was sent");
     }
 }
+
+/// The typed calls' bad arguments (tests/reliability/bad_calls.json), through the catalogue.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_call_catalogue() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../reliability/bad_calls.json");
+    let spec: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let sb = tls_sandbox(false).await;
+    let normal = client(&sb, json!({}));
+    let cases = spec["cases"].as_array().unwrap();
+    assert!(cases.len() >= 10);
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let e = match wxpay::Operation::by_value(
+            &normal,
+            case["call"].as_str().unwrap(),
+            &case["args"],
+            None,
+        ) {
+            Err(e) => e,
+            Ok(_) => panic!("{name}: accepted"),
+        };
+        check(name, &e, &case["expect"]);
+        assert_eq!(
+            e.argument_name(),
+            case["expect"]["argument"].as_str(),
+            "{name}: {e}"
+        );
+    }
+    assert!(requests(&sb).await.is_empty(), "something was sent");
+}

@@ -176,7 +176,12 @@ pub(crate) fn check(arg: &'static Arg, value: &Value, family: Family) -> Result<
             Ok(Value::String(s.to_owned()))
         }
         Ty::NotifyUrl => notify_url(&bad, text()?).map(Value::String),
-        Ty::BaseUri => text().map(|s| Value::String(s.to_owned())),
+        Ty::BaseUri => {
+            // Its form here (the client's `insecure_http` is applied when the request is built).
+            let s = text()?;
+            crate::config::uri::parse_base_uri(name, s, true).map_err(|e| e.for_argument(name))?;
+            Ok(Value::String(s.to_owned()))
+        }
         Ty::Time => {
             let s = text()?;
             if !is_rfc3339(s) {
