@@ -782,6 +782,14 @@ impl Client {
 
     fn classify(&self, e: &reqwest::Error, host: &str) -> Error {
         let chain = error_chain(e);
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+        while let Some(err) = source {
+            if let Some(refused) = err.downcast_ref::<crate::transport::PlainHttpRefused>() {
+                // Nothing was written: the check runs on the new connection.
+                return Error::config(format!("{host}: {refused}"));
+            }
+            source = err.source();
+        }
         if e.is_builder() {
             // The request could not even be built: nothing left this process.
             Error::invalid(format!(

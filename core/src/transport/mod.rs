@@ -8,8 +8,11 @@ use std::time::Duration;
 use crate::error::{Error, Result};
 
 pub mod boundary;
+mod guard;
 pub mod process;
 mod tls;
+
+pub(crate) use guard::PlainHttpRefused;
 
 /// How a client's connection pools are made: one in the client, and more through
 /// [`Client::new_transport`].
@@ -37,7 +40,10 @@ impl TransportSettings {
             .redirect(reqwest::redirect::Policy::none())
             .pool_idle_timeout(Duration::from_secs(50))
             .tcp_nodelay(true)
-            .tls_backend_preconfigured(tls);
+            .tls_backend_preconfigured(tls)
+            // TLS connections say so (`TlsInfo`), which the plain-HTTP guard reads.
+            .tls_info(true)
+            .connector_layer(guard::PlainHttpGuard);
         for (host, addr) in &self.resolve {
             builder = builder.resolve(host, *addr);
         }

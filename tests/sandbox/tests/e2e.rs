@@ -726,3 +726,79 @@ async fn bench_mode_reuses_a_valid_signature_within_a_second_and_logs_nothing() 
     }
     assert!(requests(&sb).await.is_empty(), "bench mode logs nothing");
 }
+
+/// `insecure_http` is for test servers on this machine: a plain connection to an address that
+/// is not loopback is refused (CONFIG) before a byte is written, whatever the name was. The
+/// server here is this machine's own non-loopback interface (nothing leaves the host); where
+/// the machine has none, the loopback half still runs.
+#[tokio::test]
+async fn plain_http_goes_only_to_loopback() {
+    let sb = Sandbox::start(wxpay_sandbox::SandboxConfig::default())
+        .await
+        .unwrap();
+    let base = sb.client_config(&fixture("merchant_key.pem"));
+    let opts = RequestOptions::from_value(
+        &json!({"transaction_id": "1", "json": {"mchid": "1230000109"}}),
+    )
+    .unwrap();
+    // A name resolved to loopback: allowed.
+    let mut c = base.clone();
+    c["base_uri"] = json!(format!("http://pay.test.internal:{}/", sb.addr().port()));
+    c["resolve"] = json!({"pay.test.internal": sb.addr().to_string()});
+    let client = Client::new(&wxpay::Config::from_value(&c, None).unwrap()).unwrap();
+    let r = client
+        .request(
+            "POST",
+            "hk/v3/transactions/id/{transaction_id}/close",
+            &opts,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+
+    // This machine's address on its default route (a UDP `connect` sends nothing).
+    let local = std::net::UdpSocket::bind("0.0.0.0:0")
+        .and_then(|u| u.connect("192.0.2.1:9").map(|()| u))
+        .and_then(|u| u.local_addr())
+        .map(|a| a.ip())
+        .ok()
+        .filter(|ip| !ip.is_loopback() && !ip.is_unspecified());
+    let Some(ip) = local else {
+        eprintln!("no non-loopback interface here: the refusal half is covered by the unit test");
+        return;
+    };
+    let listener = std::net::TcpListener::bind((ip, 0)).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut c = base.clone();
+    c["base_uri"] = json!(format!("http://api.mch.weixin.qq.com:{}/", addr.port()));
+    c["resolve"] = json!({"api.mch.weixin.qq.com": addr.to_string()});
+    let client = Client::new(&wxpay::Config::from_value(&c, None).unwrap()).unwrap();
+    let e = client
+        .request(
+            "POST",
+            "hk/v3/transactions/id/{transaction_id}/close",
+            &opts,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Config, "{e}");
+    assert!(!e.may_have_been_sent());
+    assert!(
+        e.message().contains("loopback") && e.message().contains(&addr.to_string()),
+        "{}",
+        e.message()
+    );
+    // The connection was made and closed without a byte of the request on it.
+    listener.set_nonblocking(false).unwrap();
+    let (mut s, _) = listener.accept().unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let mut got = Vec::new();
+    use std::io::Read;
+    let _ = s.read_to_end(&mut got);
+    assert!(
+        got.is_empty(),
+        "{} bytes were written in clear text",
+        got.len()
+    );
+}
