@@ -100,6 +100,542 @@ export interface QueryOutTradeNoOptions {
   baseUri?: string
 }
 
+/** The options of `createJsapi` (camelCase or snake_case). */
+export interface CreateJsapiOptions {
+  /** the merchant's order number, unique per merchant (6–32 letters, digits and _-|*) */
+  outTradeNo: string
+  /** what is bought, as the payer sees it (1–127 characters) */
+  description: string
+  /**
+   * the order's total in the currency's smallest unit (fen, cents) (a positive integer in the
+   * currency's smallest unit (fen, cents))
+   */
+  amount: number
+  /**
+   * where WeChat Pay sends the payment notification (an https URL without user name, query or
+   * fragment)
+   */
+  notifyUrl: string
+  /**
+   * the payer's openid under appid (sp_appid in service-provider mode) (1–128 letters, digits and
+   * _-)
+   */
+  openid?: string
+  /** the payer's openid under sub_appid (service-provider mode) (1–128 letters, digits and _-) */
+  subOpenid?: string
+  /**
+   * the order's currency (mainland: CNY only; required on HK and Global) (an upper-case ISO 4217
+   * code (CNY, HKD, USD…)); required on hk, global
+   */
+  currency?: string
+  /**
+   * the merchant category code (MCC) WeChat Pay assigned (HK and Global) (4 digits); required on hk,
+   * global
+   */
+  merchantCategoryCode?: string
+  /** the merchant's own data, echoed by query and notification (1–128 characters) */
+  attach?: string
+  /**
+   * when the order can no longer be paid (RFC 3339) (an RFC 3339 time, e.g.
+   * 2026-12-06T14:00:00+08:00)
+   */
+  timeExpire?: string
+  /** the goods tag of coupons (1–32 characters) */
+  goodsTag?: string
+  /** the goods detail (an object on the mainland, a list on HK and Global), sent as given */
+  detail?: unknown
+  /** the merchant id (default: the client's mchid) (1–32 digits) */
+  mchid?: string
+  /** the sub-merchant: service-provider (institution) mode (1–32 digits) */
+  subMchid?: string
+  /** the service provider (institution) with sub_mchid (default: the client's mchid) (1–32 digits) */
+  spMchid?: string
+  /**
+   * the app id (official account, mini program or app) the payer pays in (1–32 letters, digits and
+   * _)
+   */
+  appid?: string
+  /** the service provider's app id, with sub_mchid (default: appid) (1–32 letters, digits and _) */
+  spAppid?: string
+  /** the sub-merchant's app id, with sub_mchid (1–32 letters, digits and _) */
+  subAppid?: string
+  /**
+   * which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk (api.mch.weixin.qq.com/hk/v3/…) or
+   * global (apihk.mch.weixin.qq.com/v3/global/…); default: the client's base_uri (one of mainland,
+   * hk, global)
+   */
+  endpoint?: 'mainland' | 'hk' | 'global'
+  /**
+   * overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an absolute https base
+   * URI)
+   */
+  baseUri?: string
+  /** body fields not typed here (detail, settle_info, …), merged into the body as given */
+  extra?: Record<string, unknown>
+}
+
+/** The options of `createApp` (camelCase or snake_case). */
+export interface CreateAppOptions {
+  /** the merchant's order number, unique per merchant (6–32 letters, digits and _-|*) */
+  outTradeNo: string
+  /** what is bought, as the payer sees it (1–127 characters) */
+  description: string
+  /**
+   * the order's total in the currency's smallest unit (fen, cents) (a positive integer in the
+   * currency's smallest unit (fen, cents))
+   */
+  amount: number
+  /**
+   * where WeChat Pay sends the payment notification (an https URL without user name, query or
+   * fragment)
+   */
+  notifyUrl: string
+  /** the scene (payer_client_ip, device_id, store_info…), sent as given */
+  sceneInfo?: Record<string, unknown>
+  /**
+   * the order's currency (mainland: CNY only; required on HK and Global) (an upper-case ISO 4217
+   * code (CNY, HKD, USD…)); required on hk, global
+   */
+  currency?: string
+  /**
+   * the merchant category code (MCC) WeChat Pay assigned (HK and Global) (4 digits); required on hk,
+   * global
+   */
+  merchantCategoryCode?: string
+  /** the merchant's own data, echoed by query and notification (1–128 characters) */
+  attach?: string
+  /**
+   * when the order can no longer be paid (RFC 3339) (an RFC 3339 time, e.g.
+   * 2026-12-06T14:00:00+08:00)
+   */
+  timeExpire?: string
+  /** the goods tag of coupons (1–32 characters) */
+  goodsTag?: string
+  /** the goods detail (an object on the mainland, a list on HK and Global), sent as given */
+  detail?: unknown
+  /** the merchant id (default: the client's mchid) (1–32 digits) */
+  mchid?: string
+  /** the sub-merchant: service-provider (institution) mode (1–32 digits) */
+  subMchid?: string
+  /** the service provider (institution) with sub_mchid (default: the client's mchid) (1–32 digits) */
+  spMchid?: string
+  /**
+   * the app id (official account, mini program or app) the payer pays in (1–32 letters, digits and
+   * _)
+   */
+  appid?: string
+  /** the service provider's app id, with sub_mchid (default: appid) (1–32 letters, digits and _) */
+  spAppid?: string
+  /** the sub-merchant's app id, with sub_mchid (1–32 letters, digits and _) */
+  subAppid?: string
+  /**
+   * which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk (api.mch.weixin.qq.com/hk/v3/…) or
+   * global (apihk.mch.weixin.qq.com/v3/global/…); default: the client's base_uri (one of mainland,
+   * hk, global)
+   */
+  endpoint?: 'mainland' | 'hk' | 'global'
+  /**
+   * overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an absolute https base
+   * URI)
+   */
+  baseUri?: string
+  /** body fields not typed here (detail, settle_info, …), merged into the body as given */
+  extra?: Record<string, unknown>
+}
+
+/** The options of `createNative` (camelCase or snake_case). */
+export interface CreateNativeOptions {
+  /** the merchant's order number, unique per merchant (6–32 letters, digits and _-|*) */
+  outTradeNo: string
+  /** what is bought, as the payer sees it (1–127 characters) */
+  description: string
+  /**
+   * the order's total in the currency's smallest unit (fen, cents) (a positive integer in the
+   * currency's smallest unit (fen, cents))
+   */
+  amount: number
+  /**
+   * where WeChat Pay sends the payment notification (an https URL without user name, query or
+   * fragment)
+   */
+  notifyUrl: string
+  /** the scene (payer_client_ip, device_id, store_info…), sent as given */
+  sceneInfo?: Record<string, unknown>
+  /**
+   * the order's currency (mainland: CNY only; required on HK and Global) (an upper-case ISO 4217
+   * code (CNY, HKD, USD…)); required on hk, global
+   */
+  currency?: string
+  /**
+   * the merchant category code (MCC) WeChat Pay assigned (HK and Global) (4 digits); required on hk,
+   * global
+   */
+  merchantCategoryCode?: string
+  /** the merchant's own data, echoed by query and notification (1–128 characters) */
+  attach?: string
+  /**
+   * when the order can no longer be paid (RFC 3339) (an RFC 3339 time, e.g.
+   * 2026-12-06T14:00:00+08:00)
+   */
+  timeExpire?: string
+  /** the goods tag of coupons (1–32 characters) */
+  goodsTag?: string
+  /** the goods detail (an object on the mainland, a list on HK and Global), sent as given */
+  detail?: unknown
+  /** the merchant id (default: the client's mchid) (1–32 digits) */
+  mchid?: string
+  /** the sub-merchant: service-provider (institution) mode (1–32 digits) */
+  subMchid?: string
+  /** the service provider (institution) with sub_mchid (default: the client's mchid) (1–32 digits) */
+  spMchid?: string
+  /**
+   * the app id (official account, mini program or app) the payer pays in (1–32 letters, digits and
+   * _)
+   */
+  appid?: string
+  /** the service provider's app id, with sub_mchid (default: appid) (1–32 letters, digits and _) */
+  spAppid?: string
+  /** the sub-merchant's app id, with sub_mchid (1–32 letters, digits and _) */
+  subAppid?: string
+  /**
+   * which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk (api.mch.weixin.qq.com/hk/v3/…) or
+   * global (apihk.mch.weixin.qq.com/v3/global/…); default: the client's base_uri (one of mainland,
+   * hk, global)
+   */
+  endpoint?: 'mainland' | 'hk' | 'global'
+  /**
+   * overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an absolute https base
+   * URI)
+   */
+  baseUri?: string
+  /** body fields not typed here (detail, settle_info, …), merged into the body as given */
+  extra?: Record<string, unknown>
+}
+
+/** The options of `createH5` (camelCase or snake_case). */
+export interface CreateH5Options {
+  /** the merchant's order number, unique per merchant (6–32 letters, digits and _-|*) */
+  outTradeNo: string
+  /** what is bought, as the payer sees it (1–127 characters) */
+  description: string
+  /**
+   * the order's total in the currency's smallest unit (fen, cents) (a positive integer in the
+   * currency's smallest unit (fen, cents))
+   */
+  amount: number
+  /**
+   * where WeChat Pay sends the payment notification (an https URL without user name, query or
+   * fragment)
+   */
+  notifyUrl: string
+  /**
+   * the scene, sent as given: mainland {payer_client_ip, h5_info: {type: "Wap"…}}; HK and Global
+   * {payer_client_ip}
+   */
+  sceneInfo: Record<string, unknown>
+  /**
+   * the order's currency (mainland: CNY only; required on HK and Global) (an upper-case ISO 4217
+   * code (CNY, HKD, USD…)); required on hk, global
+   */
+  currency?: string
+  /**
+   * the merchant category code (MCC) WeChat Pay assigned (HK and Global) (4 digits); required on hk,
+   * global
+   */
+  merchantCategoryCode?: string
+  /** the merchant's own data, echoed by query and notification (1–128 characters) */
+  attach?: string
+  /**
+   * when the order can no longer be paid (RFC 3339) (an RFC 3339 time, e.g.
+   * 2026-12-06T14:00:00+08:00)
+   */
+  timeExpire?: string
+  /** the goods tag of coupons (1–32 characters) */
+  goodsTag?: string
+  /** the goods detail (an object on the mainland, a list on HK and Global), sent as given */
+  detail?: unknown
+  /** the merchant id (default: the client's mchid) (1–32 digits) */
+  mchid?: string
+  /** the sub-merchant: service-provider (institution) mode (1–32 digits) */
+  subMchid?: string
+  /** the service provider (institution) with sub_mchid (default: the client's mchid) (1–32 digits) */
+  spMchid?: string
+  /**
+   * the app id (official account, mini program or app) the payer pays in (1–32 letters, digits and
+   * _)
+   */
+  appid?: string
+  /** the service provider's app id, with sub_mchid (default: appid) (1–32 letters, digits and _) */
+  spAppid?: string
+  /** the sub-merchant's app id, with sub_mchid (1–32 letters, digits and _) */
+  subAppid?: string
+  /**
+   * which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk (api.mch.weixin.qq.com/hk/v3/…) or
+   * global (apihk.mch.weixin.qq.com/v3/global/…); default: the client's base_uri (one of mainland,
+   * hk, global)
+   */
+  endpoint?: 'mainland' | 'hk' | 'global'
+  /**
+   * overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an absolute https base
+   * URI)
+   */
+  baseUri?: string
+  /** body fields not typed here (detail, settle_info, …), merged into the body as given */
+  extra?: Record<string, unknown>
+}
+
+/** The options of `createRefund` (camelCase or snake_case). */
+export interface CreateRefundOptions {
+  /**
+   * the merchant's refund number, unique per merchant (retry with the same one: never a second
+   * refund) (1–64 letters, digits and _-|*@)
+   */
+  outRefundNo: string
+  /** the order to refund, by WeChat Pay's id (or out_trade_no) (1–32 letters, digits and _-|*@) */
+  transactionId?: string
+  /**
+   * the order to refund, by the merchant's number (or transaction_id) (6–32 letters, digits and
+   * _-|*)
+   */
+  outTradeNo?: string
+  /**
+   * how much to refund, smallest unit; at most the order's total (a positive integer in the
+   * currency's smallest unit (fen, cents))
+   */
+  refund: number
+  /**
+   * the order's total, smallest unit (as created) (a positive integer in the currency's smallest
+   * unit (fen, cents))
+   */
+  total: number
+  /**
+   * the refund's currency (the order's; mainland: CNY) (an upper-case ISO 4217 code (CNY, HKD,
+   * USD…)); required on hk, global; default "CNY"
+   */
+  currency?: string
+  /** why, shown to the payer (1–80 characters) */
+  reason?: string
+  /**
+   * where WeChat Pay sends the refund notification (an https URL without user name, query or
+   * fragment)
+   */
+  notifyUrl?: string
+  /** the merchant id (default: the client's mchid) (1–32 digits) */
+  mchid?: string
+  /** the sub-merchant: service-provider (institution) mode (1–32 digits) */
+  subMchid?: string
+  /** the service provider (institution) with sub_mchid (default: the client's mchid) (1–32 digits) */
+  spMchid?: string
+  /**
+   * the app id (official account, mini program or app) the payer pays in (1–32 letters, digits and
+   * _)
+   */
+  appid?: string
+  /** the service provider's app id, with sub_mchid (default: appid) (1–32 letters, digits and _) */
+  spAppid?: string
+  /** the sub-merchant's app id, with sub_mchid (1–32 letters, digits and _) */
+  subAppid?: string
+  /**
+   * which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk (api.mch.weixin.qq.com/hk/v3/…) or
+   * global (apihk.mch.weixin.qq.com/v3/global/…); default: the client's base_uri (one of mainland,
+   * hk, global)
+   */
+  endpoint?: 'mainland' | 'hk' | 'global'
+  /**
+   * overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an absolute https base
+   * URI)
+   */
+  baseUri?: string
+  /** body fields not typed here (detail, settle_info, …), merged into the body as given */
+  extra?: Record<string, unknown>
+}
+
+/** The options of `queryRefund` (camelCase or snake_case). */
+export interface QueryRefundOptions {
+  /** the merchant id (default: the client's mchid) (1–32 digits) */
+  mchid?: string
+  /** the sub-merchant: service-provider (institution) mode (1–32 digits) */
+  subMchid?: string
+  /** the service provider (institution) with sub_mchid (default: the client's mchid) (1–32 digits) */
+  spMchid?: string
+  /**
+   * which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk (api.mch.weixin.qq.com/hk/v3/…) or
+   * global (apihk.mch.weixin.qq.com/v3/global/…); default: the client's base_uri (one of mainland,
+   * hk, global)
+   */
+  endpoint?: 'mainland' | 'hk' | 'global'
+  /**
+   * overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an absolute https base
+   * URI)
+   */
+  baseUri?: string
+}
+
+/** The options of `createMicropay` (camelCase or snake_case). */
+export interface CreateMicropayOptions {
+  /** the merchant's order number, unique per merchant (6–32 letters, digits and _-|*) */
+  outTradeNo: string
+  /** what is bought, as the payer sees it (1–127 characters) */
+  description: string
+  /**
+   * the order's total in the currency's smallest unit (fen, cents) (a positive integer in the
+   * currency's smallest unit (fen, cents))
+   */
+  amount: number
+  /** the digits of the payer's payment code (付款码), as scanned (10–32 digits) */
+  authCode: string
+  /**
+   * the store and device, sent as given: {store_info: {out_id…}, device_ip…}; required on
+   * mainland, partner
+   */
+  sceneInfo?: Record<string, unknown>
+  /**
+   * the order's currency (mainland: CNY only; required on HK and Global) (an upper-case ISO 4217
+   * code (CNY, HKD, USD…)); required on hk, global
+   */
+  currency?: string
+  /**
+   * the merchant category code (MCC) WeChat Pay assigned (HK and Global) (4 digits); required on hk,
+   * global
+   */
+  merchantCategoryCode?: string
+  /** the merchant's own data, echoed by query and notification (1–128 characters) */
+  attach?: string
+  /** the goods tag of coupons (1–32 characters) */
+  goodsTag?: string
+  /** the goods detail (an object on the mainland, a list on HK and Global), sent as given */
+  detail?: unknown
+  /** the merchant id (default: the client's mchid) (1–32 digits) */
+  mchid?: string
+  /** the sub-merchant: service-provider (institution) mode (1–32 digits) */
+  subMchid?: string
+  /** the service provider (institution) with sub_mchid (default: the client's mchid) (1–32 digits) */
+  spMchid?: string
+  /**
+   * the app id (official account, mini program or app) the payer pays in (1–32 letters, digits and
+   * _)
+   */
+  appid?: string
+  /** the service provider's app id, with sub_mchid (default: appid) (1–32 letters, digits and _) */
+  spAppid?: string
+  /** the sub-merchant's app id, with sub_mchid (1–32 letters, digits and _) */
+  subAppid?: string
+  /**
+   * which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk (api.mch.weixin.qq.com/hk/v3/…) or
+   * global (apihk.mch.weixin.qq.com/v3/global/…); default: the client's base_uri (one of mainland,
+   * hk, global)
+   */
+  endpoint?: 'mainland' | 'hk' | 'global'
+  /**
+   * overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an absolute https base
+   * URI)
+   */
+  baseUri?: string
+  /** body fields not typed here (detail, settle_info, …), merged into the body as given */
+  extra?: Record<string, unknown>
+}
+
+/** The options of `reverseOutTradeNo` (camelCase or snake_case). */
+export interface ReverseOutTradeNoOptions {
+  /** the merchant id (default: the client's mchid) (1–32 digits) */
+  mchid?: string
+  /** the sub-merchant: service-provider (institution) mode (1–32 digits) */
+  subMchid?: string
+  /** the service provider (institution) with sub_mchid (default: the client's mchid) (1–32 digits) */
+  spMchid?: string
+  /**
+   * the app id (official account, mini program or app) the payer pays in (1–32 letters, digits and
+   * _)
+   */
+  appid?: string
+  /** the service provider's app id, with sub_mchid (default: appid) (1–32 letters, digits and _) */
+  spAppid?: string
+  /** the sub-merchant's app id, with sub_mchid (1–32 letters, digits and _) */
+  subAppid?: string
+  /**
+   * which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk (api.mch.weixin.qq.com/hk/v3/…) or
+   * global (apihk.mch.weixin.qq.com/v3/global/…); default: the client's base_uri (one of mainland,
+   * hk, global)
+   */
+  endpoint?: 'mainland' | 'hk' | 'global'
+  /**
+   * overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an absolute https base
+   * URI)
+   */
+  baseUri?: string
+}
+
+/** The options of `reverseTransaction` (camelCase or snake_case). */
+export interface ReverseTransactionOptions {
+  /** the merchant id (default: the client's mchid) (1–32 digits) */
+  mchid?: string
+  /** the sub-merchant: service-provider (institution) mode (1–32 digits) */
+  subMchid?: string
+  /** the service provider (institution) with sub_mchid (default: the client's mchid) (1–32 digits) */
+  spMchid?: string
+  /**
+   * which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk (api.mch.weixin.qq.com/hk/v3/…) or
+   * global (apihk.mch.weixin.qq.com/v3/global/…); default: the client's base_uri (one of mainland,
+   * hk, global)
+   */
+  endpoint?: 'hk' | 'global'
+  /**
+   * overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an absolute https base
+   * URI)
+   */
+  baseUri?: string
+}
+
+/** The options of `queryRefundId` (camelCase or snake_case). */
+export interface QueryRefundIdOptions {
+  /** the merchant id (default: the client's mchid) (1–32 digits) */
+  mchid?: string
+  /** the sub-merchant: service-provider (institution) mode (1–32 digits) */
+  subMchid?: string
+  /** the service provider (institution) with sub_mchid (default: the client's mchid) (1–32 digits) */
+  spMchid?: string
+  /**
+   * which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk (api.mch.weixin.qq.com/hk/v3/…) or
+   * global (apihk.mch.weixin.qq.com/v3/global/…); default: the client's base_uri (one of mainland,
+   * hk, global)
+   */
+  endpoint?: 'hk' | 'global'
+  /**
+   * overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an absolute https base
+   * URI)
+   */
+  baseUri?: string
+}
+
+/** The options of `listRefunds` (camelCase or snake_case). */
+export interface ListRefundsOptions {
+  /** the order, by WeChat Pay's id (or out_trade_no) (1–32 letters, digits and _-|*@) */
+  transactionId?: string
+  /** the order, by the merchant's number (or transaction_id) (1–32 letters, digits and _-|*@) */
+  outTradeNo?: string
+  /** where the page starts (0 first) (an integer from 0 to 1000000); default 0 */
+  offset?: number
+  /** how many refunds per page (1–20) (an integer from 1 to 20); default 10 */
+  count?: number
+  /** the merchant id (default: the client's mchid) (1–32 digits) */
+  mchid?: string
+  /** the sub-merchant: service-provider (institution) mode (1–32 digits) */
+  subMchid?: string
+  /** the service provider (institution) with sub_mchid (default: the client's mchid) (1–32 digits) */
+  spMchid?: string
+  /**
+   * which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk (api.mch.weixin.qq.com/hk/v3/…) or
+   * global (apihk.mch.weixin.qq.com/v3/global/…); default: the client's base_uri (one of mainland,
+   * hk, global)
+   */
+  endpoint?: 'hk' | 'global'
+  /**
+   * overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an absolute https base
+   * URI)
+   */
+  baseUri?: string
+}
+
 /** The security echo's answer: echo_message as sent, encrypted_echo_message for the merchant key. */
 export interface SecurityEcho {
   /** the message as sent */
@@ -138,6 +674,92 @@ export interface Transaction {
   payerCurrency: string | null
   /** the merchant's data given at create */
   attach: string | null
+  /** The answer's HTTP status. */
+  status: number
+  /** The answer's Request-ID (quote it to WeChat Pay support). */
+  requestId: string | null
+  /** The whole answer, as WeChat Pay sent it. */
+  raw: Record<string, unknown>
+}
+
+/** A created JSAPI, mini program or APP order: hand prepay_id to the payer (see the pay parameters helpers). */
+export interface Prepay {
+  /** the prepay id, valid 2 hours */
+  prepayId: string
+  /** The answer's HTTP status. */
+  status: number
+  /** The answer's Request-ID (quote it to WeChat Pay support). */
+  requestId: string | null
+  /** The whole answer, as WeChat Pay sent it. */
+  raw: Record<string, unknown>
+}
+
+/** A created Native order: show code_url as a QR code. */
+export interface NativeOrder {
+  /** the URL to show as a QR code */
+  codeUrl: string
+  /** The answer's HTTP status. */
+  status: number
+  /** The answer's Request-ID (quote it to WeChat Pay support). */
+  requestId: string | null
+  /** The whole answer, as WeChat Pay sent it. */
+  raw: Record<string, unknown>
+}
+
+/** A created H5 order: send the payer's browser to h5_url. */
+export interface H5Order {
+  /** where the payer's browser pays (HK and Global: mweb_url) */
+  h5Url: string
+  /** The answer's HTTP status. */
+  status: number
+  /** The answer's Request-ID (quote it to WeChat Pay support). */
+  requestId: string | null
+  /** The whole answer, as WeChat Pay sent it. */
+  raw: Record<string, unknown>
+}
+
+/** A refund as WeChat Pay sees it (create, query). */
+export interface Refund {
+  /** WeChat Pay's refund id */
+  refundId: string
+  /** the merchant's refund number */
+  outRefundNo: string | null
+  /** the refunded order's WeChat Pay id */
+  transactionId: string | null
+  /** the refunded order's number */
+  outTradeNo: string | null
+  /** PROCESSING, SUCCESS, CLOSED (HK/Global: REFUNDCLOSE), ABNORMAL; absent from HK/Global create answers: query it */
+  status: string | null
+  /** the amount refunded, smallest unit */
+  refund: number | null
+  /** the order's total, smallest unit */
+  total: number | null
+  /** what the payer gets back, smallest unit */
+  payerRefund: number | null
+  /** the refund's currency */
+  currency: string | null
+  /** ORIGINAL, BALANCE, OTHER_BALANCE, OTHER_BANKCARD */
+  channel: string | null
+  /** when the refund was accepted */
+  createTime: string | null
+  /** when it was refunded */
+  successTime: string | null
+  /** The answer's HTTP status. */
+  status: number
+  /** The answer's Request-ID (quote it to WeChat Pay support). */
+  requestId: string | null
+  /** The whole answer, as WeChat Pay sent it. */
+  raw: Record<string, unknown>
+}
+
+/** The refunds of one order (HK and Global). */
+export interface RefundList {
+  /** how many refunds the order has */
+  totalCount: number | null
+  /** how many are in this page */
+  count: number | null
+  /** the refunds of this page, as WeChat Pay sent them */
+  refunds: Array<Record<string, unknown>> | null
   /** The answer's HTTP status. */
   status: number
   /** The answer's Request-ID (quote it to WeChat Pay support). */
@@ -197,4 +819,109 @@ export interface ClientCalls {
    */
   queryOutTradeNo(outTradeNo: string, options?: QueryOutTradeNoOptions & CallSignal): Promise<Transaction>
   queryOutTradeNoSync(outTradeNo: string, options?: QueryOutTradeNoOptions): Transaction
+  /**
+   * Create a JSAPI or mini program order: the payer pays inside WeChat.
+   *
+   * Give openid (merchant mode; sp_openid in service-provider mode) or sub_openid with sub_appid.
+   * Hand prepay_id to the page with the JSAPI pay parameters.
+   *
+   * Endpoints: mainland: POST v3/pay/transactions/jsapi; partner: POST v3/pay/partner/transactions/jsapi; hk: POST v3/transactions/jsapi; global: POST v3/global/transactions/jsapi.
+   */
+  createJsapi(options: CreateJsapiOptions & CallSignal): Promise<Prepay>
+  createJsapiSync(options: CreateJsapiOptions): Prepay
+  /**
+   * Create an APP order: the payer pays in the merchant's app through the WeChat SDK.
+   *
+   * Hand prepay_id to the app with the APP pay parameters.
+   *
+   * Endpoints: mainland: POST v3/pay/transactions/app; partner: POST v3/pay/partner/transactions/app; hk: POST v3/transactions/app; global: POST v3/global/transactions/app.
+   */
+  createApp(options: CreateAppOptions & CallSignal): Promise<Prepay>
+  createAppSync(options: CreateAppOptions): Prepay
+  /**
+   * Create a Native order: the payer scans a QR code.
+   *
+   * Show code_url as a QR code; the order is paid when the notification (or a query) says SUCCESS.
+   *
+   * Endpoints: mainland: POST v3/pay/transactions/native; partner: POST v3/pay/partner/transactions/native; hk: POST v3/transactions/native; global: POST v3/global/transactions/native.
+   */
+  createNative(options: CreateNativeOptions & CallSignal): Promise<NativeOrder>
+  createNativeSync(options: CreateNativeOptions): NativeOrder
+  /**
+   * Create an H5 order: the payer pays in a mobile browser outside WeChat.
+   *
+   * The mainland path is h5 (answer h5_url), HK and Global's is mweb (answer mweb_url): both give
+   * h5_url here. scene_info is required.
+   *
+   * Endpoints: mainland: POST v3/pay/transactions/h5; partner: POST v3/pay/partner/transactions/h5; hk: POST v3/transactions/mweb; global: POST v3/global/transactions/mweb.
+   */
+  createH5(options: CreateH5Options & CallSignal): Promise<H5Order>
+  createH5Sync(options: CreateH5Options): H5Order
+  /**
+   * Refund a paid order, in full or in part.
+   *
+   * Give transaction_id or out_trade_no. The answer's status is PROCESSING until the refund
+   * notification (or query_refund) says SUCCESS; HK and Global answer without a status: query it.
+   *
+   * Endpoints: mainland, partner: POST v3/refund/domestic/refunds; hk: POST v3/refunds; global: POST v3/global/refunds.
+   */
+  createRefund(options: CreateRefundOptions & CallSignal): Promise<Refund>
+  createRefundSync(options: CreateRefundOptions): Refund
+  /**
+   * Query a refund by the merchant's out_refund_no.
+   *
+   * status: PROCESSING, SUCCESS, CLOSED (HK/Global: REFUNDCLOSE) or ABNORMAL.
+   *
+   * Endpoints: mainland, partner: GET v3/refund/domestic/refunds/{out_refund_no}; hk: GET v3/refunds/out-refund-no/{out_refund_no}; global: GET v3/global/refunds/out-refund-no/{out_refund_no}.
+   */
+  queryRefund(outRefundNo: string, options?: QueryRefundOptions & CallSignal): Promise<Refund>
+  queryRefundSync(outRefundNo: string, options?: QueryRefundOptions): Refund
+  /**
+   * Charge a payer's payment code (付款码) scanned at the till.
+   *
+   * The mainland calls it codepay. trade_state SUCCESS is paid; USERPAYING (the payer is entering
+   * the password; HTTP 202 on the mainland) is no error: query until it settles, and reverse if it
+   * does not. No notify_url: no notification is sent.
+   *
+   * Endpoints: mainland: POST v3/pay/transactions/codepay; partner: POST v3/pay/partner/transactions/codepay; hk: POST v3/transactions/micropay; global: POST v3/global/micropay/transactions/pay.
+   */
+  createMicropay(options: CreateMicropayOptions & CallSignal): Promise<Transaction>
+  createMicropaySync(options: CreateMicropayOptions): Transaction
+  /**
+   * Reverse (撤销) a code pay order by out_trade_no: unpaid it is closed, paid it is refunded.
+   *
+   * Code pay (micropay) orders only, when the payer could not finish or the till lost the answer.
+   * The mainland answers 200 with the order's ids, HK and Global 204.
+   *
+   * Endpoints: mainland: POST v3/pay/transactions/out-trade-no/{out_trade_no}/reverse; partner: POST v3/pay/partner/transactions/out-trade-no/{out_trade_no}/reverse; hk: POST v3/transactions/out-trade-no/{out_trade_no}/reverse; global: POST v3/global/micropay/transactions/out-trade-no/{out_trade_no}/reverse.
+   */
+  reverseOutTradeNo(outTradeNo: string, options?: ReverseOutTradeNoOptions & CallSignal): Promise<Response>
+  reverseOutTradeNoSync(outTradeNo: string, options?: ReverseOutTradeNoOptions): Response
+  /**
+   * Reverse (撤销) a code pay order by WeChat Pay's transaction id (HK and Global).
+   *
+   * The mainland reverses by out_trade_no only. Succeeds on 204.
+   *
+   * Endpoints: hk: POST v3/transactions/id/{transaction_id}/reverse; global: POST v3/global/micropay/transactions/id/{transaction_id}/reverse.
+   */
+  reverseTransaction(transactionId: string, options?: ReverseTransactionOptions & CallSignal): Promise<Response>
+  reverseTransactionSync(transactionId: string, options?: ReverseTransactionOptions): Response
+  /**
+   * Query a refund by WeChat Pay's refund_id (HK and Global).
+   *
+   * The mainland queries refunds by out_refund_no only.
+   *
+   * Endpoints: hk: GET v3/refunds/id/{refund_id}; global: GET v3/global/refunds/id/{refund_id}.
+   */
+  queryRefundId(refundId: string, options?: QueryRefundIdOptions & CallSignal): Promise<Refund>
+  queryRefundIdSync(refundId: string, options?: QueryRefundIdOptions): Refund
+  /**
+   * List the refunds of one order, a page at a time (HK and Global).
+   *
+   * Give transaction_id or out_trade_no; offset and count page through them (count at most 20).
+   *
+   * Endpoints: hk: GET v3/refunds; global: GET v3/global/refunds.
+   */
+  listRefunds(options?: ListRefundsOptions & CallSignal): Promise<RefundList>
+  listRefundsSync(options?: ListRefundsOptions): RefundList
 }

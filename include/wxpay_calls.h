@@ -171,4 +171,489 @@ static inline wxpay_status wxpay_call_query_out_trade_no_start(const wxpay_clien
     return wxpay_call_start(client, WXPAY_CALL_QUERY_OUT_TRADE_NO, args_json, out, err);
 }
 
+/*
+ * Create a JSAPI or mini program order: the payer pays inside WeChat.
+ *
+ *   mainland: POST v3/pay/transactions/jsapi
+ *   partner: POST v3/pay/partner/transactions/jsapi
+ *   hk: POST v3/transactions/jsapi
+ *   global: POST v3/global/transactions/jsapi
+ *
+ * args_json keys:
+ *   out_trade_no (required): the merchant's order number, unique per merchant (6–32 letters,
+ *   digits and _-|*)
+ *   description (required): what is bought, as the payer sees it (1–127 characters)
+ *   amount (required): the order's total in the currency's smallest unit (fen, cents) (a
+ *   positive integer in the currency's smallest unit (fen, cents))
+ *   notify_url (required): where WeChat Pay sends the payment notification (an https URL
+ *   without user name, query or fragment)
+ *   openid: the payer's openid under appid (sp_appid in service-provider mode) (1–128
+ *   letters, digits and _-)
+ *   sub_openid: the payer's openid under sub_appid (service-provider mode) (1–128 letters,
+ *   digits and _-)
+ *   currency: the order's currency (mainland: CNY only; required on HK and Global) (an
+ *   upper-case ISO 4217 code (CNY, HKD, USD…)); required on hk, global
+ *   merchant_category_code: the merchant category code (MCC) WeChat Pay assigned (HK and
+ *   Global) (4 digits); required on hk, global
+ *   attach: the merchant's own data, echoed by query and notification (1–128 characters)
+ *   time_expire: when the order can no longer be paid (RFC 3339) (an RFC 3339 time, e.g.
+ *   2026-12-06T14:00:00+08:00)
+ *   goods_tag: the goods tag of coupons (1–32 characters)
+ *   detail: the goods detail (an object on the mainland, a list on HK and Global), sent as
+ *   given
+ *   mchid: the merchant id (default: the client's mchid) (1–32 digits)
+ *   sub_mchid: the sub-merchant: service-provider (institution) mode (1–32 digits)
+ *   sp_mchid: the service provider (institution) with sub_mchid (default: the client's mchid)
+ *   (1–32 digits)
+ *   appid: the app id (official account, mini program or app) the payer pays in (1–32
+ *   letters, digits and _)
+ *   sp_appid: the service provider's app id, with sub_mchid (default: appid) (1–32 letters,
+ *   digits and _)
+ *   sub_appid: the sub-merchant's app id, with sub_mchid (1–32 letters, digits and _)
+ *   endpoint: which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk
+ *   (api.mch.weixin.qq.com/hk/v3/…) or global (apihk.mch.weixin.qq.com/v3/global/…);
+ *   default: the client's base_uri (one of mainland, hk, global)
+ *   base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an absolute
+ *   https base URI)
+ *   extra: body fields not typed here (detail, settle_info, …), merged into the body as given
+ * Returns result fields: prepay_id.
+ */
+#define WXPAY_CALL_CREATE_JSAPI "create_jsapi"
+static inline wxpay_status wxpay_call_create_jsapi(const wxpay_client_t *client, const char *args_json,
+        wxpay_response_t **out, wxpay_error_t **err) {
+    return wxpay_call(client, WXPAY_CALL_CREATE_JSAPI, args_json, out, err);
+}
+static inline wxpay_status wxpay_call_create_jsapi_start(const wxpay_client_t *client, const char *args_json,
+        wxpay_future_t **out, wxpay_error_t **err) {
+    return wxpay_call_start(client, WXPAY_CALL_CREATE_JSAPI, args_json, out, err);
+}
+
+/*
+ * Create an APP order: the payer pays in the merchant's app through the WeChat SDK.
+ *
+ *   mainland: POST v3/pay/transactions/app
+ *   partner: POST v3/pay/partner/transactions/app
+ *   hk: POST v3/transactions/app
+ *   global: POST v3/global/transactions/app
+ *
+ * args_json keys:
+ *   out_trade_no (required): the merchant's order number, unique per merchant (6–32 letters,
+ *   digits and _-|*)
+ *   description (required): what is bought, as the payer sees it (1–127 characters)
+ *   amount (required): the order's total in the currency's smallest unit (fen, cents) (a
+ *   positive integer in the currency's smallest unit (fen, cents))
+ *   notify_url (required): where WeChat Pay sends the payment notification (an https URL
+ *   without user name, query or fragment)
+ *   scene_info: the scene (payer_client_ip, device_id, store_info…), sent as given
+ *   currency: the order's currency (mainland: CNY only; required on HK and Global) (an
+ *   upper-case ISO 4217 code (CNY, HKD, USD…)); required on hk, global
+ *   merchant_category_code: the merchant category code (MCC) WeChat Pay assigned (HK and
+ *   Global) (4 digits); required on hk, global
+ *   attach: the merchant's own data, echoed by query and notification (1–128 characters)
+ *   time_expire: when the order can no longer be paid (RFC 3339) (an RFC 3339 time, e.g.
+ *   2026-12-06T14:00:00+08:00)
+ *   goods_tag: the goods tag of coupons (1–32 characters)
+ *   detail: the goods detail (an object on the mainland, a list on HK and Global), sent as
+ *   given
+ *   mchid: the merchant id (default: the client's mchid) (1–32 digits)
+ *   sub_mchid: the sub-merchant: service-provider (institution) mode (1–32 digits)
+ *   sp_mchid: the service provider (institution) with sub_mchid (default: the client's mchid)
+ *   (1–32 digits)
+ *   appid: the app id (official account, mini program or app) the payer pays in (1–32
+ *   letters, digits and _)
+ *   sp_appid: the service provider's app id, with sub_mchid (default: appid) (1–32 letters,
+ *   digits and _)
+ *   sub_appid: the sub-merchant's app id, with sub_mchid (1–32 letters, digits and _)
+ *   endpoint: which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk
+ *   (api.mch.weixin.qq.com/hk/v3/…) or global (apihk.mch.weixin.qq.com/v3/global/…);
+ *   default: the client's base_uri (one of mainland, hk, global)
+ *   base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an absolute
+ *   https base URI)
+ *   extra: body fields not typed here (detail, settle_info, …), merged into the body as given
+ * Returns result fields: prepay_id.
+ */
+#define WXPAY_CALL_CREATE_APP "create_app"
+static inline wxpay_status wxpay_call_create_app(const wxpay_client_t *client, const char *args_json,
+        wxpay_response_t **out, wxpay_error_t **err) {
+    return wxpay_call(client, WXPAY_CALL_CREATE_APP, args_json, out, err);
+}
+static inline wxpay_status wxpay_call_create_app_start(const wxpay_client_t *client, const char *args_json,
+        wxpay_future_t **out, wxpay_error_t **err) {
+    return wxpay_call_start(client, WXPAY_CALL_CREATE_APP, args_json, out, err);
+}
+
+/*
+ * Create a Native order: the payer scans a QR code.
+ *
+ *   mainland: POST v3/pay/transactions/native
+ *   partner: POST v3/pay/partner/transactions/native
+ *   hk: POST v3/transactions/native
+ *   global: POST v3/global/transactions/native
+ *
+ * args_json keys:
+ *   out_trade_no (required): the merchant's order number, unique per merchant (6–32 letters,
+ *   digits and _-|*)
+ *   description (required): what is bought, as the payer sees it (1–127 characters)
+ *   amount (required): the order's total in the currency's smallest unit (fen, cents) (a
+ *   positive integer in the currency's smallest unit (fen, cents))
+ *   notify_url (required): where WeChat Pay sends the payment notification (an https URL
+ *   without user name, query or fragment)
+ *   scene_info: the scene (payer_client_ip, device_id, store_info…), sent as given
+ *   currency: the order's currency (mainland: CNY only; required on HK and Global) (an
+ *   upper-case ISO 4217 code (CNY, HKD, USD…)); required on hk, global
+ *   merchant_category_code: the merchant category code (MCC) WeChat Pay assigned (HK and
+ *   Global) (4 digits); required on hk, global
+ *   attach: the merchant's own data, echoed by query and notification (1–128 characters)
+ *   time_expire: when the order can no longer be paid (RFC 3339) (an RFC 3339 time, e.g.
+ *   2026-12-06T14:00:00+08:00)
+ *   goods_tag: the goods tag of coupons (1–32 characters)
+ *   detail: the goods detail (an object on the mainland, a list on HK and Global), sent as
+ *   given
+ *   mchid: the merchant id (default: the client's mchid) (1–32 digits)
+ *   sub_mchid: the sub-merchant: service-provider (institution) mode (1–32 digits)
+ *   sp_mchid: the service provider (institution) with sub_mchid (default: the client's mchid)
+ *   (1–32 digits)
+ *   appid: the app id (official account, mini program or app) the payer pays in (1–32
+ *   letters, digits and _)
+ *   sp_appid: the service provider's app id, with sub_mchid (default: appid) (1–32 letters,
+ *   digits and _)
+ *   sub_appid: the sub-merchant's app id, with sub_mchid (1–32 letters, digits and _)
+ *   endpoint: which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk
+ *   (api.mch.weixin.qq.com/hk/v3/…) or global (apihk.mch.weixin.qq.com/v3/global/…);
+ *   default: the client's base_uri (one of mainland, hk, global)
+ *   base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an absolute
+ *   https base URI)
+ *   extra: body fields not typed here (detail, settle_info, …), merged into the body as given
+ * Returns result fields: code_url.
+ */
+#define WXPAY_CALL_CREATE_NATIVE "create_native"
+static inline wxpay_status wxpay_call_create_native(const wxpay_client_t *client, const char *args_json,
+        wxpay_response_t **out, wxpay_error_t **err) {
+    return wxpay_call(client, WXPAY_CALL_CREATE_NATIVE, args_json, out, err);
+}
+static inline wxpay_status wxpay_call_create_native_start(const wxpay_client_t *client, const char *args_json,
+        wxpay_future_t **out, wxpay_error_t **err) {
+    return wxpay_call_start(client, WXPAY_CALL_CREATE_NATIVE, args_json, out, err);
+}
+
+/*
+ * Create an H5 order: the payer pays in a mobile browser outside WeChat.
+ *
+ *   mainland: POST v3/pay/transactions/h5
+ *   partner: POST v3/pay/partner/transactions/h5
+ *   hk: POST v3/transactions/mweb
+ *   global: POST v3/global/transactions/mweb
+ *
+ * args_json keys:
+ *   out_trade_no (required): the merchant's order number, unique per merchant (6–32 letters,
+ *   digits and _-|*)
+ *   description (required): what is bought, as the payer sees it (1–127 characters)
+ *   amount (required): the order's total in the currency's smallest unit (fen, cents) (a
+ *   positive integer in the currency's smallest unit (fen, cents))
+ *   notify_url (required): where WeChat Pay sends the payment notification (an https URL
+ *   without user name, query or fragment)
+ *   scene_info (required): the scene, sent as given: mainland {payer_client_ip, h5_info: {type:
+ *   "Wap"…}}; HK and Global {payer_client_ip}
+ *   currency: the order's currency (mainland: CNY only; required on HK and Global) (an
+ *   upper-case ISO 4217 code (CNY, HKD, USD…)); required on hk, global
+ *   merchant_category_code: the merchant category code (MCC) WeChat Pay assigned (HK and
+ *   Global) (4 digits); required on hk, global
+ *   attach: the merchant's own data, echoed by query and notification (1–128 characters)
+ *   time_expire: when the order can no longer be paid (RFC 3339) (an RFC 3339 time, e.g.
+ *   2026-12-06T14:00:00+08:00)
+ *   goods_tag: the goods tag of coupons (1–32 characters)
+ *   detail: the goods detail (an object on the mainland, a list on HK and Global), sent as
+ *   given
+ *   mchid: the merchant id (default: the client's mchid) (1–32 digits)
+ *   sub_mchid: the sub-merchant: service-provider (institution) mode (1–32 digits)
+ *   sp_mchid: the service provider (institution) with sub_mchid (default: the client's mchid)
+ *   (1–32 digits)
+ *   appid: the app id (official account, mini program or app) the payer pays in (1–32
+ *   letters, digits and _)
+ *   sp_appid: the service provider's app id, with sub_mchid (default: appid) (1–32 letters,
+ *   digits and _)
+ *   sub_appid: the sub-merchant's app id, with sub_mchid (1–32 letters, digits and _)
+ *   endpoint: which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk
+ *   (api.mch.weixin.qq.com/hk/v3/…) or global (apihk.mch.weixin.qq.com/v3/global/…);
+ *   default: the client's base_uri (one of mainland, hk, global)
+ *   base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an absolute
+ *   https base URI)
+ *   extra: body fields not typed here (detail, settle_info, …), merged into the body as given
+ * Returns result fields: h5_url.
+ */
+#define WXPAY_CALL_CREATE_H5 "create_h5"
+static inline wxpay_status wxpay_call_create_h5(const wxpay_client_t *client, const char *args_json,
+        wxpay_response_t **out, wxpay_error_t **err) {
+    return wxpay_call(client, WXPAY_CALL_CREATE_H5, args_json, out, err);
+}
+static inline wxpay_status wxpay_call_create_h5_start(const wxpay_client_t *client, const char *args_json,
+        wxpay_future_t **out, wxpay_error_t **err) {
+    return wxpay_call_start(client, WXPAY_CALL_CREATE_H5, args_json, out, err);
+}
+
+/*
+ * Refund a paid order, in full or in part.
+ *
+ *   mainland, partner: POST v3/refund/domestic/refunds
+ *   hk: POST v3/refunds
+ *   global: POST v3/global/refunds
+ *
+ * args_json keys:
+ *   out_refund_no (required): the merchant's refund number, unique per merchant (retry with the
+ *   same one: never a second refund) (1–64 letters, digits and _-|*@)
+ *   transaction_id: the order to refund, by WeChat Pay's id (or out_trade_no) (1–32 letters,
+ *   digits and _-|*@)
+ *   out_trade_no: the order to refund, by the merchant's number (or transaction_id) (6–32
+ *   letters, digits and _-|*)
+ *   refund (required): how much to refund, smallest unit; at most the order's total (a positive
+ *   integer in the currency's smallest unit (fen, cents))
+ *   total (required): the order's total, smallest unit (as created) (a positive integer in the
+ *   currency's smallest unit (fen, cents))
+ *   currency: the refund's currency (the order's; mainland: CNY) (an upper-case ISO 4217 code
+ *   (CNY, HKD, USD…)); required on hk, global; default "CNY"
+ *   reason: why, shown to the payer (1–80 characters)
+ *   notify_url: where WeChat Pay sends the refund notification (an https URL without user name,
+ *   query or fragment)
+ *   mchid: the merchant id (default: the client's mchid) (1–32 digits)
+ *   sub_mchid: the sub-merchant: service-provider (institution) mode (1–32 digits)
+ *   sp_mchid: the service provider (institution) with sub_mchid (default: the client's mchid)
+ *   (1–32 digits)
+ *   appid: the app id (official account, mini program or app) the payer pays in (1–32
+ *   letters, digits and _)
+ *   sp_appid: the service provider's app id, with sub_mchid (default: appid) (1–32 letters,
+ *   digits and _)
+ *   sub_appid: the sub-merchant's app id, with sub_mchid (1–32 letters, digits and _)
+ *   endpoint: which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk
+ *   (api.mch.weixin.qq.com/hk/v3/…) or global (apihk.mch.weixin.qq.com/v3/global/…);
+ *   default: the client's base_uri (one of mainland, hk, global)
+ *   base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an absolute
+ *   https base URI)
+ *   extra: body fields not typed here (detail, settle_info, …), merged into the body as given
+ * Returns result fields: refund_id, out_refund_no, transaction_id, out_trade_no, status,
+ * refund, total, payer_refund, currency, channel, create_time, success_time.
+ */
+#define WXPAY_CALL_CREATE_REFUND "create_refund"
+static inline wxpay_status wxpay_call_create_refund(const wxpay_client_t *client, const char *args_json,
+        wxpay_response_t **out, wxpay_error_t **err) {
+    return wxpay_call(client, WXPAY_CALL_CREATE_REFUND, args_json, out, err);
+}
+static inline wxpay_status wxpay_call_create_refund_start(const wxpay_client_t *client, const char *args_json,
+        wxpay_future_t **out, wxpay_error_t **err) {
+    return wxpay_call_start(client, WXPAY_CALL_CREATE_REFUND, args_json, out, err);
+}
+
+/*
+ * Query a refund by the merchant's out_refund_no.
+ *
+ *   mainland, partner: GET v3/refund/domestic/refunds/{out_refund_no}
+ *   hk: GET v3/refunds/out-refund-no/{out_refund_no}
+ *   global: GET v3/global/refunds/out-refund-no/{out_refund_no}
+ *
+ * args_json keys:
+ *   out_refund_no (required): the merchant's refund number (1–64 letters, digits and _-|*@)
+ *   mchid: the merchant id (default: the client's mchid) (1–32 digits)
+ *   sub_mchid: the sub-merchant: service-provider (institution) mode (1–32 digits)
+ *   sp_mchid: the service provider (institution) with sub_mchid (default: the client's mchid)
+ *   (1–32 digits)
+ *   endpoint: which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk
+ *   (api.mch.weixin.qq.com/hk/v3/…) or global (apihk.mch.weixin.qq.com/v3/global/…);
+ *   default: the client's base_uri (one of mainland, hk, global)
+ *   base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an absolute
+ *   https base URI)
+ * Returns result fields: refund_id, out_refund_no, transaction_id, out_trade_no, status,
+ * refund, total, payer_refund, currency, channel, create_time, success_time.
+ */
+#define WXPAY_CALL_QUERY_REFUND "query_refund"
+static inline wxpay_status wxpay_call_query_refund(const wxpay_client_t *client, const char *args_json,
+        wxpay_response_t **out, wxpay_error_t **err) {
+    return wxpay_call(client, WXPAY_CALL_QUERY_REFUND, args_json, out, err);
+}
+static inline wxpay_status wxpay_call_query_refund_start(const wxpay_client_t *client, const char *args_json,
+        wxpay_future_t **out, wxpay_error_t **err) {
+    return wxpay_call_start(client, WXPAY_CALL_QUERY_REFUND, args_json, out, err);
+}
+
+/*
+ * Charge a payer's payment code (付款码) scanned at the till.
+ *
+ *   mainland: POST v3/pay/transactions/codepay
+ *   partner: POST v3/pay/partner/transactions/codepay
+ *   hk: POST v3/transactions/micropay
+ *   global: POST v3/global/micropay/transactions/pay
+ *
+ * args_json keys:
+ *   out_trade_no (required): the merchant's order number, unique per merchant (6–32 letters,
+ *   digits and _-|*)
+ *   description (required): what is bought, as the payer sees it (1–127 characters)
+ *   amount (required): the order's total in the currency's smallest unit (fen, cents) (a
+ *   positive integer in the currency's smallest unit (fen, cents))
+ *   auth_code (required): the digits of the payer's payment code (付款码), as scanned
+ *   (10–32 digits)
+ *   scene_info: the store and device, sent as given: {store_info: {out_id…}, device_ip…};
+ *   required on mainland, partner
+ *   currency: the order's currency (mainland: CNY only; required on HK and Global) (an
+ *   upper-case ISO 4217 code (CNY, HKD, USD…)); required on hk, global
+ *   merchant_category_code: the merchant category code (MCC) WeChat Pay assigned (HK and
+ *   Global) (4 digits); required on hk, global
+ *   attach: the merchant's own data, echoed by query and notification (1–128 characters)
+ *   goods_tag: the goods tag of coupons (1–32 characters)
+ *   detail: the goods detail (an object on the mainland, a list on HK and Global), sent as
+ *   given
+ *   mchid: the merchant id (default: the client's mchid) (1–32 digits)
+ *   sub_mchid: the sub-merchant: service-provider (institution) mode (1–32 digits)
+ *   sp_mchid: the service provider (institution) with sub_mchid (default: the client's mchid)
+ *   (1–32 digits)
+ *   appid: the app id (official account, mini program or app) the payer pays in (1–32
+ *   letters, digits and _)
+ *   sp_appid: the service provider's app id, with sub_mchid (default: appid) (1–32 letters,
+ *   digits and _)
+ *   sub_appid: the sub-merchant's app id, with sub_mchid (1–32 letters, digits and _)
+ *   endpoint: which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk
+ *   (api.mch.weixin.qq.com/hk/v3/…) or global (apihk.mch.weixin.qq.com/v3/global/…);
+ *   default: the client's base_uri (one of mainland, hk, global)
+ *   base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an absolute
+ *   https base URI)
+ *   extra: body fields not typed here (detail, settle_info, …), merged into the body as given
+ * Returns result fields: transaction_id, out_trade_no, trade_state, trade_state_desc,
+ * trade_type, success_time, total, payer_total, currency, payer_currency, attach.
+ */
+#define WXPAY_CALL_CREATE_MICROPAY "create_micropay"
+static inline wxpay_status wxpay_call_create_micropay(const wxpay_client_t *client, const char *args_json,
+        wxpay_response_t **out, wxpay_error_t **err) {
+    return wxpay_call(client, WXPAY_CALL_CREATE_MICROPAY, args_json, out, err);
+}
+static inline wxpay_status wxpay_call_create_micropay_start(const wxpay_client_t *client, const char *args_json,
+        wxpay_future_t **out, wxpay_error_t **err) {
+    return wxpay_call_start(client, WXPAY_CALL_CREATE_MICROPAY, args_json, out, err);
+}
+
+/*
+ * Reverse (撤销) a code pay order by out_trade_no: unpaid it is closed, paid it is refunded.
+ *
+ *   mainland: POST v3/pay/transactions/out-trade-no/{out_trade_no}/reverse
+ *   partner: POST v3/pay/partner/transactions/out-trade-no/{out_trade_no}/reverse
+ *   hk: POST v3/transactions/out-trade-no/{out_trade_no}/reverse
+ *   global: POST v3/global/micropay/transactions/out-trade-no/{out_trade_no}/reverse
+ *
+ * args_json keys:
+ *   out_trade_no (required): the merchant's order number (6–32 letters, digits and _-|*)
+ *   mchid: the merchant id (default: the client's mchid) (1–32 digits)
+ *   sub_mchid: the sub-merchant: service-provider (institution) mode (1–32 digits)
+ *   sp_mchid: the service provider (institution) with sub_mchid (default: the client's mchid)
+ *   (1–32 digits)
+ *   appid: the app id (official account, mini program or app) the payer pays in (1–32
+ *   letters, digits and _)
+ *   sp_appid: the service provider's app id, with sub_mchid (default: appid) (1–32 letters,
+ *   digits and _)
+ *   sub_appid: the sub-merchant's app id, with sub_mchid (1–32 letters, digits and _)
+ *   endpoint: which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk
+ *   (api.mch.weixin.qq.com/hk/v3/…) or global (apihk.mch.weixin.qq.com/v3/global/…);
+ *   default: the client's base_uri (one of mainland, hk, global)
+ *   base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an absolute
+ *   https base URI)
+ * Returns nothing but the status.
+ */
+#define WXPAY_CALL_REVERSE_OUT_TRADE_NO "reverse_out_trade_no"
+static inline wxpay_status wxpay_call_reverse_out_trade_no(const wxpay_client_t *client, const char *args_json,
+        wxpay_response_t **out, wxpay_error_t **err) {
+    return wxpay_call(client, WXPAY_CALL_REVERSE_OUT_TRADE_NO, args_json, out, err);
+}
+static inline wxpay_status wxpay_call_reverse_out_trade_no_start(const wxpay_client_t *client, const char *args_json,
+        wxpay_future_t **out, wxpay_error_t **err) {
+    return wxpay_call_start(client, WXPAY_CALL_REVERSE_OUT_TRADE_NO, args_json, out, err);
+}
+
+/*
+ * Reverse (撤销) a code pay order by WeChat Pay's transaction id (HK and Global).
+ *
+ *   hk: POST v3/transactions/id/{transaction_id}/reverse
+ *   global: POST v3/global/micropay/transactions/id/{transaction_id}/reverse
+ *
+ * args_json keys:
+ *   transaction_id (required): WeChat Pay's order id (1–32 letters, digits and _-|*@)
+ *   mchid: the merchant id (default: the client's mchid) (1–32 digits)
+ *   sub_mchid: the sub-merchant: service-provider (institution) mode (1–32 digits)
+ *   sp_mchid: the service provider (institution) with sub_mchid (default: the client's mchid)
+ *   (1–32 digits)
+ *   endpoint: which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk
+ *   (api.mch.weixin.qq.com/hk/v3/…) or global (apihk.mch.weixin.qq.com/v3/global/…);
+ *   default: the client's base_uri (one of mainland, hk, global)
+ *   base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an absolute
+ *   https base URI)
+ * Returns nothing but the status.
+ */
+#define WXPAY_CALL_REVERSE_TRANSACTION "reverse_transaction"
+static inline wxpay_status wxpay_call_reverse_transaction(const wxpay_client_t *client, const char *args_json,
+        wxpay_response_t **out, wxpay_error_t **err) {
+    return wxpay_call(client, WXPAY_CALL_REVERSE_TRANSACTION, args_json, out, err);
+}
+static inline wxpay_status wxpay_call_reverse_transaction_start(const wxpay_client_t *client, const char *args_json,
+        wxpay_future_t **out, wxpay_error_t **err) {
+    return wxpay_call_start(client, WXPAY_CALL_REVERSE_TRANSACTION, args_json, out, err);
+}
+
+/*
+ * Query a refund by WeChat Pay's refund_id (HK and Global).
+ *
+ *   hk: GET v3/refunds/id/{refund_id}
+ *   global: GET v3/global/refunds/id/{refund_id}
+ *
+ * args_json keys:
+ *   refund_id (required): WeChat Pay's refund id (1–64 letters, digits and _-|*@)
+ *   mchid: the merchant id (default: the client's mchid) (1–32 digits)
+ *   sub_mchid: the sub-merchant: service-provider (institution) mode (1–32 digits)
+ *   sp_mchid: the service provider (institution) with sub_mchid (default: the client's mchid)
+ *   (1–32 digits)
+ *   endpoint: which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk
+ *   (api.mch.weixin.qq.com/hk/v3/…) or global (apihk.mch.weixin.qq.com/v3/global/…);
+ *   default: the client's base_uri (one of mainland, hk, global)
+ *   base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an absolute
+ *   https base URI)
+ * Returns result fields: refund_id, out_refund_no, transaction_id, out_trade_no, status,
+ * refund, total, payer_refund, currency, channel, create_time, success_time.
+ */
+#define WXPAY_CALL_QUERY_REFUND_ID "query_refund_id"
+static inline wxpay_status wxpay_call_query_refund_id(const wxpay_client_t *client, const char *args_json,
+        wxpay_response_t **out, wxpay_error_t **err) {
+    return wxpay_call(client, WXPAY_CALL_QUERY_REFUND_ID, args_json, out, err);
+}
+static inline wxpay_status wxpay_call_query_refund_id_start(const wxpay_client_t *client, const char *args_json,
+        wxpay_future_t **out, wxpay_error_t **err) {
+    return wxpay_call_start(client, WXPAY_CALL_QUERY_REFUND_ID, args_json, out, err);
+}
+
+/*
+ * List the refunds of one order, a page at a time (HK and Global).
+ *
+ *   hk: GET v3/refunds
+ *   global: GET v3/global/refunds
+ *
+ * args_json keys:
+ *   transaction_id: the order, by WeChat Pay's id (or out_trade_no) (1–32 letters, digits and
+ *   _-|*@)
+ *   out_trade_no: the order, by the merchant's number (or transaction_id) (1–32 letters,
+ *   digits and _-|*@)
+ *   offset: where the page starts (0 first) (an integer from 0 to 1000000); default 0
+ *   count: how many refunds per page (1–20) (an integer from 1 to 20); default 10
+ *   mchid: the merchant id (default: the client's mchid) (1–32 digits)
+ *   sub_mchid: the sub-merchant: service-provider (institution) mode (1–32 digits)
+ *   sp_mchid: the service provider (institution) with sub_mchid (default: the client's mchid)
+ *   (1–32 digits)
+ *   endpoint: which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk
+ *   (api.mch.weixin.qq.com/hk/v3/…) or global (apihk.mch.weixin.qq.com/v3/global/…);
+ *   default: the client's base_uri (one of mainland, hk, global)
+ *   base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an absolute
+ *   https base URI)
+ * Returns result fields: total_count, count, refunds.
+ */
+#define WXPAY_CALL_LIST_REFUNDS "list_refunds"
+static inline wxpay_status wxpay_call_list_refunds(const wxpay_client_t *client, const char *args_json,
+        wxpay_response_t **out, wxpay_error_t **err) {
+    return wxpay_call(client, WXPAY_CALL_LIST_REFUNDS, args_json, out, err);
+}
+static inline wxpay_status wxpay_call_list_refunds_start(const wxpay_client_t *client, const char *args_json,
+        wxpay_future_t **out, wxpay_error_t **err) {
+    return wxpay_call_start(client, WXPAY_CALL_LIST_REFUNDS, args_json, out, err);
+}
+
 #endif /* WXPAY_CALLS_H */

@@ -214,4 +214,605 @@ trait Calls
     {
         return $this->typedCallAsync('query_out_trade_no', 'out_trade_no', $outTradeNo, $options, 'shape');
     }
+
+    /**
+     * Create a JSAPI or mini program order: the payer pays inside WeChat.
+     *
+     * Give openid (merchant mode; sp_openid in service-provider mode) or sub_openid with
+     * sub_appid. Hand prepay_id to the page with the JSAPI pay parameters.
+     *
+     * Endpoints:
+     *   mainland: POST v3/pay/transactions/jsapi
+     *   partner: POST v3/pay/partner/transactions/jsapi
+     *   hk: POST v3/transactions/jsapi
+     *   global: POST v3/global/transactions/jsapi
+     *
+     * @param array{out_trade_no: string, description: string, amount: int, notify_url: string, openid?: string, sub_openid?: string, currency?: string, merchant_category_code?: string, attach?: string, time_expire?: string, goods_tag?: string, detail?: mixed, mchid?: string, sub_mchid?: string, sp_mchid?: string, appid?: string, sp_appid?: string, sub_appid?: string, endpoint?: 'mainland'|'hk'|'global', base_uri?: string, extra?: array<string, mixed>} $options
+     *   out_trade_no: the merchant's order number, unique per merchant (6–32 letters, digits
+     *   and _-|*)
+     *   description: what is bought, as the payer sees it (1–127 characters)
+     *   amount: the order's total in the currency's smallest unit (fen, cents) (a positive
+     *   integer in the currency's smallest unit (fen, cents))
+     *   notify_url: where WeChat Pay sends the payment notification (an https URL without user
+     *   name, query or fragment)
+     *   openid: the payer's openid under appid (sp_appid in service-provider mode) (1–128
+     *   letters, digits and _-)
+     *   sub_openid: the payer's openid under sub_appid (service-provider mode) (1–128
+     *   letters, digits and _-)
+     *   currency: the order's currency (mainland: CNY only; required on HK and Global) (an
+     *   upper-case ISO 4217 code (CNY, HKD, USD…)); required on hk, global
+     *   merchant_category_code: the merchant category code (MCC) WeChat Pay assigned (HK and
+     *   Global) (4 digits); required on hk, global
+     *   attach: the merchant's own data, echoed by query and notification (1–128 characters)
+     *   time_expire: when the order can no longer be paid (RFC 3339) (an RFC 3339 time, e.g.
+     *   2026-12-06T14:00:00+08:00)
+     *   goods_tag: the goods tag of coupons (1–32 characters)
+     *   detail: the goods detail (an object on the mainland, a list on HK and Global), sent as
+     *   given
+     *   mchid: the merchant id (default: the client's mchid) (1–32 digits)
+     *   sub_mchid: the sub-merchant: service-provider (institution) mode (1–32 digits)
+     *   sp_mchid: the service provider (institution) with sub_mchid (default: the client's
+     *   mchid) (1–32 digits)
+     *   appid: the app id (official account, mini program or app) the payer pays in (1–32
+     *   letters, digits and _)
+     *   sp_appid: the service provider's app id, with sub_mchid (default: appid) (1–32
+     *   letters, digits and _)
+     *   sub_appid: the sub-merchant's app id, with sub_mchid (1–32 letters, digits and _)
+     *   endpoint: which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk
+     *   (api.mch.weixin.qq.com/hk/v3/…) or global (apihk.mch.weixin.qq.com/v3/global/…);
+     *   default: the client's base_uri (one of mainland, hk, global)
+     *   base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an
+     *   absolute https base URI)
+     *   extra: body fields not typed here (detail, settle_info, …), merged into the body as
+     *   given
+     * @return array{prepay_id: string, status: int, request_id: string|null, raw: array<string, mixed>}
+     * @throws Exception\WxpayException
+     */
+    public function createJsapi(array $options): array
+    {
+        return $this->typedCall('create_jsapi', null, null, $options, 'shape');
+    }
+
+    /**
+     * createJsapi() without waiting: a promise of the same result (`->then()->wait()`).
+     *
+     * @param array<string, mixed> $options as createJsapi()
+     */
+    public function createJsapiAsync(array $options): PromiseInterface
+    {
+        return $this->typedCallAsync('create_jsapi', null, null, $options, 'shape');
+    }
+
+    /**
+     * Create an APP order: the payer pays in the merchant's app through the WeChat SDK.
+     *
+     * Hand prepay_id to the app with the APP pay parameters.
+     *
+     * Endpoints:
+     *   mainland: POST v3/pay/transactions/app
+     *   partner: POST v3/pay/partner/transactions/app
+     *   hk: POST v3/transactions/app
+     *   global: POST v3/global/transactions/app
+     *
+     * @param array{out_trade_no: string, description: string, amount: int, notify_url: string, scene_info?: array<string, mixed>, currency?: string, merchant_category_code?: string, attach?: string, time_expire?: string, goods_tag?: string, detail?: mixed, mchid?: string, sub_mchid?: string, sp_mchid?: string, appid?: string, sp_appid?: string, sub_appid?: string, endpoint?: 'mainland'|'hk'|'global', base_uri?: string, extra?: array<string, mixed>} $options
+     *   out_trade_no: the merchant's order number, unique per merchant (6–32 letters, digits
+     *   and _-|*)
+     *   description: what is bought, as the payer sees it (1–127 characters)
+     *   amount: the order's total in the currency's smallest unit (fen, cents) (a positive
+     *   integer in the currency's smallest unit (fen, cents))
+     *   notify_url: where WeChat Pay sends the payment notification (an https URL without user
+     *   name, query or fragment)
+     *   scene_info: the scene (payer_client_ip, device_id, store_info…), sent as given
+     *   currency: the order's currency (mainland: CNY only; required on HK and Global) (an
+     *   upper-case ISO 4217 code (CNY, HKD, USD…)); required on hk, global
+     *   merchant_category_code: the merchant category code (MCC) WeChat Pay assigned (HK and
+     *   Global) (4 digits); required on hk, global
+     *   attach: the merchant's own data, echoed by query and notification (1–128 characters)
+     *   time_expire: when the order can no longer be paid (RFC 3339) (an RFC 3339 time, e.g.
+     *   2026-12-06T14:00:00+08:00)
+     *   goods_tag: the goods tag of coupons (1–32 characters)
+     *   detail: the goods detail (an object on the mainland, a list on HK and Global), sent as
+     *   given
+     *   mchid: the merchant id (default: the client's mchid) (1–32 digits)
+     *   sub_mchid: the sub-merchant: service-provider (institution) mode (1–32 digits)
+     *   sp_mchid: the service provider (institution) with sub_mchid (default: the client's
+     *   mchid) (1–32 digits)
+     *   appid: the app id (official account, mini program or app) the payer pays in (1–32
+     *   letters, digits and _)
+     *   sp_appid: the service provider's app id, with sub_mchid (default: appid) (1–32
+     *   letters, digits and _)
+     *   sub_appid: the sub-merchant's app id, with sub_mchid (1–32 letters, digits and _)
+     *   endpoint: which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk
+     *   (api.mch.weixin.qq.com/hk/v3/…) or global (apihk.mch.weixin.qq.com/v3/global/…);
+     *   default: the client's base_uri (one of mainland, hk, global)
+     *   base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an
+     *   absolute https base URI)
+     *   extra: body fields not typed here (detail, settle_info, …), merged into the body as
+     *   given
+     * @return array{prepay_id: string, status: int, request_id: string|null, raw: array<string, mixed>}
+     * @throws Exception\WxpayException
+     */
+    public function createApp(array $options): array
+    {
+        return $this->typedCall('create_app', null, null, $options, 'shape');
+    }
+
+    /**
+     * createApp() without waiting: a promise of the same result (`->then()->wait()`).
+     *
+     * @param array<string, mixed> $options as createApp()
+     */
+    public function createAppAsync(array $options): PromiseInterface
+    {
+        return $this->typedCallAsync('create_app', null, null, $options, 'shape');
+    }
+
+    /**
+     * Create a Native order: the payer scans a QR code.
+     *
+     * Show code_url as a QR code; the order is paid when the notification (or a query) says
+     * SUCCESS.
+     *
+     * Endpoints:
+     *   mainland: POST v3/pay/transactions/native
+     *   partner: POST v3/pay/partner/transactions/native
+     *   hk: POST v3/transactions/native
+     *   global: POST v3/global/transactions/native
+     *
+     * @param array{out_trade_no: string, description: string, amount: int, notify_url: string, scene_info?: array<string, mixed>, currency?: string, merchant_category_code?: string, attach?: string, time_expire?: string, goods_tag?: string, detail?: mixed, mchid?: string, sub_mchid?: string, sp_mchid?: string, appid?: string, sp_appid?: string, sub_appid?: string, endpoint?: 'mainland'|'hk'|'global', base_uri?: string, extra?: array<string, mixed>} $options
+     *   out_trade_no: the merchant's order number, unique per merchant (6–32 letters, digits
+     *   and _-|*)
+     *   description: what is bought, as the payer sees it (1–127 characters)
+     *   amount: the order's total in the currency's smallest unit (fen, cents) (a positive
+     *   integer in the currency's smallest unit (fen, cents))
+     *   notify_url: where WeChat Pay sends the payment notification (an https URL without user
+     *   name, query or fragment)
+     *   scene_info: the scene (payer_client_ip, device_id, store_info…), sent as given
+     *   currency: the order's currency (mainland: CNY only; required on HK and Global) (an
+     *   upper-case ISO 4217 code (CNY, HKD, USD…)); required on hk, global
+     *   merchant_category_code: the merchant category code (MCC) WeChat Pay assigned (HK and
+     *   Global) (4 digits); required on hk, global
+     *   attach: the merchant's own data, echoed by query and notification (1–128 characters)
+     *   time_expire: when the order can no longer be paid (RFC 3339) (an RFC 3339 time, e.g.
+     *   2026-12-06T14:00:00+08:00)
+     *   goods_tag: the goods tag of coupons (1–32 characters)
+     *   detail: the goods detail (an object on the mainland, a list on HK and Global), sent as
+     *   given
+     *   mchid: the merchant id (default: the client's mchid) (1–32 digits)
+     *   sub_mchid: the sub-merchant: service-provider (institution) mode (1–32 digits)
+     *   sp_mchid: the service provider (institution) with sub_mchid (default: the client's
+     *   mchid) (1–32 digits)
+     *   appid: the app id (official account, mini program or app) the payer pays in (1–32
+     *   letters, digits and _)
+     *   sp_appid: the service provider's app id, with sub_mchid (default: appid) (1–32
+     *   letters, digits and _)
+     *   sub_appid: the sub-merchant's app id, with sub_mchid (1–32 letters, digits and _)
+     *   endpoint: which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk
+     *   (api.mch.weixin.qq.com/hk/v3/…) or global (apihk.mch.weixin.qq.com/v3/global/…);
+     *   default: the client's base_uri (one of mainland, hk, global)
+     *   base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an
+     *   absolute https base URI)
+     *   extra: body fields not typed here (detail, settle_info, …), merged into the body as
+     *   given
+     * @return array{code_url: string, status: int, request_id: string|null, raw: array<string, mixed>}
+     * @throws Exception\WxpayException
+     */
+    public function createNative(array $options): array
+    {
+        return $this->typedCall('create_native', null, null, $options, 'shape');
+    }
+
+    /**
+     * createNative() without waiting: a promise of the same result (`->then()->wait()`).
+     *
+     * @param array<string, mixed> $options as createNative()
+     */
+    public function createNativeAsync(array $options): PromiseInterface
+    {
+        return $this->typedCallAsync('create_native', null, null, $options, 'shape');
+    }
+
+    /**
+     * Create an H5 order: the payer pays in a mobile browser outside WeChat.
+     *
+     * The mainland path is h5 (answer h5_url), HK and Global's is mweb (answer mweb_url): both
+     * give h5_url here. scene_info is required.
+     *
+     * Endpoints:
+     *   mainland: POST v3/pay/transactions/h5
+     *   partner: POST v3/pay/partner/transactions/h5
+     *   hk: POST v3/transactions/mweb
+     *   global: POST v3/global/transactions/mweb
+     *
+     * @param array{out_trade_no: string, description: string, amount: int, notify_url: string, scene_info: array<string, mixed>, currency?: string, merchant_category_code?: string, attach?: string, time_expire?: string, goods_tag?: string, detail?: mixed, mchid?: string, sub_mchid?: string, sp_mchid?: string, appid?: string, sp_appid?: string, sub_appid?: string, endpoint?: 'mainland'|'hk'|'global', base_uri?: string, extra?: array<string, mixed>} $options
+     *   out_trade_no: the merchant's order number, unique per merchant (6–32 letters, digits
+     *   and _-|*)
+     *   description: what is bought, as the payer sees it (1–127 characters)
+     *   amount: the order's total in the currency's smallest unit (fen, cents) (a positive
+     *   integer in the currency's smallest unit (fen, cents))
+     *   notify_url: where WeChat Pay sends the payment notification (an https URL without user
+     *   name, query or fragment)
+     *   scene_info: the scene, sent as given: mainland {payer_client_ip, h5_info: {type:
+     *   "Wap"…}}; HK and Global {payer_client_ip}
+     *   currency: the order's currency (mainland: CNY only; required on HK and Global) (an
+     *   upper-case ISO 4217 code (CNY, HKD, USD…)); required on hk, global
+     *   merchant_category_code: the merchant category code (MCC) WeChat Pay assigned (HK and
+     *   Global) (4 digits); required on hk, global
+     *   attach: the merchant's own data, echoed by query and notification (1–128 characters)
+     *   time_expire: when the order can no longer be paid (RFC 3339) (an RFC 3339 time, e.g.
+     *   2026-12-06T14:00:00+08:00)
+     *   goods_tag: the goods tag of coupons (1–32 characters)
+     *   detail: the goods detail (an object on the mainland, a list on HK and Global), sent as
+     *   given
+     *   mchid: the merchant id (default: the client's mchid) (1–32 digits)
+     *   sub_mchid: the sub-merchant: service-provider (institution) mode (1–32 digits)
+     *   sp_mchid: the service provider (institution) with sub_mchid (default: the client's
+     *   mchid) (1–32 digits)
+     *   appid: the app id (official account, mini program or app) the payer pays in (1–32
+     *   letters, digits and _)
+     *   sp_appid: the service provider's app id, with sub_mchid (default: appid) (1–32
+     *   letters, digits and _)
+     *   sub_appid: the sub-merchant's app id, with sub_mchid (1–32 letters, digits and _)
+     *   endpoint: which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk
+     *   (api.mch.weixin.qq.com/hk/v3/…) or global (apihk.mch.weixin.qq.com/v3/global/…);
+     *   default: the client's base_uri (one of mainland, hk, global)
+     *   base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an
+     *   absolute https base URI)
+     *   extra: body fields not typed here (detail, settle_info, …), merged into the body as
+     *   given
+     * @return array{h5_url: string, status: int, request_id: string|null, raw: array<string, mixed>}
+     * @throws Exception\WxpayException
+     */
+    public function createH5(array $options): array
+    {
+        return $this->typedCall('create_h5', null, null, $options, 'shape');
+    }
+
+    /**
+     * createH5() without waiting: a promise of the same result (`->then()->wait()`).
+     *
+     * @param array<string, mixed> $options as createH5()
+     */
+    public function createH5Async(array $options): PromiseInterface
+    {
+        return $this->typedCallAsync('create_h5', null, null, $options, 'shape');
+    }
+
+    /**
+     * Refund a paid order, in full or in part.
+     *
+     * Give transaction_id or out_trade_no. The answer's status is PROCESSING until the refund
+     * notification (or query_refund) says SUCCESS; HK and Global answer without a status: query
+     * it.
+     *
+     * Endpoints:
+     *   mainland, partner: POST v3/refund/domestic/refunds
+     *   hk: POST v3/refunds
+     *   global: POST v3/global/refunds
+     *
+     * @param array{out_refund_no: string, transaction_id?: string, out_trade_no?: string, refund: int, total: int, currency?: string, reason?: string, notify_url?: string, mchid?: string, sub_mchid?: string, sp_mchid?: string, appid?: string, sp_appid?: string, sub_appid?: string, endpoint?: 'mainland'|'hk'|'global', base_uri?: string, extra?: array<string, mixed>} $options
+     *   out_refund_no: the merchant's refund number, unique per merchant (retry with the same
+     *   one: never a second refund) (1–64 letters, digits and _-|*@)
+     *   transaction_id: the order to refund, by WeChat Pay's id (or out_trade_no) (1–32
+     *   letters, digits and _-|*@)
+     *   out_trade_no: the order to refund, by the merchant's number (or transaction_id) (6–32
+     *   letters, digits and _-|*)
+     *   refund: how much to refund, smallest unit; at most the order's total (a positive
+     *   integer in the currency's smallest unit (fen, cents))
+     *   total: the order's total, smallest unit (as created) (a positive integer in the
+     *   currency's smallest unit (fen, cents))
+     *   currency: the refund's currency (the order's; mainland: CNY) (an upper-case ISO 4217
+     *   code (CNY, HKD, USD…)); required on hk, global; default "CNY"
+     *   reason: why, shown to the payer (1–80 characters)
+     *   notify_url: where WeChat Pay sends the refund notification (an https URL without user
+     *   name, query or fragment)
+     *   mchid: the merchant id (default: the client's mchid) (1–32 digits)
+     *   sub_mchid: the sub-merchant: service-provider (institution) mode (1–32 digits)
+     *   sp_mchid: the service provider (institution) with sub_mchid (default: the client's
+     *   mchid) (1–32 digits)
+     *   appid: the app id (official account, mini program or app) the payer pays in (1–32
+     *   letters, digits and _)
+     *   sp_appid: the service provider's app id, with sub_mchid (default: appid) (1–32
+     *   letters, digits and _)
+     *   sub_appid: the sub-merchant's app id, with sub_mchid (1–32 letters, digits and _)
+     *   endpoint: which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk
+     *   (api.mch.weixin.qq.com/hk/v3/…) or global (apihk.mch.weixin.qq.com/v3/global/…);
+     *   default: the client's base_uri (one of mainland, hk, global)
+     *   base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an
+     *   absolute https base URI)
+     *   extra: body fields not typed here (detail, settle_info, …), merged into the body as
+     *   given
+     * @return array{refund_id: string, out_refund_no: string|null, transaction_id: string|null, out_trade_no: string|null, status: string|null, refund: int|null, total: int|null, payer_refund: int|null, currency: string|null, channel: string|null, create_time: string|null, success_time: string|null, status: int, request_id: string|null, raw: array<string, mixed>}
+     * @throws Exception\WxpayException
+     */
+    public function createRefund(array $options): array
+    {
+        return $this->typedCall('create_refund', null, null, $options, 'shape');
+    }
+
+    /**
+     * createRefund() without waiting: a promise of the same result (`->then()->wait()`).
+     *
+     * @param array<string, mixed> $options as createRefund()
+     */
+    public function createRefundAsync(array $options): PromiseInterface
+    {
+        return $this->typedCallAsync('create_refund', null, null, $options, 'shape');
+    }
+
+    /**
+     * Query a refund by the merchant's out_refund_no.
+     *
+     * status: PROCESSING, SUCCESS, CLOSED (HK/Global: REFUNDCLOSE) or ABNORMAL.
+     *
+     * Endpoints:
+     *   mainland, partner: GET v3/refund/domestic/refunds/{out_refund_no}
+     *   hk: GET v3/refunds/out-refund-no/{out_refund_no}
+     *   global: GET v3/global/refunds/out-refund-no/{out_refund_no}
+     *
+     * @param string $outRefundNo the merchant's refund number (1–64 letters, digits and
+     * _-|*@)
+     * @param array{mchid?: string, sub_mchid?: string, sp_mchid?: string, endpoint?: 'mainland'|'hk'|'global', base_uri?: string} $options
+     *   mchid: the merchant id (default: the client's mchid) (1–32 digits)
+     *   sub_mchid: the sub-merchant: service-provider (institution) mode (1–32 digits)
+     *   sp_mchid: the service provider (institution) with sub_mchid (default: the client's
+     *   mchid) (1–32 digits)
+     *   endpoint: which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk
+     *   (api.mch.weixin.qq.com/hk/v3/…) or global (apihk.mch.weixin.qq.com/v3/global/…);
+     *   default: the client's base_uri (one of mainland, hk, global)
+     *   base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an
+     *   absolute https base URI)
+     * @return array{refund_id: string, out_refund_no: string|null, transaction_id: string|null, out_trade_no: string|null, status: string|null, refund: int|null, total: int|null, payer_refund: int|null, currency: string|null, channel: string|null, create_time: string|null, success_time: string|null, status: int, request_id: string|null, raw: array<string, mixed>}
+     * @throws Exception\WxpayException
+     */
+    public function queryRefund(string $outRefundNo, array $options = []): array
+    {
+        return $this->typedCall('query_refund', 'out_refund_no', $outRefundNo, $options, 'shape');
+    }
+
+    /**
+     * queryRefund() without waiting: a promise of the same result (`->then()->wait()`).
+     *
+     * @param string $outRefundNo
+     * @param array<string, mixed> $options as queryRefund()
+     */
+    public function queryRefundAsync(string $outRefundNo, array $options = []): PromiseInterface
+    {
+        return $this->typedCallAsync('query_refund', 'out_refund_no', $outRefundNo, $options, 'shape');
+    }
+
+    /**
+     * Charge a payer's payment code (付款码) scanned at the till.
+     *
+     * The mainland calls it codepay. trade_state SUCCESS is paid; USERPAYING (the payer is
+     * entering the password; HTTP 202 on the mainland) is no error: query until it settles, and
+     * reverse if it does not. No notify_url: no notification is sent.
+     *
+     * Endpoints:
+     *   mainland: POST v3/pay/transactions/codepay
+     *   partner: POST v3/pay/partner/transactions/codepay
+     *   hk: POST v3/transactions/micropay
+     *   global: POST v3/global/micropay/transactions/pay
+     *
+     * @param array{out_trade_no: string, description: string, amount: int, auth_code: string, scene_info?: array<string, mixed>, currency?: string, merchant_category_code?: string, attach?: string, goods_tag?: string, detail?: mixed, mchid?: string, sub_mchid?: string, sp_mchid?: string, appid?: string, sp_appid?: string, sub_appid?: string, endpoint?: 'mainland'|'hk'|'global', base_uri?: string, extra?: array<string, mixed>} $options
+     *   out_trade_no: the merchant's order number, unique per merchant (6–32 letters, digits
+     *   and _-|*)
+     *   description: what is bought, as the payer sees it (1–127 characters)
+     *   amount: the order's total in the currency's smallest unit (fen, cents) (a positive
+     *   integer in the currency's smallest unit (fen, cents))
+     *   auth_code: the digits of the payer's payment code (付款码), as scanned (10–32
+     *   digits)
+     *   scene_info: the store and device, sent as given: {store_info: {out_id…},
+     *   device_ip…}; required on mainland, partner
+     *   currency: the order's currency (mainland: CNY only; required on HK and Global) (an
+     *   upper-case ISO 4217 code (CNY, HKD, USD…)); required on hk, global
+     *   merchant_category_code: the merchant category code (MCC) WeChat Pay assigned (HK and
+     *   Global) (4 digits); required on hk, global
+     *   attach: the merchant's own data, echoed by query and notification (1–128 characters)
+     *   goods_tag: the goods tag of coupons (1–32 characters)
+     *   detail: the goods detail (an object on the mainland, a list on HK and Global), sent as
+     *   given
+     *   mchid: the merchant id (default: the client's mchid) (1–32 digits)
+     *   sub_mchid: the sub-merchant: service-provider (institution) mode (1–32 digits)
+     *   sp_mchid: the service provider (institution) with sub_mchid (default: the client's
+     *   mchid) (1–32 digits)
+     *   appid: the app id (official account, mini program or app) the payer pays in (1–32
+     *   letters, digits and _)
+     *   sp_appid: the service provider's app id, with sub_mchid (default: appid) (1–32
+     *   letters, digits and _)
+     *   sub_appid: the sub-merchant's app id, with sub_mchid (1–32 letters, digits and _)
+     *   endpoint: which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk
+     *   (api.mch.weixin.qq.com/hk/v3/…) or global (apihk.mch.weixin.qq.com/v3/global/…);
+     *   default: the client's base_uri (one of mainland, hk, global)
+     *   base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an
+     *   absolute https base URI)
+     *   extra: body fields not typed here (detail, settle_info, …), merged into the body as
+     *   given
+     * @return array{transaction_id: string|null, out_trade_no: string|null, trade_state: string, trade_state_desc: string|null, trade_type: string|null, success_time: string|null, total: int|null, payer_total: int|null, currency: string|null, payer_currency: string|null, attach: string|null, status: int, request_id: string|null, raw: array<string, mixed>}
+     * @throws Exception\WxpayException
+     */
+    public function createMicropay(array $options): array
+    {
+        return $this->typedCall('create_micropay', null, null, $options, 'shape');
+    }
+
+    /**
+     * createMicropay() without waiting: a promise of the same result (`->then()->wait()`).
+     *
+     * @param array<string, mixed> $options as createMicropay()
+     */
+    public function createMicropayAsync(array $options): PromiseInterface
+    {
+        return $this->typedCallAsync('create_micropay', null, null, $options, 'shape');
+    }
+
+    /**
+     * Reverse (撤销) a code pay order by out_trade_no: unpaid it is closed, paid it is
+     * refunded.
+     *
+     * Code pay (micropay) orders only, when the payer could not finish or the till lost the
+     * answer. The mainland answers 200 with the order's ids, HK and Global 204.
+     *
+     * Endpoints:
+     *   mainland: POST v3/pay/transactions/out-trade-no/{out_trade_no}/reverse
+     *   partner: POST v3/pay/partner/transactions/out-trade-no/{out_trade_no}/reverse
+     *   hk: POST v3/transactions/out-trade-no/{out_trade_no}/reverse
+     *   global: POST v3/global/micropay/transactions/out-trade-no/{out_trade_no}/reverse
+     *
+     * @param string $outTradeNo the merchant's order number (6–32 letters, digits and _-|*)
+     * @param array{mchid?: string, sub_mchid?: string, sp_mchid?: string, appid?: string, sp_appid?: string, sub_appid?: string, endpoint?: 'mainland'|'hk'|'global', base_uri?: string} $options
+     *   mchid: the merchant id (default: the client's mchid) (1–32 digits)
+     *   sub_mchid: the sub-merchant: service-provider (institution) mode (1–32 digits)
+     *   sp_mchid: the service provider (institution) with sub_mchid (default: the client's
+     *   mchid) (1–32 digits)
+     *   appid: the app id (official account, mini program or app) the payer pays in (1–32
+     *   letters, digits and _)
+     *   sp_appid: the service provider's app id, with sub_mchid (default: appid) (1–32
+     *   letters, digits and _)
+     *   sub_appid: the sub-merchant's app id, with sub_mchid (1–32 letters, digits and _)
+     *   endpoint: which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk
+     *   (api.mch.weixin.qq.com/hk/v3/…) or global (apihk.mch.weixin.qq.com/v3/global/…);
+     *   default: the client's base_uri (one of mainland, hk, global)
+     *   base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an
+     *   absolute https base URI)
+     * @return ResponseInterface
+     * @throws Exception\WxpayException
+     */
+    public function reverseOutTradeNo(string $outTradeNo, array $options = []): ResponseInterface
+    {
+        return $this->typedCall('reverse_out_trade_no', 'out_trade_no', $outTradeNo, $options, 'nothing');
+    }
+
+    /**
+     * reverseOutTradeNo() without waiting: a promise of the same result (`->then()->wait()`).
+     *
+     * @param string $outTradeNo
+     * @param array<string, mixed> $options as reverseOutTradeNo()
+     */
+    public function reverseOutTradeNoAsync(string $outTradeNo, array $options = []): PromiseInterface
+    {
+        return $this->typedCallAsync('reverse_out_trade_no', 'out_trade_no', $outTradeNo, $options, 'nothing');
+    }
+
+    /**
+     * Reverse (撤销) a code pay order by WeChat Pay's transaction id (HK and Global).
+     *
+     * The mainland reverses by out_trade_no only. Succeeds on 204.
+     *
+     * Endpoints:
+     *   hk: POST v3/transactions/id/{transaction_id}/reverse
+     *   global: POST v3/global/micropay/transactions/id/{transaction_id}/reverse
+     *
+     * @param string $transactionId WeChat Pay's order id (1–32 letters, digits and _-|*@)
+     * @param array{mchid?: string, sub_mchid?: string, sp_mchid?: string, endpoint?: 'hk'|'global', base_uri?: string} $options
+     *   mchid: the merchant id (default: the client's mchid) (1–32 digits)
+     *   sub_mchid: the sub-merchant: service-provider (institution) mode (1–32 digits)
+     *   sp_mchid: the service provider (institution) with sub_mchid (default: the client's
+     *   mchid) (1–32 digits)
+     *   endpoint: which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk
+     *   (api.mch.weixin.qq.com/hk/v3/…) or global (apihk.mch.weixin.qq.com/v3/global/…);
+     *   default: the client's base_uri (one of mainland, hk, global)
+     *   base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an
+     *   absolute https base URI)
+     * @return ResponseInterface
+     * @throws Exception\WxpayException
+     */
+    public function reverseTransaction(string $transactionId, array $options = []): ResponseInterface
+    {
+        return $this->typedCall('reverse_transaction', 'transaction_id', $transactionId, $options, 'nothing');
+    }
+
+    /**
+     * reverseTransaction() without waiting: a promise of the same result (`->then()->wait()`).
+     *
+     * @param string $transactionId
+     * @param array<string, mixed> $options as reverseTransaction()
+     */
+    public function reverseTransactionAsync(string $transactionId, array $options = []): PromiseInterface
+    {
+        return $this->typedCallAsync('reverse_transaction', 'transaction_id', $transactionId, $options, 'nothing');
+    }
+
+    /**
+     * Query a refund by WeChat Pay's refund_id (HK and Global).
+     *
+     * The mainland queries refunds by out_refund_no only.
+     *
+     * Endpoints:
+     *   hk: GET v3/refunds/id/{refund_id}
+     *   global: GET v3/global/refunds/id/{refund_id}
+     *
+     * @param string $refundId WeChat Pay's refund id (1–64 letters, digits and _-|*@)
+     * @param array{mchid?: string, sub_mchid?: string, sp_mchid?: string, endpoint?: 'hk'|'global', base_uri?: string} $options
+     *   mchid: the merchant id (default: the client's mchid) (1–32 digits)
+     *   sub_mchid: the sub-merchant: service-provider (institution) mode (1–32 digits)
+     *   sp_mchid: the service provider (institution) with sub_mchid (default: the client's
+     *   mchid) (1–32 digits)
+     *   endpoint: which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk
+     *   (api.mch.weixin.qq.com/hk/v3/…) or global (apihk.mch.weixin.qq.com/v3/global/…);
+     *   default: the client's base_uri (one of mainland, hk, global)
+     *   base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an
+     *   absolute https base URI)
+     * @return array{refund_id: string, out_refund_no: string|null, transaction_id: string|null, out_trade_no: string|null, status: string|null, refund: int|null, total: int|null, payer_refund: int|null, currency: string|null, channel: string|null, create_time: string|null, success_time: string|null, status: int, request_id: string|null, raw: array<string, mixed>}
+     * @throws Exception\WxpayException
+     */
+    public function queryRefundId(string $refundId, array $options = []): array
+    {
+        return $this->typedCall('query_refund_id', 'refund_id', $refundId, $options, 'shape');
+    }
+
+    /**
+     * queryRefundId() without waiting: a promise of the same result (`->then()->wait()`).
+     *
+     * @param string $refundId
+     * @param array<string, mixed> $options as queryRefundId()
+     */
+    public function queryRefundIdAsync(string $refundId, array $options = []): PromiseInterface
+    {
+        return $this->typedCallAsync('query_refund_id', 'refund_id', $refundId, $options, 'shape');
+    }
+
+    /**
+     * List the refunds of one order, a page at a time (HK and Global).
+     *
+     * Give transaction_id or out_trade_no; offset and count page through them (count at most
+     * 20).
+     *
+     * Endpoints:
+     *   hk: GET v3/refunds
+     *   global: GET v3/global/refunds
+     *
+     * @param array{transaction_id?: string, out_trade_no?: string, offset?: int, count?: int, mchid?: string, sub_mchid?: string, sp_mchid?: string, endpoint?: 'hk'|'global', base_uri?: string} $options
+     *   transaction_id: the order, by WeChat Pay's id (or out_trade_no) (1–32 letters, digits
+     *   and _-|*@)
+     *   out_trade_no: the order, by the merchant's number (or transaction_id) (1–32 letters,
+     *   digits and _-|*@)
+     *   offset: where the page starts (0 first) (an integer from 0 to 1000000); default 0
+     *   count: how many refunds per page (1–20) (an integer from 1 to 20); default 10
+     *   mchid: the merchant id (default: the client's mchid) (1–32 digits)
+     *   sub_mchid: the sub-merchant: service-provider (institution) mode (1–32 digits)
+     *   sp_mchid: the service provider (institution) with sub_mchid (default: the client's
+     *   mchid) (1–32 digits)
+     *   endpoint: which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk
+     *   (api.mch.weixin.qq.com/hk/v3/…) or global (apihk.mch.weixin.qq.com/v3/global/…);
+     *   default: the client's base_uri (one of mainland, hk, global)
+     *   base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an
+     *   absolute https base URI)
+     * @return array{total_count: int|null, count: int|null, refunds: list<array<string, mixed>>|null, status: int, request_id: string|null, raw: array<string, mixed>}
+     * @throws Exception\WxpayException
+     */
+    public function listRefunds(array $options = []): array
+    {
+        return $this->typedCall('list_refunds', null, null, $options, 'shape');
+    }
+
+    /**
+     * listRefunds() without waiting: a promise of the same result (`->then()->wait()`).
+     *
+     * @param array<string, mixed> $options as listRefunds()
+     */
+    public function listRefundsAsync(array $options = []): PromiseInterface
+    {
+        return $this->typedCallAsync('list_refunds', null, null, $options, 'shape');
+    }
 }

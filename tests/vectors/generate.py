@@ -152,6 +152,60 @@ calls = [
         "url": f"https://api.mch.weixin.qq.com/v3/pay/partner/transactions/out-trade-no/{OUT}?sp_mchid=1230000109&sub_mchid=1900000109",
         "body": "",
     },
+    {
+        "name": "create_jsapi_mainland",
+        "call": "create_jsapi",
+        "args": {"endpoint": "mainland", "appid": "wxd678efh567hg6787", "out_trade_no": OUT,
+                 "description": "Image形象店-深圳腾大-QQ公仔", "amount": 1, "openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+                 "notify_url": "https://shop.example/wxpay/notify"},
+        "method": "POST",
+        "url": "https://api.mch.weixin.qq.com/v3/pay/transactions/jsapi",
+        "body": '{"appid":"wxd678efh567hg6787","mchid":"1230000109","out_trade_no":"shop-20261126-1",'
+                '"description":"Image形象店-深圳腾大-QQ公仔","amount":{"total":1},'
+                '"payer":{"openid":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"},"notify_url":"https://shop.example/wxpay/notify"}',
+    },
+    {
+        "name": "create_native_hk",
+        "call": "create_native",
+        "args": {"endpoint": "hk", "appid": "wxd678efh567hg6787", "out_trade_no": OUT, "description": "Coffee",
+                 "amount": 2800, "currency": "HKD", "merchant_category_code": "5812",
+                 "notify_url": "https://shop.example/wxpay/notify"},
+        "method": "POST",
+        "url": "https://api.mch.weixin.qq.com/hk/v3/transactions/native",
+        "body": '{"appid":"wxd678efh567hg6787","mchid":"1230000109","trade_type":"NATIVE","out_trade_no":"shop-20261126-1",'
+                '"description":"Coffee","amount":{"total":2800,"currency":"HKD"},"merchant_category_code":"5812",'
+                '"notify_url":"https://shop.example/wxpay/notify"}',
+    },
+    {
+        "name": "create_micropay_global",
+        "call": "create_micropay",
+        "args": {"endpoint": "global", "appid": "wxd678efh567hg6787", "out_trade_no": OUT, "description": "Coffee",
+                 "amount": 2800, "currency": "HKD", "merchant_category_code": "5812",
+                 "auth_code": "134567890123456789"},
+        "method": "POST",
+        "url": "https://apihk.mch.weixin.qq.com/v3/global/micropay/transactions/pay",
+        "body": '{"appid":"wxd678efh567hg6787","mchid":"1230000109","trade_type":"MICROPAY","out_trade_no":"shop-20261126-1",'
+                '"description":"Coffee","amount":{"total":2800,"currency":"HKD"},"merchant_category_code":"5812",'
+                '"payer":{"auth_code":"134567890123456789"}}',
+    },
+    {
+        "name": "create_refund_mainland_partner",
+        "call": "create_refund",
+        "args": {"endpoint": "mainland", "sub_mchid": SUB, "out_refund_no": "refund-1", "transaction_id": TX,
+                 "refund": 50, "total": 100},
+        "method": "POST",
+        "url": "https://api.mch.weixin.qq.com/v3/refund/domestic/refunds",
+        "body": '{"sub_mchid":"1900000109","out_refund_no":"refund-1","transaction_id":"4200000000202611260000000001",'
+                '"amount":{"refund":50,"total":100,"currency":"CNY"}}',
+    },
+    {
+        "name": "list_refunds_hk",
+        "call": "list_refunds",
+        "args": {"endpoint": "hk", "transaction_id": TX, "offset": 0, "count": 20},
+        "method": "GET",
+        "url": f"https://api.mch.weixin.qq.com/hk/v3/refunds?mchid=1230000109&transaction_id={TX}&offset=0&count=20",
+        "body": "",
+    },
 ]
 for v in calls:
     canonical = v["url"].split("://", 1)[1]

@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence
 
 from ._results import _Caller, _raw, _result
 
-__all__ = ["Transaction"]
+__all__ = ["Transaction", "Prepay", "NativeOrder", "H5Order", "Refund", "RefundList"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,102 @@ class Transaction:
     payer_currency: Optional[str]
     #: the merchant's data given at create
     attach: Optional[str]
+    #: the answer's HTTP status
+    status_code: int
+    #: the answer's Request-ID (quote it to WeChat Pay support)
+    request_id: Optional[str]
+    #: the whole answer, as WeChat Pay sent it
+    raw: Dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Prepay:
+    """A created JSAPI, mini program or APP order: hand prepay_id to the payer (see the pay parameters helpers)."""
+
+    #: the prepay id, valid 2 hours
+    prepay_id: str
+    #: the answer's HTTP status
+    status_code: int
+    #: the answer's Request-ID (quote it to WeChat Pay support)
+    request_id: Optional[str]
+    #: the whole answer, as WeChat Pay sent it
+    raw: Dict[str, Any]
+
+
+@dataclass(frozen=True)
+class NativeOrder:
+    """A created Native order: show code_url as a QR code."""
+
+    #: the URL to show as a QR code
+    code_url: str
+    #: the answer's HTTP status
+    status_code: int
+    #: the answer's Request-ID (quote it to WeChat Pay support)
+    request_id: Optional[str]
+    #: the whole answer, as WeChat Pay sent it
+    raw: Dict[str, Any]
+
+
+@dataclass(frozen=True)
+class H5Order:
+    """A created H5 order: send the payer's browser to h5_url."""
+
+    #: where the payer's browser pays (HK and Global: mweb_url)
+    h5_url: str
+    #: the answer's HTTP status
+    status_code: int
+    #: the answer's Request-ID (quote it to WeChat Pay support)
+    request_id: Optional[str]
+    #: the whole answer, as WeChat Pay sent it
+    raw: Dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Refund:
+    """A refund as WeChat Pay sees it (create, query)."""
+
+    #: WeChat Pay's refund id
+    refund_id: str
+    #: the merchant's refund number
+    out_refund_no: Optional[str]
+    #: the refunded order's WeChat Pay id
+    transaction_id: Optional[str]
+    #: the refunded order's number
+    out_trade_no: Optional[str]
+    #: PROCESSING, SUCCESS, CLOSED (HK/Global: REFUNDCLOSE), ABNORMAL; absent from HK/Global create answers: query it
+    status: Optional[str]
+    #: the amount refunded, smallest unit
+    refund: Optional[int]
+    #: the order's total, smallest unit
+    total: Optional[int]
+    #: what the payer gets back, smallest unit
+    payer_refund: Optional[int]
+    #: the refund's currency
+    currency: Optional[str]
+    #: ORIGINAL, BALANCE, OTHER_BALANCE, OTHER_BANKCARD
+    channel: Optional[str]
+    #: when the refund was accepted
+    create_time: Optional[str]
+    #: when it was refunded
+    success_time: Optional[str]
+    #: the answer's HTTP status
+    status_code: int
+    #: the answer's Request-ID (quote it to WeChat Pay support)
+    request_id: Optional[str]
+    #: the whole answer, as WeChat Pay sent it
+    raw: Dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RefundList:
+    """The refunds of one order (HK and Global)."""
+
+    #: how many refunds the order has
+    total_count: Optional[int]
+    #: how many are in this page
+    count: Optional[int]
+    #: the refunds of this page, as WeChat Pay sent them
+    refunds: Optional[List[Any]]
     #: the answer's HTTP status
     status_code: int
     #: the answer's Request-ID (quote it to WeChat Pay support)
@@ -181,3 +277,479 @@ class _Calls(_Caller):
     async def query_out_trade_no_async(self, out_trade_no: str, *, mchid: Optional[str] = None, sub_mchid: Optional[str] = None, sp_mchid: Optional[str] = None, endpoint: Optional[Literal["mainland", "hk", "global"]] = None, base_uri: Optional[str] = None) -> Transaction:
         """``query_out_trade_no`` on the library's runtime (asyncio)."""
         return _result(Transaction, await self._call_async("query_out_trade_no", {"out_trade_no": out_trade_no, "mchid": mchid, "sub_mchid": sub_mchid, "sp_mchid": sp_mchid, "endpoint": endpoint, "base_uri": base_uri}))
+
+    def create_jsapi(self, *, out_trade_no: str, description: str, amount: int, notify_url: str, openid: Optional[str] = None, sub_openid: Optional[str] = None, currency: Optional[str] = None, merchant_category_code: Optional[str] = None, attach: Optional[str] = None, time_expire: Optional[str] = None, goods_tag: Optional[str] = None, detail: Optional[Any] = None, mchid: Optional[str] = None, sub_mchid: Optional[str] = None, sp_mchid: Optional[str] = None, appid: Optional[str] = None, sp_appid: Optional[str] = None, sub_appid: Optional[str] = None, endpoint: Optional[Literal["mainland", "hk", "global"]] = None, base_uri: Optional[str] = None, extra: Optional[Mapping[str, Any]] = None) -> Prepay:
+        """Create a JSAPI or mini program order: the payer pays inside WeChat.
+
+        Give openid (merchant mode; sp_openid in service-provider mode) or sub_openid with
+        sub_appid. Hand prepay_id to the page with the JSAPI pay parameters.
+
+        Endpoints:
+            mainland: POST v3/pay/transactions/jsapi
+            partner: POST v3/pay/partner/transactions/jsapi
+            hk: POST v3/transactions/jsapi
+            global: POST v3/global/transactions/jsapi
+
+        :param out_trade_no: the merchant's order number, unique per merchant (6–32 letters,
+        digits and _-|*)
+        :param description: what is bought, as the payer sees it (1–127 characters)
+        :param amount: the order's total in the currency's smallest unit (fen, cents) (a
+        positive integer in the currency's smallest unit (fen, cents))
+        :param notify_url: where WeChat Pay sends the payment notification (an https URL without
+        user name, query or fragment)
+        :param openid: the payer's openid under appid (sp_appid in service-provider mode)
+        (1–128 letters, digits and _-)
+        :param sub_openid: the payer's openid under sub_appid (service-provider mode) (1–128
+        letters, digits and _-)
+        :param currency: the order's currency (mainland: CNY only; required on HK and Global)
+        (an upper-case ISO 4217 code (CNY, HKD, USD…)); required on hk, global
+        :param merchant_category_code: the merchant category code (MCC) WeChat Pay assigned (HK
+        and Global) (4 digits); required on hk, global
+        :param attach: the merchant's own data, echoed by query and notification (1–128
+        characters)
+        :param time_expire: when the order can no longer be paid (RFC 3339) (an RFC 3339 time,
+        e.g. 2026-12-06T14:00:00+08:00)
+        :param goods_tag: the goods tag of coupons (1–32 characters)
+        :param detail: the goods detail (an object on the mainland, a list on HK and Global),
+        sent as given
+        :param mchid: the merchant id (default: the client's mchid) (1–32 digits)
+        :param sub_mchid: the sub-merchant: service-provider (institution) mode (1–32 digits)
+        :param sp_mchid: the service provider (institution) with sub_mchid (default: the
+        client's mchid) (1–32 digits)
+        :param appid: the app id (official account, mini program or app) the payer pays in
+        (1–32 letters, digits and _)
+        :param sp_appid: the service provider's app id, with sub_mchid (default: appid) (1–32
+        letters, digits and _)
+        :param sub_appid: the sub-merchant's app id, with sub_mchid (1–32 letters, digits and
+        _)
+        :param endpoint: which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk
+        (api.mch.weixin.qq.com/hk/v3/…) or global (apihk.mch.weixin.qq.com/v3/global/…);
+        default: the client's base_uri (one of mainland, hk, global)
+        :param base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay)
+        (an absolute https base URI)
+        :param extra: body fields not typed here (detail, settle_info, …), merged into the
+        body as given
+        """
+        return _result(Prepay, self._call("create_jsapi", {"out_trade_no": out_trade_no, "description": description, "amount": amount, "notify_url": notify_url, "openid": openid, "sub_openid": sub_openid, "currency": currency, "merchant_category_code": merchant_category_code, "attach": attach, "time_expire": time_expire, "goods_tag": goods_tag, "detail": detail, "mchid": mchid, "sub_mchid": sub_mchid, "sp_mchid": sp_mchid, "appid": appid, "sp_appid": sp_appid, "sub_appid": sub_appid, "endpoint": endpoint, "base_uri": base_uri, "extra": extra}))
+
+    async def create_jsapi_async(self, *, out_trade_no: str, description: str, amount: int, notify_url: str, openid: Optional[str] = None, sub_openid: Optional[str] = None, currency: Optional[str] = None, merchant_category_code: Optional[str] = None, attach: Optional[str] = None, time_expire: Optional[str] = None, goods_tag: Optional[str] = None, detail: Optional[Any] = None, mchid: Optional[str] = None, sub_mchid: Optional[str] = None, sp_mchid: Optional[str] = None, appid: Optional[str] = None, sp_appid: Optional[str] = None, sub_appid: Optional[str] = None, endpoint: Optional[Literal["mainland", "hk", "global"]] = None, base_uri: Optional[str] = None, extra: Optional[Mapping[str, Any]] = None) -> Prepay:
+        """``create_jsapi`` on the library's runtime (asyncio)."""
+        return _result(Prepay, await self._call_async("create_jsapi", {"out_trade_no": out_trade_no, "description": description, "amount": amount, "notify_url": notify_url, "openid": openid, "sub_openid": sub_openid, "currency": currency, "merchant_category_code": merchant_category_code, "attach": attach, "time_expire": time_expire, "goods_tag": goods_tag, "detail": detail, "mchid": mchid, "sub_mchid": sub_mchid, "sp_mchid": sp_mchid, "appid": appid, "sp_appid": sp_appid, "sub_appid": sub_appid, "endpoint": endpoint, "base_uri": base_uri, "extra": extra}))
+
+    def create_app(self, *, out_trade_no: str, description: str, amount: int, notify_url: str, scene_info: Optional[Mapping[str, Any]] = None, currency: Optional[str] = None, merchant_category_code: Optional[str] = None, attach: Optional[str] = None, time_expire: Optional[str] = None, goods_tag: Optional[str] = None, detail: Optional[Any] = None, mchid: Optional[str] = None, sub_mchid: Optional[str] = None, sp_mchid: Optional[str] = None, appid: Optional[str] = None, sp_appid: Optional[str] = None, sub_appid: Optional[str] = None, endpoint: Optional[Literal["mainland", "hk", "global"]] = None, base_uri: Optional[str] = None, extra: Optional[Mapping[str, Any]] = None) -> Prepay:
+        """Create an APP order: the payer pays in the merchant's app through the WeChat SDK.
+
+        Hand prepay_id to the app with the APP pay parameters.
+
+        Endpoints:
+            mainland: POST v3/pay/transactions/app
+            partner: POST v3/pay/partner/transactions/app
+            hk: POST v3/transactions/app
+            global: POST v3/global/transactions/app
+
+        :param out_trade_no: the merchant's order number, unique per merchant (6–32 letters,
+        digits and _-|*)
+        :param description: what is bought, as the payer sees it (1–127 characters)
+        :param amount: the order's total in the currency's smallest unit (fen, cents) (a
+        positive integer in the currency's smallest unit (fen, cents))
+        :param notify_url: where WeChat Pay sends the payment notification (an https URL without
+        user name, query or fragment)
+        :param scene_info: the scene (payer_client_ip, device_id, store_info…), sent as given
+        :param currency: the order's currency (mainland: CNY only; required on HK and Global)
+        (an upper-case ISO 4217 code (CNY, HKD, USD…)); required on hk, global
+        :param merchant_category_code: the merchant category code (MCC) WeChat Pay assigned (HK
+        and Global) (4 digits); required on hk, global
+        :param attach: the merchant's own data, echoed by query and notification (1–128
+        characters)
+        :param time_expire: when the order can no longer be paid (RFC 3339) (an RFC 3339 time,
+        e.g. 2026-12-06T14:00:00+08:00)
+        :param goods_tag: the goods tag of coupons (1–32 characters)
+        :param detail: the goods detail (an object on the mainland, a list on HK and Global),
+        sent as given
+        :param mchid: the merchant id (default: the client's mchid) (1–32 digits)
+        :param sub_mchid: the sub-merchant: service-provider (institution) mode (1–32 digits)
+        :param sp_mchid: the service provider (institution) with sub_mchid (default: the
+        client's mchid) (1–32 digits)
+        :param appid: the app id (official account, mini program or app) the payer pays in
+        (1–32 letters, digits and _)
+        :param sp_appid: the service provider's app id, with sub_mchid (default: appid) (1–32
+        letters, digits and _)
+        :param sub_appid: the sub-merchant's app id, with sub_mchid (1–32 letters, digits and
+        _)
+        :param endpoint: which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk
+        (api.mch.weixin.qq.com/hk/v3/…) or global (apihk.mch.weixin.qq.com/v3/global/…);
+        default: the client's base_uri (one of mainland, hk, global)
+        :param base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay)
+        (an absolute https base URI)
+        :param extra: body fields not typed here (detail, settle_info, …), merged into the
+        body as given
+        """
+        return _result(Prepay, self._call("create_app", {"out_trade_no": out_trade_no, "description": description, "amount": amount, "notify_url": notify_url, "scene_info": scene_info, "currency": currency, "merchant_category_code": merchant_category_code, "attach": attach, "time_expire": time_expire, "goods_tag": goods_tag, "detail": detail, "mchid": mchid, "sub_mchid": sub_mchid, "sp_mchid": sp_mchid, "appid": appid, "sp_appid": sp_appid, "sub_appid": sub_appid, "endpoint": endpoint, "base_uri": base_uri, "extra": extra}))
+
+    async def create_app_async(self, *, out_trade_no: str, description: str, amount: int, notify_url: str, scene_info: Optional[Mapping[str, Any]] = None, currency: Optional[str] = None, merchant_category_code: Optional[str] = None, attach: Optional[str] = None, time_expire: Optional[str] = None, goods_tag: Optional[str] = None, detail: Optional[Any] = None, mchid: Optional[str] = None, sub_mchid: Optional[str] = None, sp_mchid: Optional[str] = None, appid: Optional[str] = None, sp_appid: Optional[str] = None, sub_appid: Optional[str] = None, endpoint: Optional[Literal["mainland", "hk", "global"]] = None, base_uri: Optional[str] = None, extra: Optional[Mapping[str, Any]] = None) -> Prepay:
+        """``create_app`` on the library's runtime (asyncio)."""
+        return _result(Prepay, await self._call_async("create_app", {"out_trade_no": out_trade_no, "description": description, "amount": amount, "notify_url": notify_url, "scene_info": scene_info, "currency": currency, "merchant_category_code": merchant_category_code, "attach": attach, "time_expire": time_expire, "goods_tag": goods_tag, "detail": detail, "mchid": mchid, "sub_mchid": sub_mchid, "sp_mchid": sp_mchid, "appid": appid, "sp_appid": sp_appid, "sub_appid": sub_appid, "endpoint": endpoint, "base_uri": base_uri, "extra": extra}))
+
+    def create_native(self, *, out_trade_no: str, description: str, amount: int, notify_url: str, scene_info: Optional[Mapping[str, Any]] = None, currency: Optional[str] = None, merchant_category_code: Optional[str] = None, attach: Optional[str] = None, time_expire: Optional[str] = None, goods_tag: Optional[str] = None, detail: Optional[Any] = None, mchid: Optional[str] = None, sub_mchid: Optional[str] = None, sp_mchid: Optional[str] = None, appid: Optional[str] = None, sp_appid: Optional[str] = None, sub_appid: Optional[str] = None, endpoint: Optional[Literal["mainland", "hk", "global"]] = None, base_uri: Optional[str] = None, extra: Optional[Mapping[str, Any]] = None) -> NativeOrder:
+        """Create a Native order: the payer scans a QR code.
+
+        Show code_url as a QR code; the order is paid when the notification (or a query) says
+        SUCCESS.
+
+        Endpoints:
+            mainland: POST v3/pay/transactions/native
+            partner: POST v3/pay/partner/transactions/native
+            hk: POST v3/transactions/native
+            global: POST v3/global/transactions/native
+
+        :param out_trade_no: the merchant's order number, unique per merchant (6–32 letters,
+        digits and _-|*)
+        :param description: what is bought, as the payer sees it (1–127 characters)
+        :param amount: the order's total in the currency's smallest unit (fen, cents) (a
+        positive integer in the currency's smallest unit (fen, cents))
+        :param notify_url: where WeChat Pay sends the payment notification (an https URL without
+        user name, query or fragment)
+        :param scene_info: the scene (payer_client_ip, device_id, store_info…), sent as given
+        :param currency: the order's currency (mainland: CNY only; required on HK and Global)
+        (an upper-case ISO 4217 code (CNY, HKD, USD…)); required on hk, global
+        :param merchant_category_code: the merchant category code (MCC) WeChat Pay assigned (HK
+        and Global) (4 digits); required on hk, global
+        :param attach: the merchant's own data, echoed by query and notification (1–128
+        characters)
+        :param time_expire: when the order can no longer be paid (RFC 3339) (an RFC 3339 time,
+        e.g. 2026-12-06T14:00:00+08:00)
+        :param goods_tag: the goods tag of coupons (1–32 characters)
+        :param detail: the goods detail (an object on the mainland, a list on HK and Global),
+        sent as given
+        :param mchid: the merchant id (default: the client's mchid) (1–32 digits)
+        :param sub_mchid: the sub-merchant: service-provider (institution) mode (1–32 digits)
+        :param sp_mchid: the service provider (institution) with sub_mchid (default: the
+        client's mchid) (1–32 digits)
+        :param appid: the app id (official account, mini program or app) the payer pays in
+        (1–32 letters, digits and _)
+        :param sp_appid: the service provider's app id, with sub_mchid (default: appid) (1–32
+        letters, digits and _)
+        :param sub_appid: the sub-merchant's app id, with sub_mchid (1–32 letters, digits and
+        _)
+        :param endpoint: which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk
+        (api.mch.weixin.qq.com/hk/v3/…) or global (apihk.mch.weixin.qq.com/v3/global/…);
+        default: the client's base_uri (one of mainland, hk, global)
+        :param base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay)
+        (an absolute https base URI)
+        :param extra: body fields not typed here (detail, settle_info, …), merged into the
+        body as given
+        """
+        return _result(NativeOrder, self._call("create_native", {"out_trade_no": out_trade_no, "description": description, "amount": amount, "notify_url": notify_url, "scene_info": scene_info, "currency": currency, "merchant_category_code": merchant_category_code, "attach": attach, "time_expire": time_expire, "goods_tag": goods_tag, "detail": detail, "mchid": mchid, "sub_mchid": sub_mchid, "sp_mchid": sp_mchid, "appid": appid, "sp_appid": sp_appid, "sub_appid": sub_appid, "endpoint": endpoint, "base_uri": base_uri, "extra": extra}))
+
+    async def create_native_async(self, *, out_trade_no: str, description: str, amount: int, notify_url: str, scene_info: Optional[Mapping[str, Any]] = None, currency: Optional[str] = None, merchant_category_code: Optional[str] = None, attach: Optional[str] = None, time_expire: Optional[str] = None, goods_tag: Optional[str] = None, detail: Optional[Any] = None, mchid: Optional[str] = None, sub_mchid: Optional[str] = None, sp_mchid: Optional[str] = None, appid: Optional[str] = None, sp_appid: Optional[str] = None, sub_appid: Optional[str] = None, endpoint: Optional[Literal["mainland", "hk", "global"]] = None, base_uri: Optional[str] = None, extra: Optional[Mapping[str, Any]] = None) -> NativeOrder:
+        """``create_native`` on the library's runtime (asyncio)."""
+        return _result(NativeOrder, await self._call_async("create_native", {"out_trade_no": out_trade_no, "description": description, "amount": amount, "notify_url": notify_url, "scene_info": scene_info, "currency": currency, "merchant_category_code": merchant_category_code, "attach": attach, "time_expire": time_expire, "goods_tag": goods_tag, "detail": detail, "mchid": mchid, "sub_mchid": sub_mchid, "sp_mchid": sp_mchid, "appid": appid, "sp_appid": sp_appid, "sub_appid": sub_appid, "endpoint": endpoint, "base_uri": base_uri, "extra": extra}))
+
+    def create_h5(self, *, out_trade_no: str, description: str, amount: int, notify_url: str, scene_info: Mapping[str, Any], currency: Optional[str] = None, merchant_category_code: Optional[str] = None, attach: Optional[str] = None, time_expire: Optional[str] = None, goods_tag: Optional[str] = None, detail: Optional[Any] = None, mchid: Optional[str] = None, sub_mchid: Optional[str] = None, sp_mchid: Optional[str] = None, appid: Optional[str] = None, sp_appid: Optional[str] = None, sub_appid: Optional[str] = None, endpoint: Optional[Literal["mainland", "hk", "global"]] = None, base_uri: Optional[str] = None, extra: Optional[Mapping[str, Any]] = None) -> H5Order:
+        """Create an H5 order: the payer pays in a mobile browser outside WeChat.
+
+        The mainland path is h5 (answer h5_url), HK and Global's is mweb (answer mweb_url): both
+        give h5_url here. scene_info is required.
+
+        Endpoints:
+            mainland: POST v3/pay/transactions/h5
+            partner: POST v3/pay/partner/transactions/h5
+            hk: POST v3/transactions/mweb
+            global: POST v3/global/transactions/mweb
+
+        :param out_trade_no: the merchant's order number, unique per merchant (6–32 letters,
+        digits and _-|*)
+        :param description: what is bought, as the payer sees it (1–127 characters)
+        :param amount: the order's total in the currency's smallest unit (fen, cents) (a
+        positive integer in the currency's smallest unit (fen, cents))
+        :param notify_url: where WeChat Pay sends the payment notification (an https URL without
+        user name, query or fragment)
+        :param scene_info: the scene, sent as given: mainland {payer_client_ip, h5_info: {type:
+        "Wap"…}}; HK and Global {payer_client_ip}
+        :param currency: the order's currency (mainland: CNY only; required on HK and Global)
+        (an upper-case ISO 4217 code (CNY, HKD, USD…)); required on hk, global
+        :param merchant_category_code: the merchant category code (MCC) WeChat Pay assigned (HK
+        and Global) (4 digits); required on hk, global
+        :param attach: the merchant's own data, echoed by query and notification (1–128
+        characters)
+        :param time_expire: when the order can no longer be paid (RFC 3339) (an RFC 3339 time,
+        e.g. 2026-12-06T14:00:00+08:00)
+        :param goods_tag: the goods tag of coupons (1–32 characters)
+        :param detail: the goods detail (an object on the mainland, a list on HK and Global),
+        sent as given
+        :param mchid: the merchant id (default: the client's mchid) (1–32 digits)
+        :param sub_mchid: the sub-merchant: service-provider (institution) mode (1–32 digits)
+        :param sp_mchid: the service provider (institution) with sub_mchid (default: the
+        client's mchid) (1–32 digits)
+        :param appid: the app id (official account, mini program or app) the payer pays in
+        (1–32 letters, digits and _)
+        :param sp_appid: the service provider's app id, with sub_mchid (default: appid) (1–32
+        letters, digits and _)
+        :param sub_appid: the sub-merchant's app id, with sub_mchid (1–32 letters, digits and
+        _)
+        :param endpoint: which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk
+        (api.mch.weixin.qq.com/hk/v3/…) or global (apihk.mch.weixin.qq.com/v3/global/…);
+        default: the client's base_uri (one of mainland, hk, global)
+        :param base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay)
+        (an absolute https base URI)
+        :param extra: body fields not typed here (detail, settle_info, …), merged into the
+        body as given
+        """
+        return _result(H5Order, self._call("create_h5", {"out_trade_no": out_trade_no, "description": description, "amount": amount, "notify_url": notify_url, "scene_info": scene_info, "currency": currency, "merchant_category_code": merchant_category_code, "attach": attach, "time_expire": time_expire, "goods_tag": goods_tag, "detail": detail, "mchid": mchid, "sub_mchid": sub_mchid, "sp_mchid": sp_mchid, "appid": appid, "sp_appid": sp_appid, "sub_appid": sub_appid, "endpoint": endpoint, "base_uri": base_uri, "extra": extra}))
+
+    async def create_h5_async(self, *, out_trade_no: str, description: str, amount: int, notify_url: str, scene_info: Mapping[str, Any], currency: Optional[str] = None, merchant_category_code: Optional[str] = None, attach: Optional[str] = None, time_expire: Optional[str] = None, goods_tag: Optional[str] = None, detail: Optional[Any] = None, mchid: Optional[str] = None, sub_mchid: Optional[str] = None, sp_mchid: Optional[str] = None, appid: Optional[str] = None, sp_appid: Optional[str] = None, sub_appid: Optional[str] = None, endpoint: Optional[Literal["mainland", "hk", "global"]] = None, base_uri: Optional[str] = None, extra: Optional[Mapping[str, Any]] = None) -> H5Order:
+        """``create_h5`` on the library's runtime (asyncio)."""
+        return _result(H5Order, await self._call_async("create_h5", {"out_trade_no": out_trade_no, "description": description, "amount": amount, "notify_url": notify_url, "scene_info": scene_info, "currency": currency, "merchant_category_code": merchant_category_code, "attach": attach, "time_expire": time_expire, "goods_tag": goods_tag, "detail": detail, "mchid": mchid, "sub_mchid": sub_mchid, "sp_mchid": sp_mchid, "appid": appid, "sp_appid": sp_appid, "sub_appid": sub_appid, "endpoint": endpoint, "base_uri": base_uri, "extra": extra}))
+
+    def create_refund(self, *, out_refund_no: str, refund: int, total: int, transaction_id: Optional[str] = None, out_trade_no: Optional[str] = None, currency: Optional[str] = None, reason: Optional[str] = None, notify_url: Optional[str] = None, mchid: Optional[str] = None, sub_mchid: Optional[str] = None, sp_mchid: Optional[str] = None, appid: Optional[str] = None, sp_appid: Optional[str] = None, sub_appid: Optional[str] = None, endpoint: Optional[Literal["mainland", "hk", "global"]] = None, base_uri: Optional[str] = None, extra: Optional[Mapping[str, Any]] = None) -> Refund:
+        """Refund a paid order, in full or in part.
+
+        Give transaction_id or out_trade_no. The answer's status is PROCESSING until the refund
+        notification (or query_refund) says SUCCESS; HK and Global answer without a status:
+        query it.
+
+        Endpoints:
+            mainland, partner: POST v3/refund/domestic/refunds
+            hk: POST v3/refunds
+            global: POST v3/global/refunds
+
+        :param out_refund_no: the merchant's refund number, unique per merchant (retry with the
+        same one: never a second refund) (1–64 letters, digits and _-|*@)
+        :param transaction_id: the order to refund, by WeChat Pay's id (or out_trade_no) (1–32
+        letters, digits and _-|*@)
+        :param out_trade_no: the order to refund, by the merchant's number (or transaction_id)
+        (6–32 letters, digits and _-|*)
+        :param refund: how much to refund, smallest unit; at most the order's total (a positive
+        integer in the currency's smallest unit (fen, cents))
+        :param total: the order's total, smallest unit (as created) (a positive integer in the
+        currency's smallest unit (fen, cents))
+        :param currency: the refund's currency (the order's; mainland: CNY) (an upper-case ISO
+        4217 code (CNY, HKD, USD…)); required on hk, global; default "CNY"
+        :param reason: why, shown to the payer (1–80 characters)
+        :param notify_url: where WeChat Pay sends the refund notification (an https URL without
+        user name, query or fragment)
+        :param mchid: the merchant id (default: the client's mchid) (1–32 digits)
+        :param sub_mchid: the sub-merchant: service-provider (institution) mode (1–32 digits)
+        :param sp_mchid: the service provider (institution) with sub_mchid (default: the
+        client's mchid) (1–32 digits)
+        :param appid: the app id (official account, mini program or app) the payer pays in
+        (1–32 letters, digits and _)
+        :param sp_appid: the service provider's app id, with sub_mchid (default: appid) (1–32
+        letters, digits and _)
+        :param sub_appid: the sub-merchant's app id, with sub_mchid (1–32 letters, digits and
+        _)
+        :param endpoint: which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk
+        (api.mch.weixin.qq.com/hk/v3/…) or global (apihk.mch.weixin.qq.com/v3/global/…);
+        default: the client's base_uri (one of mainland, hk, global)
+        :param base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay)
+        (an absolute https base URI)
+        :param extra: body fields not typed here (detail, settle_info, …), merged into the
+        body as given
+        """
+        return _result(Refund, self._call("create_refund", {"out_refund_no": out_refund_no, "transaction_id": transaction_id, "out_trade_no": out_trade_no, "refund": refund, "total": total, "currency": currency, "reason": reason, "notify_url": notify_url, "mchid": mchid, "sub_mchid": sub_mchid, "sp_mchid": sp_mchid, "appid": appid, "sp_appid": sp_appid, "sub_appid": sub_appid, "endpoint": endpoint, "base_uri": base_uri, "extra": extra}))
+
+    async def create_refund_async(self, *, out_refund_no: str, refund: int, total: int, transaction_id: Optional[str] = None, out_trade_no: Optional[str] = None, currency: Optional[str] = None, reason: Optional[str] = None, notify_url: Optional[str] = None, mchid: Optional[str] = None, sub_mchid: Optional[str] = None, sp_mchid: Optional[str] = None, appid: Optional[str] = None, sp_appid: Optional[str] = None, sub_appid: Optional[str] = None, endpoint: Optional[Literal["mainland", "hk", "global"]] = None, base_uri: Optional[str] = None, extra: Optional[Mapping[str, Any]] = None) -> Refund:
+        """``create_refund`` on the library's runtime (asyncio)."""
+        return _result(Refund, await self._call_async("create_refund", {"out_refund_no": out_refund_no, "transaction_id": transaction_id, "out_trade_no": out_trade_no, "refund": refund, "total": total, "currency": currency, "reason": reason, "notify_url": notify_url, "mchid": mchid, "sub_mchid": sub_mchid, "sp_mchid": sp_mchid, "appid": appid, "sp_appid": sp_appid, "sub_appid": sub_appid, "endpoint": endpoint, "base_uri": base_uri, "extra": extra}))
+
+    def query_refund(self, out_refund_no: str, *, mchid: Optional[str] = None, sub_mchid: Optional[str] = None, sp_mchid: Optional[str] = None, endpoint: Optional[Literal["mainland", "hk", "global"]] = None, base_uri: Optional[str] = None) -> Refund:
+        """Query a refund by the merchant's out_refund_no.
+
+        status: PROCESSING, SUCCESS, CLOSED (HK/Global: REFUNDCLOSE) or ABNORMAL.
+
+        Endpoints:
+            mainland, partner: GET v3/refund/domestic/refunds/{out_refund_no}
+            hk: GET v3/refunds/out-refund-no/{out_refund_no}
+            global: GET v3/global/refunds/out-refund-no/{out_refund_no}
+
+        :param out_refund_no: the merchant's refund number (1–64 letters, digits and _-|*@)
+        :param mchid: the merchant id (default: the client's mchid) (1–32 digits)
+        :param sub_mchid: the sub-merchant: service-provider (institution) mode (1–32 digits)
+        :param sp_mchid: the service provider (institution) with sub_mchid (default: the
+        client's mchid) (1–32 digits)
+        :param endpoint: which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk
+        (api.mch.weixin.qq.com/hk/v3/…) or global (apihk.mch.weixin.qq.com/v3/global/…);
+        default: the client's base_uri (one of mainland, hk, global)
+        :param base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay)
+        (an absolute https base URI)
+        """
+        return _result(Refund, self._call("query_refund", {"out_refund_no": out_refund_no, "mchid": mchid, "sub_mchid": sub_mchid, "sp_mchid": sp_mchid, "endpoint": endpoint, "base_uri": base_uri}))
+
+    async def query_refund_async(self, out_refund_no: str, *, mchid: Optional[str] = None, sub_mchid: Optional[str] = None, sp_mchid: Optional[str] = None, endpoint: Optional[Literal["mainland", "hk", "global"]] = None, base_uri: Optional[str] = None) -> Refund:
+        """``query_refund`` on the library's runtime (asyncio)."""
+        return _result(Refund, await self._call_async("query_refund", {"out_refund_no": out_refund_no, "mchid": mchid, "sub_mchid": sub_mchid, "sp_mchid": sp_mchid, "endpoint": endpoint, "base_uri": base_uri}))
+
+    def create_micropay(self, *, out_trade_no: str, description: str, amount: int, auth_code: str, scene_info: Optional[Mapping[str, Any]] = None, currency: Optional[str] = None, merchant_category_code: Optional[str] = None, attach: Optional[str] = None, goods_tag: Optional[str] = None, detail: Optional[Any] = None, mchid: Optional[str] = None, sub_mchid: Optional[str] = None, sp_mchid: Optional[str] = None, appid: Optional[str] = None, sp_appid: Optional[str] = None, sub_appid: Optional[str] = None, endpoint: Optional[Literal["mainland", "hk", "global"]] = None, base_uri: Optional[str] = None, extra: Optional[Mapping[str, Any]] = None) -> Transaction:
+        """Charge a payer's payment code (付款码) scanned at the till.
+
+        The mainland calls it codepay. trade_state SUCCESS is paid; USERPAYING (the payer is
+        entering the password; HTTP 202 on the mainland) is no error: query until it settles,
+        and reverse if it does not. No notify_url: no notification is sent.
+
+        Endpoints:
+            mainland: POST v3/pay/transactions/codepay
+            partner: POST v3/pay/partner/transactions/codepay
+            hk: POST v3/transactions/micropay
+            global: POST v3/global/micropay/transactions/pay
+
+        :param out_trade_no: the merchant's order number, unique per merchant (6–32 letters,
+        digits and _-|*)
+        :param description: what is bought, as the payer sees it (1–127 characters)
+        :param amount: the order's total in the currency's smallest unit (fen, cents) (a
+        positive integer in the currency's smallest unit (fen, cents))
+        :param auth_code: the digits of the payer's payment code (付款码), as scanned
+        (10–32 digits)
+        :param scene_info: the store and device, sent as given: {store_info: {out_id…},
+        device_ip…}; required on mainland, partner
+        :param currency: the order's currency (mainland: CNY only; required on HK and Global)
+        (an upper-case ISO 4217 code (CNY, HKD, USD…)); required on hk, global
+        :param merchant_category_code: the merchant category code (MCC) WeChat Pay assigned (HK
+        and Global) (4 digits); required on hk, global
+        :param attach: the merchant's own data, echoed by query and notification (1–128
+        characters)
+        :param goods_tag: the goods tag of coupons (1–32 characters)
+        :param detail: the goods detail (an object on the mainland, a list on HK and Global),
+        sent as given
+        :param mchid: the merchant id (default: the client's mchid) (1–32 digits)
+        :param sub_mchid: the sub-merchant: service-provider (institution) mode (1–32 digits)
+        :param sp_mchid: the service provider (institution) with sub_mchid (default: the
+        client's mchid) (1–32 digits)
+        :param appid: the app id (official account, mini program or app) the payer pays in
+        (1–32 letters, digits and _)
+        :param sp_appid: the service provider's app id, with sub_mchid (default: appid) (1–32
+        letters, digits and _)
+        :param sub_appid: the sub-merchant's app id, with sub_mchid (1–32 letters, digits and
+        _)
+        :param endpoint: which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk
+        (api.mch.weixin.qq.com/hk/v3/…) or global (apihk.mch.weixin.qq.com/v3/global/…);
+        default: the client's base_uri (one of mainland, hk, global)
+        :param base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay)
+        (an absolute https base URI)
+        :param extra: body fields not typed here (detail, settle_info, …), merged into the
+        body as given
+        """
+        return _result(Transaction, self._call("create_micropay", {"out_trade_no": out_trade_no, "description": description, "amount": amount, "auth_code": auth_code, "scene_info": scene_info, "currency": currency, "merchant_category_code": merchant_category_code, "attach": attach, "goods_tag": goods_tag, "detail": detail, "mchid": mchid, "sub_mchid": sub_mchid, "sp_mchid": sp_mchid, "appid": appid, "sp_appid": sp_appid, "sub_appid": sub_appid, "endpoint": endpoint, "base_uri": base_uri, "extra": extra}))
+
+    async def create_micropay_async(self, *, out_trade_no: str, description: str, amount: int, auth_code: str, scene_info: Optional[Mapping[str, Any]] = None, currency: Optional[str] = None, merchant_category_code: Optional[str] = None, attach: Optional[str] = None, goods_tag: Optional[str] = None, detail: Optional[Any] = None, mchid: Optional[str] = None, sub_mchid: Optional[str] = None, sp_mchid: Optional[str] = None, appid: Optional[str] = None, sp_appid: Optional[str] = None, sub_appid: Optional[str] = None, endpoint: Optional[Literal["mainland", "hk", "global"]] = None, base_uri: Optional[str] = None, extra: Optional[Mapping[str, Any]] = None) -> Transaction:
+        """``create_micropay`` on the library's runtime (asyncio)."""
+        return _result(Transaction, await self._call_async("create_micropay", {"out_trade_no": out_trade_no, "description": description, "amount": amount, "auth_code": auth_code, "scene_info": scene_info, "currency": currency, "merchant_category_code": merchant_category_code, "attach": attach, "goods_tag": goods_tag, "detail": detail, "mchid": mchid, "sub_mchid": sub_mchid, "sp_mchid": sp_mchid, "appid": appid, "sp_appid": sp_appid, "sub_appid": sub_appid, "endpoint": endpoint, "base_uri": base_uri, "extra": extra}))
+
+    def reverse_out_trade_no(self, out_trade_no: str, *, mchid: Optional[str] = None, sub_mchid: Optional[str] = None, sp_mchid: Optional[str] = None, appid: Optional[str] = None, sp_appid: Optional[str] = None, sub_appid: Optional[str] = None, endpoint: Optional[Literal["mainland", "hk", "global"]] = None, base_uri: Optional[str] = None) -> None:
+        """Reverse (撤销) a code pay order by out_trade_no: unpaid it is closed, paid it is
+        refunded.
+
+        Code pay (micropay) orders only, when the payer could not finish or the till lost the
+        answer. The mainland answers 200 with the order's ids, HK and Global 204.
+
+        Endpoints:
+            mainland: POST v3/pay/transactions/out-trade-no/{out_trade_no}/reverse
+            partner: POST v3/pay/partner/transactions/out-trade-no/{out_trade_no}/reverse
+            hk: POST v3/transactions/out-trade-no/{out_trade_no}/reverse
+            global: POST v3/global/micropay/transactions/out-trade-no/{out_trade_no}/reverse
+
+        :param out_trade_no: the merchant's order number (6–32 letters, digits and _-|*)
+        :param mchid: the merchant id (default: the client's mchid) (1–32 digits)
+        :param sub_mchid: the sub-merchant: service-provider (institution) mode (1–32 digits)
+        :param sp_mchid: the service provider (institution) with sub_mchid (default: the
+        client's mchid) (1–32 digits)
+        :param appid: the app id (official account, mini program or app) the payer pays in
+        (1–32 letters, digits and _)
+        :param sp_appid: the service provider's app id, with sub_mchid (default: appid) (1–32
+        letters, digits and _)
+        :param sub_appid: the sub-merchant's app id, with sub_mchid (1–32 letters, digits and
+        _)
+        :param endpoint: which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk
+        (api.mch.weixin.qq.com/hk/v3/…) or global (apihk.mch.weixin.qq.com/v3/global/…);
+        default: the client's base_uri (one of mainland, hk, global)
+        :param base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay)
+        (an absolute https base URI)
+        """
+        self._call("reverse_out_trade_no", {"out_trade_no": out_trade_no, "mchid": mchid, "sub_mchid": sub_mchid, "sp_mchid": sp_mchid, "appid": appid, "sp_appid": sp_appid, "sub_appid": sub_appid, "endpoint": endpoint, "base_uri": base_uri})
+
+    async def reverse_out_trade_no_async(self, out_trade_no: str, *, mchid: Optional[str] = None, sub_mchid: Optional[str] = None, sp_mchid: Optional[str] = None, appid: Optional[str] = None, sp_appid: Optional[str] = None, sub_appid: Optional[str] = None, endpoint: Optional[Literal["mainland", "hk", "global"]] = None, base_uri: Optional[str] = None) -> None:
+        """``reverse_out_trade_no`` on the library's runtime (asyncio)."""
+        await self._call_async("reverse_out_trade_no", {"out_trade_no": out_trade_no, "mchid": mchid, "sub_mchid": sub_mchid, "sp_mchid": sp_mchid, "appid": appid, "sp_appid": sp_appid, "sub_appid": sub_appid, "endpoint": endpoint, "base_uri": base_uri})
+
+    def reverse_transaction(self, transaction_id: str, *, mchid: Optional[str] = None, sub_mchid: Optional[str] = None, sp_mchid: Optional[str] = None, endpoint: Optional[Literal["hk", "global"]] = None, base_uri: Optional[str] = None) -> None:
+        """Reverse (撤销) a code pay order by WeChat Pay's transaction id (HK and Global).
+
+        The mainland reverses by out_trade_no only. Succeeds on 204.
+
+        Endpoints:
+            hk: POST v3/transactions/id/{transaction_id}/reverse
+            global: POST v3/global/micropay/transactions/id/{transaction_id}/reverse
+
+        :param transaction_id: WeChat Pay's order id (1–32 letters, digits and _-|*@)
+        :param mchid: the merchant id (default: the client's mchid) (1–32 digits)
+        :param sub_mchid: the sub-merchant: service-provider (institution) mode (1–32 digits)
+        :param sp_mchid: the service provider (institution) with sub_mchid (default: the
+        client's mchid) (1–32 digits)
+        :param endpoint: which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk
+        (api.mch.weixin.qq.com/hk/v3/…) or global (apihk.mch.weixin.qq.com/v3/global/…);
+        default: the client's base_uri (one of mainland, hk, global)
+        :param base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay)
+        (an absolute https base URI)
+        """
+        self._call("reverse_transaction", {"transaction_id": transaction_id, "mchid": mchid, "sub_mchid": sub_mchid, "sp_mchid": sp_mchid, "endpoint": endpoint, "base_uri": base_uri})
+
+    async def reverse_transaction_async(self, transaction_id: str, *, mchid: Optional[str] = None, sub_mchid: Optional[str] = None, sp_mchid: Optional[str] = None, endpoint: Optional[Literal["hk", "global"]] = None, base_uri: Optional[str] = None) -> None:
+        """``reverse_transaction`` on the library's runtime (asyncio)."""
+        await self._call_async("reverse_transaction", {"transaction_id": transaction_id, "mchid": mchid, "sub_mchid": sub_mchid, "sp_mchid": sp_mchid, "endpoint": endpoint, "base_uri": base_uri})
+
+    def query_refund_id(self, refund_id: str, *, mchid: Optional[str] = None, sub_mchid: Optional[str] = None, sp_mchid: Optional[str] = None, endpoint: Optional[Literal["hk", "global"]] = None, base_uri: Optional[str] = None) -> Refund:
+        """Query a refund by WeChat Pay's refund_id (HK and Global).
+
+        The mainland queries refunds by out_refund_no only.
+
+        Endpoints:
+            hk: GET v3/refunds/id/{refund_id}
+            global: GET v3/global/refunds/id/{refund_id}
+
+        :param refund_id: WeChat Pay's refund id (1–64 letters, digits and _-|*@)
+        :param mchid: the merchant id (default: the client's mchid) (1–32 digits)
+        :param sub_mchid: the sub-merchant: service-provider (institution) mode (1–32 digits)
+        :param sp_mchid: the service provider (institution) with sub_mchid (default: the
+        client's mchid) (1–32 digits)
+        :param endpoint: which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk
+        (api.mch.weixin.qq.com/hk/v3/…) or global (apihk.mch.weixin.qq.com/v3/global/…);
+        default: the client's base_uri (one of mainland, hk, global)
+        :param base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay)
+        (an absolute https base URI)
+        """
+        return _result(Refund, self._call("query_refund_id", {"refund_id": refund_id, "mchid": mchid, "sub_mchid": sub_mchid, "sp_mchid": sp_mchid, "endpoint": endpoint, "base_uri": base_uri}))
+
+    async def query_refund_id_async(self, refund_id: str, *, mchid: Optional[str] = None, sub_mchid: Optional[str] = None, sp_mchid: Optional[str] = None, endpoint: Optional[Literal["hk", "global"]] = None, base_uri: Optional[str] = None) -> Refund:
+        """``query_refund_id`` on the library's runtime (asyncio)."""
+        return _result(Refund, await self._call_async("query_refund_id", {"refund_id": refund_id, "mchid": mchid, "sub_mchid": sub_mchid, "sp_mchid": sp_mchid, "endpoint": endpoint, "base_uri": base_uri}))
+
+    def list_refunds(self, *, transaction_id: Optional[str] = None, out_trade_no: Optional[str] = None, offset: Optional[int] = None, count: Optional[int] = None, mchid: Optional[str] = None, sub_mchid: Optional[str] = None, sp_mchid: Optional[str] = None, endpoint: Optional[Literal["hk", "global"]] = None, base_uri: Optional[str] = None) -> RefundList:
+        """List the refunds of one order, a page at a time (HK and Global).
+
+        Give transaction_id or out_trade_no; offset and count page through them (count at most
+        20).
+
+        Endpoints:
+            hk: GET v3/refunds
+            global: GET v3/global/refunds
+
+        :param transaction_id: the order, by WeChat Pay's id (or out_trade_no) (1–32 letters,
+        digits and _-|*@)
+        :param out_trade_no: the order, by the merchant's number (or transaction_id) (1–32
+        letters, digits and _-|*@)
+        :param offset: where the page starts (0 first) (an integer from 0 to 1000000); default 0
+        :param count: how many refunds per page (1–20) (an integer from 1 to 20); default 10
+        :param mchid: the merchant id (default: the client's mchid) (1–32 digits)
+        :param sub_mchid: the sub-merchant: service-provider (institution) mode (1–32 digits)
+        :param sp_mchid: the service provider (institution) with sub_mchid (default: the
+        client's mchid) (1–32 digits)
+        :param endpoint: which API: mainland (api.mch.weixin.qq.com/v3/pay/…), hk
+        (api.mch.weixin.qq.com/hk/v3/…) or global (apihk.mch.weixin.qq.com/v3/global/…);
+        default: the client's base_uri (one of mainland, hk, global)
+        :param base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay)
+        (an absolute https base URI)
+        """
+        return _result(RefundList, self._call("list_refunds", {"transaction_id": transaction_id, "out_trade_no": out_trade_no, "offset": offset, "count": count, "mchid": mchid, "sub_mchid": sub_mchid, "sp_mchid": sp_mchid, "endpoint": endpoint, "base_uri": base_uri}))
+
+    async def list_refunds_async(self, *, transaction_id: Optional[str] = None, out_trade_no: Optional[str] = None, offset: Optional[int] = None, count: Optional[int] = None, mchid: Optional[str] = None, sub_mchid: Optional[str] = None, sp_mchid: Optional[str] = None, endpoint: Optional[Literal["hk", "global"]] = None, base_uri: Optional[str] = None) -> RefundList:
+        """``list_refunds`` on the library's runtime (asyncio)."""
+        return _result(RefundList, await self._call_async("list_refunds", {"transaction_id": transaction_id, "out_trade_no": out_trade_no, "offset": offset, "count": count, "mchid": mchid, "sub_mchid": sub_mchid, "sp_mchid": sp_mchid, "endpoint": endpoint, "base_uri": base_uri}))
