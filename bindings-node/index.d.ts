@@ -140,6 +140,36 @@ export type Chain = ChainVerbs & { readonly [segment: string]: Chain }
 /** The options of `closeTransaction` (generated: `CloseTransactionOptions`), with `signal`. */
 export type CloseOptions = CloseTransactionOptions & CallSignal
 
+/** The app id and, for tests only, a fixed timestamp (Unix seconds) and nonce. */
+export interface PayParamsOptions {
+  appid: string
+  timestamp?: number
+  nonce?: string
+}
+
+/** JSAPI / mini program pay parameters, keyed exactly as the front end takes them. */
+export interface JsapiPayParams {
+  appId: string
+  /** Unix seconds, as a string. */
+  timeStamp: string
+  nonceStr: string
+  /** `prepay_id=…` */
+  package: string
+  signType: 'RSA'
+  paySign: string
+}
+
+/** APP pay parameters, keyed exactly as the OpenSDK's PayReq takes them. */
+export interface AppPayParams {
+  appid: string
+  partnerid: string
+  prepayid: string
+  package: 'Sign=WXPay'
+  noncestr: string
+  timestamp: string
+  sign: string
+}
+
 export interface SignOptions {
   /** Unix seconds; default now. */
   timestamp?: number
@@ -271,6 +301,18 @@ declare class ClientBase extends EventEmitter {
   /** The HK or Global statement, verified through Wechatpay-Statement-Sha1. */
   downloadStatement(path: string | URL, options: StatementOptions & { signal?: AbortSignal }): Promise<Download>
   downloadStatementSync(path: string | URL, options: StatementOptions): Download
+  /**
+   * What the page hands to `WeixinJSBridge.invoke('getBrandWCPayRequest', …)` or a mini program
+   * to `wx.requestPayment`, signed with the merchant key; nothing is sent. `prepayId`: the
+   * create call's `prepay_id`; `appid`: the app id the order was created with (`sub_appid` when
+   * the payer pays in the sub-merchant's app). Throws InvalidArgumentError (`err.argument`).
+   */
+  jsapiPayParams(prepayId: string, options: PayParamsOptions): JsapiPayParams
+  /**
+   * What the app hands to the OpenSDK's `PayReq`, signed with the merchant key; nothing is sent.
+   * `partnerid` defaults to the client's mchid (the `sub_mchid` in service-provider mode).
+   */
+  appPayParams(prepayId: string, options: PayParamsOptions & { partnerid?: string }): AppPayParams
   /** The Authorization value for `method` on the absolute `url` with `body`. */
   sign(method: string, url: string, body?: string | Buffer, options?: SignOptions): string
   /** Throws VerifyError unless the WeChat Pay signature holds. */

@@ -457,6 +457,20 @@ class Client extends EventEmitter {
     return downloaded(p, this[NATIVE].downloadSync(spec, p, this[EVENTS]()))
   }
 
+  /** JSAPI / mini program pay parameters for `WeixinJSBridge` or `wx.requestPayment`, signed
+   *  with the merchant key (no network): `{ appId, timeStamp, nonceStr, package, signType, paySign }`. */
+  jsapiPayParams(prepayId, { appid, appId, timestamp, nonce } = {}) {
+    return JSON.parse(this[NATIVE].payParams('jsapi', JSON.stringify({ prepay_id: prepayId, appid: appid ?? appId, timestamp, nonce })))
+  }
+
+  /** APP pay parameters for the OpenSDK's PayReq, signed with the merchant key (no network):
+   *  `{ appid, partnerid, prepayid, package: 'Sign=WXPay', noncestr, timestamp, sign }`. */
+  appPayParams(prepayId, { appid, appId, partnerid, partnerId, timestamp, nonce } = {}) {
+    return JSON.parse(this[NATIVE].payParams('app', JSON.stringify({
+      prepay_id: prepayId, appid: appid ?? appId, partnerid: partnerid ?? partnerId, timestamp, nonce,
+    })))
+  }
+
   /** Signing utility: the Authorization value for `method` on the absolute `url` with `body`. */
   sign(method, url, body = '', { timestamp, nonce } = {}) {
     return this[NATIVE].sign(method, url, Buffer.from(body), timestamp ?? null, nonce ?? null)

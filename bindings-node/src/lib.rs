@@ -495,6 +495,14 @@ impl NativeClient {
         )
     }
 
+    /// The front end's payment parameters as a JSON object (`kind`: jsapi or app).
+    #[napi]
+    pub fn pay_params(&self, env: Env, kind: String, args_json: String) -> Result<String> {
+        catch(&env, || {
+            self.inner.get()?.pay_params_json(&kind, &args_json)
+        })
+    }
+
     #[napi]
     pub fn sign(
         &self,

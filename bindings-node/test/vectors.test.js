@@ -41,6 +41,44 @@ for (const v of signing.calls) {
   })
 }
 
+const SNAKE = { appId: 'appid', prepayId: 'prepay_id', timeStamp: 'timestamp', nonceStr: 'nonce', partnerId: 'partnerid' }
+
+for (const v of signing.pay_params) {
+  test(`pay parameter vector ${v.name}`, () => {
+    const a = Object.fromEntries(Object.entries(v.args).map(([k, x]) => [SNAKE[k] ?? k, x]))
+    const c = vectorClient()
+    const opts = { appid: a.appid, partnerid: a.partnerid, timestamp: Number(a.timestamp), nonce: a.nonce }
+    const got = v.kind === 'app' ? c.appPayParams(a.prepay_id, opts) : c.jsapiPayParams(a.prepay_id, opts)
+    // openssl's signature, and the exact object the front end takes (keys and their order).
+    assert.equal(JSON.stringify(got), JSON.stringify(v.expect))
+  })
+}
+
+test('pay parameters default to now and a fresh nonce, and verify with the merchant key', () => {
+  const c = vectorClient()
+  const a = c.jsapiPayParams('wx2', { appid: 'wx1' })
+  const b = c.jsapiPayParams('wx2', { appid: 'wx1' })
+  assert.notEqual(a.nonceStr, b.nonceStr)
+  assert.equal(a.package, 'prepay_id=wx2')
+  assert.ok(Math.abs(Number(a.timeStamp) - Date.now() / 1000) < 600)
+  const pub = fs.readFileSync(path.join(FIXTURES, 'merchant_pub.pem'))
+  const ok = require('node:crypto').verify('sha256', Buffer.from(`wx1\n${a.timeStamp}\n${a.nonceStr}\nprepay_id=wx2\n`), pub, Buffer.from(a.paySign, 'base64'))
+  assert.ok(ok)
+})
+
+test('bad pay parameters name the argument', () => {
+  const c = vectorClient()
+  for (const [f, id, opts, argument] of [
+    ['jsapiPayParams', 'a\nb', { appid: 'wx1' }, 'prepay_id'],
+    ['jsapiPayParams', 'prepay_id=wx2', { appid: 'wx1' }, 'prepay_id'],
+    ['jsapiPayParams', 'wx2', {}, 'appid'],
+    ['appPayParams', 'wx2', { appid: 'wx1', partnerid: '12ab' }, 'partnerid'],
+    ['appPayParams', 'wx2', { appid: 'wx1', timestamp: 1.5 }, 'timestamp'],
+  ]) {
+    assert.throws(() => c[f](id, opts), (e) => e instanceof wxpay.InvalidArgumentError && e.argument === argument && e.code === 'INVALID_ARGUMENT')
+  }
+})
+
 for (const k of verification.cases) {
   test(`verification vector ${k.name}`, () => {
     const run = () =>

@@ -67,6 +67,7 @@ PHP_FUNCTION(wxpay_ext_future_wait);
 PHP_FUNCTION(wxpay_ext_future_done);
 PHP_FUNCTION(wxpay_ext_future_cancel);
 PHP_FUNCTION(wxpay_ext_sign);
+PHP_FUNCTION(wxpay_ext_pay_params);
 PHP_FUNCTION(wxpay_ext_verify);
 PHP_FUNCTION(wxpay_ext_prepare);
 PHP_FUNCTION(wxpay_ext_chain_template);

@@ -35,6 +35,28 @@ PHP_FUNCTION(wxpay_ext_sign) {
     return_owned_string(return_value, out);
 }
 
+PHP_FUNCTION(wxpay_ext_pay_params) {
+    zval *client;
+    char *kind, *args;
+    size_t kind_len, args_len;
+    ZEND_PARSE_PARAMETERS_START(3, 3)
+        Z_PARAM_OBJECT_OF_CLASS(client, client_ce)
+        Z_PARAM_STRING(kind, kind_len)
+        Z_PARAM_STRING(args, args_len)
+    ZEND_PARSE_PARAMETERS_END();
+    wxpay_client_t *c = client_arg(client);
+    if (!c || !text_ok(kind, kind_len, "kind") || !text_ok(args, args_len, "arguments")) {
+        RETURN_THROWS();
+    }
+    char *out = NULL;
+    wxpay_error_t *err = NULL;
+    if (wxpay_pay_params(c, kind, args, &out, &err) != WXPAY_OK) {
+        throw_native(err);
+        RETURN_THROWS();
+    }
+    return_owned_string(return_value, out);
+}
+
 PHP_FUNCTION(wxpay_ext_verify) {
     zval *client;
     char *ts = NULL, *nonce = NULL, *sig = NULL, *serial = NULL, *body;

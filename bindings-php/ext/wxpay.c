@@ -228,6 +228,7 @@ static const zend_function_entry wxpay_functions[] = {
     ZEND_NS_FENTRY(NS, future_done, ZEND_FN(wxpay_ext_future_done), arginfo_one, 0)
     ZEND_NS_FENTRY(NS, future_cancel, ZEND_FN(wxpay_ext_future_cancel), arginfo_one, 0)
     ZEND_NS_FENTRY(NS, sign, ZEND_FN(wxpay_ext_sign), arginfo_six, 0)
+    ZEND_NS_FENTRY(NS, pay_params, ZEND_FN(wxpay_ext_pay_params), arginfo_three, 0)
     ZEND_NS_FENTRY(NS, verify, ZEND_FN(wxpay_ext_verify), arginfo_seven, 0)
     ZEND_NS_FENTRY(NS, prepare, ZEND_FN(wxpay_ext_prepare), arginfo_six, 0)
     ZEND_NS_FENTRY(NS, chain_template, ZEND_FN(wxpay_ext_chain_template), arginfo_one, 0)

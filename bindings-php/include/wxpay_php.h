@@ -640,6 +640,23 @@ wxpay_status wxpay_sign(const wxpay_client_t *client,
                         wxpay_error_t **err);
 
 /**
+ * Payment parameters for the front end, signed with the merchant key; no network. `kind` is
+ * `"jsapi"` (official accounts and mini programs; also `"miniprogram"`) or `"app"`;
+ * `args_json` an object `{"appid": …, "prepay_id": …}` plus, optionally, `"partnerid"` (APP:
+ * default the client's mchid), `"timestamp"` (seconds) and `"nonce"` (only for tests: they
+ * default to now and a fresh random nonce). On `WXPAY_OK`, `*out` is the JSON object the page
+ * or the app takes (`appId, timeStamp, nonceStr, package, signType, paySign` for JSAPI;
+ * `appid, partnerid, prepayid, package, noncestr, timestamp, sign` for APP), a string to free
+ * with `wxpay_string_free`. A bad argument is `WXPAY_ERR_INVALID_ARGUMENT`, named by
+ * `wxpay_error_argument`.
+ */
+wxpay_status wxpay_pay_params(const wxpay_client_t *client,
+                              const char *kind,
+                              const char *args_json,
+                              char **out,
+                              wxpay_error_t **err);
+
+/**
  * Verification utility: check a WeChat Pay signature (an answer's or a callback's) against the
  * client's `certs`. Header values may be NULL when absent (that is a "VERIFY" error, reason
  * "MISSING_HEADERS"). `now` 0 means the current time. Returns `WXPAY_OK` or an error.

@@ -431,6 +431,41 @@ final class Client
     }
 
     /**
+     * What the page hands to `WeixinJSBridge.invoke('getBrandWCPayRequest', …)` or a mini
+     * program to `wx.requestPayment`, signed with the merchant key; nothing is sent. $prepayId
+     * is the create call's prepay_id, $appid the app id the order was created with (sub_appid
+     * when the payer pays in the sub-merchant's app). $timestamp and $nonce default to now and
+     * a fresh random nonce (give them only in tests). `json_encode` the answer as it is.
+     *
+     * @return array{appId: string, timeStamp: string, nonceStr: string, package: string, signType: string, paySign: string}
+     * @throws InvalidArgumentException naming the argument (getArgument())
+     */
+    public function jsapiPayParams(string $prepayId, string $appid, ?int $timestamp = null, ?string $nonce = null): array
+    {
+        return $this->payParams('jsapi', ['appid' => $appid, 'prepay_id' => $prepayId, 'timestamp' => $timestamp, 'nonce' => $nonce]);
+    }
+
+    /**
+     * What the app hands to the WeChat OpenSDK's PayReq, signed with the merchant key; nothing
+     * is sent. $partnerid defaults to the client's mchid (the sub_mchid in service-provider mode).
+     *
+     * @return array{appid: string, partnerid: string, prepayid: string, package: string, noncestr: string, timestamp: string, sign: string}
+     * @throws InvalidArgumentException naming the argument (getArgument())
+     */
+    public function appPayParams(string $prepayId, string $appid, ?string $partnerid = null, ?int $timestamp = null, ?string $nonce = null): array
+    {
+        return $this->payParams('app', ['appid' => $appid, 'prepay_id' => $prepayId, 'partnerid' => $partnerid, 'timestamp' => $timestamp, 'nonce' => $nonce]);
+    }
+
+    /** @param array<string, mixed> $args */
+    private function payParams(string $kind, array $args): array
+    {
+        $json = self::encode(array_filter($args, static fn ($v): bool => $v !== null), 'pay parameters');
+        /** @var array<string, string> */
+        return json_decode($this->driver->payParams($this->handle, $kind, $json), true, 512, JSON_THROW_ON_ERROR);
+    }
+
+    /**
      * Signing utility: the Authorization value for $method on the absolute $url with $body.
      * $timestamp (Unix seconds) and $nonce default to now and a random nonce.
      */

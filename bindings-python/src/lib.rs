@@ -310,6 +310,12 @@ impl NativeClient {
         })
     }
 
+    /// The front end's payment parameters as a JSON object (`kind`: jsapi or app).
+    fn pay_params(&self, kind: &str, args_json: &str) -> PyResult<String> {
+        let client = self.client()?;
+        wx::boundary::catch(|| client.pay_params_json(kind, args_json)).map_err(to_py)
+    }
+
     #[pyo3(signature = (method, url, body, timestamp=None, nonce=None))]
     fn sign(
         &self,

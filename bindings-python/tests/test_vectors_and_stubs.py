@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 import subprocess
@@ -44,6 +45,59 @@ def test_call_vectors(v: Dict[str, Any]) -> None:
     assert (p["method"], p["url"], p["canonical_url"]) == (v["method"], v["url"], v["canonical_url"])
     assert p["body"] == v["body"]
     assert p["authorization"] == v["authorization"]
+
+
+SNAKE = {"appId": "appid", "prepayId": "prepay_id", "timeStamp": "timestamp", "nonceStr": "nonce", "partnerId": "partnerid"}
+
+
+@pytest.mark.parametrize("v", SIGNING["pay_params"], ids=lambda v: v["name"])
+def test_pay_parameter_vectors(v: Dict[str, Any]) -> None:
+    """openssl's signatures, and exactly the front end's object (keys, casing and order)."""
+    a = {SNAKE.get(k, k): val for k, val in v["args"].items()}
+    a["timestamp"] = int(a["timestamp"])
+    c = vector_client()
+    if v["kind"] == "app":
+        got: Dict[str, Any] = dict(c.app_pay_params(a.pop("prepay_id"), **a))
+    else:
+        got = dict(c.jsapi_pay_params(a.pop("prepay_id"), **a))
+    assert got == v["expect"]
+    assert list(got) == list(v["expect"])
+    assert json.dumps(got, separators=(",", ":")) == json.dumps(v["expect"], separators=(",", ":"))
+
+
+def test_pay_parameters_default_to_now_and_a_fresh_nonce(tmp_path: Any) -> None:
+    c = vector_client()
+    a, b = c.jsapi_pay_params("wx2", appid="wx1"), c.jsapi_pay_params("wx2", appid="wx1")
+    assert a["nonceStr"] != b["nonceStr"] and len(a["nonceStr"]) == 32
+    assert a["package"] == "prepay_id=wx2" and a["signType"] == "RSA"
+    (tmp_path / "m").write_bytes(f"wx1\n{a['timeStamp']}\n{a['nonceStr']}\nprepay_id=wx2\n".encode())
+    (tmp_path / "s").write_bytes(base64.b64decode(a["paySign"]))
+    verified = subprocess.run(
+        ["openssl", "dgst", "-sha256", "-verify", str(FIXTURES / "merchant_pub.pem"), "-signature", str(tmp_path / "s"),
+         str(tmp_path / "m")],
+        capture_output=True,
+    )
+    assert verified.returncode == 0, verified.stderr
+
+
+@pytest.mark.parametrize(
+    "kind,args,argument",
+    [
+        ("jsapi", {"prepay_id": "a\nb", "appid": "wx1"}, "prepay_id"),
+        ("jsapi", {"prepay_id": "prepay_id=wx2", "appid": "wx1"}, "prepay_id"),
+        ("jsapi", {"prepay_id": "wx2", "appid": ""}, "appid"),
+        ("app", {"prepay_id": "wx2", "appid": "wx1", "partnerid": "12ab"}, "partnerid"),
+        ("app", {"prepay_id": "wx2", "appid": "wx1", "timestamp": -5}, "timestamp"),
+        ("app", {"prepay_id": "wx2", "appid": "wx1", "nonce": "a b"}, "nonce"),
+    ],
+)
+def test_bad_pay_parameters_name_the_argument(kind: str, args: Dict[str, Any], argument: str) -> None:
+    c = vector_client()
+    f = c.app_pay_params if kind == "app" else c.jsapi_pay_params
+    with pytest.raises(wxpay.InvalidArgumentError) as e:
+        f(args.pop("prepay_id"), **args)
+    assert e.value.argument == argument
+    assert not e.value.may_have_been_sent
 
 
 @pytest.mark.parametrize("case", VERIFICATION["cases"], ids=lambda c: c["name"])

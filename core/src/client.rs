@@ -19,6 +19,7 @@ use crate::keys::{
     read_text_or_file, utc_date, PrivateKey, PublicKey, MAX_BUNDLE_FILE_BYTES, MAX_KEY_FILE_BYTES,
 };
 use crate::options::RequestOptions;
+use crate::pay_params::{PayInput, PayKind};
 use crate::protocol::platform_keys::AutoCertificates;
 use crate::sign::{
     canonical_url, Clock, NonceSource, RandomNonce, SignatureHeaders, Signer, SystemClock, Verifier,
@@ -520,6 +521,33 @@ impl Client {
         self.inner
             .signer
             .authorization(method.as_str(), &canonical_url(&parsed), body, ts, &nonce)
+    }
+
+    /// The payment parameters for the page (`PayKind::Jsapi`: JSAPI and mini programs) or the
+    /// app (`PayKind::App`), signed with the merchant key; no network. `timestamp` defaults to
+    /// the client's clock, the nonce to a fresh random one. See [`crate::pay_params`].
+    pub fn pay_params(
+        &self,
+        kind: PayKind,
+        input: &PayInput,
+    ) -> Result<serde_json::Map<String, serde_json::Value>> {
+        crate::pay_params::pay_params(&self.inner.signer, kind, input, self.now())
+    }
+
+    /// [`Client::pay_params`] for the bindings' generic entry: `kind` is `jsapi`
+    /// (`miniprogram`) or `app`, `args_json` an object `{appid, prepay_id, partnerid?,
+    /// timestamp?, nonce?}`; the answer is the JSON object the front end takes.
+    pub fn pay_params_json(&self, kind: &str, args_json: &str) -> Result<String> {
+        let kind = PayKind::parse(kind)?;
+        let args: serde_json::Value = serde_json::from_str(args_json).map_err(|e| {
+            Error::invalid(format!(
+                "the arguments of the {} pay parameters are not valid JSON: {e}",
+                kind.name()
+            ))
+        })?;
+        let input = PayInput::from_json(kind, &args)?;
+        let out = self.pay_params(kind, &input)?;
+        Ok(serde_json::Value::Object(out).to_string())
     }
 
     /// Verification utility: check a WeChat Pay signature (a response or a callback) with the

@@ -43,7 +43,7 @@ pub mod transport;
 // The modules' paths as they were before the folders (`wxpay::sign`, `wxpay::process`, …).
 pub use calls::{certificates, close, files, operation};
 pub use config::{options, uri};
-pub use protocol::{aead, keys, notify, response, sensitive, sign};
+pub use protocol::{aead, keys, notify, pay_params, response, sensitive, sign};
 pub use transport::{boundary, process};
 
 pub use calls::close::{CloseEndpoint, CloseOrder, OrderRef};
@@ -55,5 +55,6 @@ pub use files::{DownloadOptions, DownloadSpec, Downloaded, UploadFile, UploadSou
 pub use notify::{Answer, Notification};
 pub use operation::Operation;
 pub use options::RequestOptions;
+pub use pay_params::{PayInput, PayKind};
 pub use sensitive::EncryptedField;
 pub use sign::{Clock, FixedClock, FixedNonce, NonceSource, Signer, Verifier};

@@ -48,6 +48,31 @@ pub unsafe extern "C" fn wxpay_sign(
     })
 }
 
+/// Payment parameters for the front end, signed with the merchant key; no network. `kind` is
+/// `"jsapi"` (official accounts and mini programs; also `"miniprogram"`) or `"app"`;
+/// `args_json` an object `{"appid": …, "prepay_id": …}` plus, optionally, `"partnerid"` (APP:
+/// default the client's mchid), `"timestamp"` (seconds) and `"nonce"` (only for tests: they
+/// default to now and a fresh random nonce). On `WXPAY_OK`, `*out` is the JSON object the page
+/// or the app takes (`appId, timeStamp, nonceStr, package, signType, paySign` for JSAPI;
+/// `appid, partnerid, prepayid, package, noncestr, timestamp, sign` for APP), a string to free
+/// with `wxpay_string_free`. A bad argument is `WXPAY_ERR_INVALID_ARGUMENT`, named by
+/// `wxpay_error_argument`.
+#[no_mangle]
+pub unsafe extern "C" fn wxpay_pay_params(
+    client: *const wxpay_client_t,
+    kind: *const c_char,
+    args_json: *const c_char,
+    out: *mut *mut c_char,
+    err: *mut *mut wxpay_error_t,
+) -> wxpay_status {
+    guard(err, || {
+        out_arg(out, "out")?;
+        let c = client_arg(client)?.client()?;
+        let json = c.pay_params_json(str_arg(kind, "kind")?, str_arg(args_json, "args_json")?)?;
+        Ok(give_string(out, &json))
+    })
+}
+
 /// Verification utility: check a WeChat Pay signature (an answer's or a callback's) against the
 /// client's `certs`. Header values may be NULL when absent (that is a "VERIFY" error, reason
 /// "MISSING_HEADERS"). `now` 0 means the current time. Returns `WXPAY_OK` or an error.

@@ -114,6 +114,16 @@ with open(sys.argv[2], "w") as out:
         out.write("\t".join([c["name"], c["call"], j(c["args"]), e["code"], e["argument"] or "-",
                              "\x1f".join(e["mentions"]), "\x1f".join(e["absent"])]) + "\n")
 PY
+# The pay-parameter vectors, flattened for C (see test_pay_params).
+python3 - "$root/tests/vectors/signing.json" "$work/pay_params.tsv" <<'PY'
+import json, sys
+j = lambda v: json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+with open(sys.argv[2], "w") as out:
+    for c in json.load(open(sys.argv[1]))["pay_params"]:
+        out.write("\t".join([c["name"], c["kind"], j(c["args"]), j(c["expect"])]) + "\n")
+PY
+WXPAY_PAY_PARAM_CASES="$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["pay_params"]))' "$root/tests/vectors/signing.json")"
+export WXPAY_PAY_PARAM_CASES WXPAY_PAY_PARAMS_TSV="$work/pay_params.tsv"
 # The shared notification cases, flattened for C (see test_notifications).
 python3 - "$root/tests/reliability/notifications.json" "$work/notifications.tsv" <<'PY'
 import json, sys

@@ -69,6 +69,13 @@ interface Driver
     /** Free the future now: cancels the call if it is still running. */
     public function futureCancel(object $future): void;
 
+    /**
+     * The front end's payment parameters as JSON; `$kind` is jsapi or app.
+     *
+     * @throws WxpayException
+     */
+    public function payParams(object $client, string $kind, string $argsJson): string;
+
     /** @throws WxpayException */
     public function sign(object $client, string $method, string $url, string $body, int $timestamp, ?string $nonce): string;
 

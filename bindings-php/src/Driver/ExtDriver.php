@@ -85,6 +85,11 @@ final class ExtDriver implements Driver
         \Wxpay\Ext\future_cancel($future);
     }
 
+    public function payParams(object $client, string $kind, string $argsJson): string
+    {
+        return self::run(static fn () => \Wxpay\Ext\pay_params($client, $kind, $argsJson));
+    }
+
     public function sign(object $client, string $method, string $url, string $body, int $timestamp, ?string $nonce): string
     {
         return self::run(static fn () => \Wxpay\Ext\sign($client, $method, $url, $body, $timestamp, $nonce));

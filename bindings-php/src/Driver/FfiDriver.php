@@ -159,6 +159,13 @@ final class FfiDriver implements Driver
         }
     }
 
+    public function payParams(object $client, string $kind, string $argsJson): string
+    {
+        $c = $this->ptr($client);
+        $out = $this->out('char*', fn (CData $o, CData $e): int => $this->ffi->wxpay_pay_params($c, $kind, $argsJson, $o, $e));
+        return Ffi::takeString($this->ffi, $out);
+    }
+
     public function sign(object $client, string $method, string $url, string $body, int $timestamp, ?string $nonce): string
     {
         $c = $this->ptr($client);

@@ -13,7 +13,7 @@
 
 from ._calls import *  # noqa: F401,F403 - the result types of the typed calls (generated)
 from ._calls import __all__ as _result_types
-from ._client import Chain, Client, Headers, Response, catalogue
+from ._client import AppPayParams, Chain, Client, Headers, JsapiPayParams, Response, catalogue
 from ._errors import (
     ApiError,
     ConfigError,
@@ -51,6 +51,8 @@ __all__ = [
     "DecodeError",
     "InternalError",
     "catalogue",
+    "JsapiPayParams",
+    "AppPayParams",
     "__version__",
     *_result_types,
 ]

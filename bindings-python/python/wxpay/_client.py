@@ -15,6 +15,7 @@ from typing import (
     Optional,
     Sequence,
     Tuple,
+    TypedDict,
     Union,
 )
 
@@ -556,8 +557,75 @@ class Client(_Calls):
         result: Dict[str, Any] = _json.loads(text)
         return result
 
+    # --- payment parameters for the front end -------------------------------------------------
+
+    def jsapi_pay_params(
+        self,
+        prepay_id: str,
+        *,
+        appid: str,
+        timestamp: Optional[int] = None,
+        nonce: Optional[str] = None,
+    ) -> "JsapiPayParams":
+        """What the page hands to ``WeixinJSBridge.invoke('getBrandWCPayRequest', …)`` or a mini
+        program to ``wx.requestPayment``, signed with the merchant key; nothing is sent.
+
+        ``prepay_id`` is ``create_jsapi``'s answer (the id alone), ``appid`` the app id the order
+        was created with (``sub_appid`` when the payer pays in the sub-merchant's app).
+        ``timestamp`` and ``nonce`` default to now and a fresh random nonce (give them only in
+        tests). The answer's keys are exactly the front end's: ``appId``, ``timeStamp``,
+        ``nonceStr``, ``package``, ``signType``, ``paySign``; ``json.dumps`` it as it is.
+        """
+        args = {"appid": appid, "prepay_id": prepay_id, "timestamp": timestamp, "nonce": nonce}
+        result: JsapiPayParams = _json.loads(self._native.pay_params("jsapi", _call_args(args)))
+        return result
+
+    def app_pay_params(
+        self,
+        prepay_id: str,
+        *,
+        appid: str,
+        partnerid: Optional[str] = None,
+        timestamp: Optional[int] = None,
+        nonce: Optional[str] = None,
+    ) -> "AppPayParams":
+        """What the app hands to the WeChat OpenSDK's ``PayReq``, signed with the merchant key;
+        nothing is sent.
+
+        ``prepay_id`` is ``create_app``'s answer, ``appid`` the app's id, ``partnerid`` the
+        merchant id (default the client's mchid; the ``sub_mchid`` in service-provider mode).
+        The answer's keys are exactly the SDK's: ``appid``, ``partnerid``, ``prepayid``,
+        ``package`` (``Sign=WXPay``), ``noncestr``, ``timestamp``, ``sign``.
+        """
+        args = {"appid": appid, "prepay_id": prepay_id, "partnerid": partnerid, "timestamp": timestamp, "nonce": nonce}
+        result: AppPayParams = _json.loads(self._native.pay_params("app", _call_args(args)))
+        return result
+
     def __repr__(self) -> str:
         return "<wxpay.Client>"
+
+
+class JsapiPayParams(TypedDict):
+    """The JSAPI / mini program pay parameters, keyed as the front end takes them."""
+
+    appId: str
+    timeStamp: str
+    nonceStr: str
+    package: str
+    signType: str
+    paySign: str
+
+
+class AppPayParams(TypedDict):
+    """The APP pay parameters, keyed as the OpenSDK's ``PayReq`` takes them."""
+
+    appid: str
+    partnerid: str
+    prepayid: str
+    package: str
+    noncestr: str
+    timestamp: str
+    sign: str
 
 
 def _merged(args: Optional[Mapping[str, Any]], kwargs: Mapping[str, Any]) -> Mapping[str, Any]:

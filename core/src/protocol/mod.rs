@@ -4,6 +4,7 @@
 pub mod aead;
 pub mod keys;
 pub mod notify;
+pub mod pay_params;
 pub mod platform_keys;
 pub mod request;
 pub mod response;

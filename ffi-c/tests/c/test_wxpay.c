@@ -856,6 +856,56 @@ static void test_bad_calls(wxpay_client_t *normal, const char *tsv_path, int exp
     free(tsv);
 }
 
+/* The pay-parameter vectors (openssl's signatures): the exact object, field order included. */
+static void test_pay_params(wxpay_client_t *c, const char *tsv_path, int expected_cases) {
+    char *tsv = read_file(tsv_path);
+    int cases = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(tsv, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *f[5];
+        if (split_tabs(line, f, 5) != 4) {
+            fprintf(stderr, "bad pay-params line\n");
+            failed++;
+            continue;
+        }
+        char *out = NULL;
+        CHECK(wxpay_pay_params(c, f[1], f[2], &out, NULL) == WXPAY_OK);
+        CHECK_STR(out, f[3]);
+        wxpay_string_free(out);
+        cases++;
+    }
+    CHECK(cases == expected_cases && cases > 0);
+    free(tsv);
+
+    /* Without timestamp and nonce: now and a fresh nonce each time. */
+    char *a = NULL, *b = NULL;
+    CHECK(wxpay_pay_params(c, "app", "{\"appid\":\"wx1\",\"prepay_id\":\"wx2\"}", &a, NULL) == WXPAY_OK);
+    CHECK(wxpay_pay_params(c, "app", "{\"appid\":\"wx1\",\"prepay_id\":\"wx2\"}", &b, NULL) == WXPAY_OK);
+    CHECK(a && b && strcmp(a, b) != 0 && strstr(a, "\"package\":\"Sign=WXPay\"") != NULL);
+    wxpay_string_free(a);
+    wxpay_string_free(b);
+    /* Bad arguments name the argument; nothing is written to *out. */
+    const char *bad[][3] = {
+        {"jsapi", "{\"appid\":\"wx1\"}", "prepay_id"},
+        {"jsapi", "{\"appid\":\"wx1\",\"prepay_id\":\"a\\nb\"}", "prepay_id"},
+        {"jsapi", "{\"appid\":\"wx1\",\"prepay_id\":\"prepay_id=wx2\"}", "prepay_id"},
+        {"app", "{\"appid\":7,\"prepay_id\":\"wx2\"}", "appid"},
+        {"app", "{\"appid\":\"wx1\",\"prepay_id\":\"wx2\",\"timestamp\":-1}", "timestamp"},
+        {"native", "{}", "kind"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *out = NULL;
+        wxpay_error_t *err = NULL;
+        CHECK(wxpay_pay_params(c, bad[i][0], bad[i][1], &out, &err) == WXPAY_ERR_INVALID_ARGUMENT);
+        CHECK(out == NULL);
+        CHECK_STR(wxpay_error_argument(err), bad[i][2]);
+        wxpay_error_free(err);
+    }
+    wxpay_error_t *err = NULL;
+    CHECK(wxpay_pay_params(c, "jsapi", NULL, &a, &err) == WXPAY_ERR_INVALID_ARGUMENT);
+    wxpay_error_free(err);
+}
+
 /* The server closes idle connections (a keep-alive timeout, a deployment): the next blocking
  * call must not fail on a pooled connection that is already closed. Blocking calls drive their
  * connections on the caller's thread only while a call runs, so this is where it would show. */
@@ -1558,6 +1608,13 @@ int main(void) {
         test_bad_calls(c, bad_calls, atoi(getenv("WXPAY_BAD_CALL_CASES")));
     } else {
         fprintf(stderr, "WXPAY_BAD_CALLS_TSV is not set: the bad-call catalogue did not run\n");
+        failed++;
+    }
+    const char *pay_params = getenv("WXPAY_PAY_PARAMS_TSV");
+    if (pay_params) {
+        test_pay_params(c, pay_params, atoi(getenv("WXPAY_PAY_PARAM_CASES")));
+    } else {
+        fprintf(stderr, "WXPAY_PAY_PARAMS_TSV is not set: the pay-parameter vectors did not run\n");
         failed++;
     }
     const char *notifications = getenv("WXPAY_NOTIFICATIONS_TSV");

@@ -21,6 +21,7 @@ mod certs;
 mod control;
 mod faults;
 mod files;
+mod lifecycle;
 pub mod notify;
 pub mod proxy;
 mod server;
@@ -67,6 +68,11 @@ pub struct SandboxConfig {
     /// signature is reused for every identical answer within the same second (it stays valid:
     /// same timestamp, nonce and body).
     pub bench: bool,
+    /// Notification retries with WeChat Pay's spacing in milliseconds instead of seconds
+    /// (15 ms, 15 ms, 30 ms, 180 ms…), so tests of a failing handler do not wait.
+    pub fast_notifications: bool,
+    /// How long a refund stays `PROCESSING` before it settles (`SUCCESS` + `REFUND.SUCCESS`).
+    pub refund_settle_ms: u64,
 }
 
 impl Default for SandboxConfig {
@@ -80,6 +86,8 @@ impl Default for SandboxConfig {
             platform: None,
             state_dir: None,
             bench: false,
+            fast_notifications: false,
+            refund_settle_ms: 100,
         }
     }
 }
@@ -110,6 +118,8 @@ struct Mutable {
     deliveries: Vec<Value>,
     /// Size of generated bills and statements (`POST /_sandbox/bills`); 0: 20,000 bytes.
     bill_bytes: u64,
+    /// Orders and refunds made through the API (`lifecycle.rs`).
+    book: lifecycle::Book,
 }
 
 /// The last 2xx signature (benchmark mode): timestamp, status, body, nonce, signature.
@@ -117,6 +127,8 @@ type SignatureCache = Option<(String, u16, Vec<u8>, String, String)>;
 
 struct State {
     strict: bool,
+    fast_notifications: bool,
+    refund_settle_ms: u64,
     bench: bool,
     signatures: Mutex<SignatureCache>,
     merchants: HashMap<String, Merchant>,
@@ -251,6 +263,8 @@ impl Sandbox {
 
         let state = Arc::new(State {
             strict: config.strict,
+            fast_notifications: config.fast_notifications,
+            refund_settle_ms: config.refund_settle_ms,
             bench: config.bench,
             signatures: Mutex::new(None),
             merchants,

@@ -11,6 +11,7 @@ wxpay-sandbox: plays WeChat Pay APIv3 on loopback for tests, demos and benchmark
 usage: wxpay-sandbox [--listen 127.0.0.1:0] [--tls] [--hostname NAME]... [--strict]
                      [--merchant MCHID=PATH]... [--platform-key PATH --platform-serial ID]
                      [--state-dir DIR] [--client-config PATH [--client-key PATH]] [--bench]
+                     [--fast-notifications] [--refund-settle-ms MS]
 
   --listen ADDR          address to listen on (default 127.0.0.1:0: a free port)
   --tls                  serve HTTPS with a CA generated at start-up; its certificate covers
@@ -31,6 +32,9 @@ usage: wxpay-sandbox [--listen 127.0.0.1:0] [--tls] [--hostname NAME]... [--stri
   --bench                benchmark mode: requests are authenticated but not logged, and an
                          answer's signature is reused for identical answers within the same
                          second (still valid), so the sandbox's own cost stays small
+  --fast-notifications   redeliver notifications with WeChat Pay's spacing in milliseconds
+                         instead of seconds (15 ms, 15 ms, 30 ms, 3 min → 180 ms…)
+  --refund-settle-ms MS  how long a refund stays PROCESSING before SUCCESS (default 100)
 
 On start it prints one JSON line: url, addr, port, tls, ca_cert, platform_serial,
 platform_public_key, control, proxy (a CONNECT proxy in front of the sandbox, TEST-ONLY
@@ -65,6 +69,12 @@ fn parse(args: Vec<String>) -> Result<Cli, String> {
             "--tls" => c.tls = true,
             "--strict" => c.strict = true,
             "--bench" => c.bench = true,
+            "--fast-notifications" => c.fast_notifications = true,
+            "--refund-settle-ms" => {
+                c.refund_settle_ms = value("--refund-settle-ms")?
+                    .parse()
+                    .map_err(|_| "--refund-settle-ms takes a number of milliseconds".to_string())?
+            }
             "--hostname" => c.hostnames.push(value("--hostname")?),
             "--merchant" => {
                 let v = value("--merchant")?;

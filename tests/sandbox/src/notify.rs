@@ -331,6 +331,41 @@ async fn deliver_to(state: &State, a: &Ask, url: &str, parsed: &Value) -> Result
     Ok(json!({"id": id, "delivered": delivered, "deliveries": deliveries}))
 }
 
+/// Deliver a notification of `event` with `resource` to `url`: the first attempt at once, a
+/// redelivery (same `id`) after each of `spacing` while the merchant does not answer 2xx.
+pub(crate) async fn deliver_with(
+    state: &State,
+    event: &str,
+    resource: Value,
+    url: &str,
+    spacing: &[Duration],
+) -> Result<Value, String> {
+    let (addr, path) = loopback_url(url)?;
+    let first = state.mint(event, Some(&resource), None, None);
+    let id = first.id.clone();
+    let mut deliveries = Vec::new();
+    let mut delivered = false;
+    for attempt in 0..=spacing.len() {
+        let minted = if attempt == 0 {
+            None
+        } else {
+            tokio::time::sleep(spacing[attempt - 1]).await;
+            Some(state.mint(event, Some(&resource), None, Some(&id)))
+        };
+        match post(&addr, &path, minted.as_ref().unwrap_or(&first)).await {
+            Ok((status, body)) => {
+                deliveries.push(json!({"status": status, "body": body}));
+                if (200..300).contains(&status) {
+                    delivered = true;
+                    break;
+                }
+            }
+            Err(e) => deliveries.push(json!({"error": e})),
+        }
+    }
+    Ok(json!({"id": id, "delivered": delivered, "deliveries": deliveries}))
+}
+
 /// `http://127.0.0.1:PORT/path` → (address, path). Loopback only: the sandbox never reaches out.
 fn loopback_url(url: &str) -> Result<(std::net::SocketAddr, String), String> {
     let rest = url

@@ -101,6 +101,18 @@ async fn respond(
                 },
                 Err(e) => error_answer(400, "SANDBOX_BAD_REQUEST", &e, None),
             }
+        } else if method == http::Method::POST && target == "/_sandbox/pay" {
+            let paid = match serde_json::from_slice::<Value>(&body) {
+                Ok(parsed) => state.pay(&parsed),
+                Err(e) => Err(format!("control body is not JSON: {e}")),
+            };
+            match paid {
+                Ok(v) => Answer {
+                    status: 200,
+                    body: serde_json::to_vec(&v).unwrap_or_default(),
+                },
+                Err(e) => error_answer(400, "SANDBOX_BAD_REQUEST", &e, None),
+            }
         } else {
             control(&state, &method, &target, &body)
         };
@@ -244,7 +256,9 @@ async fn respond(
         Ok(mchid) if method == http::Method::POST && target == "/v3/security/echo" => {
             crate::notify::echo(&state, &mchid, &headers, &body)
         }
-        Ok(mchid) => state.route(&mchid, &method, &target, &body),
+        Ok(mchid) => state
+            .lifecycle(&mchid, &method, &target, &body)
+            .unwrap_or_else(|| state.route(&mchid, &method, &target, &body)),
     };
     log(answer.status);
     let answer = match fault_kind {

@@ -1,0 +1,535 @@
+//! The stateful sandbox: the payment day of every family through the catalogue's typed calls,
+//! a test per rule (tests/sandbox/src/lifecycle.rs), notifications verified by the client.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+use wxpay::{Client, Operation};
+use wxpay_sandbox::{Sandbox, SandboxConfig};
+
+async fn sandbox() -> Sandbox {
+    Sandbox::start(SandboxConfig {
+        tls: true,
+        fast_notifications: true,
+        refund_settle_ms: 50,
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox starts")
+}
+
+/// A typed call: its result (`status`, the fields, `raw`) or the error.
+async fn call(c: &Client, name: &str, args: Value) -> Result<Value, wxpay::Error> {
+    let op = Operation::by_value(c, name, &args, None)?;
+    let r = op.run(c).await?;
+    Ok(r.result().cloned().unwrap_or(Value::Null))
+}
+
+async fn api_code(c: &Client, name: &str, args: Value) -> String {
+    match call(c, name, args).await {
+        Ok(v) => panic!("{name} succeeded: {v}"),
+        Err(e) => e
+            .api()
+            .map(|a| a.code.clone())
+            .unwrap_or_else(|| format!("{e}")),
+    }
+}
+
+/// `POST /_sandbox/pay`: (HTTP status, body).
+async fn pay(sb: &Sandbox, body: Value) -> (u16, Value) {
+    let url = format!("{}_sandbox/pay", sb.url().replace("127.0.0.1", "localhost"));
+    let r = control_client(sb)
+        .post(url)
+        .header("Content-Type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (
+        status,
+        serde_json::from_slice(&r.bytes().await.unwrap()).unwrap_or(Value::Null),
+    )
+}
+
+/// A merchant's notification handler on loopback: answers each delivery with the next status
+/// of `statuses` (then 204) and hands every delivery (headers, body) to the test.
+async fn handler(
+    statuses: Vec<u16>,
+) -> (
+    String,
+    mpsc::UnboundedReceiver<(Vec<(String, String)>, Vec<u8>)>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://127.0.0.1:{}/wxpay/notify",
+        listener.local_addr().unwrap().port()
+    );
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut statuses = statuses.into_iter();
+        loop {
+            let Ok((mut s, _)) = listener.accept().await else {
+                return;
+            };
+            let mut raw = Vec::new();
+            let mut buf = [0u8; 8192];
+            let (headers, body) = loop {
+                let n = s.read(&mut buf).await.unwrap_or(0);
+                if n == 0 {
+                    break (Vec::new(), Vec::new());
+                }
+                raw.extend_from_slice(&buf[..n]);
+                let Some(at) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+                    continue;
+                };
+                let head = String::from_utf8_lossy(&raw[..at]).into_owned();
+                let len: usize = head
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse().unwrap())
+                    })
+                    .unwrap_or(0);
+                if raw.len() >= at + 4 + len {
+                    let headers = head
+                        .lines()
+                        .skip(1)
+                        .filter_map(|l| l.split_once(':'))
+                        .map(|(k, v)| (k.to_owned(), v.trim().to_owned()))
+                        .collect();
+                    break (headers, raw[at + 4..at + 4 + len].to_vec());
+                }
+            };
+            let status = statuses.next().unwrap_or(204);
+            let _ = s
+                .write_all(
+                    format!(
+                        "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    )
+                    .as_bytes(),
+                )
+                .await;
+            let _ = tx.send((headers, body));
+        }
+    });
+    (url, rx)
+}
+
+async fn next_notification(
+    c: &Client,
+    rx: &mut mpsc::UnboundedReceiver<(Vec<(String, String)>, Vec<u8>)>,
+) -> wxpay::Notification {
+    let (headers, body) = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("a notification arrives")
+        .unwrap();
+    c.parse_notification(
+        headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        &body,
+        None,
+    )
+    .expect("the notification verifies and decrypts")
+}
+
+fn merchant(sb: &Sandbox) -> Client {
+    client(
+        sb,
+        json!({"apiv3_key": "file://".to_owned() + fixture("apiv3_key.txt").to_str().unwrap()}),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mainland_jsapi_day_create_pay_notify_query_close_refund() {
+    let sb = sandbox().await;
+    let c = merchant(&sb);
+    let (url, mut rx) = handler(vec![]).await;
+    let create = json!({"endpoint": "mainland", "appid": "wxd678efh567hg6787", "out_trade_no": "day-0001",
+        "description": "QQ公仔", "amount": 100, "openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", "notify_url": url,
+        "attach": "cart=7"});
+    let first = call(&c, "create_jsapi", create.clone()).await.unwrap();
+    let prepay = first["prepay_id"].as_str().unwrap().to_owned();
+    assert!(prepay.starts_with("wx"));
+    // The same content again: the same prepay_id (idempotent).
+    assert_eq!(
+        call(&c, "create_jsapi", create.clone()).await.unwrap()["prepay_id"],
+        prepay.as_str()
+    );
+    // Other content under the same number: refused.
+    let mut other = create.clone();
+    other["amount"] = json!(101);
+    assert_eq!(
+        api_code(&c, "create_jsapi", other).await,
+        "OUT_TRADE_NO_USED"
+    );
+    let q = call(
+        &c,
+        "query_out_trade_no",
+        json!({"out_trade_no": "day-0001", "endpoint": "mainland"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(q["trade_state"], "NOTPAY");
+    assert!(q.get("transaction_id").is_none_or(Value::is_null));
+    // Refunds only on paid orders.
+    let refund = json!({"endpoint": "mainland", "out_refund_no": "day-0001-r1", "out_trade_no": "day-0001",
+        "refund": 60, "total": 100, "notify_url": url});
+    assert_eq!(
+        api_code(&c, "create_refund", refund.clone()).await,
+        "INVALID_REQUEST"
+    );
+
+    // The payer pays: SUCCESS, and a TRANSACTION.SUCCESS the client verifies and decrypts.
+    let (status, paid) = pay(&sb, json!({"prepay_id": prepay})).await;
+    assert_eq!(status, 200, "{paid}");
+    let n = next_notification(&c, &mut rx).await;
+    assert_eq!(n.event_type, "TRANSACTION.SUCCESS");
+    assert_eq!(n.resource["out_trade_no"], "day-0001");
+    assert_eq!(n.resource["trade_state"], "SUCCESS");
+    assert_eq!(n.resource["amount"]["total"], 100);
+    let tx = n.resource["transaction_id"].as_str().unwrap().to_owned();
+    assert_eq!(paid["transaction_id"], tx.as_str());
+    let q = call(
+        &c,
+        "query_transaction",
+        json!({"transaction_id": tx, "endpoint": "mainland"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (
+            q["trade_state"].as_str(),
+            q["total"].as_i64(),
+            q["attach"].as_str()
+        ),
+        (Some("SUCCESS"), Some(100), Some("cart=7"))
+    );
+    assert!(q["success_time"].as_str().unwrap().ends_with("+08:00"));
+    // A paid order cannot be closed, paid again or created again.
+    assert_eq!(
+        api_code(
+            &c,
+            "close_out_trade_no",
+            json!({"out_trade_no": "day-0001", "endpoint": "mainland"})
+        )
+        .await,
+        "ORDERPAID"
+    );
+    assert_eq!(pay(&sb, json!({"out_trade_no": "day-0001"})).await.0, 400);
+    assert_eq!(api_code(&c, "create_jsapi", create).await, "ORDERPAID");
+
+    // Refund in part: PROCESSING, then SUCCESS with a REFUND.SUCCESS.
+    let r = call(&c, "create_refund", refund.clone()).await.unwrap();
+    assert_eq!(
+        (r["status"].as_str(), r["refund"].as_i64()),
+        (Some("PROCESSING"), Some(60))
+    );
+    // The same refund again: the same refund, never a second one.
+    assert_eq!(
+        call(&c, "create_refund", refund).await.unwrap()["refund_id"],
+        r["refund_id"]
+    );
+    // More than what is left to refund: refused.
+    let over = json!({"endpoint": "mainland", "out_refund_no": "day-0001-r2", "transaction_id": tx,
+        "refund": 41, "total": 100});
+    assert_eq!(api_code(&c, "create_refund", over).await, "INVALID_REQUEST");
+    let n = next_notification(&c, &mut rx).await;
+    assert_eq!(n.event_type, "REFUND.SUCCESS");
+    assert_eq!(
+        (
+            n.resource["out_refund_no"].as_str(),
+            n.resource["refund_status"].as_str()
+        ),
+        (Some("day-0001-r1"), Some("SUCCESS"))
+    );
+    let r = call(
+        &c,
+        "query_refund",
+        json!({"out_refund_no": "day-0001-r1", "endpoint": "mainland"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r["status"], "SUCCESS");
+    let q = call(
+        &c,
+        "query_out_trade_no",
+        json!({"out_trade_no": "day-0001", "endpoint": "mainland"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(q["trade_state"], "REFUND");
+    // The rest can still be refunded.
+    let rest = json!({"endpoint": "mainland", "out_refund_no": "day-0001-r3", "transaction_id": tx, "refund": 40, "total": 100});
+    assert_eq!(
+        call(&c, "create_refund", rest).await.unwrap()["status"],
+        "PROCESSING"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hk_and_global_native_h5_refund_list() {
+    let sb = sandbox().await;
+    let c = merchant(&sb);
+    let (url, mut rx) = handler(vec![]).await;
+    for (endpoint, h5) in [("hk", "mweb"), ("global", "mweb")] {
+        let no = format!("{endpoint}-native-1");
+        let base = json!({"endpoint": endpoint, "appid": "wxd678efh567hg6787", "description": "Coffee",
+            "amount": 2800, "currency": "HKD", "merchant_category_code": "5812", "notify_url": url});
+        let mut native = base.clone();
+        native["out_trade_no"] = json!(no);
+        let created = call(&c, "create_native", native).await.unwrap();
+        assert!(created["code_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("weixin://wxpay/bizpayurl?pr="));
+        let mut mweb = base.clone();
+        mweb["out_trade_no"] = json!(format!("{endpoint}-{h5}-1"));
+        mweb["scene_info"] = json!({"payer_client_ip": "127.0.0.1"});
+        assert!(call(&c, "create_h5", mweb).await.unwrap()["h5_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://"));
+        // Currency is required on HK and Global (refused before sending by the client).
+        let mut no_currency = base.clone();
+        no_currency["out_trade_no"] = json!("x-1");
+        no_currency.as_object_mut().unwrap().remove("currency");
+        assert_eq!(
+            call(&c, "create_native", no_currency)
+                .await
+                .unwrap_err()
+                .argument_name(),
+            Some("currency")
+        );
+
+        assert_eq!(pay(&sb, json!({"out_trade_no": no})).await.0, 200);
+        let n = next_notification(&c, &mut rx).await;
+        assert_eq!(n.resource["out_trade_no"], no.as_str());
+        let q = call(
+            &c,
+            "query_out_trade_no",
+            json!({"out_trade_no": no, "endpoint": endpoint}),
+        )
+        .await
+        .unwrap();
+        // HK and Global name WeChat Pay's order id `id`; the typed result calls it transaction_id.
+        assert_eq!(q["raw"]["id"], q["transaction_id"]);
+        assert_eq!(
+            (q["trade_state"].as_str(), q["currency"].as_str()),
+            (Some("SUCCESS"), Some("HKD"))
+        );
+        let tx = q["transaction_id"].as_str().unwrap().to_owned();
+
+        let r = call(
+            &c,
+            "create_refund",
+            json!({"endpoint": endpoint, "appid": "wxd678efh567hg6787", "out_refund_no": format!("{no}-r1"),
+            "transaction_id": tx, "refund": 800, "total": 2800, "currency": "HKD"}),
+        )
+        .await
+        .unwrap();
+        // HK and Global answer a refund without its status.
+        assert!(r.get("status").is_none_or(Value::is_null), "{r}");
+        let id = r["refund_id"].as_str().unwrap().to_owned();
+        let by_id = call(
+            &c,
+            "query_refund_id",
+            json!({"refund_id": id, "endpoint": endpoint}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(by_id["out_refund_no"], format!("{no}-r1").as_str());
+        let list = call(
+            &c,
+            "list_refunds",
+            json!({"out_trade_no": no, "endpoint": endpoint}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (list["total_count"].as_i64(), list["count"].as_i64()),
+            (Some(1), Some(1))
+        );
+        // A refund in another currency than the order's: refused by WeChat Pay.
+        let code = api_code(
+            &c,
+            "create_refund",
+            json!({"endpoint": endpoint, "appid": "wxd678efh567hg6787", "out_refund_no": format!("{no}-r2"),
+            "transaction_id": tx, "refund": 100, "total": 2800, "currency": "USD"}),
+        )
+        .await;
+        assert_eq!(code, "PARAM_ERROR");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn code_pay_succeeds_fails_or_waits_for_the_password_and_reverses() {
+    let sb = sandbox().await;
+    let c = merchant(&sb);
+    let order = |endpoint: &str, no: &str, code: &str| {
+        json!({"endpoint": endpoint, "appid": "wxd678efh567hg6787", "out_trade_no": no, "description": "Till 3",
+            "amount": 500, "auth_code": code, "currency": if endpoint == "mainland" { "CNY" } else { "HKD" },
+            "merchant_category_code": "5812", "scene_info": {"store_info": {"out_id": "store-1"}}})
+    };
+    let strip = |mut v: Value| {
+        if v["endpoint"] == "mainland" {
+            v.as_object_mut().unwrap().remove("merchant_category_code");
+        }
+        v
+    };
+    for endpoint in ["mainland", "hk", "global"] {
+        let ok = call(
+            &c,
+            "create_micropay",
+            strip(order(
+                endpoint,
+                &format!("{endpoint}-mp-1"),
+                "134567890123456789",
+            )),
+        )
+        .await
+        .unwrap();
+        assert_eq!(ok["trade_state"], "SUCCESS");
+        assert!(ok["transaction_id"].as_str().is_some(), "{ok}");
+        let code = api_code(
+            &c,
+            "create_micropay",
+            strip(order(
+                endpoint,
+                &format!("{endpoint}-mp-2"),
+                "130012345678901234",
+            )),
+        )
+        .await;
+        assert_eq!(code, "NOTENOUGH");
+        // USERPAYING (202 on the mainland) is an answer, not an error; the payer settles later.
+        let waiting = call(
+            &c,
+            "create_micropay",
+            strip(order(
+                endpoint,
+                &format!("{endpoint}-mp-3"),
+                "130112345678901234",
+            )),
+        )
+        .await
+        .unwrap();
+        assert_eq!(waiting["trade_state"], "USERPAYING");
+        assert_eq!(
+            waiting["status"],
+            if endpoint == "mainland" { 202 } else { 200 }
+        );
+        assert_eq!(
+            pay(&sb, json!({"out_trade_no": format!("{endpoint}-mp-3")}))
+                .await
+                .0,
+            200
+        );
+        let q = call(
+            &c,
+            "query_out_trade_no",
+            json!({"out_trade_no": format!("{endpoint}-mp-3"), "endpoint": endpoint}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(q["trade_state"], "SUCCESS");
+        // Reverse: the paid order is revoked (money back to the payer).
+        let mut args = json!({"out_trade_no": format!("{endpoint}-mp-1"), "endpoint": endpoint});
+        if endpoint == "mainland" {
+            args["appid"] = json!("wxd678efh567hg6787");
+        }
+        call(&c, "reverse_out_trade_no", args).await.unwrap();
+        let q = call(
+            &c,
+            "query_out_trade_no",
+            json!({"out_trade_no": format!("{endpoint}-mp-1"), "endpoint": endpoint}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(q["trade_state"], "REVOKED");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closed_orders_cannot_be_paid_and_partner_orders_belong_to_the_sub_merchant() {
+    let sb = sandbox().await;
+    let c = merchant(&sb);
+    let (url, _rx) = handler(vec![]).await;
+    let app = json!({"endpoint": "mainland", "appid": "wxd678efh567hg6787", "out_trade_no": "closed-0001",
+        "description": "x", "amount": 1, "notify_url": url});
+    call(&c, "create_app", app.clone()).await.unwrap();
+    call(
+        &c,
+        "close_out_trade_no",
+        json!({"out_trade_no": "closed-0001", "endpoint": "mainland"}),
+    )
+    .await
+    .unwrap();
+    let (status, body) = pay(&sb, json!({"out_trade_no": "closed-0001"})).await;
+    assert_eq!(status, 400);
+    assert!(
+        body["message"].as_str().unwrap().contains("CLOSED"),
+        "{body}"
+    );
+    assert_eq!(api_code(&c, "create_app", app).await, "ORDER_CLOSED");
+
+    // Service-provider mode: sp_mchid signs, the order is the sub-merchant's.
+    let partner = json!({"sub_mchid": "1900000109", "sp_appid": "wxd678efh567hg6787", "out_trade_no": "partner-0001",
+        "description": "x", "amount": 300, "openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", "notify_url": url, "endpoint": "mainland"});
+    call(&c, "create_jsapi", partner).await.unwrap();
+    let q = call(
+        &c,
+        "query_out_trade_no",
+        json!({"out_trade_no": "partner-0001", "sub_mchid": "1900000109"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(q["trade_state"], "NOTPAY");
+    assert_eq!(q["raw"]["sub_mchid"], "1900000109");
+    pay(&sb, json!({"out_trade_no": "partner-0001"})).await;
+    let r = call(
+        &c,
+        "create_refund",
+        json!({"endpoint": "mainland", "sub_mchid": "1900000109", "out_refund_no": "p-r1",
+        "out_trade_no": "partner-0001", "refund": 300, "total": 300}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r["status"], "PROCESSING");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_handler_gets_the_notification_again_with_the_same_id() {
+    let sb = sandbox().await;
+    let c = merchant(&sb);
+    let (url, mut rx) = handler(vec![500, 503]).await;
+    call(
+        &c,
+        "create_native",
+        json!({"endpoint": "mainland", "appid": "wxd678efh567hg6787", "out_trade_no": "retry-0001",
+        "description": "x", "amount": 1, "notify_url": url}),
+    )
+    .await
+    .unwrap();
+    pay(&sb, json!({"out_trade_no": "retry-0001"})).await;
+    let ids: Vec<String> = [
+        next_notification(&c, &mut rx).await,
+        next_notification(&c, &mut rx).await,
+        next_notification(&c, &mut rx).await,
+    ]
+    .iter()
+    .map(|n| n.id.clone())
+    .collect();
+    assert!(ids.iter().all(|i| *i == ids[0]), "{ids:?}");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let deliveries = control(&sb, "GET", "deliveries", Value::Null).await;
+    let d = &deliveries.as_array().unwrap()[0];
+    assert_eq!(d["delivered"], true);
+    assert_eq!(d["event"], "payment");
+    assert_eq!(d["deliveries"].as_array().unwrap().len(), 3);
+}
