@@ -25,7 +25,8 @@ def test_every_call_of_the_catalogue_has_a_method_and_an_async_twin(client: wxpa
         params = inspect.signature(method).parameters
         names = {a["name"] for a in c["args"]}
         assert set(params) == names, (c["name"], set(params) ^ names)
-        assert c["summary"] in (method.__doc__ or ""), c["name"]
+        # (the generator wraps long summaries: compare the words)
+        assert " ".join(c["summary"].split()) in " ".join((method.__doc__ or "").split()), c["name"]
 
 
 def test_close_then_query_gives_a_typed_transaction(client: wxpay.Client) -> None:
