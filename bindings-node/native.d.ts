@@ -39,6 +39,8 @@ export declare class NativeClient {
   /** Download per `spec_json` into `path`; the body of the answer is the outcome's JSON. */
   download(specJson: string, path: string, abort?: number | undefined | null, events?: EventsFn | undefined | null): Promise<NativeResponse>
   downloadSync(specJson: string, path: string, events?: EventsFn | undefined | null): NativeResponse
+  /** The front end's payment parameters as a JSON object (`kind`: jsapi or app). */
+  payParams(kind: string, argsJson: string): string
   sign(method: string, url: string, body: Buffer, timestamp?: number | undefined | null, nonce?: string | undefined | null): string
   verify(timestamp: string | undefined | null, nonce: string | undefined | null, signature: string | undefined | null, serial: string | undefined | null, body: Buffer, now?: number | undefined | null): void
   prepare(method: string, template: string, optionsJson: string, timestamp?: number | undefined | null, nonce?: string | undefined | null): string

@@ -292,7 +292,6 @@ pub(crate) async fn deliver(state: &State, parsed: &Value) -> Result<Value, Stri
 }
 
 async fn deliver_to(state: &State, a: &Ask, url: &str, parsed: &Value) -> Result<Value, String> {
-    let (addr, path) = loopback_url(url)?;
     let attempts = parsed
         .get("attempts")
         .and_then(Value::as_u64)
@@ -305,30 +304,8 @@ async fn deliver_to(state: &State, a: &Ask, url: &str, parsed: &Value) -> Result
             .unwrap_or(50)
             .min(10_000),
     );
-    let first = state.mint(&a.event, a.resource.as_ref(), a.fault, None);
-    let id = first.id.clone();
-    let mut deliveries = Vec::new();
-    let mut delivered = false;
-    for attempt in 0..attempts {
-        let minted = if attempt == 0 {
-            None
-        } else {
-            tokio::time::sleep(interval).await;
-            Some(state.mint(&a.event, a.resource.as_ref(), None, Some(&id)))
-        };
-        let n = minted.as_ref().unwrap_or(&first);
-        match post(&addr, &path, n).await {
-            Ok((status, body)) => {
-                deliveries.push(json!({"status": status, "body": body}));
-                if (200..300).contains(&status) {
-                    delivered = true;
-                    break;
-                }
-            }
-            Err(e) => deliveries.push(json!({"error": e})),
-        }
-    }
-    Ok(json!({"id": id, "delivered": delivered, "deliveries": deliveries}))
+    let spacing = vec![interval; (attempts - 1) as usize];
+    deliver_spaced(state, a, url, &spacing).await
 }
 
 /// Deliver a notification of `event` with `resource` to `url`: the first attempt at once, a
@@ -340,8 +317,24 @@ pub(crate) async fn deliver_with(
     url: &str,
     spacing: &[Duration],
 ) -> Result<Value, String> {
+    let a = Ask {
+        event: event.to_owned(),
+        resource: Some(resource),
+        fault: None,
+    };
+    deliver_spaced(state, &a, url, spacing).await
+}
+
+/// The first delivery at once (with `a`'s fault), a correct redelivery with the same `id`
+/// after each of `spacing` while the merchant does not answer 2xx.
+async fn deliver_spaced(
+    state: &State,
+    a: &Ask,
+    url: &str,
+    spacing: &[Duration],
+) -> Result<Value, String> {
     let (addr, path) = loopback_url(url)?;
-    let first = state.mint(event, Some(&resource), None, None);
+    let first = state.mint(&a.event, a.resource.as_ref(), a.fault, None);
     let id = first.id.clone();
     let mut deliveries = Vec::new();
     let mut delivered = false;
@@ -350,7 +343,7 @@ pub(crate) async fn deliver_with(
             None
         } else {
             tokio::time::sleep(spacing[attempt - 1]).await;
-            Some(state.mint(event, Some(&resource), None, Some(&id)))
+            Some(state.mint(&a.event, a.resource.as_ref(), None, Some(&id)))
         };
         match post(&addr, &path, minted.as_ref().unwrap_or(&first)).await {
             Ok((status, body)) => {

@@ -64,7 +64,7 @@ async fn handler(
     String,
     mpsc::UnboundedReceiver<(Vec<(String, String)>, Vec<u8>)>,
 ) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncWriteExt;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!(
         "http://127.0.0.1:{}/wxpay/notify",
@@ -77,36 +77,7 @@ async fn handler(
             let Ok((mut s, _)) = listener.accept().await else {
                 return;
             };
-            let mut raw = Vec::new();
-            let mut buf = [0u8; 8192];
-            let (headers, body) = loop {
-                let n = s.read(&mut buf).await.unwrap_or(0);
-                if n == 0 {
-                    break (Vec::new(), Vec::new());
-                }
-                raw.extend_from_slice(&buf[..n]);
-                let Some(at) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
-                    continue;
-                };
-                let head = String::from_utf8_lossy(&raw[..at]).into_owned();
-                let len: usize = head
-                    .lines()
-                    .find_map(|l| {
-                        l.to_ascii_lowercase()
-                            .strip_prefix("content-length:")
-                            .map(|v| v.trim().parse().unwrap())
-                    })
-                    .unwrap_or(0);
-                if raw.len() >= at + 4 + len {
-                    let headers = head
-                        .lines()
-                        .skip(1)
-                        .filter_map(|l| l.split_once(':'))
-                        .map(|(k, v)| (k.to_owned(), v.trim().to_owned()))
-                        .collect();
-                    break (headers, raw[at + 4..at + 4 + len].to_vec());
-                }
-            };
+            let (headers, body) = read_request(&mut s).await;
             let status = statuses.next().unwrap_or(204);
             let _ = s
                 .write_all(

@@ -114,3 +114,39 @@ impl JsonBody for reqwest::RequestBuilder {
             .body(serde_json::to_vec(v).unwrap())
     }
 }
+
+/// One HTTP/1.1 request from `s`: its headers and its Content-Length body.
+pub async fn read_request(s: &mut tokio::net::TcpStream) -> (Vec<(String, String)>, Vec<u8>) {
+    use tokio::io::AsyncReadExt;
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = s.read(&mut buf).await.unwrap_or(0);
+        if n == 0 {
+            // Closed before a whole request: nothing to hand on.
+            return (Vec::new(), Vec::new());
+        }
+        raw.extend_from_slice(&buf[..n]);
+        let Some(at) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&raw[..at]).into_owned();
+        let len: usize = head
+            .lines()
+            .find_map(|l| {
+                l.to_ascii_lowercase()
+                    .strip_prefix("content-length:")
+                    .map(|v| v.trim().parse().unwrap())
+            })
+            .unwrap();
+        if raw.len() >= at + 4 + len {
+            let headers = head
+                .lines()
+                .skip(1)
+                .filter_map(|l| l.split_once(':'))
+                .map(|(k, v)| (k.to_owned(), v.trim().to_owned()))
+                .collect();
+            return (headers, raw[at + 4..at + 4 + len].to_vec());
+        }
+    }
+}
