@@ -729,7 +729,7 @@ export interface Refund {
   /** the refunded order's number */
   outTradeNo: string | null
   /** PROCESSING, SUCCESS, CLOSED (HK/Global: REFUNDCLOSE), ABNORMAL; absent from HK/Global create answers: query it */
-  status: string | null
+  refundStatus: string | null
   /** the amount refunded, smallest unit */
   refund: number | null
   /** the order's total, smallest unit */

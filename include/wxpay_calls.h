@@ -429,7 +429,7 @@ static inline wxpay_status wxpay_call_create_h5_start(const wxpay_client_t *clie
  *   base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an absolute
  *   https base URI)
  *   extra: body fields not typed here (detail, settle_info, …), merged into the body as given
- * Returns result fields: refund_id, out_refund_no, transaction_id, out_trade_no, status,
+ * Returns result fields: refund_id, out_refund_no, transaction_id, out_trade_no, refund_status,
  * refund, total, payer_refund, currency, channel, create_time, success_time.
  */
 #define WXPAY_CALL_CREATE_REFUND "create_refund"
@@ -460,7 +460,7 @@ static inline wxpay_status wxpay_call_create_refund_start(const wxpay_client_t *
  *   default: the client's base_uri (one of mainland, hk, global)
  *   base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an absolute
  *   https base URI)
- * Returns result fields: refund_id, out_refund_no, transaction_id, out_trade_no, status,
+ * Returns result fields: refund_id, out_refund_no, transaction_id, out_trade_no, refund_status,
  * refund, total, payer_refund, currency, channel, create_time, success_time.
  */
 #define WXPAY_CALL_QUERY_REFUND "query_refund"
@@ -609,7 +609,7 @@ static inline wxpay_status wxpay_call_reverse_transaction_start(const wxpay_clie
  *   default: the client's base_uri (one of mainland, hk, global)
  *   base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an absolute
  *   https base URI)
- * Returns result fields: refund_id, out_refund_no, transaction_id, out_trade_no, status,
+ * Returns result fields: refund_id, out_refund_no, transaction_id, out_trade_no, refund_status,
  * refund, total, payer_refund, currency, channel, create_time, success_time.
  */
 #define WXPAY_CALL_QUERY_REFUND_ID "query_refund_id"

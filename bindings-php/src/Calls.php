@@ -522,7 +522,7 @@ trait Calls
      *   absolute https base URI)
      *   extra: body fields not typed here (detail, settle_info, …), merged into the body as
      *   given
-     * @return array{refund_id: string, out_refund_no: string|null, transaction_id: string|null, out_trade_no: string|null, status: string|null, refund: int|null, total: int|null, payer_refund: int|null, currency: string|null, channel: string|null, create_time: string|null, success_time: string|null, status: int, request_id: string|null, raw: array<string, mixed>}
+     * @return array{refund_id: string, out_refund_no: string|null, transaction_id: string|null, out_trade_no: string|null, refund_status: string|null, refund: int|null, total: int|null, payer_refund: int|null, currency: string|null, channel: string|null, create_time: string|null, success_time: string|null, status: int, request_id: string|null, raw: array<string, mixed>}
      * @throws Exception\WxpayException
      */
     public function createRefund(array $options): array
@@ -562,7 +562,7 @@ trait Calls
      *   default: the client's base_uri (one of mainland, hk, global)
      *   base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an
      *   absolute https base URI)
-     * @return array{refund_id: string, out_refund_no: string|null, transaction_id: string|null, out_trade_no: string|null, status: string|null, refund: int|null, total: int|null, payer_refund: int|null, currency: string|null, channel: string|null, create_time: string|null, success_time: string|null, status: int, request_id: string|null, raw: array<string, mixed>}
+     * @return array{refund_id: string, out_refund_no: string|null, transaction_id: string|null, out_trade_no: string|null, refund_status: string|null, refund: int|null, total: int|null, payer_refund: int|null, currency: string|null, channel: string|null, create_time: string|null, success_time: string|null, status: int, request_id: string|null, raw: array<string, mixed>}
      * @throws Exception\WxpayException
      */
     public function queryRefund(string $outRefundNo, array $options = []): array
@@ -753,7 +753,7 @@ trait Calls
      *   default: the client's base_uri (one of mainland, hk, global)
      *   base_uri: overrides the endpoint's base URI (a gateway in front of WeChat Pay) (an
      *   absolute https base URI)
-     * @return array{refund_id: string, out_refund_no: string|null, transaction_id: string|null, out_trade_no: string|null, status: string|null, refund: int|null, total: int|null, payer_refund: int|null, currency: string|null, channel: string|null, create_time: string|null, success_time: string|null, status: int, request_id: string|null, raw: array<string, mixed>}
+     * @return array{refund_id: string, out_refund_no: string|null, transaction_id: string|null, out_trade_no: string|null, refund_status: string|null, refund: int|null, total: int|null, payer_refund: int|null, currency: string|null, channel: string|null, create_time: string|null, success_time: string|null, status: int, request_id: string|null, raw: array<string, mixed>}
      * @throws Exception\WxpayException
      */
     public function queryRefundId(string $refundId, array $options = []): array

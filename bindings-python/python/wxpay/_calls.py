@@ -102,7 +102,7 @@ class Refund:
     #: the refunded order's number
     out_trade_no: Optional[str]
     #: PROCESSING, SUCCESS, CLOSED (HK/Global: REFUNDCLOSE), ABNORMAL; absent from HK/Global create answers: query it
-    status: Optional[str]
+    refund_status: Optional[str]
     #: the amount refunded, smallest unit
     refund: Optional[int]
     #: the order's total, smallest unit

@@ -328,7 +328,7 @@ const REFUND_FIELDS: &[Field] = &[
     field("transaction_id", "string", &[(ALL, "transaction_id")], "the refunded order's WeChat Pay id"),
     field("out_trade_no", "string", &[(ALL, "out_trade_no")], "the refunded order's number"),
     field(
-        "status",
+        "refund_status",
         "string",
         &[(ALL, "status")],
         "PROCESSING, SUCCESS, CLOSED (HK/Global: REFUNDCLOSE), ABNORMAL; absent from HK/Global create answers: query it",

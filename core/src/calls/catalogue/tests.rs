@@ -20,6 +20,19 @@ fn every_entry_is_consistent() {
                 );
             }
         }
+        // A result's own keys are not field names (the HTTP status, the Request-ID, the answer).
+        let fields = match c.returns {
+            Returns::Shape { fields, .. } | Returns::Json { fields, .. } => fields,
+            _ => &[],
+        };
+        for f in fields {
+            assert!(
+                !["status", "request_id", "raw", "status_code"].contains(&f.name),
+                "{}: field {} collides with the result's own key",
+                c.name,
+                f.name
+            );
+        }
         if let Some(lead) = c.lead {
             assert!(c.args().any(|a| a.name == lead), "{}: lead {lead}", c.name);
         }
