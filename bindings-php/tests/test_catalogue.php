@@ -23,7 +23,9 @@ foreach ($client->catalogue()['calls'] as $c) {
     }
     $m = lcfirst(str_replace('_', '', ucwords($c['name'], '_')));
     check($trait->hasMethod($m) && $trait->hasMethod($m . 'Async'), "$m and {$m}Async exist");
-    check(str_contains((string) $trait->getMethod($m)->getDocComment(), $c['summary']), "$m is documented");
+    // (the generator wraps long summaries: compare the words)
+    $words = static fn (string $t): string => implode(' ', preg_split('/[\s*]+/', $t, -1, PREG_SPLIT_NO_EMPTY));
+    check(str_contains($words((string) $trait->getMethod($m)->getDocComment()), $words($c['summary'])), "$m is documented");
 }
 
 // Close, then query: a typed result array.

@@ -60,32 +60,6 @@ foreach ($log as $entry) {
 }
 
 // --- Responses are PSR-7 --------------------------------------------------------------------
-// The pay parameters (openssl's signatures): exactly the front end's object, keys in order.
-$snake = ['appId' => 'appid', 'prepayId' => 'prepay_id', 'timeStamp' => 'timestamp', 'nonceStr' => 'nonce'];
-foreach ($vectors['pay_params'] as $v) {
-    $a = [];
-    foreach ($v['args'] as $k => $x) {
-        $a[$snake[$k] ?? $k] = $x;
-    }
-    $got = $v['kind'] === 'app'
-        ? $driver->appPayParams($a['prepay_id'], $a['appid'], $a['partnerid'] ?? null, (int) $a['timestamp'], $a['nonce'])
-        : $driver->jsapiPayParams($a['prepay_id'], $a['appid'], (int) $a['timestamp'], $a['nonce']);
-    check(json_encode($got, JSON_UNESCAPED_SLASHES) === json_encode($v['expect'], JSON_UNESCAPED_SLASHES), "pay params {$v['name']}: byte-identical with openssl's");
-}
-$pp = $driver->jsapiPayParams('wx2', 'wx1');
-$pub = openssl_pkey_get_public((string) file_get_contents(dirname(__DIR__, 2) . '/tests/fixtures/merchant_pub.pem'));
-check(openssl_verify("wx1\n{$pp['timeStamp']}\n{$pp['nonceStr']}\nprepay_id=wx2\n", base64_decode($pp['paySign']), $pub, OPENSSL_ALGO_SHA256) === 1, 'pay params default to now and a fresh nonce, signed with the merchant key');
-check($pp['nonceStr'] !== $driver->jsapiPayParams('wx2', 'wx1')['nonceStr'], 'a fresh nonce each time');
-foreach ([
-    ['prepay_id', fn () => $driver->jsapiPayParams("a\nb", 'wx1')],
-    ['prepay_id', fn () => $driver->jsapiPayParams('prepay_id=wx2', 'wx1')],
-    ['appid', fn () => $driver->jsapiPayParams('wx2', '')],
-    ['partnerid', fn () => $driver->appPayParams('wx2', 'wx1', '12ab')],
-    ['timestamp', fn () => $driver->appPayParams('wx2', 'wx1', null, -1)],
-] as [$argument, $fn]) {
-    $e = expect(Exception\InvalidArgumentException::class, $fn, "bad pay params ($argument)");
-    check($e instanceof Exception\InvalidArgumentException && $e->getArgument() === $argument, "bad pay params name $argument");
-}
 $r = $instance['v3/global/transactions/id/{transaction_id}']->get([
     'base_uri' => 'https://apihk.mch.weixin.qq.com/',
     'transaction_id' => '1217752501201407033233368018',
@@ -259,6 +233,32 @@ foreach ($vectors['calls'] as $v) {
     check($p['method'] === $v['method'] && $p['url'] === $v['url'], "call {$v['name']}: method and url");
     check($p['body'] === $v['body'], "call {$v['name']}: body");
     check($p['authorization'] === $v['authorization'], "call {$v['name']}: authorization byte-identical");
+}
+// The pay parameters (openssl's signatures): exactly the front end's object, keys in order.
+$snake = ['appId' => 'appid', 'prepayId' => 'prepay_id', 'timeStamp' => 'timestamp', 'nonceStr' => 'nonce'];
+foreach ($vectors['pay_params'] as $v) {
+    $a = [];
+    foreach ($v['args'] as $k => $x) {
+        $a[$snake[$k] ?? $k] = $x;
+    }
+    $got = $v['kind'] === 'app'
+        ? $driver->appPayParams($a['prepay_id'], $a['appid'], $a['partnerid'] ?? null, (int) $a['timestamp'], $a['nonce'])
+        : $driver->jsapiPayParams($a['prepay_id'], $a['appid'], (int) $a['timestamp'], $a['nonce']);
+    check(json_encode($got, JSON_UNESCAPED_SLASHES) === json_encode($v['expect'], JSON_UNESCAPED_SLASHES), "pay params {$v['name']}: byte-identical with openssl's");
+}
+$pp = $driver->jsapiPayParams('wx2', 'wx1');
+$pub = openssl_pkey_get_public((string) file_get_contents(dirname(__DIR__, 2) . '/tests/fixtures/merchant_pub.pem'));
+check(openssl_verify("wx1\n{$pp['timeStamp']}\n{$pp['nonceStr']}\nprepay_id=wx2\n", base64_decode($pp['paySign']), $pub, OPENSSL_ALGO_SHA256) === 1, 'pay params default to now and a fresh nonce, signed with the merchant key');
+check($pp['nonceStr'] !== $driver->jsapiPayParams('wx2', 'wx1')['nonceStr'], 'a fresh nonce each time');
+foreach ([
+    ['prepay_id', fn () => $driver->jsapiPayParams("a\nb", 'wx1')],
+    ['prepay_id', fn () => $driver->jsapiPayParams('prepay_id=wx2', 'wx1')],
+    ['appid', fn () => $driver->jsapiPayParams('wx2', '')],
+    ['partnerid', fn () => $driver->appPayParams('wx2', 'wx1', '12ab')],
+    ['timestamp', fn () => $driver->appPayParams('wx2', 'wx1', null, -1)],
+] as [$argument, $fn]) {
+    $e = expect(Exception\InvalidArgumentException::class, $fn, "bad pay params ($argument)");
+    check($e instanceof Exception\InvalidArgumentException && $e->getArgument() === $argument, "bad pay params name $argument");
 }
 $r = $instance['v3/global/transactions/id/{transaction_id}']->get([
     'base_uri' => 'https://apihk.mch.weixin.qq.com/', 'transaction_id' => 'q', 'query' => ['mchid' => '1230000109'],
