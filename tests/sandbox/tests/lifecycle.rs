@@ -11,6 +11,9 @@ use tokio::sync::mpsc;
 use wxpay::{Client, Operation};
 use wxpay_sandbox::{Sandbox, SandboxConfig};
 
+/// The deliveries a handler received: (headers, body) each.
+type Deliveries = mpsc::UnboundedReceiver<(Vec<(String, String)>, Vec<u8>)>;
+
 async fn sandbox() -> Sandbox {
     Sandbox::start(SandboxConfig {
         tls: true,
@@ -58,12 +61,7 @@ async fn pay(sb: &Sandbox, body: Value) -> (u16, Value) {
 
 /// A merchant's notification handler on loopback: answers each delivery with the next status
 /// of `statuses` (then 204) and hands every delivery (headers, body) to the test.
-async fn handler(
-    statuses: Vec<u16>,
-) -> (
-    String,
-    mpsc::UnboundedReceiver<(Vec<(String, String)>, Vec<u8>)>,
-) {
+async fn handler(statuses: Vec<u16>) -> (String, Deliveries) {
     use tokio::io::AsyncWriteExt;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!(
@@ -93,10 +91,7 @@ async fn handler(
     (url, rx)
 }
 
-async fn next_notification(
-    c: &Client,
-    rx: &mut mpsc::UnboundedReceiver<(Vec<(String, String)>, Vec<u8>)>,
-) -> wxpay::Notification {
+async fn next_notification(c: &Client, rx: &mut Deliveries) -> wxpay::Notification {
     let (headers, body) = tokio::time::timeout(Duration::from_secs(10), rx.recv())
         .await
         .expect("a notification arrives")
