@@ -23,7 +23,7 @@ use aws_lc_rs::digest;
 use reqwest::Url;
 use serde_json::{json, Map, Value};
 
-use crate::error::{quote, Error, ErrorKind, Result, Shown};
+use crate::error::{quote, type_name, Error, ErrorKind, Result, Shown};
 use crate::options::RequestOptions;
 use crate::sign::SignatureHeaders;
 use crate::{Client, Operation, PreparedRequest, VerifyFailure};
@@ -205,7 +205,7 @@ pub fn upload_meta(meta: &Value, file: &UploadFile) -> Result<Vec<u8>> {
         other => {
             return Err(Error::invalid(format!(
                 "an upload's `meta` must be a JSON object (e.g. {{\"filename\": \"photo.jpg\"}}), got {}",
-                kind_of(other)
+                type_name(other)
             )))
         }
     };
@@ -235,17 +235,6 @@ pub fn upload_meta(meta: &Value, file: &UploadFile) -> Result<Vec<u8>> {
     }
     serde_json::to_vec(&Value::Object(m))
         .map_err(|e| Error::invalid(format!("the upload's meta cannot be serialised: {e}")))
-}
-
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// The multipart body of an upload: `meta` then `file`, and its `Content-Type`.
@@ -427,7 +416,7 @@ fn string_field(m: &Map<String, Value>, name: &str) -> Result<Option<String>> {
         Some(Value::String(s)) => Ok(Some(s.clone())),
         Some(other) => Err(Error::invalid(format!(
             "download option `{name}` must be a string, got {}",
-            kind_of(other)
+            type_name(other)
         ))),
     }
 }
@@ -471,7 +460,7 @@ impl DownloadSpec {
                 Some(Value::Bool(b)) => Ok(Some(*b)),
                 Some(other) => Err(Error::invalid(format!(
                     "download option `{name}` must be true or false, got {}",
-                    kind_of(other)
+                    type_name(other)
                 ))),
             }
         };
@@ -481,7 +470,7 @@ impl DownloadSpec {
                 Some(Value::Object(q)) => Ok(q.clone()),
                 Some(other) => Err(Error::invalid(format!(
                     "download option `query` must be an object, got {}",
-                    kind_of(other)
+                    type_name(other)
                 ))),
             }
         };
@@ -1049,7 +1038,7 @@ impl Operation {
             other => {
                 return Err(Error::invalid(format!(
                     "upload options must be an object, got {}",
-                    kind_of(other)
+                    type_name(other)
                 )))
             }
         };
@@ -1081,7 +1070,7 @@ fn take_string(m: &mut Map<String, Value>, name: &str) -> Result<Option<String>>
         Some(Value::String(s)) => Ok(Some(s)),
         Some(other) => Err(Error::invalid(format!(
             "upload option `{name}` must be a string, got {}",
-            kind_of(&other)
+            type_name(&other)
         ))),
     }
 }

@@ -19,7 +19,7 @@
 use serde_json::{Map, Value};
 
 use super::sign::{random_nonce, Signer};
-use crate::error::{quote, Error, Result};
+use crate::error::{quote, type_name, Error, Result};
 
 /// Which front end the parameters are for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -155,7 +155,7 @@ impl PayInput {
                 v.as_str().map(str::to_owned).ok_or_else(|| {
                     Error::argument(
                         name,
-                        format!("argument `{name}` is {}; give a string", kind_of(v)),
+                        format!("argument `{name}` is {}; give a string", type_name(v)),
                     )
                 })
             };
@@ -191,7 +191,7 @@ impl PayInput {
                                 "timestamp",
                                 format!(
                                     "argument `timestamp` is {}; give whole seconds since 1970, e.g. 1700000000",
-                                    kind_of(other)
+                                    type_name(other)
                                 ),
                             ))
                         }
@@ -263,17 +263,6 @@ impl PayInput {
             )?;
         }
         Ok(())
-    }
-}
-
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
     }
 }
 

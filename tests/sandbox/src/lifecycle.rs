@@ -201,15 +201,18 @@ fn identity(
     Ok((owner, id))
 }
 
+/// The value of `key` in a query string, percent-decoded.
+fn query_param(query: &str, key: &str) -> Option<String> {
+    query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
+        .map(percent_decode)
+}
+
 /// The merchant a query names (`?mchid=` or `?sp_mchid=&sub_mchid=`), checked against the
 /// signer; `None` when the query names none of them.
 fn query_owner(fam: Fam, signer: &str, query: &str) -> Result<String, Answer> {
-    let get = |k: &str| {
-        query
-            .split('&')
-            .find_map(|kv| kv.strip_prefix(k).and_then(|r| r.strip_prefix('=')))
-            .map(percent_decode)
-    };
+    let get = |k: &str| query_param(query, k);
     match (get("mchid"), get("sp_mchid"), get("sub_mchid")) {
         (_, Some(sp), Some(sub)) if sp == signer => Ok(sub),
         (Some(m), _, _) if m == signer => Ok(m),
@@ -898,12 +901,7 @@ impl State {
             Ok(o) => o,
             Err(a) => return a,
         };
-        let get = |k: &str| {
-            query
-                .split('&')
-                .find_map(|kv| kv.strip_prefix(k).and_then(|r| r.strip_prefix('=')))
-                .map(percent_decode)
-        };
+        let get = |k: &str| query_param(query, k);
         let (tx, out) = (get("transaction_id"), get("out_trade_no"));
         if tx.is_none() && out.is_none() {
             return error_answer(

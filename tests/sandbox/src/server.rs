@@ -88,31 +88,20 @@ async fn respond(
     if target.starts_with("/_sandbox/") {
         // Control answers are signed like API answers, so any wxpay client (every language's
         // tests) can drive the sandbox through its own generic request.
+        let parsed = || {
+            serde_json::from_slice::<Value>(&body)
+                .map_err(|e| format!("control body is not JSON: {e}"))
+        };
         let answer = if method == http::Method::POST && target == "/_sandbox/notify" {
             // Delivering waits on the merchant's server: the one asynchronous control call.
-            let delivered = match serde_json::from_slice::<Value>(&body) {
+            let delivered = match parsed() {
                 Ok(parsed) => crate::notify::deliver(&state, &parsed).await,
-                Err(e) => Err(format!("control body is not JSON: {e}")),
+                Err(e) => Err(e),
             };
-            match delivered {
-                Ok(v) => Answer {
-                    status: 200,
-                    body: serde_json::to_vec(&v).unwrap_or_default(),
-                },
-                Err(e) => error_answer(400, "SANDBOX_BAD_REQUEST", &e, None),
-            }
+            control_outcome(delivered)
         } else if method == http::Method::POST && target == "/_sandbox/pay" {
-            let paid = match serde_json::from_slice::<Value>(&body) {
-                Ok(parsed) => state.pay(&parsed),
-                Err(e) => Err(format!("control body is not JSON: {e}")),
-            };
-            match paid {
-                Ok(v) => Answer {
-                    status: 200,
-                    body: serde_json::to_vec(&v).unwrap_or_default(),
-                },
-                Err(e) => error_answer(400, "SANDBOX_BAD_REQUEST", &e, None),
-            }
+            // Paying spawns the notification: it needs the shared state.
+            control_outcome(parsed().and_then(|parsed| state.pay(&parsed)))
         } else {
             control(&state, &method, &target, &body)
         };
@@ -427,6 +416,17 @@ pub(crate) async fn read_body(body: Incoming) -> Result<Vec<u8>, Answer> {
             "请求体过大或不完整 (request body too large or incomplete)",
             None,
         )),
+    }
+}
+
+/// A control call's outcome: 200 with its JSON, or 400 `SANDBOX_BAD_REQUEST` saying why.
+fn control_outcome(outcome: Result<Value, String>) -> Answer {
+    match outcome {
+        Ok(v) => Answer {
+            status: 200,
+            body: serde_json::to_vec(&v).unwrap_or_default(),
+        },
+        Err(e) => error_answer(400, "SANDBOX_BAD_REQUEST", &e, None),
     }
 }
 
