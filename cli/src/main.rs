@@ -34,6 +34,7 @@ usage:
   wxpay --config FILE download URL --out PATH [--hash SHA1] [--gzip]
   wxpay --config FILE encrypt-field TEXT
   wxpay --config FILE decrypt-field CIPHERTEXT
+  wxpay sandbox [--plain] [--state-dir DIR] [--fast-notifications] [...]   (`wxpay sandbox --help`)
   wxpay --version
 
   FILE     the configuration JSON (mchid, serial, private_key, certs, base_uri, timeout_ms,
@@ -49,6 +50,9 @@ usage:
            prints the exact request instead of sending it
   calls    the catalogue of typed calls (names, summaries, families, arguments), or one
            call's whole entry; needs no configuration
+  sandbox  starts a local WeChat Pay on loopback (TEST ONLY) that plays the whole payment day:
+           prints one JSON line (url, ca_cert, client_config…) and a guide on stderr, writes the
+           test merchant's client configuration; needs no configuration
   close    closes an order (HK endpoint by default, --global for apihk.mch.weixin.qq.com/v3/global;
            --out-trade-no when the id is the merchant's out_trade_no); succeeds only on 204
   prepare  prints the exact request that would be sent (URL, headers, body, Authorization)
@@ -677,6 +681,11 @@ static RUNTIME: ProcessRuntime = ProcessRuntime::new();
 
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
+    if argv.first().map(String::as_str) == Some("sandbox") {
+        // A local WeChat Pay for merchants' own tests (TEST ONLY): HTTPS, and the test
+        // merchant's client configuration written for them.
+        return wxpay_sandbox::cli::main(wxpay_sandbox::cli::Flavour::Merchant, argv[1..].to_vec());
+    }
     if argv.iter().any(|a| a == "-h" || a == "--help") || argv.is_empty() {
         print!("{USAGE}");
         return if argv.is_empty() {

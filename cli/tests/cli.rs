@@ -691,3 +691,103 @@ fn call_takes_any_typed_call_of_the_catalogue_and_calls_lists_them() {
     let (code, _, err) = wxpay(&["--config", c, "call", "close_transaction", "--nonce", "n"]);
     assert_eq!(code, 2, "{err}");
 }
+
+/// `wxpay sandbox` as a merchant runs it: one JSON line on stdout, a client configuration that
+/// needs nothing from this source tree, strict unknown orders, the payer played over the control
+/// API, and the state folder gone after SIGTERM.
+#[test]
+fn sandbox_subcommand_starts_a_local_wechat_pay_with_a_ready_configuration() {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wxpay"))
+        .args(["sandbox", "--fast-notifications"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let info: Value = serde_json::from_str(&line).unwrap();
+    let config = PathBuf::from(info["client_config"].as_str().unwrap());
+    let state = config.parent().unwrap().to_owned();
+    assert_eq!(info["tls"], true);
+    assert_eq!(info["mchid"], "1230000109");
+    assert!(Path::new(info["merchant_key"].as_str().unwrap()).starts_with(&state));
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(!text.contains(env!("CARGO_MANIFEST_DIR")), "{text}");
+
+    let c = config.to_str().unwrap();
+    let (code, out, _) = wxpay(&[
+        "--config",
+        c,
+        "call",
+        "query_out_trade_no",
+        "--args",
+        r#"{"out_trade_no":"never-created","endpoint":"mainland"}"#,
+    ]);
+    assert_eq!(
+        (code, out["error"]["api_code"].as_str()),
+        (3, Some("ORDER_NOT_EXIST")),
+        "{out}"
+    );
+    let create = r#"{"endpoint":"mainland","appid":"wxd678efh567hg6787","out_trade_no":"cli-day-1",
+        "description":"QQ","amount":100,"notify_url":"http://127.0.0.1:9/notify"}"#;
+    let (code, out, err) = wxpay(&["--config", c, "call", "create_native", "--args", create]);
+    assert_eq!(code, 0, "{out} {err}");
+    assert!(
+        out["result"]["code_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("weixin://"),
+        "{out}"
+    );
+
+    let ca = std::fs::read(info["ca_cert"].as_str().unwrap()).unwrap();
+    let pay = format!("{}pay", info["control"].as_str().unwrap()).replace("127.0.0.1", "localhost");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let status = rt.block_on(async {
+        reqwest_like(&ca)
+            .post(pay)
+            .body(r#"{"out_trade_no":"cli-day-1"}"#)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    assert!(status.is_success(), "{status}");
+    let (code, out, _) = wxpay(&[
+        "--config",
+        c,
+        "call",
+        "query_out_trade_no",
+        "--args",
+        r#"{"out_trade_no":"cli-day-1","endpoint":"mainland"}"#,
+    ]);
+    assert_eq!(
+        (code, out["result"]["trade_state"].as_str()),
+        (0, Some("SUCCESS")),
+        "{out}"
+    );
+
+    // SIGTERM: it stops and removes its temporary state folder.
+    Command::new("kill")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}");
+    assert!(!state.exists(), "{} still exists", state.display());
+    let mut guide = String::new();
+    use std::io::Read;
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut guide)
+        .unwrap();
+    assert!(guide.contains("TEST ONLY") && guide.contains(c), "{guide}");
+}

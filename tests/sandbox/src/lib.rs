@@ -18,6 +18,7 @@ use wxpay::keys::{PrivateKey, PublicKey};
 mod api;
 mod auth;
 mod certs;
+pub mod cli;
 mod control;
 mod faults;
 mod files;
@@ -366,6 +367,17 @@ impl Sandbox {
         &self.platform_public_key
     }
 
+    /// The folder holding `ca.pem`, `platform_pub.pem` and `apiv3_key.txt` (removed on drop when
+    /// it was a temporary one).
+    pub fn state_dir(&self) -> &Path {
+        &self.state_dir
+    }
+
+    /// The file holding the test merchant's APIv3 key (notifications are encrypted with it).
+    pub fn apiv3_key_file(&self) -> PathBuf {
+        self.state_dir.join("apiv3_key.txt")
+    }
+
     /// Id of the response-signing key (`Wechatpay-Serial` of the answers).
     pub fn platform_serial(&self) -> &str {
         &self.platform_serial
@@ -393,7 +405,7 @@ impl Sandbox {
             "serial": DEFAULT_MERCHANT_SERIAL,
             "private_key": format!("file://{}", merchant_key.display()),
             "certs": { self.platform_serial.clone(): format!("file://{}", self.platform_public_key.display()) },
-            "apiv3_key": format!("file://{}", self.state_dir.join("apiv3_key.txt").display()),
+            "apiv3_key": format!("file://{}", self.apiv3_key_file().display()),
             "resolve": {
                 "api.mch.weixin.qq.com": self.addr.to_string(),
                 "apihk.mch.weixin.qq.com": self.addr.to_string(),
