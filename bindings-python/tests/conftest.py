@@ -19,6 +19,18 @@ FIXTURES = ROOT / "tests" / "fixtures"
 VECTORS = ROOT / "tests" / "vectors"
 
 
+def _cli_binary() -> Path:
+    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    path = target / "debug" / "wxpay"
+    if not path.exists():
+        subprocess.run(["cargo", "build", "-q", "-p", "wxpay-cli"], cwd=ROOT, check=True)
+    return path
+
+
+# The shipped helper (wxpay.testing, its pytest fixtures) runs `wxpay sandbox`: this checkout's.
+os.environ.setdefault("WXPAY_CLI", str(_cli_binary()))
+
+
 def _sandbox_binary() -> Path:
     explicit = os.environ.get("WXPAY_SANDBOX")
     if explicit:

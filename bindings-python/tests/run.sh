@@ -6,7 +6,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 venv="$(scripts/python-env.sh)"
-cargo build -q -p wxpay-sandbox
+cargo build -q -p wxpay-sandbox -p wxpay-cli
 
 echo "== pytest"
 "$venv/bin/python" -m pytest -q bindings-python/tests
@@ -26,5 +26,8 @@ except wxpay.ConfigError as e:
     assert "private_key" in str(e), e
 else:
     raise SystemExit("expected a ConfigError")
+from importlib.metadata import entry_points
+assert [e.value for e in entry_points(group="pytest11") if e.name == "wxpay"] == ["wxpay.pytest_plugin"]
+import wxpay.testing
 print("wheel OK:", wxpay.__version__, wxpay._native.__file__)
 ')
