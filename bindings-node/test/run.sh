@@ -6,7 +6,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root/bindings-node"
 npm ci --no-audit --no-fund --loglevel=error
-cargo build -q -p wxpay-sandbox --manifest-path "$root/Cargo.toml"
+cargo build -q -p wxpay-sandbox -p wxpay-cli --manifest-path "$root/Cargo.toml"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -30,5 +30,6 @@ mkdir "$work/app"
 (cd "$work/app" && node -e '
 const wxpay = require("wxpay")
 try { new wxpay.Client({ mchid: "1" }) } catch (e) { if (e.code !== "CONFIG") throw e }
+if (typeof require("wxpay/testing").startSandbox !== "function") throw new Error("wxpay/testing is not packed")
 import("wxpay").then((m) => console.log("tarball OK:", m.version, typeof m.Client))
 ')
