@@ -36,6 +36,8 @@ if [[ "$what" != demo ]]; then
   command -v cgi-fcgi >/dev/null || need_apt+=(libfcgi-bin)
   # The install tests of make test-dist: Composer (a path repository) and binutils (objdump, nm).
   command -v composer >/dev/null || need_apt+=(composer)
+  # PHPUnit, for the Wxpay\Testing\Sandbox helper tested the way merchants' suites use it.
+  command -v phpunit >/dev/null || need_apt+=(phpunit)
   command -v objdump >/dev/null || need_apt+=(binutils)
 fi
 if ! command -v cargo >/dev/null; then

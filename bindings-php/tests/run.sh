@@ -5,7 +5,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 target="${CARGO_TARGET_DIR:-$root/target}/debug"
 cd "$root"
-cargo build -q -p wxpay-ffi -p wxpay-sandbox
+cargo build -q -p wxpay-ffi -p wxpay-sandbox -p wxpay-cli
 
 source scripts/sandbox.sh
 work="$(mktemp -d)"
@@ -13,6 +13,8 @@ trap 'stop_sandbox; rm -rf "$work"' EXIT
 start_sandbox "$target" "$work"
 
 export WXPAY_TEST_CONFIG="$work/c.json" WXPAY_LIB="$target/libwxpay.so"
+# Wxpay\Testing\Sandbox (test_lifecycle.php, the PHPUnit suite) runs this checkout's `wxpay sandbox`.
+export WXPAY_CLI="$target/wxpay"
 # The whole suite runs on both drivers: FFI over libwxpay.so, and the wxpay extension (wxpay.so,
 # libwxpay.a linked in), each checked to be the one in use.
 ext="$(bindings-php/ext/build.sh debug)"
@@ -28,6 +30,8 @@ for driver in ffi ext; do
   php "${args[@]}" bindings-php/tests/test_events.php
   php "${args[@]}" bindings-php/tests/test_files.php
   php "${args[@]}" bindings-php/tests/test_catalogue.php
+  WXPAY_PHP_ARGS="${args[*]}" php "${args[@]}" bindings-php/tests/test_lifecycle.php
+  php "${args[@]}" "$(command -v phpunit)" --bootstrap bindings-php/autoload.php bindings-php/tests/phpunit
   php "${args[@]}" bindings-php/tests/test_hostile.php 2> >(tee "$work/stderr.txt" >&2)
   if grep -q "panicked" "$work/stderr.txt"; then
     echo "a panic message reached PHP's stderr" >&2
