@@ -33,3 +33,6 @@ try { new wxpay.Client({ mchid: "1" }) } catch (e) { if (e.code !== "CONFIG") th
 if (typeof require("wxpay/testing").startSandbox !== "function") throw new Error("wxpay/testing is not packed")
 import("wxpay").then((m) => console.log("tarball OK:", m.version, typeof m.Client))
 ')
+
+echo "== examples/node/checkout.js with the tarball installed, against wxpay sandbox"
+WXPAY_CLI="${CARGO_TARGET_DIR:-$root/target}/debug/wxpay" "$root/examples/run.sh" node "$work/app/node_modules"

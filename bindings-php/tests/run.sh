@@ -40,5 +40,9 @@ for driver in ffi ext; do
 done
 unset WXPAY_DRIVER
 
+echo "== examples/php/checkout.php with the package installed by Composer (extension, then FFI)"
+examples/run.sh php -d "extension=$ext"
+examples/run.sh php
+
 echo "== PHP under php-fpm (extension, and FFI with the preload recipe)"
 bindings-php/tests/fpm/run.sh "$work" "$ext"

@@ -31,3 +31,6 @@ assert [e.value for e in entry_points(group="pytest11") if e.name == "wxpay"] ==
 import wxpay.testing
 print("wheel OK:", wxpay.__version__, wxpay._native.__file__)
 ')
+
+echo "== examples/python/checkout.py with the wheel installed (fresh venv), against wxpay sandbox"
+WXPAY_CLI="${CARGO_TARGET_DIR:-$root/target}/debug/wxpay" examples/run.sh python "$work/venv/bin/python"

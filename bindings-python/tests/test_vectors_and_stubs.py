@@ -158,8 +158,9 @@ def test_stubs_match_the_compiled_module() -> None:
 def test_the_package_type_checks_strictly() -> None:
     pkg = ROOT / "bindings-python" / "python" / "wxpay"
     example = ROOT / "bindings-python" / "examples" / "close_order.py"
+    checkout = ROOT / "examples" / "python" / "checkout.py"
     result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(pkg), str(example)],
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(pkg), str(example), str(checkout)],
         capture_output=True,
         text=True,
     )
