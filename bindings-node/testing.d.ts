@@ -21,6 +21,8 @@ export interface StartSandboxOptions {
   tls?: boolean
   /** Keep the CA, keys and client.json there instead of a temporary folder. */
   stateDir?: string
+  /** Keep orders and refunds in this JSON file, so they survive a restart (default: in memory). */
+  stateFile?: string
   /** The `wxpay` command (default: WXPAY_CLI, then `wxpay` on PATH). */
   cli?: string
   /** How long to wait for it to serve (default 30000). */

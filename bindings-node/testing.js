@@ -172,7 +172,7 @@ class Sandbox {
 /**
  * Start `wxpay sandbox` on a free loopback port; resolves once it serves.
  * Options: fastNotifications (default true), refundSettleMs, strict (default true), tls
- * (default true), stateDir, cli (the `wxpay` path), timeoutMs (default 30000).
+ * (default true), stateDir, stateFile (orders and refunds kept in this JSON file across restarts), cli (the `wxpay` path), timeoutMs (default 30000).
  */
 function startSandbox(options = {}) {
   const args = ['sandbox']
@@ -181,6 +181,7 @@ function startSandbox(options = {}) {
   if (options.strict === false) args.push('--lenient')
   if (options.tls === false) args.push('--plain')
   if (options.stateDir != null) args.push('--state-dir', String(options.stateDir))
+  if (options.stateFile != null) args.push('--state-file', String(options.stateFile))
   let cli
   try {
     cli = findCli(options.cli)

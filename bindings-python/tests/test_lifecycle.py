@@ -9,6 +9,7 @@ import asyncio
 import http.server
 import queue
 import threading
+from pathlib import Path
 from typing import Iterator, Tuple
 
 import pytest
@@ -187,3 +188,15 @@ def test_a_missing_cli_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> 
     with pytest.raises(SandboxError) as e:
         Sandbox.start()
     assert "WXPAY_CLI" in str(e.value) and "PATH" in str(e.value)
+
+
+def test_state_file_survives_a_restart(tmp_path: Path) -> None:
+    state = str(tmp_path / "state.json")
+    with Sandbox.start(state_file=state) as first:
+        c = first.client()
+        c.create_native(out_trade_no="py-keep-1", description="Tea", amount=100, appid=APPID,
+                        notify_url="http://127.0.0.1:9/notify", endpoint="mainland")
+        paid = first.pay("py-keep-1")
+    with Sandbox.start(state_file=state) as second:
+        t = second.client().query_out_trade_no("py-keep-1", endpoint="mainland")
+        assert (t.trade_state, t.transaction_id) == ("SUCCESS", paid["transaction_id"])

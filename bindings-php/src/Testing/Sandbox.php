@@ -68,10 +68,11 @@ final class Sandbox
      * Start `wxpay sandbox` on a free loopback port and wait until it serves.
      *
      * @param array{fast_notifications?: bool, refund_settle_ms?: int, strict?: bool, tls?: bool,
-     *   state_dir?: string, cli?: string, timeout?: float} $options fast_notifications (default
+     *   state_dir?: string, state_file?: string, cli?: string, timeout?: float} $options fast_notifications (default
      *   true: redeliveries milliseconds apart), refund_settle_ms (how long a refund stays
      *   PROCESSING), strict (default true: unknown orders are ORDER_NOT_EXIST), tls (default
-     *   true), state_dir (keep the CA, keys and client.json there), cli (the `wxpay` path),
+     *   true), state_dir (keep the CA, keys and client.json there), state_file (keep orders and
+     *   refunds in this JSON file, so they survive a restart), cli (the `wxpay` path),
      *   timeout (seconds to wait, default 30)
      */
     public static function start(array $options = []): self
@@ -92,6 +93,9 @@ final class Sandbox
         }
         if (isset($options['state_dir'])) {
             array_push($args, '--state-dir', (string) $options['state_dir']);
+        }
+        if (isset($options['state_file'])) {
+            array_push($args, '--state-file', (string) $options['state_file']);
         }
         // The guide on stderr is for people: into a file (read back if the start fails), so the
         // sandbox never blocks on a pipe nobody reads.

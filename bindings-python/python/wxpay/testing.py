@@ -87,6 +87,7 @@ class Sandbox:
         strict: bool = True,
         tls: bool = True,
         state_dir: Optional[str] = None,
+        state_file: Optional[str] = None,
         cli: Optional[str] = None,
         timeout: float = 30.0,
     ) -> "Sandbox":
@@ -96,7 +97,8 @@ class Sandbox:
         instead of WeChat Pay's seconds and minutes. ``refund_settle_ms``: how long a refund
         stays ``PROCESSING`` (default 100). ``strict``: unknown orders are ``ORDER_NOT_EXIST``.
         ``state_dir``: keep its files (CA, keys, ``client.json``) there instead of a temporary
-        folder."""
+        folder. ``state_file``: keep orders and refunds in this JSON file, so they survive a
+        restart (default: in memory)."""
         args = [_find_cli(cli), "sandbox"]
         if fast_notifications:
             args.append("--fast-notifications")
@@ -108,6 +110,8 @@ class Sandbox:
             args.append("--plain")
         if state_dir is not None:
             args += ["--state-dir", os.fspath(state_dir)]
+        if state_file is not None:
+            args += ["--state-file", os.fspath(state_file)]
         try:
             process = subprocess.Popen(
                 args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE

@@ -48,6 +48,9 @@ const OPTIONS: &str = "\
   --platform-serial ID   PUB_KEY_ID_0112300001092026112600000000000001)
   --state-dir DIR        where ca.pem, platform_pub.pem, apiv3_key.txt, merchant_key.pem and the
                          client configuration are written (default: a temp folder, removed on exit)
+  --state-file PATH      keep the orders and refunds in this JSON file: loaded at start when it
+                         exists, rewritten after every change, so they survive a restart (default:
+                         in memory only; POST /_sandbox/reset empties it)
   --client-config PATH   write a wxpay client configuration that reaches this sandbox at
                          WeChat Pay's real host names (resolve + ca_certs), for the test merchant
   --client-key PATH      the merchant private key that configuration names (default: the test
@@ -72,14 +75,15 @@ fn usage(flavour: Flavour) -> String {
             "wxpay-sandbox: plays WeChat Pay APIv3 on loopback for tests, demos and benchmarks (TEST ONLY)\n\n\
              usage: wxpay-sandbox [--listen 127.0.0.1:0] [--tls] [--hostname NAME]... [--strict]\n\
              \x20                    [--merchant MCHID=PATH]... [--platform-key PATH --platform-serial ID]\n\
-             \x20                    [--state-dir DIR] [--client-config PATH [--client-key PATH]] [--bench]\n\
-             \x20                    [--fast-notifications] [--refund-settle-ms MS]\n\n"
+             \x20                    [--state-dir DIR] [--state-file PATH] [--client-config PATH [--client-key PATH]]\n\
+             \x20                    [--bench] [--fast-notifications] [--refund-settle-ms MS]\n\n"
         }
         Flavour::Merchant => {
             "wxpay sandbox: a local WeChat Pay for testing a checkout without a merchant account (TEST ONLY:\n\
              its keys are public test fixtures)\n\n\
-             usage: wxpay sandbox [--plain] [--listen 127.0.0.1:0] [--state-dir DIR] [--client-config PATH]\n\
-             \x20                    [--fast-notifications] [--refund-settle-ms MS] [--strict] [...]\n\n\
+             usage: wxpay sandbox [--plain] [--listen 127.0.0.1:0] [--state-dir DIR] [--state-file PATH]\n\
+             \x20                    [--client-config PATH] [--fast-notifications] [--refund-settle-ms MS]\n\
+             \x20                    [--lenient] [...]\n\n\
              HTTPS by default; the client configuration for the test merchant is written to\n\
              DIR/client.json (or --client-config): Client.from_config(it) in every language.\n\n"
         }
@@ -139,6 +143,7 @@ fn parse(flavour: Flavour, args: Vec<String>) -> Result<Cli, String> {
             "--platform-key" => key = Some(PathBuf::from(value("--platform-key")?)),
             "--platform-serial" => serial = Some(value("--platform-serial")?),
             "--state-dir" => c.state_dir = Some(PathBuf::from(value("--state-dir")?)),
+            "--state-file" => c.state_file = Some(PathBuf::from(value("--state-file")?)),
             "--client-config" => client_config = Some(PathBuf::from(value("--client-config")?)),
             "--client-key" => client_key = Some(PathBuf::from(value("--client-key")?)),
             "-h" | "--help" => return Err(String::new()),

@@ -36,6 +36,7 @@ pub(crate) fn control(state: &State, method: &Method, target: &str, body: &[u8])
         })),
         (&Method::POST, "/_sandbox/reset") => {
             *m = Mutable::default();
+            state.save(&m.book);
             ok(json!({"ok": true}))
         }
         (&Method::POST, "/_sandbox/orders") => {

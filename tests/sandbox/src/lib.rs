@@ -74,6 +74,10 @@ pub struct SandboxConfig {
     pub fast_notifications: bool,
     /// How long a refund stays `PROCESSING` before it settles (`SUCCESS` + `REFUND.SUCCESS`).
     pub refund_settle_ms: u64,
+    /// Keep the orders and refunds made through the API in this JSON file: loaded at start when
+    /// it exists, rewritten (atomically) after every change, so they survive a restart.
+    /// `None`: in memory only.
+    pub state_file: Option<PathBuf>,
 }
 
 impl Default for SandboxConfig {
@@ -89,6 +93,7 @@ impl Default for SandboxConfig {
             bench: false,
             fast_notifications: false,
             refund_settle_ms: 100,
+            state_file: None,
         }
     }
 }
@@ -130,6 +135,8 @@ struct State {
     strict: bool,
     fast_notifications: bool,
     refund_settle_ms: u64,
+    /// `--state-file`: where the book is kept (`lifecycle.rs`).
+    state_file: Option<PathBuf>,
     bench: bool,
     signatures: Mutex<SignatureCache>,
     merchants: HashMap<String, Merchant>,
@@ -262,10 +269,16 @@ impl Sandbox {
             (None, None)
         };
 
+        let book = match &config.state_file {
+            Some(path) if path.exists() => lifecycle::Book::load(path)?,
+            _ => lifecycle::Book::default(),
+        };
+        let pending = book.processing_refunds();
         let state = Arc::new(State {
             strict: config.strict,
             fast_notifications: config.fast_notifications,
             refund_settle_ms: config.refund_settle_ms,
+            state_file: config.state_file.clone(),
             bench: config.bench,
             signatures: Mutex::new(None),
             merchants,
@@ -273,10 +286,17 @@ impl Sandbox {
             platform_serial: platform_serial.clone(),
             certs: Mutex::new(certs::Certs::new()?),
             apiv3_key: notify::DEFAULT_APIV3_KEY.trim().to_owned(),
-            m: Mutex::new(Mutable::default()),
+            m: Mutex::new(Mutable {
+                book,
+                ..Mutable::default()
+            }),
             connections: std::sync::atomic::AtomicU64::new(0),
             close_all: tokio::sync::watch::Sender::new(0),
         });
+        // Refunds a previous run left PROCESSING settle as if it had not stopped.
+        for (owner, out_refund_no) in pending {
+            state.settle_later(owner, out_refund_no);
+        }
         let (tx, mut rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
             loop {

@@ -18,12 +18,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http::Method;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use crate::*;
 
 /// An endpoint family, read from the path.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Fam {
     Cn,
     Partner,
@@ -46,7 +47,7 @@ impl Fam {
 }
 
 /// One order created through the API.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Order {
     fam: Fam,
     /// The merchant the order belongs to (`mchid`, or `sub_mchid` in service-provider mode).
@@ -70,7 +71,7 @@ pub(crate) struct Order {
 }
 
 /// One refund.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Refund {
     fam: Fam,
     owner: String,
@@ -88,13 +89,19 @@ pub(crate) struct Refund {
     body: Value,
 }
 
-/// The lifecycle's state (inside [`Mutable`]).
-#[derive(Default)]
+/// The lifecycle's state (inside [`Mutable`]); with `--state-file`, kept in that file as JSON.
+#[derive(Default, Serialize, Deserialize)]
 pub(crate) struct Book {
+    /// The file format's version: a file of another one is refused, not misread.
+    #[serde(default)]
+    format: u32,
     orders: Vec<Order>,
     refunds: Vec<Refund>,
     seq: u64,
 }
+
+/// The `--state-file` format written by this version.
+const BOOK_FORMAT: u32 = 1;
 
 /// WeChat Pay's notification spacing after a failed delivery (15s/15s/30s/3m/10m/20m/30m/30m/
 /// 30m/60m/3h/3h/3h/6h/6h, https://pay.weixin.qq.com/doc/v3/merchant/4012791902 "通知规则").
@@ -239,6 +246,50 @@ enum By {
 }
 
 impl Book {
+    /// The orders and refunds a previous run saved to `path` (`--state-file`).
+    pub(crate) fn load(path: &std::path::Path) -> Result<Book, String> {
+        let text =
+            std::fs::read(path).map_err(|e| format!("--state-file {}: {e}", path.display()))?;
+        let book: Book = serde_json::from_slice(&text).map_err(|e| {
+            format!(
+                "--state-file {} is not a sandbox state file ({e}): give another path, or delete it to start afresh",
+                path.display()
+            )
+        })?;
+        if book.format != BOOK_FORMAT {
+            return Err(format!(
+                "--state-file {} has format {} (this sandbox writes {BOOK_FORMAT}): delete it to start afresh",
+                path.display(),
+                book.format
+            ));
+        }
+        Ok(book)
+    }
+
+    /// Write the book to `path` atomically (a sibling file, then a rename): a crash mid-write
+    /// leaves the previous state, never half of one.
+    pub(crate) fn save(&self, path: &std::path::Path) -> Result<(), String> {
+        let mut v = serde_json::to_value(self).map_err(|e| e.to_string())?;
+        v["format"] = BOOK_FORMAT.into();
+        let mut text = serde_json::to_vec_pretty(&v).map_err(|e| e.to_string())?;
+        text.push(b'\n');
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(".tmp");
+        let tmp = std::path::PathBuf::from(tmp);
+        std::fs::write(&tmp, &text)
+            .and_then(|()| std::fs::rename(&tmp, path))
+            .map_err(|e| format!("cannot save the sandbox state to {}: {e}", path.display()))
+    }
+
+    /// Refunds still `PROCESSING` (after a restart they settle again).
+    pub(crate) fn processing_refunds(&self) -> Vec<(String, String)> {
+        self.refunds
+            .iter()
+            .filter(|r| r.status == "PROCESSING")
+            .map(|r| (r.owner.clone(), r.out_refund_no.clone()))
+            .collect()
+    }
+
     fn next(&mut self) -> u64 {
         self.seq += 1;
         self.seq
@@ -515,7 +566,19 @@ impl State {
             }
             Api::RefundList(fam) => self.refund_list(book, fam, signer, query),
         };
+        if method != Method::GET {
+            self.save(&m.book);
+        }
         Some(out)
+    }
+
+    /// Keep the book in `--state-file`, when there is one (after every change).
+    pub(crate) fn save(&self, book: &Book) {
+        if let Some(path) = &self.state_file {
+            if let Err(e) = book.save(path) {
+                eprintln!("wxpay-sandbox: {e}");
+            }
+        }
     }
 
     fn create(
@@ -942,7 +1005,7 @@ impl State {
 
     /// A refund settles `refund_settle_ms` after it was accepted (SUCCESS, and a `REFUND.SUCCESS`
     /// to its `notify_url`).
-    fn settle_later(self: &Arc<Self>, owner: String, out_refund_no: String) {
+    pub(crate) fn settle_later(self: &Arc<Self>, owner: String, out_refund_no: String) {
         let state = self.clone();
         let delay = Duration::from_millis(self.refund_settle_ms);
         tokio::spawn(async move {
@@ -956,6 +1019,8 @@ impl State {
                 };
                 r.status = "SUCCESS".into();
                 r.success_time = Some(rfc3339_cst(now()));
+                let r = r.clone();
+                state.save(&m.book);
                 let resource = json!({
                     "mchid": r.owner, "out_trade_no": r.out_trade_no, "transaction_id": r.transaction_id,
                     "out_refund_no": r.out_refund_no, "refund_id": r.refund_id, "refund_status": "SUCCESS",
@@ -1048,13 +1113,16 @@ impl State {
         }
         if fail {
             o.state = "PAYERROR".into();
-            return Ok(order_json(o));
+            let shown = order_json(o);
+            self.save(&m.book);
+            return Ok(shown);
         }
         o.state = "SUCCESS".into();
         o.success_time = Some(rfc3339_cst(now()));
         let shown = order_json(o);
         let notice = o.notify_url.clone();
         let about = o.out_trade_no.clone();
+        self.save(&m.book);
         drop(m);
         let mut answer = shown.clone();
         if let Some(url) = notice {

@@ -499,3 +499,110 @@ async fn a_failing_handler_gets_the_notification_again_with_the_same_id() {
     assert_eq!(d["event"], "payment");
     assert_eq!(d["deliveries"].as_array().unwrap().len(), 3);
 }
+
+/// `--state-file`: orders and refunds survive a restart (a new port, the same book); a refund
+/// left PROCESSING settles after it, with its REFUND.SUCCESS; a file that is not a state file
+/// is refused with the fix in the message; reset empties it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_file_keeps_orders_and_refunds_across_a_restart() {
+    let dir = std::env::temp_dir().join(format!("wxpay-state-{}", wxpay::sign::random_nonce()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("state.json");
+    let config = |settle_ms: u64| SandboxConfig {
+        tls: true,
+        fast_notifications: true,
+        refund_settle_ms: settle_ms,
+        state_file: Some(file.clone()),
+        ..SandboxConfig::default()
+    };
+    let (url, mut rx) = handler(vec![]).await;
+    let paid_id = {
+        // A long settle time: the refund is still PROCESSING when this sandbox stops.
+        let sb = Sandbox::start(config(60_000)).await.unwrap();
+        let c = merchant(&sb);
+        let create = json!({"endpoint": "mainland", "appid": "wxd678efh567hg6787", "out_trade_no": "keep-1",
+            "description": "Tea", "amount": 300, "notify_url": url});
+        call(&c, "create_native", create).await.unwrap();
+        let (status, order) = pay(&sb, json!({"out_trade_no": "keep-1"})).await;
+        assert_eq!(status, 200, "{order}");
+        assert_eq!(
+            next_notification(&c, &mut rx).await.event_type,
+            "TRANSACTION.SUCCESS"
+        );
+        let r = call(
+            &c,
+            "create_refund",
+            json!({"endpoint": "mainland", "out_trade_no": "keep-1", "out_refund_no": "keep-1-r",
+                "refund": 100, "total": 300, "notify_url": url}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r["refund_status"], "PROCESSING");
+        order["transaction_id"].as_str().unwrap().to_owned()
+    };
+    let saved: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(saved["format"], 1, "{saved}");
+
+    // The restart: another port, the same orders; the pending refund settles and notifies.
+    let sb = Sandbox::start(config(50)).await.unwrap();
+    let c = merchant(&sb);
+    let q = call(
+        &c,
+        "query_out_trade_no",
+        json!({"endpoint": "mainland", "out_trade_no": "keep-1"}),
+    )
+    .await
+    .unwrap();
+    // (REFUND: a refund was accepted, as WeChat Pay shows it)
+    assert_eq!(
+        (q["trade_state"].as_str(), q["transaction_id"].as_str()),
+        (Some("REFUND"), Some(paid_id.as_str()))
+    );
+    let n = next_notification(&c, &mut rx).await;
+    assert_eq!(
+        (n.event_type.as_str(), n.resource["out_refund_no"].as_str()),
+        ("REFUND.SUCCESS", Some("keep-1-r"))
+    );
+    let r = call(
+        &c,
+        "query_refund",
+        json!({"endpoint": "mainland", "out_refund_no": "keep-1-r"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r["refund_status"], "SUCCESS");
+    // Creating the same number with other content is still refused: the book was restored.
+    let other = json!({"endpoint": "mainland", "appid": "wxd678efh567hg6787", "out_trade_no": "keep-1",
+        "description": "Coffee", "amount": 300, "notify_url": url});
+    assert_eq!(
+        api_code(&c, "create_native", other).await,
+        "OUT_TRADE_NO_USED"
+    );
+
+    // reset empties the file too.
+    let reset = format!(
+        "{}_sandbox/reset",
+        sb.url().replace("127.0.0.1", "localhost")
+    );
+    assert!(control_client(&sb)
+        .post(reset)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .is_success());
+    let saved: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(saved["orders"], json!([]), "{saved}");
+    drop(sb);
+
+    std::fs::write(&file, "not json").unwrap();
+    let err = Sandbox::start(config(50))
+        .await
+        .err()
+        .expect("a bad state file is refused");
+    assert!(
+        err.contains("is not a sandbox state file") && err.contains("delete it"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
