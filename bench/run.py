@@ -45,18 +45,23 @@ WORK = ROOT / "target" / "bench"
 # (id, label, kind, modes): kind "wxpay" or "peer"; each mode is (mode, concurrencies, calls per
 # run in the full benchmark). The mode is passed to the client as BENCH_MODE.
 CLIENTS = [
-    ("rust", "wxpay Rust core (Tokio)", "wxpay", [("async", (1, 64), (1500, 4000))]),
+    ("rust", "wxpay Rust core (Tokio)", "wxpay",
+     [("async", (1, 64), (1500, 4000)), ("payday", (1, 64), (750, 2000))]),
     ("c", "wxpay C (threads, blocking wxpay_request)", "wxpay", [("threads", (1, 64), (1500, 4000))]),
     ("php", "wxpay PHP (FFI)", "wxpay", [("sync", (1,), (1500,)), ("async", (1, 64), (1500, 4000))]),
     ("phpext", "wxpay PHP (extension)", "wxpay", [("sync", (1,), (1500,)), ("async", (1, 64), (1500, 4000))]),
     ("python", "wxpay Python", "wxpay",
-     [("threads", (1, 64), (1500, 4000)), ("asyncio", (1, 64), (1500, 4000))]),
+     [("threads", (1, 64), (1500, 4000)), ("asyncio", (1, 64), (1500, 4000)), ("payday", (1,), (750,))]),
     ("node", "wxpay Node (Promises)", "wxpay", [("async", (1, 64), (1500, 4000))]),
     ("wechatpayv3", "wechatpayv3 2.0.4 (PyPI)", "peer",
      [("threads", (1, 64), (300, 600)), ("asyncio", (1, 64), (600, 600))]),
     ("axios", "wechatpay-axios-plugin 0.9.6 (npm)", "peer", [("async", (1, 64), (1000, 1000))]),
     ("nodev3", "wechatpay-node-v3 2.2.1 (npm)", "peer", [("async", (1, 64), (400, 600))]),
 ]
+# The payment day's round trip (create_native + query_out_trade_no through the typed calls: two
+# signed calls, two verified answers) is the mode "payday" of the Rust and Python clients; its
+# rows have their own table, against twice the floor.
+PAYDAY = "payday"
 # Long run (memory): which mode of each binding, at concurrency 64. The two extra rows hold the
 # allocator still to show what the growth of their plain rows is (bench/ANALYSIS.md): glibc's
 # per-thread caches filling across 64 C threads, and V8 growing its young generation.
@@ -151,7 +156,7 @@ class Build:
     def command(self, client: str, mode: str) -> tuple[list[str], dict]:
         """The command line and extra environment of one bench client."""
         if client == "rust":
-            return [str(self.target / "wxpay-bench")], {}
+            return [str(self.target / "wxpay-bench")], {"BENCH_MODE": mode}
         if client == "c":
             tunables = {"GLIBC_TUNABLES": "glibc.malloc.tcache_count=0"} if mode == C_NO_TCACHE else {}
             return [str(self.c_client)], tunables
@@ -351,6 +356,8 @@ def write_report(path: Path, data: dict) -> None:
     w("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for key, r in res.items():
         cid, mode, c = key.split("/")
+        if mode == PAYDAY:
+            continue
         s = r["stats"]
         rng = lambda k, f="{:.0f}": f"{f.format(s[k]['median'])} ({f.format(s[k]['min'])}–{f.format(s[k]['max'])})"
         w(f"| {label[cid]} | {mode} | {c} | {r['n']} | {rng('calls_per_s')} | {rng('p50_ms', '{:.2f}')} | "
@@ -362,6 +369,26 @@ def write_report(path: Path, data: dict) -> None:
         r = res.get(f"{cid}/{mode}/{c}")
         return r["stats"]["calls_per_s"]["median"] if r else None
 
+    w("\n## The payment day: create + query round trip\n")
+    w("Each round trip is `create_native` with a fresh `out_trade_no` then `query_out_trade_no` "
+      "of that order, through the catalogue's typed calls (arguments checked, the answer's typed "
+      "fields read) against the stateful sandbox: two signed requests and two verified answers, "
+      "so its floor is **twice** the close call's. Beside it, the same client's close call at the "
+      "same concurrency (one signed request, one verified 204).\n")
+    w("| client | conc. | N | round trips/s | p50 ms | p99 ms | CPU µs/round trip | ÷ 2 × floor | close: CPU µs/call | close ÷ floor |")
+    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for key, r in res.items():
+        cid, mode, c = key.split("/")
+        if mode != PAYDAY:
+            continue
+        s = r["stats"]
+        close_mode = "async" if cid == "rust" else "threads"
+        close = res.get(f"{cid}/{close_mode}/{c}")
+        close_cpu = close["stats"]["cpu_us"]["median"] if close else None
+        w(f"| {label[cid]} | {c} | {r['n']} | {s['calls_per_s']['median']:.0f} | {s['p50_ms']['median']:.2f} | "
+          f"{s['p99_ms']['median']:.2f} | {s['cpu_us']['median']:.0f} | {s['cpu_us']['median'] / (2 * floor_us):.2f}× | "
+          + (f"{close_cpu:.0f} | {close_cpu / floor_us:.2f}× |" if close_cpu else "– | – |"))
+
     w("\n## Ratios\n")
     w("Throughput of each wxpay client ÷ each peer's, same concurrency (medians):\n")
     peers = [(cid, mode) for cid, _l, k, modes in CLIENTS if k == "peer" for mode, *_ in modes]
@@ -369,7 +396,7 @@ def write_report(path: Path, data: dict) -> None:
     w("| --- | ---: | " + " | ".join("---:" for _ in peers) + " |")
     for key, r in res.items():
         cid, mode, c = key.split("/")
-        if kind[cid] != "wxpay":
+        if kind[cid] != "wxpay" or mode == PAYDAY:
             continue
         cells = []
         for p, pm in peers:
@@ -617,7 +644,7 @@ def check_smoke(report: Path, data: dict) -> None:
     text = report.read_text()
     if set(data["fpm"]) != {"extension", "FFI + preload"}:
         sys.exit(f"bench smoke: php-fpm rows missing: {sorted(data['fpm'])}")
-    for heading in ("## The floor", "## Close calls", "## Ratios", "## PHP in php-fpm", "## Targets",
+    for heading in ("## The floor", "## Close calls", "## The payment day", "## Ratios", "## PHP in php-fpm", "## Targets",
                     "## Long run"):
         if heading not in text:
             sys.exit(f"bench smoke: {report} lacks {heading!r}")

@@ -2,13 +2,17 @@
 //! `POST v3/transactions/id/{transaction_id}/close` on the HK base URI) at concurrency `BENCH_C`,
 //! on a Tokio runtime this program owns (the core never owns one). Prints one JSON line in the
 //! format every bench client shares (see bench/README.md). Not a test: `bench/run.py` drives it.
+//!
+//! `BENCH_MODE=payday`: one "call" is the payment day's round trip through the catalogue's typed
+//! calls, `create_native` (a fresh out_trade_no each time) then `query_out_trade_no` — two signed
+//! calls, two verified answers.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use serde_json::json;
-use wxpay::{Client, Config, RequestOptions};
+use wxpay::{Client, Config, Operation, RequestOptions};
 
 const TEMPLATE: &str = "v3/transactions/id/{transaction_id}/close";
 
@@ -67,6 +71,8 @@ fn rss_now_kb() -> i64 {
 
 struct Shared {
     client: Client,
+    payday: bool,
+    prefix: String,
     options: RequestOptions,
     next: AtomicUsize,
     done: AtomicUsize,
@@ -80,15 +86,23 @@ struct Shared {
 /// One worker: take call numbers until `n` are taken; each call must answer 204.
 async fn worker(s: Arc<Shared>) -> Result<(), String> {
     let mut mine = Vec::new();
-    while s.next.fetch_add(1, Ordering::Relaxed) < s.n {
+    loop {
+        let i = s.next.fetch_add(1, Ordering::Relaxed);
+        if i >= s.n {
+            break;
+        }
         let t0 = Instant::now();
-        let r = s
-            .client
-            .request("POST", TEMPLATE, &s.options)
-            .await
-            .map_err(|e| format!("close call failed: {e}"))?;
-        if r.status() != 204 {
-            return Err(format!("close call answered {}, not 204", r.status()));
+        if s.payday {
+            payday(&s, i).await?;
+        } else {
+            let r = s
+                .client
+                .request("POST", TEMPLATE, &s.options)
+                .await
+                .map_err(|e| format!("close call failed: {e}"))?;
+            if r.status() != 204 {
+                return Err(format!("close call answered {}, not 204", r.status()));
+            }
         }
         if s.latencies.is_some() {
             mine.push(t0.elapsed().as_micros().min(u32::MAX as u128) as u32);
@@ -109,6 +123,30 @@ async fn worker(s: Arc<Shared>) -> Result<(), String> {
     Ok(())
 }
 
+/// create_native then query_out_trade_no of the same fresh order, through the catalogue.
+async fn payday(s: &Shared, i: usize) -> Result<(), String> {
+    let no = format!("{}{i}", s.prefix);
+    let create = json!({"endpoint": "mainland", "appid": "wxd678efh567hg6787", "out_trade_no": no,
+        "description": "bench", "amount": 1, "notify_url": "https://shop.example/notify"});
+    let op = Operation::by_value(&s.client, "create_native", &create, None)
+        .map_err(|e| format!("create_native: {e}"))?;
+    op.run(&s.client)
+        .await
+        .map_err(|e| format!("create_native failed: {e}"))?;
+    let query = json!({"endpoint": "mainland", "out_trade_no": no});
+    let op = Operation::by_value(&s.client, "query_out_trade_no", &query, None)
+        .map_err(|e| format!("query_out_trade_no: {e}"))?;
+    let r = op
+        .run(&s.client)
+        .await
+        .map_err(|e| format!("query_out_trade_no failed: {e}"))?;
+    let state = r.result().and_then(|v| v["trade_state"].as_str().map(str::to_owned));
+    if state.as_deref() != Some("NOTPAY") {
+        return Err(format!("query answered {state:?}, not NOTPAY"));
+    }
+    Ok(())
+}
+
 async fn run(
     client: Client,
     options: RequestOptions,
@@ -117,8 +155,13 @@ async fn run(
     record: bool,
     rss_at: usize,
 ) -> Result<Arc<Shared>, String> {
+    let payday = std::env::var("BENCH_MODE").as_deref() == Ok("payday");
+    // A fresh prefix per run: out_trade_no never repeats across runs against the same sandbox.
+    let prefix = format!("pd{}", &wxpay::sign::random_nonce()[..8]);
     let s = Arc::new(Shared {
         client,
+        payday,
+        prefix,
         options,
         next: AtomicUsize::new(0),
         done: AtomicUsize::new(0),
