@@ -23,6 +23,8 @@ export interface StartSandboxOptions {
   stateDir?: string
   /** Keep orders and refunds in this JSON file, so they survive a restart (default: in memory). */
   stateFile?: string
+  /** HK and Global refuse to close an order younger than this many seconds (WeChat Pay: 300; default 0). */
+  minCloseAgeS?: number
   /** The `wxpay` command (default: WXPAY_CLI, then `wxpay` on PATH). */
   cli?: string
   /** How long to wait for it to serve (default 30000). */

@@ -172,7 +172,8 @@ class Sandbox {
 /**
  * Start `wxpay sandbox` on a free loopback port; resolves once it serves.
  * Options: fastNotifications (default true), refundSettleMs, strict (default true), tls
- * (default true), stateDir, stateFile (orders and refunds kept in this JSON file across restarts), cli (the `wxpay` path), timeoutMs (default 30000).
+ * (default true), stateDir, stateFile (orders and refunds kept in this JSON file across restarts), minCloseAgeS (300: HK and
+ * Global refuse to close an order younger than that, as WeChat Pay does), cli (the `wxpay` path), timeoutMs (default 30000).
  */
 function startSandbox(options = {}) {
   const args = ['sandbox']
@@ -182,6 +183,7 @@ function startSandbox(options = {}) {
   if (options.tls === false) args.push('--plain')
   if (options.stateDir != null) args.push('--state-dir', String(options.stateDir))
   if (options.stateFile != null) args.push('--state-file', String(options.stateFile))
+  if (options.minCloseAgeS != null) args.push('--min-close-age-s', String(Math.trunc(options.minCloseAgeS)))
   let cli
   try {
     cli = findCli(options.cli)

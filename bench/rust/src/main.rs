@@ -140,7 +140,9 @@ async fn payday(s: &Shared, i: usize) -> Result<(), String> {
         .run(&s.client)
         .await
         .map_err(|e| format!("query_out_trade_no failed: {e}"))?;
-    let state = r.result().and_then(|v| v["trade_state"].as_str().map(str::to_owned));
+    let state = r
+        .result()
+        .and_then(|v| v["trade_state"].as_str().map(str::to_owned));
     if state.as_deref() != Some("NOTPAY") {
         return Err(format!("query answered {state:?}, not NOTPAY"));
     }

@@ -68,11 +68,12 @@ final class Sandbox
      * Start `wxpay sandbox` on a free loopback port and wait until it serves.
      *
      * @param array{fast_notifications?: bool, refund_settle_ms?: int, strict?: bool, tls?: bool,
-     *   state_dir?: string, state_file?: string, cli?: string, timeout?: float} $options fast_notifications (default
+     *   state_dir?: string, state_file?: string, min_close_age_s?: int, cli?: string, timeout?: float} $options fast_notifications (default
      *   true: redeliveries milliseconds apart), refund_settle_ms (how long a refund stays
      *   PROCESSING), strict (default true: unknown orders are ORDER_NOT_EXIST), tls (default
      *   true), state_dir (keep the CA, keys and client.json there), state_file (keep orders and
-     *   refunds in this JSON file, so they survive a restart), cli (the `wxpay` path),
+     *   refunds in this JSON file, so they survive a restart), min_close_age_s (300: HK and Global
+     *   refuse to close an order younger than that, as WeChat Pay does), cli (the `wxpay` path),
      *   timeout (seconds to wait, default 30)
      */
     public static function start(array $options = []): self
@@ -93,6 +94,9 @@ final class Sandbox
         }
         if (isset($options['state_dir'])) {
             array_push($args, '--state-dir', (string) $options['state_dir']);
+        }
+        if (isset($options['min_close_age_s'])) {
+            array_push($args, '--min-close-age-s', (string) (int) $options['min_close_age_s']);
         }
         if (isset($options['state_file'])) {
             array_push($args, '--state-file', (string) $options['state_file']);

@@ -88,6 +88,7 @@ class Sandbox:
         tls: bool = True,
         state_dir: Optional[str] = None,
         state_file: Optional[str] = None,
+        min_close_age_s: Optional[int] = None,
         cli: Optional[str] = None,
         timeout: float = 30.0,
     ) -> "Sandbox":
@@ -98,7 +99,8 @@ class Sandbox:
         stays ``PROCESSING`` (default 100). ``strict``: unknown orders are ``ORDER_NOT_EXIST``.
         ``state_dir``: keep its files (CA, keys, ``client.json``) there instead of a temporary
         folder. ``state_file``: keep orders and refunds in this JSON file, so they survive a
-        restart (default: in memory)."""
+        restart (default: in memory). ``min_close_age_s=300``: HK and Global refuse to close an
+        order younger than that, as WeChat Pay does."""
         args = [_find_cli(cli), "sandbox"]
         if fast_notifications:
             args.append("--fast-notifications")
@@ -112,6 +114,8 @@ class Sandbox:
             args += ["--state-dir", os.fspath(state_dir)]
         if state_file is not None:
             args += ["--state-file", os.fspath(state_file)]
+        if min_close_age_s is not None:
+            args += ["--min-close-age-s", str(int(min_close_age_s))]
         try:
             process = subprocess.Popen(
                 args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE

@@ -61,6 +61,8 @@ const OPTIONS: &str = "\
   --fast-notifications   redeliver notifications with WeChat Pay's spacing in milliseconds
                          instead of seconds (15 ms, 15 ms, 30 ms, 3 min → 180 ms…)
   --refund-settle-ms MS  how long a refund stays PROCESSING before SUCCESS (default 100)
+  --min-close-age-s S    HK and Global refuse to close an order younger than S seconds (400
+                         INVALID_REQUEST), as WeChat Pay does for 5 minutes (300); default 0
 
 On start it prints one JSON line: url, addr, port, tls, ca_cert, platform_serial,
 platform_public_key, control, proxy (a CONNECT proxy in front of the sandbox, TEST-ONLY
@@ -124,6 +126,11 @@ fn parse(flavour: Flavour, args: Vec<String>) -> Result<Cli, String> {
             "--lenient" => c.strict = false,
             "--bench" => c.bench = true,
             "--fast-notifications" => c.fast_notifications = true,
+            "--min-close-age-s" => {
+                c.min_close_age_s = value("--min-close-age-s")?.parse().map_err(|_| {
+                    "--min-close-age-s takes a number of seconds (WeChat Pay: 300)".to_string()
+                })?
+            }
             "--refund-settle-ms" => {
                 c.refund_settle_ms = value("--refund-settle-ms")?
                     .parse()

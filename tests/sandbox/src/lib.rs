@@ -78,6 +78,9 @@ pub struct SandboxConfig {
     /// it exists, rewritten (atomically) after every change, so they survive a restart.
     /// `None`: in memory only.
     pub state_file: Option<PathBuf>,
+    /// HK and Global refuse to close an order this many seconds after its creation (WeChat Pay's
+    /// pages say 5 minutes, 300; default 0: closable at once, for quick tests).
+    pub min_close_age_s: u64,
 }
 
 impl Default for SandboxConfig {
@@ -94,6 +97,7 @@ impl Default for SandboxConfig {
             fast_notifications: false,
             refund_settle_ms: 100,
             state_file: None,
+            min_close_age_s: 0,
         }
     }
 }
@@ -137,6 +141,8 @@ struct State {
     refund_settle_ms: u64,
     /// `--state-file`: where the book is kept (`lifecycle.rs`).
     state_file: Option<PathBuf>,
+    /// `--min-close-age-s` (HK and Global close).
+    min_close_age_s: u64,
     bench: bool,
     signatures: Mutex<SignatureCache>,
     merchants: HashMap<String, Merchant>,
@@ -279,6 +285,7 @@ impl Sandbox {
             fast_notifications: config.fast_notifications,
             refund_settle_ms: config.refund_settle_ms,
             state_file: config.state_file.clone(),
+            min_close_age_s: config.min_close_age_s,
             bench: config.bench,
             signatures: Mutex::new(None),
             merchants,

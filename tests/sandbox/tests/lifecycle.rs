@@ -606,3 +606,50 @@ async fn state_file_keeps_orders_and_refunds_across_a_restart() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--min-close-age-s`: HK and Global refuse to close an order younger than WeChat Pay's 5
+/// minutes (the mainland closes at once); the order stays NOTPAY and payable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hk_and_global_close_waits_five_minutes_when_asked() {
+    let sb = Sandbox::start(SandboxConfig {
+        tls: true,
+        min_close_age_s: 300,
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let c = merchant(&sb);
+    for endpoint in ["hk", "global"] {
+        let no = format!("{endpoint}-young-1");
+        let create = json!({"endpoint": endpoint, "appid": "wxd678efh567hg6787", "description": "Tea",
+            "amount": 100, "currency": "HKD", "merchant_category_code": "5812", "out_trade_no": no,
+            "notify_url": "http://127.0.0.1:9/n"});
+        call(&c, "create_native", create).await.unwrap();
+        let close = json!({"endpoint": endpoint, "out_trade_no": no});
+        let err = call(&c, "close_out_trade_no", close).await.unwrap_err();
+        let api = err.api().expect("an API error");
+        assert_eq!(
+            (api.code.as_str(), err.status()),
+            ("INVALID_REQUEST", Some(400))
+        );
+        assert!(api.message.contains("300 s"), "{}", api.message);
+        let q = call(
+            &c,
+            "query_out_trade_no",
+            json!({"endpoint": endpoint, "out_trade_no": no}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(q["trade_state"], "NOTPAY");
+    }
+    let mainland = json!({"endpoint": "mainland", "appid": "wxd678efh567hg6787", "description": "Tea",
+        "amount": 100, "out_trade_no": "cn-young-1", "notify_url": "http://127.0.0.1:9/n"});
+    call(&c, "create_native", mainland).await.unwrap();
+    call(
+        &c,
+        "close_out_trade_no",
+        json!({"endpoint": "mainland", "out_trade_no": "cn-young-1"}),
+    )
+    .await
+    .unwrap();
+}
