@@ -1553,6 +1553,81 @@ static void test_generic_call(wxpay_client_t *c) {
     wxpay_string_free(prepared);
 }
 
+/* The payment day through the typed wrappers of wxpay_calls.h against the stateful sandbox:
+ * create, the payer pays (the control API), query, close refused, refund, code pay waiting for
+ * the payer (async), a bad amount refused by name before anything is sent. */
+static void test_payment_day(wxpay_client_t *c) {
+    wxpay_response_t *r = NULL;
+    wxpay_error_t *err = NULL;
+    CHECK(wxpay_call_create_native(c,
+                                   "{\"endpoint\":\"mainland\",\"appid\":\"wxd678efh567hg6787\",\"out_trade_no\":"
+                                   "\"c-day-1\",\"description\":\"Tea\",\"amount\":100,\"notify_url\":"
+                                   "\"http://127.0.0.1:9/notify\"}",
+                                   &r, &err) == WXPAY_OK);
+    const char *res = r ? wxpay_response_result_json(r) : NULL;
+    CHECK(res != NULL && strstr(res, "\"code_url\":\"weixin://wxpay/bizpayurl?pr=") != NULL);
+    wxpay_response_free(r);
+    r = NULL;
+
+    char *paid = sandbox_body(c, "POST", "pay", "{\"out_trade_no\":\"c-day-1\"}");
+    CHECK(strstr(paid, "\"trade_state\":\"SUCCESS\"") != NULL);
+    free(paid);
+    CHECK(wxpay_call_query_out_trade_no(c, "{\"endpoint\":\"mainland\",\"out_trade_no\":\"c-day-1\"}", &r, &err) ==
+          WXPAY_OK);
+    res = r ? wxpay_response_result_json(r) : NULL;
+    CHECK(res != NULL && strstr(res, "\"trade_state\":\"SUCCESS\"") != NULL && strstr(res, "\"total\":100") != NULL);
+    wxpay_response_free(r);
+    r = NULL;
+
+    CHECK(wxpay_call_close_out_trade_no(c, "{\"endpoint\":\"mainland\",\"out_trade_no\":\"c-day-1\"}", &r, &err) ==
+          WXPAY_ERR_API);
+    CHECK_STR(wxpay_error_api_code(err), "ORDERPAID");
+    wxpay_error_free(err);
+    err = NULL;
+
+    CHECK(wxpay_call_create_refund(c,
+                                   "{\"endpoint\":\"mainland\",\"out_trade_no\":\"c-day-1\",\"out_refund_no\":"
+                                   "\"c-day-1-r1\",\"refund\":60,\"total\":100}",
+                                   &r, &err) == WXPAY_OK);
+    res = r ? wxpay_response_result_json(r) : NULL;
+    CHECK(res != NULL && strstr(res, "\"refund_status\":\"PROCESSING\"") != NULL);
+    wxpay_response_free(r);
+    r = NULL;
+    /* More than what is left: WeChat Pay's refusal, not a silent cap. */
+    CHECK(wxpay_call_create_refund(c,
+                                   "{\"endpoint\":\"mainland\",\"out_trade_no\":\"c-day-1\",\"out_refund_no\":"
+                                   "\"c-day-1-r2\",\"refund\":50,\"total\":100}",
+                                   &r, &err) == WXPAY_ERR_API);
+    CHECK_STR(wxpay_error_api_code(err), "INVALID_REQUEST");
+    wxpay_error_free(err);
+    err = NULL;
+
+    wxpay_future_t *f = NULL;
+    CHECK(wxpay_call_create_micropay_start(c,
+                                           "{\"endpoint\":\"mainland\",\"appid\":\"wxd678efh567hg6787\",\"out_trade_no\":"
+                                           "\"c-code-1\",\"description\":\"Coffee\",\"amount\":30,\"auth_code\":"
+                                           "\"130112345678901234\",\"scene_info\":{\"store_info\":{\"out_id\":\"s1\"}}}",
+                                           &f, &err) == WXPAY_OK);
+    CHECK(wxpay_future_wait(f, -1) == WXPAY_OK);
+    CHECK(wxpay_future_take(f, &r, &err) == WXPAY_OK);
+    res = r ? wxpay_response_result_json(r) : NULL;
+    CHECK(res != NULL && strstr(res, "\"trade_state\":\"USERPAYING\"") != NULL);
+    CHECK(r != NULL && wxpay_response_status(r) == 202);
+    wxpay_response_free(r);
+    wxpay_future_free(f);
+    r = NULL;
+
+    CHECK(wxpay_call_create_native(c,
+                                   "{\"endpoint\":\"mainland\",\"appid\":\"wxd678efh567hg6787\",\"out_trade_no\":"
+                                   "\"c-day-2\",\"description\":\"Tea\",\"amount\":-1,\"notify_url\":"
+                                   "\"http://127.0.0.1:9/notify\"}",
+                                   &r, &err) == WXPAY_ERR_INVALID_ARGUMENT);
+    CHECK_STR(wxpay_error_argument(err), "amount");
+    CHECK(!wxpay_error_may_have_been_sent(err));
+    CHECK(r == NULL);
+    wxpay_error_free(err);
+}
+
 int main(void) {
     const char *cfg_path = getenv("WXPAY_TEST_CONFIG");
     const char *vectors_path = getenv("WXPAY_VECTORS");
@@ -1575,6 +1650,7 @@ int main(void) {
     test_repeated_header(c);
     test_typed_close(c);
     test_generic_call(c);
+    test_payment_day(c);
     test_api_error(c);
     test_verify_and_decode_errors(c);
     test_transport_and_timeout(c);
