@@ -6,6 +6,7 @@ refund, refund notification, code pay — sync and asyncio, mainland and HK."""
 from __future__ import annotations
 
 import asyncio
+import os
 import http.server
 import queue
 import threading
@@ -200,3 +201,15 @@ def test_state_file_survives_a_restart(tmp_path: Path) -> None:
     with Sandbox.start(state_file=state) as second:
         t = second.client().query_out_trade_no("py-keep-1", endpoint="mainland")
         assert (t.trade_state, t.transaction_id) == ("SUCCESS", paid["transaction_id"])
+
+
+def test_a_forgotten_sandbox_stops_with_its_object() -> None:
+    import gc
+
+    sandbox = Sandbox.start()
+    process = sandbox._process
+    state = os.path.dirname(sandbox.client_config)
+    del sandbox
+    gc.collect()
+    assert process.wait(10) == 0
+    assert not os.path.exists(state)

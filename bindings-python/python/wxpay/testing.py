@@ -31,6 +31,7 @@ import subprocess
 import threading
 import urllib.error
 import urllib.request
+import weakref
 from typing import Any, Dict, List, Mapping, Optional
 
 from ._client import Client
@@ -46,6 +47,18 @@ class SandboxError(Exception):
         super().__init__(message)
         self.status = status
         self.body = body
+
+
+def _terminate(process: "subprocess.Popen[bytes]") -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    if process.stdout:
+        process.stdout.close()
 
 
 def _find_cli(cli: Optional[str]) -> str:
@@ -77,6 +90,8 @@ class Sandbox:
         #: the test merchant's mchid
         self.mchid: str = info["mchid"]
         self._ssl = ssl.create_default_context(cafile=self.ca_cert) if self.ca_cert else None
+        # A sandbox nobody stopped goes with its object, or with the interpreter at exit.
+        self._finalizer = weakref.finalize(self, _terminate, process)
 
     @classmethod
     def start(
@@ -216,15 +231,7 @@ class Sandbox:
 
     def stop(self) -> None:
         """Stop the sandbox (its temporary folder goes with it). Safe to call twice."""
-        if self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-        if self._process.stdout:
-            self._process.stdout.close()
+        self._finalizer()
 
     def __enter__(self) -> "Sandbox":
         return self
