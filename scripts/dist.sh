@@ -97,7 +97,9 @@ const plat = {
 }
 fs.writeFileSync(path.join(stage, 'linux-x64-gnu', 'package.json'), JSON.stringify(plat, null, 2) + '\n')
 JS
-for f in index.js index.mjs index.d.ts native.js native.d.ts README.md prepack.js LICENSE-MIT LICENSE-APACHE; do
+# Every file package.json's `files` names (calls.d.ts, testing.js…: a list kept here drifted),
+# but the addon, which comes in the platform package.
+for f in $(node -p 'require("./bindings-node/package.json").files.filter((f) => f !== "*.node").join(" ")') README.md; do
   cp "bindings-node/$f" "$npm_stage/main/"
 done
 install -m 755 "$out/libwxpay_node.so" "$npm_stage/linux-x64-gnu/wxpay.linux-x64-gnu.node"

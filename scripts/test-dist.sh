@@ -92,6 +92,11 @@ client.closeTransaction('1217752501201407033233368018', { sub_mchid: '1230000109
 })
 JS
 [[ ! -e node_modules/wxpay/wxpay.linux-x64-gnu.node ]]
+# Every file the typings and exports name is in the tarball (calls.d.ts, wxpay/testing).
+for f in $(run node -p 'require("wxpay/package.json").files.filter((f) => f !== "*.node").join(" ")'); do
+  [[ -e "node_modules/wxpay/$f" ]] || { echo "the npm package lacks $f" >&2; exit 1; }
+done
+run node -e 'if (typeof require("wxpay/testing").startSandbox !== "function") process.exit(1)'
 cd "$root"
 
 echo "== C: the tarball into a prefix, programs built with pkg-config"
