@@ -171,3 +171,44 @@ test('pay() of an unknown order and a missing wxpay command say what is wrong', 
     ;[process.env.WXPAY_CLI, process.env.PATH] = saved
   }
 })
+
+test('the shared payday script (tests/vectors/payday.json), each call through its typed method', async () => {
+  const { catalogue } = require('wxpay')
+  const script = JSON.parse(require('node:fs').readFileSync(path.join(__dirname, '..', '..', 'tests', 'vectors', 'payday.json'), 'utf8'))
+  const leads = Object.fromEntries(catalogue().calls.map((c) => [c.name, c.lead]))
+  const camel = (s) => s.replace(/_([a-z])/g, (_, c) => c.toUpperCase())
+  const run = require('node:crypto').randomBytes(4).toString('hex')
+  const saved = {}
+  const fill = (v) => {
+    if (typeof v === 'string') {
+      return v.replaceAll('{run}', run).replace(/\{(\w+)\.(\w+)\}/g, (_, name, field) => String(saved[name][camel(field)]))
+    }
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fill(x)]))
+    return v
+  }
+  for (const [i, step] of script.steps.entries()) {
+    const where = `step ${i}: ${JSON.stringify(step)}`
+    if (step.pay) {
+      const paying = sandbox.pay(fill(step.pay))
+      if (step.pay_error) await assert.rejects(paying, (e) => e.status === step.pay_error, where)
+      else await paying
+      continue
+    }
+    const { [leads[step.call]]: lead, ...options } = fill(step.args)
+    const method = client[camel(step.call)].bind(client)
+    const calling = leads[step.call] ? method(lead, options) : method(options)
+    if (step.error) {
+      await assert.rejects(calling, (e) => e.apiCode === step.error, where)
+      continue
+    }
+    const result = await calling
+    // (a call without a typed result resolves to its 2xx Response)
+    if ('result' in step) assert.ok(result.status >= 200 && result.status < 300 && !('tradeState' in result), where)
+    for (const [field, want] of Object.entries(step.expect || {})) {
+      const got = result[camel(field)]
+      if (want === '*') assert.ok(got, `${where}: ${field}`)
+      else assert.deepEqual(got, fill(want), `${where}: ${field}`)
+    }
+    if (step.save) saved[step.save] = result
+  }
+})

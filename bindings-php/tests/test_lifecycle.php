@@ -132,6 +132,59 @@ try {
     }
     check(count($sandbox->requests()) === $before, 'bad arguments send nothing');
 
+    // The shared payday script (tests/vectors/payday.json): every call, each through its typed method.
+    $script = json_decode((string) file_get_contents(__DIR__ . '/../../tests/vectors/payday.json'), true, 512, JSON_THROW_ON_ERROR);
+    $leads = array_column($client->catalogue()['calls'], 'lead', 'name');
+    $camel = static fn (string $s): string => lcfirst(str_replace(' ', '', ucwords(str_replace('_', ' ', $s))));
+    $run = bin2hex(random_bytes(4));
+    $saved = [];
+    $fill = static function (mixed $v) use (&$fill, &$saved, $run): mixed {
+        if (is_string($v)) {
+            $v = str_replace('{run}', $run, $v);
+            return preg_replace_callback('/\{(\w+)\.(\w+)\}/', static fn (array $m): string => (string) $saved[$m[1]][$m[2]], $v);
+        }
+        return is_array($v) ? array_map($fill, $v) : $v;
+    };
+    foreach ($script['steps'] as $i => $step) {
+        $where = "payday step $i: " . json_encode($step);
+        if (isset($step['pay'])) {
+            try {
+                $sandbox->pay($fill($step['pay']));
+                check(!isset($step['pay_error']), $where);
+            } catch (SandboxException $e) {
+                check(($step['pay_error'] ?? null) === $e->getStatus(), "$where: " . $e->getMessage());
+            }
+            continue;
+        }
+        $args = $fill($step['args']);
+        $lead = $leads[$step['call']];
+        $method = $camel($step['call']);
+        try {
+            if ($lead !== null) {
+                $value = $args[$lead];
+                unset($args[$lead]);
+                $result = $client->$method($value, $args);
+            } else {
+                $result = $client->$method($args);
+            }
+        } catch (ApiException $e) {
+            check(($step['error'] ?? null) === $e->getApiCode(), "$where: " . $e->getMessage());
+            continue;
+        }
+        check(!isset($step['error']), "$where: succeeded");
+        if (array_key_exists('result', $step)) {
+            // A call without a typed result returns its 2xx PSR-7 response.
+            check($result instanceof Psr\Http\Message\ResponseInterface && $result->getStatusCode() < 300, $where);
+        }
+        foreach ($step['expect'] ?? [] as $field => $want) {
+            $got = $result[$field] ?? null;
+            check($want === '*' ? !empty($got) : $got === $fill($want), "$where: $field = " . json_encode($got));
+        }
+        if (isset($step['save'])) {
+            $saved[$step['save']] = $result;
+        }
+    }
+
     // The helper's own errors say what is wrong.
     try {
         $sandbox->pay('never-created');

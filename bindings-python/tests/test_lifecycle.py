@@ -6,6 +6,8 @@ refund, refund notification, code pay — sync and asyncio, mainland and HK."""
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import os
 import http.server
 import queue
@@ -213,3 +215,47 @@ def test_a_forgotten_sandbox_stops_with_its_object() -> None:
     gc.collect()
     assert process.wait(10) == 0
     assert not os.path.exists(state)
+
+
+PAYDAY = json.loads((Path(__file__).resolve().parents[2] / "tests" / "vectors" / "payday.json").read_text())
+
+
+def test_the_shared_payday_script_through_the_typed_methods(wxpay_sandbox: Sandbox, wxpay_client: wxpay.Client) -> None:
+    """tests/vectors/payday.json: every call of the payment day, each through its typed method."""
+    run = os.urandom(4).hex()
+    saved: dict = {}
+
+    def fill(v: object) -> object:
+        if isinstance(v, str):
+            v = v.replace("{run}", run)
+            return re.sub(r"\{(\w+)\.(\w+)\}", lambda m: str(getattr(saved[m[1]], m[2])), v)
+        if isinstance(v, dict):
+            return {k: fill(x) for k, x in v.items()}
+        return v
+
+    for i, step in enumerate(PAYDAY["steps"]):
+        where = f"step {i}: {step}"
+        if "pay" in step:
+            body = fill(step["pay"])
+            if "pay_error" in step:
+                with pytest.raises(SandboxError) as refused:
+                    wxpay_sandbox.pay(**body)  # type: ignore[arg-type]
+                assert refused.value.status == step["pay_error"], where
+            else:
+                wxpay_sandbox.pay(**body)  # type: ignore[arg-type]
+            continue
+        method = getattr(wxpay_client, step["call"])
+        args = fill(step["args"])
+        if "error" in step:
+            with pytest.raises(wxpay.ApiError) as e:
+                method(**args)
+            assert e.value.api_code == step["error"], where
+            continue
+        result = method(**args)
+        if "result" in step:
+            assert result is None, where
+        for field, want in step.get("expect", {}).items():
+            got = getattr(result, field)
+            assert (bool(got) if want == "*" else got == fill(want)), f"{where}: {field} = {got!r}"
+        if "save" in step:
+            saved[step["save"]] = result

@@ -124,6 +124,22 @@ with open(sys.argv[2], "w") as out:
 PY
 WXPAY_PAY_PARAM_CASES="$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["pay_params"]))' "$root/tests/vectors/signing.json")"
 export WXPAY_PAY_PARAM_CASES WXPAY_PAY_PARAMS_TSV="$work/pay_params.tsv"
+# The shared payday script, flattened for C (see test_payday_script): kind, call or "-", args or
+# the pay body, the expected api_code or "-", the save name or "-", the pay's expected status,
+# then the expectations as field\x1eJSON-or-* joined by \x1f.
+python3 - "$root/tests/vectors/payday.json" "$work/payday.tsv" <<'PY'
+import json, sys
+j = lambda v: json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+with open(sys.argv[2], "w") as out:
+    for s in json.load(open(sys.argv[1]))["steps"]:
+        expect = "\x1f".join(f"{k}\x1e{'*' if v == '*' else j(v)}" for k, v in s.get("expect", {}).items()) or "-"
+        if "pay" in s:
+            out.write("\t".join(["pay", "-", j(s["pay"]), "-", "-", str(s.get("pay_error", 200)), "-"]) + "\n")
+        else:
+            out.write("\t".join(["call", s["call"], j(s["args"]), s.get("error", "-"), s.get("save", "-"), "-", expect]) + "\n")
+PY
+WXPAY_PAYDAY_STEPS="$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["steps"]))' "$root/tests/vectors/payday.json")"
+export WXPAY_PAYDAY_STEPS WXPAY_PAYDAY_TSV="$work/payday.tsv"
 # The shared notification cases, flattened for C (see test_notifications).
 python3 - "$root/tests/reliability/notifications.json" "$work/notifications.tsv" <<'PY'
 import json, sys

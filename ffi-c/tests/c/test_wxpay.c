@@ -1628,6 +1628,135 @@ static void test_payment_day(wxpay_client_t *c) {
     wxpay_error_free(err);
 }
 
+/* `s` with every `from` replaced by `to` (a new string; `s` is freed). */
+static char *replace_all(char *s, const char *from, const char *to) {
+    size_t nf = strlen(from), nt = strlen(to), count = 0;
+    for (const char *p = strstr(s, from); p; p = strstr(p + nf, from)) count++;
+    if (!count) return s;
+    char *out = malloc(strlen(s) + count * nt + 1), *o = out;
+    const char *p = s;
+    for (const char *q = strstr(p, from); q; q = strstr(p, from)) {
+        memcpy(o, p, (size_t)(q - p));
+        o += q - p;
+        memcpy(o, to, nt);
+        o += nt;
+        p = q + nf;
+    }
+    strcpy(o, p);
+    free(s);
+    return out;
+}
+
+/* The string field `field` of the compact JSON object `json` ("" when absent): a new string. */
+static char *json_string_field(const char *json, const char *field) {
+    char needle[128];
+    snprintf(needle, sizeof needle, "\"%s\":\"", field);
+    const char *p = json ? strstr(json, needle) : NULL;
+    if (!p) return strdup("");
+    p += strlen(needle);
+    const char *end = strchr(p, '"');
+    return strndup(p, end ? (size_t)(end - p) : strlen(p));
+}
+
+#define PAYDAY_SAVES 8
+/* tests/vectors/payday.json through wxpay_call (the typed wrappers' entry), as every language
+ * runs it through its typed methods: {run} and {name.field} filled from earlier results. */
+static void test_payday_script(wxpay_client_t *c, const char *tsv_path, int expected_steps) {
+    char *tsv = read_file(tsv_path);
+    char run[16];
+    snprintf(run, sizeof run, "c%lx", (unsigned long)time(NULL) ^ (unsigned long)getpid());
+    char *names[PAYDAY_SAVES] = {0}, *results[PAYDAY_SAVES] = {0};
+    int saves = 0, steps = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(tsv, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *f[8];
+        if (split_tabs(line, f, 8) != 7) {
+            fprintf(stderr, "bad payday line\n");
+            failed++;
+            continue;
+        }
+        steps++;
+        char *args = replace_all(strdup(f[2]), "{run}", run);
+        for (int k = 0; k < saves; k++) {
+            /* {name.field} for the fields the script uses */
+            const char *fields[] = {"transaction_id", "refund_id"};
+            for (size_t x = 0; x < sizeof fields / sizeof *fields; x++) {
+                char from[96];
+                snprintf(from, sizeof from, "{%s.%s}", names[k], fields[x]);
+                char *value = json_string_field(results[k], fields[x]);
+                args = replace_all(args, from, value);
+                free(value);
+            }
+        }
+        int before = failed;
+        if (strcmp(f[0], "pay") == 0) {
+            char opts[1024];
+            snprintf(opts, sizeof opts, "{\"base_uri\":\"https://api.mch.weixin.qq.com/_sandbox/\",\"json\":%s}", args);
+            wxpay_response_t *r = NULL;
+            wxpay_error_t *err = NULL;
+            wxpay_status st = wxpay_request(c, "POST", "pay", opts, &r, &err);
+            int status = st == WXPAY_OK ? wxpay_response_status(r) : (err ? wxpay_error_http_status(err) : 0);
+            CHECK(status == atoi(f[5]));
+            wxpay_response_free(r);
+            wxpay_error_free(err);
+        } else {
+            wxpay_response_t *r = NULL;
+            wxpay_error_t *err = NULL;
+            wxpay_status st = wxpay_call(c, f[1], args, &r, &err);
+            if (strcmp(f[3], "-") != 0) {
+                CHECK(st == WXPAY_ERR_API);
+                CHECK_STR(wxpay_error_api_code(err), f[3]);
+            } else {
+                CHECK(st == WXPAY_OK);
+                const char *res = r ? wxpay_response_result_json(r) : NULL;
+                char *expects = strcmp(f[6], "-") == 0 ? NULL : f[6];
+                for (char *e = expects, *next; e; e = next) {
+                    next = strchr(e, '\x1f');
+                    if (next) *next++ = '\0';
+                    char *sep = strchr(e, '\x1e');
+                    if (!sep) continue;
+                    *sep = '\0';
+                    char needle[512];
+                    if (strcmp(sep + 1, "*") == 0) {
+                        char *value = json_string_field(res, e);
+                        CHECK(value[0] != '\0');
+                        free(value);
+                    } else {
+                        char *want = replace_all(strdup(sep + 1), "{run}", run);
+                        for (int k = 0; k < saves; k++) {
+                            char from[96];
+                            snprintf(from, sizeof from, "{%s.refund_id}", names[k]);
+                            char *value = json_string_field(results[k], "refund_id");
+                            want = replace_all(want, from, value);
+                            free(value);
+                        }
+                        snprintf(needle, sizeof needle, "\"%s\":%s", e, want);
+                        CHECK(res != NULL && strstr(res, needle) != NULL);
+                        if (!res || !strstr(res, needle)) fprintf(stderr, "  wanted %s in %s\n", needle, res ? res : "(none)");
+                        free(want);
+                    }
+                }
+                if (strcmp(f[4], "-") != 0 && saves < PAYDAY_SAVES && res) {
+                    names[saves] = strdup(f[4]);
+                    results[saves] = strdup(res);
+                    saves++;
+                }
+            }
+            wxpay_response_free(r);
+            if (failed != before && err) fprintf(stderr, "  %s: %s\n", f[1], wxpay_error_message(err));
+            wxpay_error_free(err);
+        }
+        if (failed != before) fprintf(stderr, "  payday step %d (%s %s) failed\n", steps - 1, f[0], f[1]);
+        free(args);
+    }
+    CHECK(steps == expected_steps && steps > 0);
+    for (int k = 0; k < saves; k++) {
+        free(names[k]);
+        free(results[k]);
+    }
+    free(tsv);
+}
+
 int main(void) {
     const char *cfg_path = getenv("WXPAY_TEST_CONFIG");
     const char *vectors_path = getenv("WXPAY_VECTORS");
@@ -1651,6 +1780,13 @@ int main(void) {
     test_typed_close(c);
     test_generic_call(c);
     test_payment_day(c);
+    const char *payday = getenv("WXPAY_PAYDAY_TSV");
+    if (payday) {
+        test_payday_script(c, payday, atoi(getenv("WXPAY_PAYDAY_STEPS")));
+    } else {
+        fprintf(stderr, "WXPAY_PAYDAY_TSV is not set: the payday script did not run\n");
+        failed++;
+    }
     test_api_error(c);
     test_verify_and_decode_errors(c);
     test_transport_and_timeout(c);

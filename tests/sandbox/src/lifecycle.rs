@@ -885,12 +885,9 @@ impl State {
             };
         }
         let found = match (text(&b, "transaction_id"), text(&b, "out_trade_no")) {
-            (Some(t), _) => book.orders.iter().position(|o| {
-                same_family(o.fam, fam)
-                    && o.owner == owner
-                    && o.transaction_id == t
-                    && o.success_time.is_some()
-            }),
+            // The lookup every call by transaction id uses: a reversed order is found (and
+            // refused below as not paid), as it is by out_trade_no.
+            (Some(t), _) => book.find(fam, &owner, &By::Transaction, t),
             (None, Some(n)) => book.find(fam, &owner, &By::OutTradeNo, n),
             (None, None) => {
                 return param(
