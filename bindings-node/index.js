@@ -30,10 +30,21 @@ function loadNative() {
       libc = report.header && report.header.glibcVersionRuntime ? 'gnu' : 'musl'
     }
     const platform = [process.platform, process.arch, libc].filter(Boolean).join('-')
-    const hint = supported.includes(platform)
-      ? `its package ${pkg.napi.packageName}-${platform} is not installed or does not load (install with optional dependencies: npm install --include=optional; see the cause)`
-      : 'build it on this platform as RELEASING.md says, or use a supported one'
-    const err = new Error(`wxpay has no native addon for ${platform} (node ${process.version}); packages exist for: ${supported.join(', ')}. ${hint}`, { cause })
+    const platformPkg = `${pkg.napi.packageName}-${platform}`
+    let message
+    if (!supported.includes(platform)) {
+      message = `wxpay has no native addon for ${platform} (node ${process.version}); packages exist for: ${supported.join(', ')}. Build it on this platform as RELEASING.md says, or use a supported one`
+    } else {
+      let installed = false
+      try {
+        require.resolve(`${platformPkg}/package.json`)
+        installed = true
+      } catch {}
+      message = installed
+        ? `wxpay's native addon for ${platform} (the package ${platformPkg}) is installed but did not load in node ${process.version}: see err.cause (a corrupt install: reinstall it with npm install ${platformPkg}@${pkg.version})`
+        : `wxpay's native addon for ${platform} comes in the package ${platformPkg}, which is not installed: npm install ${platformPkg}@${pkg.version} (npm leaves it out under --omit=optional / --no-optional, or with a lockfile made on another platform)`
+    }
+    const err = new Error(message, { cause })
     err.code = 'WXPAY_NO_NATIVE_ADDON'
     throw err
   }

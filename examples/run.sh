@@ -36,10 +36,9 @@ case "$lang" in
     {"type": "path", "url": "$root/bindings-php", "options": {"symlink": false}},
     {"packagist.org": false}
   ],
-  "require": {"wxpay/wxpay": "*"},
+  "require": {"wxpay/wxpay": "^0.1"},
   "provide": {"psr/http-message": "2.0", "guzzlehttp/psr7": "2.4.5", "guzzlehttp/promises": "1.5.2"},
-  "autoload": {"files": ["debian.php"]},
-  "minimum-stability": "dev"
+  "autoload": {"files": ["debian.php"]}
 }
 JSON
     cat >"$work/debian.php" <<'PHP'

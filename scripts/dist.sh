@@ -54,6 +54,8 @@ install -m 755 "$out/libwxpay.so" "$stage/lib/libwxpay.so.$version"
 ln -s "libwxpay.so.$version" "$stage/lib/libwxpay.so.$major"
 ln -s "libwxpay.so.$major" "$stage/lib/libwxpay.so"
 install -m 644 "$out/libwxpay.a" "$stage/lib/libwxpay.a"
+# AWS-LC's C objects carry DWARF whatever cargo's profile says: strip it (66 MB → ~45 MB).
+strip --strip-debug "$stage/lib/libwxpay.a"
 install -m 644 include/wxpay.h include/wxpay_calls.h "$stage/include/"
 # Relocatable: the prefix is wherever the tarball is unpacked.
 for pc in wxpay wxpay-static; do
@@ -61,7 +63,7 @@ for pc in wxpay wxpay-static; do
     >"$stage/lib/pkgconfig/$pc.pc"
 done
 cp LICENSE-MIT LICENSE-APACHE CHANGELOG.md "$stage/"
-cp ffi-c/README.md "$stage/README.md"
+cp ffi-c/TARBALL-README.md "$stage/README.md"
 tar -C "$target/dist-stage" -czf "$dist/$c.tar.gz" "$c"
 
 echo "== npm packages"
@@ -77,7 +79,7 @@ const platformName = `${pkg.napi.packageName}-linux-x64-gnu`
 const main = { ...pkg, version, optionalDependencies: { [platformName]: version } }
 delete main.devDependencies
 main.scripts = { prepack: 'node prepack.js' }
-main.files = main.files.filter((f) => f !== '*.node').concat(['prepack.js'])
+main.files = [...new Set(main.files.filter((f) => f !== '*.node').concat(['prepack.js']))]
 fs.writeFileSync(path.join(stage, 'main', 'package.json'), JSON.stringify(main, null, 2) + '\n')
 // The platform package napi-rs's loader requires on x86_64 glibc Linux.
 const plat = {
@@ -91,7 +93,7 @@ const plat = {
   cpu: ['x64'],
   libc: ['glibc'],
   main: 'wxpay.linux-x64-gnu.node',
-  files: ['wxpay.linux-x64-gnu.node', 'LICENSE-MIT', 'LICENSE-APACHE'],
+  files: ['wxpay.linux-x64-gnu.node', 'README.md', 'LICENSE-MIT', 'LICENSE-APACHE'],
   engines: pkg.engines,
   scripts: { prepack: 'node -e "require(\'node:fs\').statSync(\'wxpay.linux-x64-gnu.node\')"' },
 }
@@ -104,6 +106,14 @@ for f in $(node -p 'require("./bindings-node/package.json").files.filter((f) => 
 done
 install -m 755 "$out/libwxpay_node.so" "$npm_stage/linux-x64-gnu/wxpay.linux-x64-gnu.node"
 cp LICENSE-MIT LICENSE-APACHE "$npm_stage/linux-x64-gnu/"
+cat >"$npm_stage/linux-x64-gnu/README.md" <<MD
+# @wxpay/native-linux-x64-gnu
+
+The native addon of [\`wxpay\`](https://www.npmjs.com/package/wxpay) $version for x86_64 Linux with
+glibc 2.17 or later. Install \`wxpay\`, not this package: npm installs it as an optional
+dependency on this platform (unless optional dependencies are omitted: \`npm install
+--include=optional\`).
+MD
 (cd "$npm_stage/main" && npm pack --silent --pack-destination "$dist/npm" >/dev/null)
 (cd "$npm_stage/linux-x64-gnu" && npm pack --silent --pack-destination "$dist/npm" >/dev/null)
 
@@ -114,6 +124,9 @@ cp -r bindings-php/src bindings-php/include bindings-php/ext bindings-php/exampl
 cp bindings-php/composer.json bindings-php/autoload.php bindings-php/preload.php bindings-php/ffi-header.php \
   bindings-php/README.md LICENSE-MIT LICENSE-APACHE CHANGELOG.md "$php_stage/"
 tar -C "$target/dist-stage" -czf "$dist/php/wxpay-php-$version.tar.gz" "wxpay-php-$version"
+
+echo "== dist/SHA256SUMS"
+(cd "$dist" && find . -type f ! -name SHA256SUMS | sort | sed 's|^\./||' | xargs sha256sum >SHA256SUMS)
 
 echo "== dist/"
 (cd "$dist" && find . -type f | sort | while read -r f; do printf '  %-70s %8s\n' "$f" "$(du -h "$f" | cut -f1)"; done)

@@ -32,6 +32,44 @@ if run sh -c 'command -v cargo || command -v rustc' >/dev/null; then
   exit 1
 fi
 
+echo "== checksums and size budgets"
+(cd "$dist" && sha256sum --quiet -c SHA256SUMS)
+[[ "$(cd "$dist" && find . -type f ! -name SHA256SUMS | wc -l)" == "$(wc -l <"$dist/SHA256SUMS")" ]] ||
+  { echo "dist/SHA256SUMS does not list every artifact" >&2; exit 1; }
+budget() { # FILE MIB: the artifact stays under its budget (release, no debug info)
+  local bytes; bytes="$(stat -c %s "$1")"
+  if ((bytes > $2 * 1024 * 1024)); then echo "  $1: $((bytes / 1024 / 1024)) MiB, over the $2 MiB budget" >&2; return 1; fi
+  echo "  $(basename "$1"): $((bytes / 1024 / 1024)) MiB (budget $2 MiB)"
+}
+mkdir -p "$work/sizes" && tar -C "$work/sizes" -xzf "$dist"/libwxpay-*.tar.gz
+budget "$(ls "$dist"/python/*.whl)" 10
+budget "$(ls "$work"/sizes/libwxpay-*/lib/libwxpay.so.*.*.*)" 10
+budget "$(ls "$work"/sizes/libwxpay-*/lib/libwxpay.a)" 45
+if readelf -S "$(ls "$work"/sizes/libwxpay-*/lib/libwxpay.so.*.*.*)" | grep -q '\.debug_info'; then
+  echo "libwxpay.so carries debug info" >&2; exit 1
+fi
+
+echo "== the README's C recipe, verbatim (its install block and the tarball's own README)"
+# The README's three lines after `npm install` / `composer require` in its Install block: the
+# tarball unpacked into a prefix and programs built against it, run as written with /opt/wxpay
+# replaced by a temporary prefix.
+recipe="$(sed -n '/^mkdir -p \/opt\/wxpay && tar/,/wxpay-static)/p' README.md)"
+[[ "$(wc -l <<<"$recipe")" == 3 ]] || { echo "README.md's C install lines moved: update test-dist" >&2; exit 1; }
+mkdir -p "$work/recipe" && cp ffi-c/examples/close_order.c "$work/recipe/app.c" && cp "$dist"/libwxpay-*.tar.gz "$work/recipe/"
+recipe="${recipe//\/opt\/wxpay/$work/recipe/opt}"
+(cd "$work/recipe" && n=0 && while IFS= read -r line; do
+   line="${line%%#*}"
+   echo "  \$ $line"
+   if [[ "$line" == "cc app.c "* ]]; then
+     n=$((n + 1))
+     line="${line/cc app.c/cc app.c -o app$n}"
+   fi
+   eval "$line"
+ done <<<"$recipe")
+run "$work/recipe/app1" "$config" | tail -1 | sed 's/^/  README dynamic (rpath): /'
+run "$work/recipe/app2" "$config" | tail -1 | sed 's/^/  README static: /'
+grep -q -- '--strip-components=1' "$(ls -d "$work"/sizes/libwxpay-*)/README.md"
+
 echo "== glibc floor and exports"
 floor_ok=1
 check_floor() {
@@ -120,9 +158,8 @@ if command -v composer >/dev/null; then
     {"type": "path", "url": "$(ls -d "$work"/php/pkg/wxpay-php-*)", "options": {"symlink": false}},
     {"packagist.org": false}
   ],
-  "require": {"wxpay/wxpay": "*"},
-  "provide": {"psr/http-message": "2.0", "guzzlehttp/psr7": "2.4.5", "guzzlehttp/promises": "1.5.2"},
-  "minimum-stability": "dev"
+  "require": {"wxpay/wxpay": "^0.1"},
+  "provide": {"psr/http-message": "2.0", "guzzlehttp/psr7": "2.4.5", "guzzlehttp/promises": "1.5.2"}
 }
 JSON
   # Packagist is out of reach here: the PSR-7 and promise packages come from Debian (provide).

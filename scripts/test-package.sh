@@ -6,6 +6,14 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
+echo "== one version everywhere (Cargo workspace, composer.json, package.json)"
+version="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)"
+for f in bindings-php/composer.json bindings-node/package.json; do
+  v="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["version"])' "$f")"
+  [[ "$v" == "$version" ]] || { echo "$f says version $v, Cargo.toml $version: release them together" >&2; exit 1; }
+done
+echo "all $version"
+
 echo "== cargo package -p wxpay-apiv3"
 cargo package -q -p wxpay-apiv3 --allow-dirty
 echo "packaged and built: $(ls target/package/wxpay-apiv3-*.crate)"

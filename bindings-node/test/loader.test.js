@@ -8,16 +8,16 @@ const os = require('node:os')
 const path = require('node:path')
 const { spawnSync } = require('node:child_process')
 
-test('without a binary, requiring wxpay says which platform has none and which do', () => {
+test('without its platform package, requiring wxpay says which package to install and how', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wxpay-loader-'))
   try {
     for (const f of ['index.js', 'native.js', 'package.json']) fs.copyFileSync(path.join(__dirname, '..', f), path.join(dir, f))
     const r = spawnSync(process.execPath, ['-e', `try { require(${JSON.stringify(dir)}) } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })) }`], { encoding: 'utf8' })
     const e = JSON.parse(r.stdout)
     assert.equal(e.code, 'WXPAY_NO_NATIVE_ADDON')
-    assert.match(e.message, /no native addon for linux-x64-gnu/)
-    assert.match(e.message, /packages exist for: linux-x64-gnu/)
-    assert.match(e.message, /@wxpay\/native-linux-x64-gnu/)
+    assert.match(e.message, /native addon for linux-x64-gnu comes in the package @wxpay\/native-linux-x64-gnu, which is not installed/)
+    assert.match(e.message, /npm install @wxpay\/native-linux-x64-gnu@\d+\.\d+\.\d+/)
+    assert.match(e.message, /--omit=optional/)
     assert.doesNotMatch(e.message, /npm has a bug/)
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })
