@@ -8,6 +8,8 @@
 #   dist/libwxpay-VERSION-x86_64-linux-gnu.tar.gz  lib/ (.so.VERSION, .so.MAJOR, .so, .a),
 #                                                  include/wxpay.h, include/wxpay_calls.h, lib/pkgconfig/wxpay{,-static}.pc
 #   dist/php/wxpay-php-VERSION.tar.gz              the Composer package (composer.json at its root)
+#   dist/wxpay-cli-VERSION-x86_64-linux-gnu.tar.gz bin/wxpay: the command line, `wxpay sandbox` included
+#   dist/SHA256SUMS                                every artifact's SHA-256
 #
 # The tools come from the registries into target/dist-tools (nothing global): zig and maturin
 # from PyPI, cargo-zigbuild from crates.io. glibc 2.17 comes from zig's sysroot.
@@ -37,8 +39,8 @@ export CARGO_PROFILE_RELEASE_DEBUG=false CARGO_PROFILE_RELEASE_STRIP=symbols
 rm -rf "$dist"
 mkdir -p "$dist/python" "$dist/npm" "$dist/php"
 
-echo "== C library and Node addon ($triple, glibc $glibc)"
-cargo zigbuild -q --release --target "$triple.$glibc" -p wxpay-ffi -p wxpay-node
+echo "== C library, Node addon and the CLI ($triple, glibc $glibc)"
+cargo zigbuild -q --release --target "$triple.$glibc" -p wxpay-ffi -p wxpay-node -p wxpay-cli
 out="$target/$triple/release"
 
 echo "== Python wheel (manylinux2014, abi3) and sdist"
@@ -65,6 +67,25 @@ done
 cp LICENSE-MIT LICENSE-APACHE CHANGELOG.md "$stage/"
 cp ffi-c/TARBALL-README.md "$stage/README.md"
 tar -C "$target/dist-stage" -czf "$dist/$c.tar.gz" "$c"
+
+echo "== CLI tarball"
+cli="wxpay-cli-$version-x86_64-linux-gnu"
+mkdir -p "$target/dist-stage/$cli/bin"
+install -m 755 "$out/wxpay" "$target/dist-stage/$cli/bin/wxpay"
+cp LICENSE-MIT LICENSE-APACHE CHANGELOG.md "$target/dist-stage/$cli/"
+cat >"$target/dist-stage/$cli/README.md" <<MD
+# wxpay $version — the command line (x86_64 Linux, glibc 2.17 or later)
+
+\`bin/wxpay\`: WeChat Pay APIv3 from the shell (\`wxpay --help\`), and \`wxpay sandbox\`, a local
+WeChat Pay for testing a checkout without a merchant account (TEST ONLY: public test keys,
+loopback only). The testing helpers of the Python, Node and PHP packages run it: put it on
+\`PATH\` or set \`WXPAY_CLI\` to it.
+
+    mkdir -p /opt/wxpay-cli && tar -xzf $cli.tar.gz -C /opt/wxpay-cli --strip-components=1
+    export PATH=/opt/wxpay-cli/bin:\$PATH
+    wxpay sandbox        # prints {"url", "client_config", …} and a guide; Ctrl-C stops it
+MD
+tar -C "$target/dist-stage" -czf "$dist/$cli.tar.gz" "$cli"
 
 echo "== npm packages"
 npm_stage="$target/dist-stage/npm"

@@ -70,6 +70,20 @@ run "$work/recipe/app1" "$config" | tail -1 | sed 's/^/  README dynamic (rpath):
 run "$work/recipe/app2" "$config" | tail -1 | sed 's/^/  README static: /'
 grep -q -- '--strip-components=1' "$(ls -d "$work"/sizes/libwxpay-*)/README.md"
 
+echo "== the CLI tarball: wxpay, and wxpay sandbox as merchants start it"
+mkdir -p "$work/cli" && tar -C "$work/cli" -xzf "$dist"/wxpay-cli-*.tar.gz --strip-components=1
+budget "$work/cli/bin/wxpay" 30
+run "$work/cli/bin/wxpay" --version
+run "$work/cli/bin/wxpay" sandbox --fast-notifications >"$work/cli/sandbox.json" 2>"$work/cli/guide.txt" &
+cli_pid=$!
+for _ in $(seq 1 100); do [[ -s "$work/cli/sandbox.json" ]] && break; sleep 0.1; done
+cli_config="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["client_config"])' "$work/cli/sandbox.json")"
+run "$work/cli/bin/wxpay" --config "$cli_config" call create_native --args \
+  '{"endpoint":"mainland","appid":"wxd678efh567hg6787","out_trade_no":"dist-cli-1","description":"Tea","amount":1,"notify_url":"http://127.0.0.1:9/n"}' |
+  python3 -c 'import json,sys; r=json.load(sys.stdin)["result"]; assert r["code_url"].startswith("weixin://"), r; print("  wxpay sandbox from the tarball: create_native", r["status"])'
+kill "$cli_pid" && wait "$cli_pid"
+grep -q "TEST ONLY" "$work/cli/guide.txt"
+
 echo "== glibc floor and exports"
 floor_ok=1
 check_floor() {
@@ -90,6 +104,7 @@ check_floor "$lib"
 check_floor "$(ls "$work"/unpacked/wheel/wxpay/_native*.so)"
 mkdir "$work/unpacked/npm" && tar -C "$work/unpacked/npm" -xzf "$dist"/npm/wxpay-native-linux-x64-gnu-*.tgz
 check_floor "$work/unpacked/npm/package/wxpay.linux-x64-gnu.node"
+check_floor "$work/cli/bin/wxpay"
 ((floor_ok)) || exit 1
 exports="$(nm -D --defined-only "$lib" | awk '{print $3}' | grep -v '^wxpay_' || true)"
 if [[ -n "$exports" ]]; then
@@ -113,6 +128,17 @@ r = client.v3.transactions.id._transaction_id_.close.post(
     json={"mchid": "1230000109", "sub_mchid": "1230000109", "sp_mchid": "1230000109"})
 assert r.status_code == 204, r
 print(f"  wheel {wxpay.__version__}: close call 204, Request-ID {r.request_id}")
+PY
+# The wheel's testing helper with the CLI tarball's wxpay on PATH: the merchant's test set-up.
+run env PATH="$work/cli/bin:$clean_path" "$work/venv/bin/python" - <<'PY'
+from wxpay.testing import Sandbox
+with Sandbox.start() as sandbox:
+    client = sandbox.client()
+    client.create_native(out_trade_no="dist-py-1", description="Tea", amount=1, appid="wxd678efh567hg6787",
+                         notify_url="http://127.0.0.1:9/n", endpoint="mainland")
+    sandbox.pay("dist-py-1")
+    assert client.query_out_trade_no("dist-py-1", endpoint="mainland").trade_state == "SUCCESS"
+print("  wheel + CLI tarball: wxpay.testing.Sandbox paid an order")
 PY
 
 echo "== Node: the npm tarballs into a fresh project (no build step)"
