@@ -74,7 +74,8 @@ echo "== the CLI tarball: wxpay, and wxpay sandbox as merchants start it"
 mkdir -p "$work/cli" && tar -C "$work/cli" -xzf "$dist"/wxpay-cli-*.tar.gz --strip-components=1
 budget "$work/cli/bin/wxpay" 30
 run "$work/cli/bin/wxpay" --version
-run "$work/cli/bin/wxpay" sandbox --fast-notifications >"$work/cli/sandbox.json" 2>"$work/cli/guide.txt" &
+# (env, not the `run` function: $! is then the process that becomes wxpay, which SIGTERM stops cleanly)
+env -i HOME="$work/home" PATH="$clean_path" "$work/cli/bin/wxpay" sandbox --fast-notifications >"$work/cli/sandbox.json" 2>"$work/cli/guide.txt" &
 cli_pid=$!
 for _ in $(seq 1 100); do [[ -s "$work/cli/sandbox.json" ]] && break; sleep 0.1; done
 cli_config="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["client_config"])' "$work/cli/sandbox.json")"

@@ -337,7 +337,11 @@ impl Sandbox {
                             let name = start.client_hello().server_name().map(str::to_owned);
                             if name.as_deref() == Some(tls::FLOOD_NAME) {
                                 if let Ok(tls) = start.into_stream(configs.http1).await {
-                                    flood(&state, tls).await;
+                                    flood(&state, tls, 64).await;
+                                }
+                            } else if name.as_deref() == Some(tls::FLOOD_BIG_NAME) {
+                                if let Ok(tls) = start.into_stream(configs.http1).await {
+                                    flood(&state, tls, 10_000).await;
                                 }
                             } else if name.as_deref() == Some(tls::FLOOD_H2_NAME) {
                                 if let Ok(tls) = start.into_stream(configs.http2).await {

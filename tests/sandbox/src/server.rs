@@ -316,6 +316,7 @@ pub(crate) async fn until_closed<I, S>(
 pub(crate) async fn flood(
     state: &State,
     mut conn: impl tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    heads_per_write: usize,
 ) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut head = Vec::new();
@@ -340,7 +341,7 @@ pub(crate) async fn flood(
             request_id: String::new(),
         });
     }
-    let chunk = b"HTTP/1.1 100 Continue\r\n\r\n".repeat(64);
+    let chunk = b"HTTP/1.1 100 Continue\r\n\r\n".repeat(heads_per_write);
     let until = tokio::time::Instant::now() + Duration::from_secs(30);
     while tokio::time::Instant::now() < until {
         if conn.write_all(&chunk).await.is_err() || conn.flush().await.is_err() {

@@ -10,7 +10,7 @@ use tokio_rustls::rustls;
 
 /// Names always covered, besides `--hostname`s: loopback and WeChat Pay's real API hosts, so an
 /// unchanged integration can be pointed here with `resolve` + `ca_certs`.
-pub const DEFAULT_NAMES: [&str; 7] = [
+pub const DEFAULT_NAMES: [&str; 8] = [
     "localhost",
     "127.0.0.1",
     "::1",
@@ -18,11 +18,16 @@ pub const DEFAULT_NAMES: [&str; 7] = [
     "apihk.mch.weixin.qq.com",
     FLOOD_NAME,
     FLOOD_H2_NAME,
+    FLOOD_BIG_NAME,
 ];
 
 /// A name whose connections are not served as WeChat Pay but by a hostile HTTP/1.1 server that
 /// answers every request with an endless flood of `100 Continue` (see `flood` in lib.rs).
 pub const FLOOD_NAME: &str = "wxpay-flood.test";
+/// The flood of [`FLOOD_NAME`] written in blocks of 10,000 heads (≈256 KiB) per write, as fast
+/// as the socket takes them: the shape that fills a client's read buffer faster than it parses
+/// (issue 28).
+pub const FLOOD_BIG_NAME: &str = "wxpay-flood-big.test";
 /// The same flood over HTTP/2 (informational HEADERS frames).
 pub const FLOOD_H2_NAME: &str = "wxpay-flood-h2.test";
 
