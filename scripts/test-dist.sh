@@ -45,6 +45,8 @@ mkdir -p "$work/sizes" && tar -C "$work/sizes" -xzf "$dist"/libwxpay-*.tar.gz
 budget "$(ls "$dist"/python/*.whl)" 10
 budget "$(ls "$work"/sizes/libwxpay-*/lib/libwxpay.so.*.*.*)" 10
 budget "$(ls "$work"/sizes/libwxpay-*/lib/libwxpay.a)" 45
+mkdir -p "$work/sizes/npm" && tar -C "$work/sizes/npm" -xzf "$dist"/npm/wxpay-native-linux-x64-gnu-*.tgz
+budget "$work/sizes/npm/package/wxpay.linux-x64-gnu.node" 10
 if readelf -S "$(ls "$work"/sizes/libwxpay-*/lib/libwxpay.so.*.*.*)" | grep -q '\.debug_info'; then
   echo "libwxpay.so carries debug info" >&2; exit 1
 fi
