@@ -8,6 +8,9 @@
 #   dist/libwxpay-VERSION-x86_64-linux-gnu.tar.gz  lib/ (.so.VERSION, .so.MAJOR, .so, .a),
 #                                                  include/wxpay.h, include/wxpay_calls.h, lib/pkgconfig/wxpay{,-static}.pc
 #   dist/php/wxpay-php-VERSION.tar.gz              the Composer package (composer.json at its root)
+#   dist/php/wxpay-VERSION-php8.2-nts-api20220829-x86_64-linux-gnu.so
+#                                                  the PHP extension, prebuilt for this machine's PHP
+#                                                  (phpize against the C tarball: no Rust), libwxpay.a inside
 #   dist/wxpay-cli-VERSION-x86_64-linux-gnu.tar.gz bin/wxpay: the command line, `wxpay sandbox` included
 #   dist/SHA256SUMS                                every artifact's SHA-256
 #
@@ -67,6 +70,21 @@ done
 cp LICENSE-MIT LICENSE-APACHE CHANGELOG.md "$stage/"
 cp ffi-c/TARBALL-README.md "$stage/README.md"
 tar -C "$target/dist-stage" -czf "$dist/$c.tar.gz" "$c"
+
+echo "== PHP extension, prebuilt for this PHP (phpize against the C tarball's prefix, as users without Rust build it)"
+if command -v phpize >/dev/null && command -v php-config >/dev/null; then
+  ext_stage="$target/dist-stage/php-ext"
+  rm -rf "$ext_stage" && mkdir -p "$ext_stage"
+  cp bindings-php/ext/*.c bindings-php/ext/*.h bindings-php/ext/config.m4 "$ext_stage/"
+  (cd "$ext_stage" && phpize >build.log 2>&1 && ./configure -q --with-wxpay="$stage" >>build.log 2>&1 &&
+    make -s -j2 >>build.log 2>&1) || { cat "$ext_stage/build.log" >&2; exit 1; }
+  php_tag="php$(php -r 'echo PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION;')-$(php -r 'echo PHP_ZTS ? "zts" : "nts";')-api$(php-config --phpapi)"
+  install -m 755 "$ext_stage/modules/wxpay.so" "$dist/php/wxpay-$version-$php_tag-x86_64-linux-gnu.so"
+  strip --strip-unneeded "$dist/php/wxpay-$version-$php_tag-x86_64-linux-gnu.so"
+else
+  echo "phpize / php-config not found (Debian: php-dev): no prebuilt PHP extension" >&2
+  exit 1
+fi
 
 echo "== CLI tarball"
 cli="wxpay-cli-$version-x86_64-linux-gnu"

@@ -208,10 +208,18 @@ $r = $instance->chain('v3/transactions/id/{transaction_id}/close')->post([
     'base_uri' => 'https://api.mch.weixin.qq.com/hk/', 'transaction_id' => '1217752501201407033233368018',
     'json' => ['mchid' => '1230000109'],
 ]);
-printf("  composer: close call %d (driver %s, library %s)\n", $r->getStatusCode(), $instance->getDriver()->driver(), Wxpay\Ffi::locate());
+printf("  composer: close call %d (driver %s, library %s)\n", $r->getStatusCode(), $instance->getDriver()->driver(), $instance->getDriver()->driver() === 'ffi' ? Wxpay\Ffi::locate() : 'none: the extension');
 exit($r->getStatusCode() === 204 ? 0 : 1);
 PHP
   run env LD_LIBRARY_PATH="$prefix/lib" php "$work/php/app/close.php" "$config"
+  # The prebuilt extension: loaded by path, no libwxpay.so anywhere, no FFI.
+  so="$(ls "$dist"/php/wxpay-*-php*-api*-x86_64-linux-gnu.so)"
+  budget "$so" 10
+  [[ "$so" == *"-api$(php-config --phpapi)-"* ]] || { echo "$so is not named for this PHP's API" >&2; exit 1; }
+  run php -n -d extension="$so" -r 'exit(extension_loaded("wxpay") ? 0 : 1);'
+  run php -d extension="$so" -d ffi.enable=0 "$work/php/app/close.php" "$config" | grep -q "driver ext" ||
+    { echo "the prebuilt extension did not make the call" >&2; exit 1; }
+  echo "  prebuilt $(basename "$so"): close call 204 through the extension (no FFI, no libwxpay.so)"
 else
   echo "composer is not installed (apt-get install composer; scripts/setup.sh dist does)" >&2
   exit 1
