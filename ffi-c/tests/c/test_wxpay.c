@@ -1659,6 +1659,22 @@ static char *json_string_field(const char *json, const char *field) {
 }
 
 #define PAYDAY_SAVES 8
+/* `text` with {run} and each {name.field} (of the fields the script uses) filled from the
+ * results saved so far: a new string. */
+static char *payday_fill(const char *text, const char *run, char *const names[], char *const results[], int saves) {
+    char *out = replace_all(strdup(text), "{run}", run);
+    const char *fields[] = {"transaction_id", "refund_id"};
+    for (int k = 0; k < saves; k++) {
+        for (size_t x = 0; x < sizeof fields / sizeof *fields; x++) {
+            char from[96];
+            snprintf(from, sizeof from, "{%s.%s}", names[k], fields[x]);
+            char *value = json_string_field(results[k], fields[x]);
+            out = replace_all(out, from, value);
+            free(value);
+        }
+    }
+    return out;
+}
 /* tests/vectors/payday.json through wxpay_call (the typed wrappers' entry), as every language
  * runs it through its typed methods: {run} and {name.field} filled from earlier results. */
 static void test_payday_script(wxpay_client_t *c, const char *tsv_path, int expected_steps) {
@@ -1676,18 +1692,7 @@ static void test_payday_script(wxpay_client_t *c, const char *tsv_path, int expe
             continue;
         }
         steps++;
-        char *args = replace_all(strdup(f[2]), "{run}", run);
-        for (int k = 0; k < saves; k++) {
-            /* {name.field} for the fields the script uses */
-            const char *fields[] = {"transaction_id", "refund_id"};
-            for (size_t x = 0; x < sizeof fields / sizeof *fields; x++) {
-                char from[96];
-                snprintf(from, sizeof from, "{%s.%s}", names[k], fields[x]);
-                char *value = json_string_field(results[k], fields[x]);
-                args = replace_all(args, from, value);
-                free(value);
-            }
-        }
+        char *args = payday_fill(f[2], run, names, results, saves);
         int before = failed;
         if (strcmp(f[0], "pay") == 0) {
             char opts[1024];
@@ -1722,14 +1727,7 @@ static void test_payday_script(wxpay_client_t *c, const char *tsv_path, int expe
                         CHECK(value[0] != '\0');
                         free(value);
                     } else {
-                        char *want = replace_all(strdup(sep + 1), "{run}", run);
-                        for (int k = 0; k < saves; k++) {
-                            char from[96];
-                            snprintf(from, sizeof from, "{%s.refund_id}", names[k]);
-                            char *value = json_string_field(results[k], "refund_id");
-                            want = replace_all(want, from, value);
-                            free(value);
-                        }
+                        char *want = payday_fill(sep + 1, run, names, results, saves);
                         snprintf(needle, sizeof needle, "\"%s\":%s", e, want);
                         CHECK(res != NULL && strstr(res, needle) != NULL);
                         if (!res || !strstr(res, needle)) fprintf(stderr, "  wanted %s in %s\n", needle, res ? res : "(none)");
