@@ -25,7 +25,7 @@ export interface StartSandboxOptions {
   stateFile?: string
   /** HK and Global refuse to close an order younger than this many seconds (WeChat Pay: 300; default 0). */
   minCloseAgeS?: number
-  /** The `wxpay` command (default: WXPAY_CLI, then `wxpay` on PATH). */
+  /** The `wxpay` command (default: WXPAY_CLI, then the @wxpay/cli package, then `wxpay` on PATH). */
   cli?: string
   /** How long to wait for it to serve (default 30000). */
   timeoutMs?: number

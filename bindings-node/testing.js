@@ -9,7 +9,8 @@
 //   await sandbox.pay({ outTradeNo: 'T-1' })      // the payer pays; TRANSACTION.SUCCESS is sent
 //   await sandbox.stop()                          // after() / afterAll()
 //
-// The sandbox is the `wxpay` command line: set WXPAY_CLI to its path, or have `wxpay` on PATH.
+// The sandbox is the `wxpay` command line: the @wxpay/cli package (npm install --save-dev
+// @wxpay/cli), or WXPAY_CLI set to its path, or `wxpay` on PATH.
 // TEST ONLY: its keys are public test fixtures; notifications reach http://127.0.0.1 handlers only.
 
 const { spawn } = require('node:child_process')
@@ -41,6 +42,10 @@ process.once('exit', () => {
 function findCli(explicit) {
   const given = explicit || process.env.WXPAY_CLI
   if (given) return given
+  // The @wxpay/cli package's binary, when the project installed it.
+  try {
+    return require('@wxpay/cli').binaryPath()
+  } catch {}
   for (const dir of (process.env.PATH || '').split(path.delimiter)) {
     if (!dir) continue
     const candidate = path.join(dir, 'wxpay')
@@ -50,8 +55,8 @@ function findCli(explicit) {
     } catch {}
   }
   throw new SandboxError(
-    'the `wxpay` command (which runs the sandbox) was not found: install the wxpay CLI and put it ' +
-      'on PATH, or set WXPAY_CLI=/path/to/wxpay (in a source checkout: `cargo build -p wxpay-cli`, ' +
+    'the `wxpay` command (which runs the sandbox) was not found: `npm install --save-dev @wxpay/cli` ' +
+      'installs it for this project, or put the wxpay CLI on PATH, or set WXPAY_CLI=/path/to/wxpay (in a source checkout: `cargo build -p wxpay-cli`, ' +
       'then WXPAY_CLI=target/debug/wxpay)',
   )
 }

@@ -166,7 +166,7 @@ test('pay() of an unknown order and a missing wxpay command say what is wrong', 
   delete process.env.WXPAY_CLI
   process.env.PATH = '/nonexistent'
   try {
-    await assert.rejects(startSandbox(), (e) => e.code === 'SANDBOX' && /WXPAY_CLI/.test(e.message) && /PATH/.test(e.message))
+    await assert.rejects(startSandbox(), (e) => e.code === 'SANDBOX' && /WXPAY_CLI/.test(e.message) && /PATH/.test(e.message) && /npm install --save-dev @wxpay\/cli/.test(e.message))
   } finally {
     ;[process.env.WXPAY_CLI, process.env.PATH] = saved
   }

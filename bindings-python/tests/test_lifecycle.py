@@ -191,6 +191,7 @@ def test_a_missing_cli_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> 
     with pytest.raises(SandboxError) as e:
         Sandbox.start()
     assert "WXPAY_CLI" in str(e.value) and "PATH" in str(e.value)
+    assert "pip install wxpay-cli" in str(e.value)
 
 
 def test_state_file_survives_a_restart(tmp_path: Path) -> None:

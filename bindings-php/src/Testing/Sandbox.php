@@ -158,7 +158,8 @@ final class Sandbox
             }
         }
         throw new SandboxException(
-            'the `wxpay` command (which runs the sandbox) was not found: install the wxpay CLI and put it on PATH, '
+            'the `wxpay` command (which runs the sandbox) was not found: install the wxpay CLI (the wxpay-cli tarball, '
+            . '`pip install wxpay-cli` or `npm install -g @wxpay/cli`) and put it on PATH, '
             . 'or set WXPAY_CLI=/path/to/wxpay (in a source checkout: `cargo build -p wxpay-cli`, then WXPAY_CLI=target/debug/wxpay)'
         );
     }

@@ -15,9 +15,10 @@ the whole payment day — create, pay, notifications, query, close, refund — w
 With pytest the ``wxpay_sandbox`` (one per session) and ``wxpay_client`` fixtures do the same
 (registered by the ``wxpay`` pytest plugin, installed with the package).
 
-The sandbox is the ``wxpay`` command line: set ``WXPAY_CLI`` to its path, or have ``wxpay`` on
-``PATH``. TEST ONLY: its keys are public test fixtures; notifications reach ``http://127.0.0.1``
-handlers only.
+The sandbox is the ``wxpay`` command line, found as: the ``cli`` argument, ``WXPAY_CLI``, the
+``wxpay-cli`` wheel in this environment (``pip install wxpay-cli``), ``wxpay`` on ``PATH``.
+TEST ONLY: its keys are public test fixtures; notifications reach ``http://127.0.0.1`` handlers
+only.
 """
 
 from __future__ import annotations
@@ -62,12 +63,23 @@ def _terminate(process: "subprocess.Popen[bytes]") -> None:
 
 
 def _find_cli(cli: Optional[str]) -> str:
-    found = cli or os.environ.get("WXPAY_CLI") or shutil.which("wxpay")
+    found = cli or os.environ.get("WXPAY_CLI")
+    if found:
+        return found
+    # The wxpay-cli wheel in this environment (also when its bin folder is not on PATH).
+    try:
+        import wxpay_cli  # type: ignore[import-not-found, unused-ignore]
+
+        return str(wxpay_cli.binary_path())
+    except (ImportError, FileNotFoundError):
+        pass
+    found = shutil.which("wxpay")
     if not found:
         raise SandboxError(
-            "the `wxpay` command (which runs the sandbox) was not found: install the wxpay CLI "
-            "and put it on PATH, or set WXPAY_CLI=/path/to/wxpay (in a source checkout: "
-            "`cargo build -p wxpay-cli`, then WXPAY_CLI=target/debug/wxpay)"
+            "the `wxpay` command (which runs the sandbox) was not found: `pip install wxpay-cli` "
+            "puts it in this environment, or put the wxpay CLI on PATH, or set "
+            "WXPAY_CLI=/path/to/wxpay (in a source checkout: `cargo build -p wxpay-cli`, then "
+            "WXPAY_CLI=target/debug/wxpay)"
         )
     return found
 
