@@ -8,10 +8,15 @@
 #   dist/libwxpay-VERSION-x86_64-linux-gnu.tar.gz  lib/ (.so.VERSION, .so.MAJOR, .so, .a),
 #                                                  include/wxpay.h, include/wxpay_calls.h, lib/pkgconfig/wxpay{,-static}.pc
 #   dist/php/wxpay-php-VERSION.tar.gz              the Composer package (composer.json at its root)
+#   dist/php/php_wxpay-VERSION-src.tgz             the PHP extension's source (PIE php-ext package,
+#                                                  wxpay/wxpay-extension): phpize against the C tarball
 #   dist/php/wxpay-VERSION-php8.2-nts-api20220829-x86_64-linux-gnu.so
 #                                                  the PHP extension, prebuilt for this machine's PHP
 #                                                  (phpize against the C tarball: no Rust), libwxpay.a inside
 #   dist/wxpay-cli-VERSION-x86_64-linux-gnu.tar.gz bin/wxpay: the command line, `wxpay sandbox` included
+#   dist/python/wxpay_cli-VERSION-py3-none-manylinux_2_17_x86_64….whl  the same binary, on PATH by pip
+#   dist/npm/wxpay-cli-VERSION.tgz, wxpay-cli-linux-x64-gnu-VERSION.tgz  @wxpay/cli (bin: wxpay, npx)
+#                                                  and its binary as an optional dependency
 #   dist/SHA256SUMS                                every artifact's SHA-256
 #
 # The tools come from the registries into target/dist-tools (nothing global): zig and maturin
@@ -73,9 +78,15 @@ tar -C "$target/dist-stage" -czf "$dist/$c.tar.gz" "$c"
 
 echo "== PHP extension, prebuilt for this PHP (phpize against the C tarball's prefix, as users without Rust build it)"
 if command -v phpize >/dev/null && command -v php-config >/dev/null; then
+  # The source package first (PIE's pre-packaged-source asset, php_NAME-VERSION-src.tgz), then
+  # the prebuilt extension from exactly that source.
+  src="php_wxpay-$version-src"
+  mkdir -p "$target/dist-stage/$src"
+  cp bindings-php/ext/*.c bindings-php/ext/*.h bindings-php/ext/config.m4 bindings-php/ext/composer.json \
+    bindings-php/ext/README.md LICENSE-MIT LICENSE-APACHE "$target/dist-stage/$src/"
+  tar -C "$target/dist-stage" -czf "$dist/php/$src.tgz" "$src"
   ext_stage="$target/dist-stage/php-ext"
-  rm -rf "$ext_stage" && mkdir -p "$ext_stage"
-  cp bindings-php/ext/*.c bindings-php/ext/*.h bindings-php/ext/config.m4 "$ext_stage/"
+  rm -rf "$ext_stage" && cp -r "$target/dist-stage/$src" "$ext_stage"
   (cd "$ext_stage" && phpize >build.log 2>&1 && ./configure -q --with-wxpay="$stage" >>build.log 2>&1 &&
     make -s -j2 >>build.log 2>&1) || { cat "$ext_stage/build.log" >&2; exit 1; }
   php_tag="php$(php -r 'echo PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION;')-$(php -r 'echo PHP_ZTS ? "zts" : "nts";')-api$(php-config --phpapi)"
@@ -104,6 +115,49 @@ loopback only). The testing helpers of the Python, Node and PHP packages run it:
     wxpay sandbox        # prints {"url", "client_config", …} and a guide; Ctrl-C stops it
 MD
 tar -C "$target/dist-stage" -czf "$dist/$cli.tar.gz" "$cli"
+
+echo "== CLI wheel (pip puts wxpay on PATH) and npm packages (npx wxpay)"
+python3 scripts/cli-wheel.py "$out/wxpay" "$version" "$dist/python" >/dev/null
+cli_npm="$target/dist-stage/npm-cli"
+mkdir -p "$cli_npm/main/bin" "$cli_npm/linux-x64-gnu/bin"
+node - cli/npm/package.json "$cli_npm" "$version" <<'JS'
+const fs = require('node:fs')
+const path = require('node:path')
+const [pkgPath, stage, version] = process.argv.slice(2)
+const pkg = JSON.parse(fs.readFileSync(pkgPath, 'utf8'))
+const main = { ...pkg, version, optionalDependencies: { [`${pkg.name}-linux-x64-gnu`]: version } }
+fs.writeFileSync(path.join(stage, 'main', 'package.json'), JSON.stringify(main, null, 2) + '\n')
+// The binary's package: no `bin` of its own (the main package's launcher runs it), so two
+// platforms' packages never fight over the name.
+const plat = {
+  name: `${pkg.name}-linux-x64-gnu`,
+  version,
+  description: `The wxpay command line binary for x86_64 Linux (glibc >= 2.17): install ${pkg.name}`,
+  license: pkg.license,
+  homepage: pkg.homepage,
+  repository: pkg.repository,
+  os: ['linux'],
+  cpu: ['x64'],
+  libc: ['glibc'],
+  files: ['bin/wxpay', 'README.md', 'LICENSE-MIT', 'LICENSE-APACHE'],
+  engines: pkg.engines,
+}
+fs.writeFileSync(path.join(stage, 'linux-x64-gnu', 'package.json'), JSON.stringify(plat, null, 2) + '\n')
+JS
+for f in $(node -p 'require("./cli/npm/package.json").files.filter((f) => !f.startsWith("LICENSE")).join(" ")'); do
+  install -D -m "$([[ "$f" == bin/* ]] && echo 755 || echo 644)" "cli/npm/$f" "$cli_npm/main/$f"
+done
+install -m 755 "$out/wxpay" "$cli_npm/linux-x64-gnu/bin/wxpay"
+for d in main linux-x64-gnu; do cp LICENSE-MIT LICENSE-APACHE "$cli_npm/$d/"; done
+cat >"$cli_npm/linux-x64-gnu/README.md" <<MD
+# @wxpay/cli-linux-x64-gnu
+
+The \`wxpay\` binary of [\`@wxpay/cli\`](https://www.npmjs.com/package/@wxpay/cli) $version for x86_64
+Linux with glibc 2.17 or later. Install \`@wxpay/cli\`, not this package: npm installs it as an
+optional dependency on this platform.
+MD
+(cd "$cli_npm/main" && npm pack --silent --pack-destination "$dist/npm" >/dev/null)
+(cd "$cli_npm/linux-x64-gnu" && npm pack --silent --pack-destination "$dist/npm" >/dev/null)
 
 echo "== npm packages"
 npm_stage="$target/dist-stage/npm"

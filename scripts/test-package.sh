@@ -8,10 +8,12 @@ cd "$root"
 
 echo "== one version everywhere (Cargo workspace, composer.json, package.json)"
 version="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)"
-for f in bindings-php/composer.json bindings-node/package.json; do
+for f in bindings-php/composer.json bindings-php/ext/composer.json bindings-node/package.json cli/npm/package.json; do
   v="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["version"])' "$f")"
   [[ "$v" == "$version" ]] || { echo "$f says version $v, Cargo.toml $version: release them together" >&2; exit 1; }
 done
+grep -q "^__version__ = \"$version\"$" cli/python/wxpay_cli/__init__.py ||
+  { echo "cli/python/wxpay_cli/__init__.py's __version__ is not $version: release them together" >&2; exit 1; }
 echo "all $version"
 
 echo "== cargo package -p wxpay-apiv3"

@@ -16,7 +16,7 @@ if test "$PHP_WXPAY" != "no"; then
     AC_MSG_RESULT([found])
   else
     AC_MSG_RESULT([not found])
-    AC_MSG_ERROR([wxpay.h or libwxpay.a not found under $PHP_WXPAY: run `make install PREFIX=...` at the wxpay repository root, or `make php-ext`])
+    AC_MSG_ERROR([wxpay.h or libwxpay.a not found under $PHP_WXPAY: unpack the libwxpay C tarball (mkdir -p /opt/wxpay && tar -xzf libwxpay-VERSION-x86_64-linux-gnu.tar.gz -C /opt/wxpay --strip-components=1) and pass its folder, --with-wxpay=/opt/wxpay; in a wxpay checkout, `make php-ext`])
   fi
   PHP_ADD_INCLUDE([$PHP_WXPAY/include])
   dnl The Rust archive's own symbols stay private to wxpay.so (--exclude-libs): only PHP's
