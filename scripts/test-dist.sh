@@ -65,6 +65,9 @@ recipe() {
 # fresh DIR [ARTIFACT…]: an empty working folder holding copies of the artifacts a recipe names.
 fresh() { local d="$1"; shift; mkdir -p "$d" && { [[ $# == 0 ]] || cp "$@" "$d/"; }; }
 
+# A recipe that is not where test-dist looks fails the run (the docs cannot drift silently).
+if python3 scripts/doc-recipe.py README.md no-such-recipe 2>/dev/null; then echo "doc-recipe.py found a recipe that does not exist" >&2; exit 1; fi
+
 echo "== README.md's C recipe (the tarball into a prefix; dynamic with rpath, and static)"
 fresh "$work/recipe" "$dist"/libwxpay-*.tar.gz && cp ffi-c/examples/close_order.c "$work/recipe/app.c"
 # Both cc lines write a.out: name them app1 (dynamic) and app2 (static).
@@ -275,6 +278,11 @@ echo "== PHP: README.md's composer recipe over FFI (libwxpay.so of the C tarball
 php_project "$work/php/ffi"
 (cd "$work/php/ffi" && run env "${composer_env[@]}" bash -c "$(recipe README.md composer)
 php -r '$close_php' '$config'" | grep "driver ffi")
+# Neither the extension nor FFI (php -n loads no shared extension): the message says what to install.
+msg="$(cd "$work/php/ffi" && run php -n -r "$close_php" "$config" 2>&1 || true)"
+grep -q 'pie install wxpay/wxpay-extension' <<<"$msg" && grep -q 'php-ffi' <<<"$msg" ||
+  { echo "without the extension and FFI, no install hint: $msg" >&2; exit 1; }
+echo "  without the extension and FFI: the error names PIE, the prebuilt extension and php-ffi"
 grep -q '"wxpay/wxpay": "^0.1' "$work/php/ffi/composer.json" || { echo 'composer require did not write a ^0.1 constraint' >&2; exit 1; }
 
 echo "== PHP: the extension's recipe (bindings-php/ext/README.md: phpize against the C tarball, no Rust)"

@@ -89,7 +89,7 @@ final class Ffi
     {
         if (!extension_loaded('ffi')) {
             throw new ConfigException(
-                "PHP's FFI extension is not loaded: load the wxpay extension instead (extension=wxpay.so, built by `make php-ext`), or install/enable ext-ffi",
+                "PHP's FFI extension is not loaded: load the wxpay extension instead (extension=wxpay.so: `pie install wxpay/wxpay-extension --with-wxpay=/opt/wxpay`, phpize against the C tarball, or the prebuilt wxpay-VERSION-phpX.Y-…so), or install/enable ext-ffi (Debian: php-ffi)",
                 ['code' => ConfigException::CODE, 'may_have_been_sent' => false]
             );
         }
