@@ -456,5 +456,16 @@ export interface CallResult {
   [field: string]: unknown
 }
 
+/**
+ * Keep at most `capacity` (1 – 1,000,000) clients in this process's cache from now on:
+ * `new Client(config)` with a configuration already built in this process returns that client
+ * (parsed keys, warm connections). Default 64, or `WXPAY_CLIENT_CACHE` from the environment; a
+ * platform serving many merchants from one process sets it to their number. Shrinking evicts the
+ * least recently used at once; an evicted client's key is wiped once nothing holds it. Clients
+ * with the same connection settings (`connectTimeoutMs`, `caCerts`, `resolve`, the proxy) share
+ * one connection pool whatever the merchant. Throws `InvalidArgumentError` out of range.
+ */
+export declare function setClientCache(capacity: number): void
+
 /** The catalogue of typed calls (`{ version, calls: [{ name, summary, doc, lead, families, endpoints, args, success, returns }] }`). */
 export declare function catalogue(): { version: string; calls: Array<Record<string, unknown> & { name: string }> }

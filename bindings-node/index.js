@@ -734,6 +734,12 @@ function installCalls(proto) {
 }
 installCalls(Client.prototype)
 
+/** Keep at most `capacity` clients in this process's cache (see index.d.ts). */
+function setClientCache(capacity) {
+  if (typeof capacity !== 'number') throw invalid(`setClientCache wants a number, not ${typeof capacity}`)
+  native.setClientCache(capacity)
+}
+
 /** The catalogue of typed calls (what `call` takes by name and the methods are made from). */
 function catalogue() {
   return JSON.parse(native.catalogue())
@@ -766,5 +772,6 @@ module.exports = {
   InternalError,
   notificationAnswer,
   catalogue,
+  setClientCache,
   version: native.version(),
 }

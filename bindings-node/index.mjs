@@ -15,6 +15,7 @@ export const {
   InternalError,
   notificationAnswer,
   catalogue,
+  setClientCache,
   version,
 } = wxpay
 export default wxpay

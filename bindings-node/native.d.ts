@@ -86,6 +86,9 @@ export interface NativeResponse {
  */
 export declare function notificationAnswer(code?: string | undefined | null): string
 
+/** Keep at most `capacity` clients in this process's cache (`setClientCache`). */
+export declare function setClientCache(capacity: number): void
+
 /**
  * Register how a core error becomes a JS error: `factory(data)` gets `Error::to_json` (`code`,
  * `message`, `may_have_been_sent`, `status`, `request_id`, `verify_failure`, `api_code`, …)

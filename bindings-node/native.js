@@ -840,5 +840,6 @@ module.exports.NativeClient = nativeBinding.NativeClient
 module.exports.catalogue = nativeBinding.catalogue
 module.exports.chainTemplate = nativeBinding.chainTemplate
 module.exports.notificationAnswer = nativeBinding.notificationAnswer
+module.exports.setClientCache = nativeBinding.setClientCache
 module.exports.setErrorFactory = nativeBinding.setErrorFactory
 module.exports.version = nativeBinding.version

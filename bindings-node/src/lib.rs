@@ -625,6 +625,20 @@ pub fn notification_answer(code: Option<String>) -> String {
     wx::Answer::for_code(code.as_deref()).to_json().to_string()
 }
 
+/// Keep at most `capacity` clients in this process's cache (`setClientCache`).
+#[napi]
+pub fn set_client_cache(env: Env, capacity: f64) -> Result<()> {
+    catch(&env, || {
+        // Not an integer, negative or beyond usize: out of range, said by the core.
+        let n = if capacity.fract() == 0.0 && (0.0..=1e15).contains(&capacity) {
+            capacity as usize
+        } else {
+            0
+        };
+        wx::process::set_client_cache_capacity(n)
+    })
+}
+
 /// The PHP SDK's chain normalisation (`_transaction_id_` → `{transaction_id}`, …).
 #[napi]
 pub fn chain_template(env: Env, segments: Vec<String>) -> Result<String> {

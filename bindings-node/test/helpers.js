@@ -19,9 +19,9 @@ function sandboxBinary() {
   return bin
 }
 
-async function startSandbox({ strict = false } = {}) {
+async function startSandbox({ strict = false, args: extra = [] } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wxpay-node-'))
-  const args = ['--tls', '--state-dir', dir, '--client-config', path.join(dir, 'c.json')]
+  const args = ['--tls', '--state-dir', dir, '--client-config', path.join(dir, 'c.json'), ...extra]
   if (strict) args.push('--strict')
   const proc = spawn(sandboxBinary(), args, { stdio: ['ignore', 'pipe', 'inherit'] })
   const line = await new Promise((resolve, reject) => {

@@ -1,8 +1,11 @@
 // Compiled with `tsc --noEmit --strict` (test/typings.test.js): the public typings cover the API,
 // including the chain Proxy, and reject misuse.
-import { ApiError, Client, Response, WxpayError, WxpayEvent, notificationAnswer, version } from '..'
+import { ApiError, Client, Response, WxpayError, WxpayEvent, notificationAnswer, setClientCache, version } from '..'
 
 async function main(): Promise<void> {
+  setClientCache(1000)
+  // @ts-expect-error a capacity is a number
+  setClientCache('1000')
   const client = new Client({ mchid: '1230000109', serial: 'S', privateKey: 'file:///k.pem', certs: { PUB_KEY_ID_1: 'file:///p.pem' } })
   const options = {
     base_uri: 'https://api.mch.weixin.qq.com/hk/',

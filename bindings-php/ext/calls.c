@@ -133,6 +133,19 @@ PHP_FUNCTION(wxpay_ext_call_prepare) {
     return_owned_string(return_value, out);
 }
 
+PHP_FUNCTION(wxpay_ext_set_client_cache) {
+    zend_long capacity;
+    ZEND_PARSE_PARAMETERS_START(1, 1)
+        Z_PARAM_LONG(capacity)
+    ZEND_PARSE_PARAMETERS_END();
+    wxpay_error_t *err = NULL;
+    /* Negative: 0, which the library refuses as out of range (with its message). */
+    if (wxpay_set_client_cache(capacity < 0 ? 0 : (size_t)capacity, &err) != WXPAY_OK) {
+        throw_native(err);
+        RETURN_THROWS();
+    }
+}
+
 PHP_FUNCTION(wxpay_ext_catalogue) {
     ZEND_PARSE_PARAMETERS_NONE();
     RETURN_STRING(wxpay_catalogue_json());

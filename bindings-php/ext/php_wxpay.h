@@ -63,6 +63,7 @@ PHP_FUNCTION(wxpay_ext_call);
 PHP_FUNCTION(wxpay_ext_call_start);
 PHP_FUNCTION(wxpay_ext_call_prepare);
 PHP_FUNCTION(wxpay_ext_catalogue);
+PHP_FUNCTION(wxpay_ext_set_client_cache);
 PHP_FUNCTION(wxpay_ext_future_wait);
 PHP_FUNCTION(wxpay_ext_future_done);
 PHP_FUNCTION(wxpay_ext_future_cancel);

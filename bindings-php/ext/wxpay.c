@@ -15,6 +15,7 @@
  *   Wxpay\Ext\call_start(Client, string $name, string $args_json): Future
  *   Wxpay\Ext\call_prepare(Client, string $name, string $args_json, int $timestamp, ?string $nonce): string
  *   Wxpay\Ext\catalogue(): string (JSON)
+ *   Wxpay\Ext\set_client_cache(int $capacity): void   (the process's client cache)
  *   Wxpay\Ext\future_wait(Future): array        (blocks on PHP's thread, then takes the result)
  *   Wxpay\Ext\future_done(Future): bool
  *   Wxpay\Ext\future_cancel(Future): void       (frees it: cancels the call if still running)
@@ -224,6 +225,7 @@ static const zend_function_entry wxpay_functions[] = {
     ZEND_NS_FENTRY(NS, call_start, ZEND_FN(wxpay_ext_call_start), arginfo_three, 0)
     ZEND_NS_FENTRY(NS, call_prepare, ZEND_FN(wxpay_ext_call_prepare), arginfo_five, 0)
     ZEND_NS_FENTRY(NS, catalogue, ZEND_FN(wxpay_ext_catalogue), arginfo_none, 0)
+    ZEND_NS_FENTRY(NS, set_client_cache, ZEND_FN(wxpay_ext_set_client_cache), arginfo_one, 0)
     ZEND_NS_FENTRY(NS, future_wait, ZEND_FN(wxpay_ext_future_wait), arginfo_one, 0)
     ZEND_NS_FENTRY(NS, future_done, ZEND_FN(wxpay_ext_future_done), arginfo_one, 0)
     ZEND_NS_FENTRY(NS, future_cancel, ZEND_FN(wxpay_ext_future_cancel), arginfo_one, 0)

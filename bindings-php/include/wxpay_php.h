@@ -297,6 +297,18 @@ wxpay_status wxpay_client_new_from_file(const char *path,
                                         wxpay_error_t **err);
 
 /**
+ * Keep at most `capacity` (1 – 1,000,000) clients in this process's cache from now on (default
+ * 64, or the `WXPAY_CLIENT_CACHE` environment variable): `wxpay_client_new` with a
+ * configuration already built here returns that client — parsed keys, warm connections — and a
+ * platform serving many merchants from one process sets this to their number. Shrinking evicts
+ * the least recently used at once; an evicted client's key is wiped once no handle holds it.
+ * Clients with the same connection settings (`connect_timeout_ms`, `ca_certs`, `resolve`, the
+ * proxy) share one connection pool whatever the merchant. Out of range: `WXPAY_ERR_INVALID_ARGUMENT`.
+ */
+wxpay_status wxpay_set_client_cache(size_t capacity,
+                                    wxpay_error_t **err);
+
+/**
  * Free a client. NULL is a no-op. No call on it may be running or start afterwards; futures
  * already started keep what they need and stay valid.
  */

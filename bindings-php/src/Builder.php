@@ -28,6 +28,27 @@ final class Builder
         return new Chainable(new Client($config));
     }
 
+    /**
+     * Keep at most `$capacity` (1 – 1,000,000) clients in this process's cache from now on:
+     * `factory()` with a configuration already built in this process (a php-fpm worker's later
+     * requests) returns that client — parsed keys, warm connections. Default 64, or
+     * `WXPAY_CLIENT_CACHE` from the environment (php-fpm: `env[WXPAY_CLIENT_CACHE] = 1000` in the
+     * pool); a platform serving many merchants sets it to their number. Shrinking evicts the
+     * least recently used at once; an evicted client's key is wiped once nothing holds it.
+     * Clients with the same connection settings (`connect_timeout`, `ca_certs`, `resolve`, the
+     * proxy) share one connection pool whatever the merchant.
+     *
+     * @param array{driver?: string, lib?: string} $options the driver (and library) whose cache
+     *        it is, as in `factory()`'s configuration; default: the one `factory()` picks
+     * @throws Exception\InvalidArgumentException out of range
+     */
+    public static function setClientCache(int $capacity, array $options = []): void
+    {
+        $driver = isset($options['driver']) && is_string($options['driver']) ? $options['driver'] : null;
+        $lib = isset($options['lib']) && is_string($options['lib']) ? $options['lib'] : null;
+        Driver\Drivers::select($driver, $lib)->setClientCache($capacity);
+    }
+
     private function __construct()
     {
     }

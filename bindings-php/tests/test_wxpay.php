@@ -338,4 +338,20 @@ try {
     check(!$e->mayHaveBeenSent() && !str_contains($e->getMessage(), $secret), 'a dead proxy: TRANSPORT, not sent, no password');
 }
 
+// --- The process's client cache: its capacity checked, evicted clients still working.
+foreach ([0, -3, 1_000_001] as $bad) {
+    try {
+        Wxpay\Builder::setClientCache($bad);
+        check(false, "setClientCache($bad) is refused");
+    } catch (Exception\InvalidArgumentException $e) {
+        check(str_contains($e->getMessage(), 'out of range'), "setClientCache($bad): INVALID_ARGUMENT, out of range");
+    }
+}
+Wxpay\Builder::setClientCache(2);
+foreach ([0, 1, 2, 3] as $i) {
+    $evicted = new Wxpay\Client(['user_agent' => "php-cache-$i"] + sandbox_factory_config());
+    check($evicted->closeTransaction("php-cache-$i")->getStatusCode() === 204, "client $i of a cache of 2 makes its call");
+}
+Wxpay\Builder::setClientCache(64);
+
 finish();

@@ -431,6 +431,16 @@ fn chain_template(segments: Vec<String>) -> PyResult<String> {
 
 /// The library version.
 /// The catalogue of typed calls as JSON text (as `wxpay_catalogue_json` in C).
+/// Keep at most `capacity` clients in this process's cache (`wxpay.set_client_cache`).
+#[pyfunction]
+fn set_client_cache(capacity: i64) -> PyResult<()> {
+    wx::boundary::catch(|| {
+        let n = usize::try_from(capacity).unwrap_or(0);
+        wx::process::set_client_cache_capacity(n)
+    })
+    .map_err(to_py)
+}
+
 #[pyfunction]
 fn catalogue() -> &'static str {
     wx::calls::catalogue::catalogue_text()
@@ -451,6 +461,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(notification_answer, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
     m.add_function(wrap_pyfunction!(catalogue, m)?)?;
+    m.add_function(wrap_pyfunction!(set_client_cache, m)?)?;
     m.add_function(wrap_pyfunction!(_complete, m)?)?;
     m.add_function(wrap_pyfunction!(_set_event_hook, m)?)?;
     let shutdown = wrap_pyfunction!(_shutdown, m)?;

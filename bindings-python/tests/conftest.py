@@ -67,11 +67,12 @@ class Sandbox:
         return wxpay.Client(**self.client_kwargs(**overrides))
 
 
-def _start(strict: bool) -> Iterator[Sandbox]:
+def _start(strict: bool, extra: Optional[list[str]] = None) -> Iterator[Sandbox]:
     with tempfile.TemporaryDirectory(prefix="wxpay-py-") as tmp:
         args = [str(_sandbox_binary()), "--tls", "--state-dir", tmp, "--client-config", f"{tmp}/c.json"]
         if strict:
             args.append("--strict")
+        args.extend(extra or [])
         proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
         try:
             assert proc.stdout is not None

@@ -79,6 +79,9 @@ struct Inner {
     id: u64,
     http: reqwest::Client,
     transport: TransportSettings,
+    transport_key: crate::transport::TransportKey,
+    /// `http` is this process's pool for these settings ([`Client::with_process_pool`]).
+    process_pool: bool,
     creds: Arc<Credentials>,
     /// One certificate download at a time in this process (`auto_certificates`).
     refreshing: tokio::sync::Mutex<()>,
@@ -133,7 +136,26 @@ impl fmt::Debug for Client {
 impl Client {
     /// Build a client: parses the keys once and sets up one pooled HTTPS client.
     pub fn new(config: &Config) -> Result<Client> {
-        Client::with_clock_and_nonce(config, Arc::new(SystemClock), Arc::new(RandomNonce))
+        Client::build(config, false)
+    }
+
+    /// Build a client whose connections are this process's pool for its transport settings
+    /// (`connect_timeout`, `ca_certs`, `resolve`, the proxy), shared with every client built
+    /// this way with the same settings: a platform serving a thousand merchants keeps a handful
+    /// of connections, not a thousand. A pool's connections are driven by the runtime that
+    /// opened them, so use these clients from one runtime per process (what the bindings do:
+    /// their process runtime, or Node's); [`Client::new`] keeps a pool of its own.
+    pub fn with_process_pool(config: &Config) -> Result<Client> {
+        Client::build(config, true)
+    }
+
+    fn build(config: &Config, process_pool: bool) -> Result<Client> {
+        Client::assemble(
+            config,
+            Arc::new(SystemClock),
+            Arc::new(RandomNonce),
+            process_pool,
+        )
     }
 
     /// Build a client whose timestamps and nonces come from `clock` and `nonce` (for tests and
@@ -142,6 +164,15 @@ impl Client {
         config: &Config,
         clock: Arc<dyn Clock>,
         nonce: Arc<dyn NonceSource>,
+    ) -> Result<Client> {
+        Client::assemble(config, clock, nonce, false)
+    }
+
+    fn assemble(
+        config: &Config,
+        clock: Arc<dyn Clock>,
+        nonce: Arc<dyn NonceSource>,
+        process_pool: bool,
     ) -> Result<Client> {
         let base_dir = config.base_dir.as_deref();
         let key_text = read_text_or_file(
@@ -235,7 +266,12 @@ impl Client {
                 .map(|p| (p.clone(), config.no_proxy.clone())),
             proxy_from_env: config.proxy_from_env,
         };
-        let http = transport.build()?;
+        let http = if process_pool {
+            transport.shared_pool()?
+        } else {
+            transport.build()?
+        };
+        let transport_key = transport.key();
 
         let mut user_agent = default_user_agent();
         if let Some(suffix) = &config.user_agent {
@@ -248,6 +284,8 @@ impl Client {
                 id: NEXT_CLIENT_ID.fetch_add(1, Ordering::Relaxed),
                 http,
                 transport,
+                transport_key,
+                process_pool,
                 refreshing: tokio::sync::Mutex::new(()),
                 creds: Arc::new(Credentials {
                     signer: Signer::new(config.mchid.clone(), config.serial.clone(), Arc::new(key)),
@@ -278,12 +316,19 @@ impl Client {
     /// instead of parsing the configuration again.
     pub fn for_this_process(&self) -> Result<Client> {
         let transport = self.inner.transport.clone();
-        let http = transport.build()?;
+        // (This process's shared pool is made afresh after fork: `shared_pool` is per process.)
+        let http = if self.inner.process_pool {
+            transport.shared_pool()?
+        } else {
+            transport.build()?
+        };
         Ok(Client {
             inner: Arc::new(Inner {
                 id: NEXT_CLIENT_ID.fetch_add(1, Ordering::Relaxed),
                 http,
                 transport,
+                transport_key: self.inner.transport_key,
+                process_pool: self.inner.process_pool,
                 refreshing: tokio::sync::Mutex::new(()),
                 creds: self.inner.creds.clone(),
             }),
@@ -630,12 +675,20 @@ impl Client {
         Observer::new(self.events.as_ref(), prepared)
     }
 
-    /// A new connection pool of this client, for [`Client::execute_via`] from one runtime.
+    /// A new connection pool for this client's transport settings, for [`Client::execute_via`]
+    /// from one runtime — by this client, or any other with the same [`Client::transport_key`].
     pub fn new_transport(&self) -> Result<Transport> {
         Ok(Transport {
-            client_id: self.inner.id,
+            key: self.inner.transport_key,
             http: self.inner.transport.build()?,
         })
+    }
+
+    /// What identifies this client's transport settings (`connect_timeout`, `ca_certs`,
+    /// `resolve`, the proxy): clients with equal keys may share a [`Transport`] — a cache of
+    /// per-thread pools keyed by it serves every merchant behind the same gateway with one pool.
+    pub fn transport_key(&self) -> crate::transport::TransportKey {
+        self.inner.transport_key
     }
 
     /// What tells this client from every other of the process (for caches of transports).

@@ -12,8 +12,10 @@
 //! 64 per-thread connections.
 //!
 //! On the caller's thread:
-//! - each thread keeps its runtime and one pool per client it called (at most [`POOLS`], least
-//!   recently used dropped first); they go when the thread ends;
+//! - each thread keeps its runtime and one pool per transport settings it called with (at most
+//!   [`POOLS`], least recently used dropped first), shared by every client with those settings
+//!   (`Client::transport_key`: many merchants behind one gateway, one pool); they go when the
+//!   thread ends;
 //! - a thread's connections are only driven while the thread is inside a call, so each call
 //!   first lets the runtime read what arrived meanwhile (a server's `GOAWAY` or close), and a
 //!   connection the server closed is not reused;
@@ -33,14 +35,14 @@ use wxpay::{Client, Error, ErrorKind, Operation, Response, Transport};
 
 use crate::ProcessRuntime;
 
-/// How many clients' pools a thread keeps.
+/// How many connection pools (one per transport settings, whatever the merchants) a thread keeps.
 pub const POOLS: usize = 8;
 
 struct Local {
     pid: u32,
     runtime: tokio::runtime::Runtime,
-    /// By client id.
-    pools: Lru<u64, Transport>,
+    /// By transport settings (`Client::transport_key`).
+    pools: Lru<wxpay::transport::TransportKey, Transport>,
 }
 
 thread_local! {
@@ -180,10 +182,10 @@ fn here(client: &Client, op: &Operation) -> Result<Response, Error> {
                 pools: Lru::new(POOLS),
             }),
         };
-        let id = client.id();
-        let (transport, reused) = match local.pools.get(&id) {
+        let key = client.transport_key();
+        let (transport, reused) = match local.pools.get(&key) {
             Some(transport) => (transport, true),
-            None => (local.pools.insert(id, client.new_transport()?), false),
+            None => (local.pools.insert(key, client.new_transport()?), false),
         };
         let _sigpipe = crate::sigpipe::Guard::new();
         local.runtime.block_on(wxpay::boundary::catch_future(async {

@@ -93,6 +93,69 @@ fn alone_a_call_runs_on_its_thread_with_a_connection_of_that_thread() {
 }
 
 #[test]
+fn a_thread_serves_many_merchants_with_one_pool() {
+    let _turn = serial();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    // 20 merchants (their own mchid and serial; one test key) behind one gateway.
+    let merchants: Vec<String> = (0..20).map(|i| format!("{}", 1_900_000_100 + i)).collect();
+    let sb = rt
+        .block_on(Sandbox::start(wxpay_sandbox::SandboxConfig {
+            tls: true,
+            merchants: merchants
+                .iter()
+                .map(|m| (m.clone(), fixture("merchant_pub.pem")))
+                .collect(),
+            ..wxpay_sandbox::SandboxConfig::default()
+        }))
+        .unwrap();
+    let clients: Vec<Arc<Client>> = merchants
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            client(
+                &sb,
+                json!({"mchid": m, "serial": format!("{:040X}", i + 1)}),
+            )
+        })
+        .collect();
+    connections(&rt, &sb);
+    let before = connections(&rt, &sb);
+    std::thread::spawn(move || {
+        for round in 0..3 {
+            for (i, c) in clients.iter().enumerate() {
+                let status = close(c, round * 100 + i).expect("close").status();
+                assert_eq!(status, 204);
+            }
+        }
+    })
+    .join()
+    .expect("no panic");
+    // One pool per transport settings on the thread, not one per merchant (was: 20, and a
+    // thread kept 8, so round robin reconnected on every call).
+    assert_eq!(connections(&rt, &sb) - before, 1);
+    let mchids: Vec<String> = rt
+        .block_on(requests(&sb))
+        .iter()
+        .filter_map(|r| {
+            r["body"]
+                .as_str()
+                .map(|b| serde_json::from_str::<Value>(b).unwrap())
+        })
+        .filter_map(|b| b["mchid"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(mchids.len(), 60);
+    assert_eq!(
+        mchids[..20],
+        merchants[..],
+        "each call signed and sent as its own merchant"
+    );
+}
+
+#[test]
 fn while_another_call_is_in_progress_a_call_runs_on_the_shared_runtime() {
     let _turn = serial();
     let (rt, sb) = sandbox();
@@ -150,29 +213,40 @@ fn calls_survive_the_server_closing_connections_between_them() {
 }
 
 #[test]
-fn two_clients_on_one_thread_keep_their_own_pools() {
+fn clients_on_one_thread_share_a_pool_by_transport_settings() {
     let _turn = serial();
     let (rt, sb) = sandbox();
     let a = client(&sb, json!({}));
     let b = client(&sb, json!({"retries": 1}));
+    let c = client(&sb, json!({"connect_timeout_ms": 4000}));
     connections(&rt, &sb);
     let before = connections(&rt, &sb);
     for i in 0..3 {
         close(&a, i).expect("a");
         close(&b, i).expect("b");
+        close(&c, i).expect("c");
     }
+    // a and b differ only in what is not the connection's (retries): one pool; c connects
+    // otherwise (its connect timeout): a pool of its own.
     assert_eq!(connections(&rt, &sb) - before, 2);
-    // A transport is tied to its client.
+    // A transport serves the clients of its settings, and no other.
     let order = CloseOrder::from_value(
         OrderRef::TransactionId("4200000000202611270000000001".into()),
         &json!({}),
     )
     .unwrap();
     let prepared = a.prepare_close(&order).unwrap();
-    let b = Client::clone(&b);
-    let other = b.new_transport().unwrap();
-    let e = rt.block_on(a.execute_via(&other, &prepared)).unwrap_err();
+    let of_b = b.new_transport().unwrap();
+    assert_eq!(
+        rt.block_on(a.execute_via(&of_b, &prepared))
+            .unwrap()
+            .status(),
+        204
+    );
+    let of_c = c.new_transport().unwrap();
+    let e = rt.block_on(a.execute_via(&of_c, &prepared)).unwrap_err();
     assert_eq!(e.code(), "INVALID_ARGUMENT", "{e}");
+    assert!(e.to_string().contains("other connection settings"), "{e}");
 }
 
 #[test]

@@ -56,6 +56,9 @@ interface Driver
     /** The catalogue of typed calls as JSON. */
     public function catalogue(): string;
 
+    /** Keep at most `$capacity` clients in the process's cache (throws out of range). */
+    public function setClientCache(int $capacity): void;
+
     /**
      * Block on PHP's thread until the call finishes; its response. The future is spent after.
      *

@@ -26,7 +26,7 @@ final class Drivers
         if ($choice === 'ext') {
             if (!extension_loaded('wxpay')) {
                 throw new ConfigException(
-                    "the wxpay PHP extension is not loaded (driver 'ext' was asked for): add `extension=wxpay.so` to php.ini (build it with `make php-ext`), or use the FFI driver",
+                    "the wxpay PHP extension is not loaded (driver 'ext' was asked for): add `extension=wxpay.so` to php.ini (`pie install wxpay/wxpay-extension --with-wxpay=/opt/wxpay`, or phpize against the C tarball: ext/README.md), or use the FFI driver",
                     ['code' => ConfigException::CODE, 'may_have_been_sent' => false]
                 );
             }

@@ -70,6 +70,11 @@ final class ExtDriver implements Driver
         return \Wxpay\Ext\catalogue();
     }
 
+    public function setClientCache(int $capacity): void
+    {
+        self::run(static fn () => \Wxpay\Ext\set_client_cache($capacity));
+    }
+
     public function futureWait(object $future): array
     {
         return self::run(static fn () => \Wxpay\Ext\future_wait($future));

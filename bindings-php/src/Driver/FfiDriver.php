@@ -136,6 +136,14 @@ final class FfiDriver implements Driver
         return (string) $this->ffi->wxpay_catalogue_json();
     }
 
+    public function setClientCache(int $capacity): void
+    {
+        $err = $this->ffi->new('wxpay_error_t*');
+        if ($this->ffi->wxpay_set_client_cache(max(0, $capacity), PhpFfi::addr($err)) !== 0) {
+            throw Ffi::exception($this->ffi, $err);
+        }
+    }
+
     public function futureWait(object $future): array
     {
         $f = $this->ptr($future);

@@ -26,10 +26,32 @@ from ._errors import (
     WxpayError,
 )
 from ._files import Download
+from ._native import set_client_cache as _set_client_cache
 from ._native import version as _version
 from ._notify import EncryptedField, Notification, NotificationAnswer, notification_answer
 
 __version__: str = _version()
+
+
+def set_client_cache(capacity: int) -> None:
+    """Keep at most ``capacity`` (1 – 1,000,000) clients in this process's cache from now on.
+
+    ``Client(config)`` / ``Client.from_config`` with a configuration already built in this
+    process returns that client (parsed keys, warm connections) instead of building it again;
+    the cache keeps 64 by default, or ``WXPAY_CLIENT_CACHE`` from the environment. A platform
+    serving many merchants from one process sets it to their number. Shrinking evicts the least
+    recently used at once; an evicted client's key is wiped once nothing holds it. Clients with
+    the same connection settings (``connect_timeout_ms``, ``ca_certs``, ``resolve``, the proxy)
+    share one connection pool whatever the merchant.
+
+    Raises :class:`InvalidArgumentError` when ``capacity`` is out of range.
+    """
+    if isinstance(capacity, bool) or not isinstance(capacity, int):
+        raise InvalidArgumentError(
+            f"set_client_cache wants an int, not {type(capacity).__name__}",
+            may_have_been_sent=False,
+        )
+    _set_client_cache(capacity)
 
 __all__ = [
     "Client",
@@ -51,6 +73,7 @@ __all__ = [
     "DecodeError",
     "InternalError",
     "catalogue",
+    "set_client_cache",
     "JsapiPayParams",
     "AppPayParams",
     "__version__",

@@ -39,9 +39,9 @@ impl Client {
         prepared: &PreparedRequest,
         observer: &Observer<'_>,
     ) -> Result<Response> {
-        if transport.client_id != self.id() {
+        if transport.key != self.transport_key() {
             return Err(Error::invalid(
-                "this transport belongs to another client; make one with this client's new_transport()",
+                "this transport was made for other connection settings (connect_timeout, ca_certs, resolve or proxy); make one with this client's new_transport()",
             ));
         }
         self.execute_on(&transport.http, prepared, observer).await

@@ -28,7 +28,85 @@ pub(crate) struct TransportSettings {
     pub(crate) proxy_from_env: bool,
 }
 
+/// What identifies a [`TransportSettings`]: SHA-256 over every field (the proxy URL hashed,
+/// never kept). Two clients with the same key may share connections: nothing of a merchant
+/// (key, mchid, serial, signature) is part of a connection, only where and how it connects.
+pub type TransportKey = [u8; 32];
+
+/// How many transport settings keep a shared connection pool per process
+/// ([`TransportSettings::shared_pool`]): the bindings' clients of one process usually have one
+/// or two (mainland and HK behind the same proxy), however many merchants they serve.
+const SHARED_POOLS: usize = 16;
+
+type SharedPools = std::sync::Mutex<crate::process::Lru<TransportKey, reqwest::Client>>;
+static SHARED: crate::process::PerProcess<SharedPools> = crate::process::PerProcess::new();
+
 impl TransportSettings {
+    /// The key of these settings (see [`TransportKey`]).
+    pub(crate) fn key(&self) -> TransportKey {
+        use aws_lc_rs::digest;
+        let mut ctx = digest::Context::new(&digest::SHA256);
+        let mut field = |value: &[u8]| {
+            // Length-prefixed: no two different settings hash the same input stream.
+            ctx.update(&(value.len() as u64).to_le_bytes());
+            ctx.update(value);
+        };
+        let TransportSettings {
+            connect_timeout,
+            extra_roots,
+            resolve,
+            proxy,
+            proxy_from_env,
+        } = self;
+        field(&connect_timeout.as_nanos().to_le_bytes());
+        field(&(extra_roots.len() as u64).to_le_bytes());
+        for root in extra_roots {
+            field(root.as_ref());
+        }
+        field(&(resolve.len() as u64).to_le_bytes());
+        for (host, addr) in resolve {
+            field(host.as_bytes());
+            field(addr.to_string().as_bytes());
+        }
+        match proxy {
+            Some((url, no_proxy)) => {
+                field(b"proxy");
+                field(url.as_bytes());
+                field(no_proxy.as_deref().unwrap_or_default().as_bytes());
+                field(&[u8::from(no_proxy.is_some())]);
+            }
+            None => field(b"no proxy"),
+        }
+        field(&[u8::from(*proxy_from_env)]);
+        let mut out = [0u8; 32];
+        out.copy_from_slice(ctx.finish().as_ref());
+        out
+    }
+
+    /// This process's connection pool for these settings, shared by every client that asks
+    /// for it with the same settings (so a thousand merchants behind one gateway use a handful
+    /// of connections, HTTP/2 where the server speaks it). Its connections are driven by the
+    /// runtime that opened them: for clients used from one runtime per process (the bindings'
+    /// process runtime, Node's). At most [`SHARED_POOLS`] settings are kept; after `fork()`
+    /// the child starts with none.
+    pub(crate) fn shared_pool(&self) -> Result<reqwest::Client> {
+        let key = self.key();
+        let pools = SHARED.get_or_try_init(|| {
+            Ok::<_, Error>(std::sync::Mutex::new(crate::process::Lru::new(
+                SHARED_POOLS,
+            )))
+        })?;
+        if let Some(http) = pools.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+            return Ok(http.clone());
+        }
+        let http = self.build()?;
+        let mut pools = pools.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(existing) = pools.get(&key) {
+            return Ok(existing.clone()); // built meanwhile by another thread
+        }
+        Ok(pools.insert(key, http).clone())
+    }
+
     /// A connection pool. Its TLS set-up is this process's for these roots (`tls`: made
     /// once per process, so a child after `fork()` gets its own, never a session cache a
     /// parent's thread may have held locked).
@@ -72,21 +150,23 @@ impl TransportSettings {
     }
 }
 
-/// A connection pool of a [`Client`], for a caller that drives its own runtime (for example one
+/// A connection pool, for a caller that drives its own runtime (for example one
 /// per thread, so a blocking call does its I/O on the caller's thread): a connection is driven
 /// by the runtime that opened it, so a pool must only be used from one runtime. Made by
 /// [`Client::new_transport`], used with [`Client::execute_via`]; cheap to make (the TLS set-up
 /// is shared, `tls`).
+///
+/// A transport serves every client with the same transport settings
+/// ([`Client::transport_key`]): clients of different merchants behind the same gateway share
+/// its connections (a connection carries nothing of a merchant).
 pub struct Transport {
-    pub(crate) client_id: u64,
+    pub(crate) key: TransportKey,
     pub(crate) http: reqwest::Client,
 }
 
 impl fmt::Debug for Transport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Transport")
-            .field("client_id", &self.client_id)
-            .finish_non_exhaustive()
+        f.debug_struct("Transport").finish_non_exhaustive()
     }
 }
 

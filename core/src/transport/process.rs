@@ -77,6 +77,15 @@ impl<K: PartialEq, V> Lru<K, V> {
         self.entries.is_empty()
     }
 
+    /// Hold at most `cap` (≥ 1) entries from now on, the least recently used evicted at once.
+    pub fn set_cap(&mut self, cap: usize) {
+        self.cap = cap.max(1);
+        if self.entries.len() > self.cap {
+            let extra = self.entries.len() - self.cap;
+            self.entries.drain(..extra);
+        }
+    }
+
     /// The value of `key`, now the most recently used.
     pub fn get(&mut self, key: &K) -> Option<&V> {
         let i = self.entries.iter().position(|(k, _)| k == key)?;
@@ -114,7 +123,9 @@ impl ForkSafeClient {
     /// Build the client now (so configuration errors surface here) for this process.
     pub fn new(config: crate::Config) -> crate::Result<Self> {
         let inner = PerProcess::new();
-        let first = inner.get_or_try_init(|| crate::Client::new(&config))?;
+        // The bindings' clients run on one runtime per process: they share its connection
+        // pools by transport settings (many merchants, few connections).
+        let first = inner.get_or_try_init(|| crate::Client::with_process_pool(&config))?;
         Ok(ForkSafeClient { first, inner })
     }
 
@@ -124,8 +135,70 @@ impl ForkSafeClient {
     }
 }
 
-/// How many configurations [`ForkSafeClient::shared`] keeps per process.
-pub const SHARED_CLIENTS: usize = 8;
+/// How many configurations [`ForkSafeClient::shared`] keeps per process unless told otherwise
+/// ([`set_client_cache_capacity`], or the `WXPAY_CLIENT_CACHE` environment variable).
+pub const SHARED_CLIENTS: usize = 64;
+
+/// The largest [`set_client_cache_capacity`] takes.
+pub const MAX_SHARED_CLIENTS: usize = 1_000_000;
+
+/// The capacity set by [`set_client_cache_capacity`]; 0: not set (the environment, or the default).
+static CAPACITY: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// The capacity of the process's client cache: as set, else `WXPAY_CLIENT_CACHE`, else
+/// [`SHARED_CLIENTS`]. A `WXPAY_CLIENT_CACHE` that is not a number in range is a `CONFIG` error.
+pub fn client_cache_capacity() -> crate::Result<usize> {
+    match CAPACITY.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => match std::env::var("WXPAY_CLIENT_CACHE") {
+            Ok(v) => parse_capacity(v.trim()).map_err(|why| {
+                crate::Error::config(format!(
+                    "the environment variable WXPAY_CLIENT_CACHE `{}` {why}",
+                    crate::error::quote_n(&v, 40)
+                ))
+            }),
+            Err(_) => Ok(SHARED_CLIENTS),
+        },
+        n => Ok(n),
+    }
+}
+
+fn parse_capacity(v: &str) -> Result<usize, String> {
+    match v.parse::<usize>() {
+        Ok(n) if (1..=MAX_SHARED_CLIENTS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "is not a number of clients from 1 to {MAX_SHARED_CLIENTS} (the process keeps that many merchants' clients; default {SHARED_CLIENTS})"
+        )),
+    }
+}
+
+/// Keep at most `capacity` (1 – [`MAX_SHARED_CLIENTS`]) clients in this process's cache
+/// ([`ForkSafeClient::shared`]) from now on: a platform serving many merchants from one process
+/// sets it to their number. Shrinking evicts the least recently used at once; an evicted
+/// client's key material is wiped when no handle holds it any more.
+pub fn set_client_cache_capacity(capacity: usize) -> crate::Result<()> {
+    if !(1..=MAX_SHARED_CLIENTS).contains(&capacity) {
+        return Err(crate::Error::invalid(format!(
+            "client cache capacity {capacity} is out of range: give 1 to {MAX_SHARED_CLIENTS}"
+        )));
+    }
+    CAPACITY.store(capacity, std::sync::atomic::Ordering::Relaxed);
+    if let Ok(cache) = shared_cache() {
+        cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .set_cap(capacity);
+    }
+    Ok(())
+}
+
+/// How many clients this process's cache holds now.
+pub fn client_cache_len() -> usize {
+    shared_cache().map_or(0, |c| c.lock().unwrap_or_else(|p| p.into_inner()).len())
+}
+
+fn shared_cache() -> crate::Result<Arc<SharedClients>> {
+    SHARED.get_or_try_init(|| Ok::<_, crate::Error>(Mutex::new(Lru::new(client_cache_capacity()?))))
+}
 
 type Fingerprint = [u8; 32];
 
@@ -140,14 +213,13 @@ impl ForkSafeClient {
     /// warm connections — instead of a new one. This is what makes a client built per request
     /// (PHP's shared-nothing model, serverless functions) cheap after the first.
     ///
-    /// At most [`SHARED_CLIENTS`] configurations are kept (least recently used goes first; its
-    /// key material is wiped once no handle holds it). A key file that changed (its size,
+    /// At most [`client_cache_capacity`] configurations are kept (least recently used goes
+    /// first; its key material is wiped once no handle holds it). A key file that changed (its size,
     /// modification time or inode) is a new configuration. After `fork()` the child starts
     /// with an empty set, and each client builds its own connections there anyway.
     pub fn shared(config: crate::Config) -> crate::Result<Arc<ForkSafeClient>> {
         let fingerprint = fingerprint(&config);
-        let cache = SHARED
-            .get_or_try_init(|| Ok::<_, crate::Error>(Mutex::new(Lru::new(SHARED_CLIENTS))))?;
+        let cache = shared_cache()?;
         if let Some(client) = cache
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -349,11 +421,12 @@ mod tests {
     }
 
     #[test]
-    fn the_cache_is_bounded() {
+    fn the_cache_is_bounded_and_its_capacity_set() {
         let _turn = TURN.lock().unwrap_or_else(|p| p.into_inner());
+        set_client_cache_capacity(3).unwrap();
         let first =
             ForkSafeClient::shared(config(serde_json::json!({"user_agent": "bounded-0"}))).unwrap();
-        for i in 1..=SHARED_CLIENTS {
+        for i in 1..=3 {
             ForkSafeClient::shared(config(
                 serde_json::json!({"user_agent": format!("bounded-{i}")}),
             ))
@@ -365,10 +438,47 @@ mod tests {
             !Arc::ptr_eq(&first, &again),
             "the least recently used entry was dropped"
         );
-        let entries = SHARED
-            .get_or_try_init(|| Ok::<_, ()>(Mutex::new(Lru::new(SHARED_CLIENTS))))
-            .unwrap();
-        assert!(entries.lock().unwrap().len() <= SHARED_CLIENTS);
+        assert_eq!(client_cache_len(), 3);
+        // Shrinking evicts at once; a handle the caller still holds keeps working.
+        set_client_cache_capacity(1).unwrap();
+        assert_eq!(client_cache_len(), 1);
+        assert!(first.get().is_ok());
+        for bad in [0, MAX_SHARED_CLIENTS + 1] {
+            let e = set_client_cache_capacity(bad).unwrap_err();
+            assert!(e.to_string().contains("out of range"), "{e}");
+        }
+        for bad in ["", "abc", "0", "-1", "1e3", "99999999999"] {
+            assert!(parse_capacity(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_capacity("1000"), Ok(1000));
+        set_client_cache_capacity(SHARED_CLIENTS).unwrap();
+        assert_eq!(client_cache_capacity().unwrap(), SHARED_CLIENTS);
+    }
+
+    #[test]
+    fn clients_with_the_same_transport_settings_share_connections() {
+        let _turn = TURN.lock().unwrap_or_else(|p| p.into_inner());
+        let a =
+            ForkSafeClient::shared(config(serde_json::json!({"user_agent": "pool-a"}))).unwrap();
+        let b = ForkSafeClient::shared(config(
+            serde_json::json!({"user_agent": "pool-b", "mchid": "1900000109"}),
+        ))
+        .unwrap();
+        let c = ForkSafeClient::shared(config(
+            serde_json::json!({"user_agent": "pool-c", "resolve": {"api.mch.weixin.qq.com": "127.0.0.1:1"}}),
+        ))
+        .unwrap();
+        let (a, b, c) = (a.get().unwrap(), b.get().unwrap(), c.get().unwrap());
+        assert_eq!(
+            a.transport_key(),
+            b.transport_key(),
+            "another merchant, the same gateway"
+        );
+        assert_ne!(a.transport_key(), c.transport_key(), "another `resolve`");
+        // A per-thread transport of one serves the other; not one of other settings.
+        let transport = a.new_transport().unwrap();
+        assert_eq!(transport.key, b.transport_key());
+        assert_ne!(transport.key, c.transport_key());
     }
 
     #[test]

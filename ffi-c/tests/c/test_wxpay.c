@@ -318,6 +318,36 @@ static void test_config_errors(void) {
     wxpay_error_free(err);
 }
 
+/* The process's client cache: its capacity is set, a bad one refused; a client evicted from
+ * the cache by others keeps working through the handle that holds it. */
+static void test_client_cache(wxpay_client_t *seed) {
+    wxpay_error_t *err = NULL;
+    CHECK(wxpay_set_client_cache(0, &err) == WXPAY_ERR_INVALID_ARGUMENT);
+    CHECK(err != NULL && strstr(wxpay_error_message(err), "out of range") != NULL);
+    wxpay_error_free(err);
+    err = NULL;
+    CHECK(wxpay_set_client_cache(2, &err) == WXPAY_OK);
+    wxpay_client_t *clients[3] = {NULL, NULL, NULL};
+    for (int i = 0; i < 3; i++) {
+        char field[64];
+        snprintf(field, sizeof field, "\"user_agent\":\"cache-test-%d\"", i);
+        char *cfg = config_with(field);
+        CHECK(wxpay_client_new(cfg, &clients[i], NULL) == WXPAY_OK);
+        free(cfg);
+    }
+    for (int i = 0; i < 3; i++) {
+        wxpay_response_t *r = NULL;
+        CHECK(wxpay_request(clients[i], "POST", SEED_TEMPLATE, SEED_OPTIONS, &r, NULL) == WXPAY_OK);
+        CHECK(r != NULL && wxpay_response_status(r) == 204);
+        wxpay_response_free(r);
+        wxpay_client_free(clients[i]);
+    }
+    wxpay_response_t *r = NULL;
+    CHECK(wxpay_request(seed, "POST", SEED_TEMPLATE, SEED_OPTIONS, &r, NULL) == WXPAY_OK);
+    wxpay_response_free(r);
+    CHECK(wxpay_set_client_cache(64, NULL) == WXPAY_OK);
+}
+
 static void test_invalid_arguments(wxpay_client_t *c) {
     wxpay_response_t *r = (wxpay_response_t *)0x1;
     wxpay_error_t *err = NULL;
@@ -1789,6 +1819,7 @@ int main(void) {
     test_verify_and_decode_errors(c);
     test_transport_and_timeout(c);
     test_config_errors();
+    test_client_cache(c);
     test_invalid_arguments(c);
     test_sign_prepare_and_chain(c, vectors);
     test_verify_utility(c);
