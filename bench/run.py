@@ -46,7 +46,7 @@ WORK = ROOT / "target" / "bench"
 # run in the full benchmark). The mode is passed to the client as BENCH_MODE.
 CLIENTS = [
     ("rust", "wxpay Rust core (Tokio)", "wxpay",
-     [("async", (1, 64), (1500, 4000)), ("payday", (1, 64), (750, 2000))]),
+     [("async", (1, 64), (1500, 4000)), ("payday", (1, 64), (750, 2000)), ("merchants", (64,), (4000,))]),
     ("c", "wxpay C (threads, blocking wxpay_request)", "wxpay", [("threads", (1, 64), (1500, 4000))]),
     ("php", "wxpay PHP (FFI)", "wxpay", [("sync", (1,), (1500,)), ("async", (1, 64), (1500, 4000))]),
     ("phpext", "wxpay PHP (extension)", "wxpay", [("sync", (1,), (1500,)), ("async", (1, 64), (1500, 4000))]),
@@ -62,6 +62,12 @@ CLIENTS = [
 # signed calls, two verified answers) is the mode "payday" of the Rust and Python clients; its
 # rows have their own table, against twice the floor.
 PAYDAY = "payday"
+# Many merchants in one process (issue 27 §2): the Rust client's close calls round robin over
+# MERCHANTS merchants' clients (each its mchid, serial and parsed key; built through the bindings'
+# cache, ForkSafeClient::shared), against its own one-merchant "async" row of the same run.
+MERCHANTS_MODE = "merchants"
+MERCHANTS = 1000
+OWN_TABLE = (PAYDAY, MERCHANTS_MODE)
 # Long run (memory): which mode of each binding, at concurrency 64. The two extra rows hold the
 # allocator still to show what the growth of their plain rows is (bench/ANALYSIS.md): glibc's
 # per-thread caches filling across 64 C threads, and V8 growing its young generation.
@@ -156,7 +162,7 @@ class Build:
     def command(self, client: str, mode: str) -> tuple[list[str], dict]:
         """The command line and extra environment of one bench client."""
         if client == "rust":
-            return [str(self.target / "wxpay-bench")], {"BENCH_MODE": mode}
+            return [str(self.target / "wxpay-bench")], {"BENCH_MODE": mode, "BENCH_MERCHANTS": str(MERCHANTS)}
         if client == "c":
             tunables = {"GLIBC_TUNABLES": "glibc.malloc.tcache_count=0"} if mode == C_NO_TCACHE else {}
             return [str(self.c_client)], tunables
@@ -197,9 +203,15 @@ class Sandbox:
     def __init__(self, build: Build) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="wxpay-bench-"))
         self.config = self.dir / "c.json"
+        # The test merchant, and the MERCHANTS merchants of the "merchants" mode (mchid
+        # 1900000000 + i; the test key between them, which the sandbox verifies per mchid).
+        fixtures = ROOT / "tests" / "fixtures"
+        merchants = ["--merchant", f"1230000109={fixtures / 'merchant_cert.pem'}"]
+        for i in range(MERCHANTS):
+            merchants += ["--merchant", f"{1900000000 + i}={fixtures / 'merchant_pub.pem'}"]
         self.proc = subprocess.Popen(
             [str(build.target / "wxpay-sandbox"), "--tls", "--bench", "--state-dir", str(self.dir),
-             "--client-config", str(self.config)],
+             "--client-config", str(self.config), *merchants],
             stdout=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline() if self.proc.stdout else ""
         if not line:
@@ -258,6 +270,9 @@ def summarise(out: dict) -> dict:
         # Context switches of the whole client process per call (getrusage: voluntary +
         # involuntary, all threads): the thread hand-offs a call costs.
         "ctxsw_per_call": out.get("ctxsw", float("nan")) / out["n"],
+        # The "merchants" mode's memory per merchant and connections opened (others: absent).
+        **({"merchant_kib": out["merchant_kib"], "connections": out["connections"]}
+           if "merchant_kib" in out else {}),
     }
 
 
@@ -356,7 +371,7 @@ def write_report(path: Path, data: dict) -> None:
     w("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for key, r in res.items():
         cid, mode, c = key.split("/")
-        if mode == PAYDAY:
+        if mode in OWN_TABLE:
             continue
         s = r["stats"]
         rng = lambda k, f="{:.0f}": f"{f.format(s[k]['median'])} ({f.format(s[k]['min'])}–{f.format(s[k]['max'])})"
@@ -389,6 +404,30 @@ def write_report(path: Path, data: dict) -> None:
           f"{s['p99_ms']['median']:.2f} | {s['cpu_us']['median']:.0f} | {s['cpu_us']['median'] / (2 * floor_us):.2f}× | "
           + (f"{close_cpu:.0f} | {close_cpu / floor_us:.2f}× |" if close_cpu else "– | – |"))
 
+    w("\n## Many merchants in one process\n")
+    w(f"The Rust client's close calls round robin over {MERCHANTS:,} merchants' clients (each its own "
+      "mchid, serial and parsed RSA key, built through the bindings' client cache, "
+      "`ForkSafeClient::shared`, capacity raised to fit), every request signed as its merchant and "
+      "verified by the sandbox against that mchid's key; beside it the same client's one-merchant "
+      "close call at the same concurrency. Memory: RSS growth while building the clients, per "
+      "merchant. Connections: accepted by the sandbox from the warm-up on (the merchants share the "
+      "process's pool for their connection settings; a cold burst opens one per call in flight "
+      "until ALPN has said h2, as one merchant's would).\n")
+    w("| client | merchants | conc. | N | calls/s | CPU µs/call | one merchant: CPU µs/call | ÷ one merchant | memory per merchant | connections |")
+    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for key, r in res.items():
+        cid, mode, c = key.split("/")
+        if mode != MERCHANTS_MODE:
+            continue
+        s = r["stats"]
+        one = res.get(f"{cid}/async/{c}")
+        one_cpu = one["stats"]["cpu_us"]["median"] if one else None
+        kib = s.get("merchant_kib", {}).get("median", float("nan"))
+        conns = s.get("connections", {}).get("median", float("nan"))
+        w(f"| {label[cid]} | {MERCHANTS:,} | {c} | {r['n']} | {s['calls_per_s']['median']:.0f} | "
+          f"{s['cpu_us']['median']:.0f} | " + (f"{one_cpu:.0f} | {s['cpu_us']['median'] / one_cpu:.2f}× | " if one_cpu else "– | – | ")
+          + f"{kib:.1f} KiB | {conns:.0f} |")
+
     w("\n## Ratios\n")
     w("Throughput of each wxpay client ÷ each peer's, same concurrency (medians):\n")
     peers = [(cid, mode) for cid, _l, k, modes in CLIENTS if k == "peer" for mode, *_ in modes]
@@ -396,7 +435,7 @@ def write_report(path: Path, data: dict) -> None:
     w("| --- | ---: | " + " | ".join("---:" for _ in peers) + " |")
     for key, r in res.items():
         cid, mode, c = key.split("/")
-        if kind[cid] != "wxpay" or mode == PAYDAY:
+        if kind[cid] != "wxpay" or mode in OWN_TABLE:
             continue
         cells = []
         for p, pm in peers:
@@ -480,6 +519,15 @@ def write_report(path: Path, data: dict) -> None:
               and "ForkSafeClient::shared" in row["name"]]
     target("Building a client whose configuration was already built in the process ≤ 20 µs",
            shared[0]["median_ns"] / 1000 if shared else None, 20, False, " µs")
+
+    w("\n## Targets (issue 27 §2)\n")
+    w("| target | figure | met? |")
+    w("| --- | --- | --- |")
+    many, one = res.get(f"rust/{MERCHANTS_MODE}/64"), res.get("rust/async/64")
+    target(f"{MERCHANTS:,} merchants round robin at c=64: CPU per call ≤ 1.1 × one merchant's",
+           (many["stats"]["cpu_us"]["median"] / one["stats"]["cpu_us"]["median"]) if many and one else None, 1.1, False)
+    target("Memory per merchant ≤ 32 KiB (client, parsed key, cache entry)",
+           many["stats"]["merchant_kib"]["median"] if many else None, 32, False, " KiB")
 
     w("\n## Long run: memory\n")
     if data["long"]:
@@ -637,6 +685,10 @@ def check_smoke(report: Path, data: dict) -> None:
                 and s["p99_ms"]["median"] >= s["p50_ms"]["median"] > 0
                 and s["ctxsw_per_call"]["median"] >= 0):
             sys.exit(f"bench smoke: implausible figures for {key}: {s}")
+    for key, r in data["results"].items():
+        if key.split("/")[1] == MERCHANTS_MODE and not (r["stats"]["merchant_kib"]["median"] > 0
+                                                        and r["stats"]["connections"]["median"] >= 1):
+            sys.exit(f"bench smoke: {key} did not report memory per merchant and connections: {r['stats']}")
     for key, out in data["long"].items():
         if not (out["rss_at_kb"] > 0 and out["peak_after_kb"] >= out["rss_at_kb"] * 0.5
                 and len(out["rss_series_kb"]) >= 10):
@@ -644,7 +696,7 @@ def check_smoke(report: Path, data: dict) -> None:
     text = report.read_text()
     if set(data["fpm"]) != {"extension", "FFI + preload"}:
         sys.exit(f"bench smoke: php-fpm rows missing: {sorted(data['fpm'])}")
-    for heading in ("## The floor", "## Close calls", "## The payment day", "## Ratios", "## PHP in php-fpm", "## Targets",
+    for heading in ("## The floor", "## Close calls", "## The payment day", "## Many merchants", "## Ratios", "## PHP in php-fpm", "## Targets",
                     "## Long run"):
         if heading not in text:
             sys.exit(f"bench smoke: {report} lacks {heading!r}")

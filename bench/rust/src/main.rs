@@ -6,6 +6,12 @@
 //! `BENCH_MODE=payday`: one "call" is the payment day's round trip through the catalogue's typed
 //! calls, `create_native` (a fresh out_trade_no each time) then `query_out_trade_no` — two signed
 //! calls, two verified answers.
+//!
+//! `BENCH_MODE=merchants`: the close calls round robin over `BENCH_MERCHANTS` merchants' clients
+//! (mchid 1900000000 + i, each its own serial and parsed key), built as the bindings build them
+//! (`ForkSafeClient::shared`, the cache raised to fit); the output adds `merchant_kib` (RSS growth
+//! per merchant while building them) and `connections` (opened by the sandbox during the
+//! measured calls, from its control API).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -71,6 +77,8 @@ fn rss_now_kb() -> i64 {
 
 struct Shared {
     client: Client,
+    /// The "merchants" mode: each merchant's client and its close call's options.
+    merchants: Vec<(Client, RequestOptions)>,
     payday: bool,
     prefix: String,
     options: RequestOptions,
@@ -95,9 +103,15 @@ async fn worker(s: Arc<Shared>) -> Result<(), String> {
         if s.payday {
             payday(&s, i).await?;
         } else {
-            let r = s
-                .client
-                .request("POST", TEMPLATE, &s.options)
+            let (client, options) = match s.merchants.len() {
+                0 => (&s.client, &s.options),
+                m => {
+                    let (c, o) = &s.merchants[i % m];
+                    (c, o)
+                }
+            };
+            let r = client
+                .request("POST", TEMPLATE, options)
                 .await
                 .map_err(|e| format!("close call failed: {e}"))?;
             if r.status() != 204 {
@@ -149,8 +163,10 @@ async fn payday(s: &Shared, i: usize) -> Result<(), String> {
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn run(
     client: Client,
+    merchants: Vec<(Client, RequestOptions)>,
     options: RequestOptions,
     n: usize,
     c: usize,
@@ -162,6 +178,7 @@ async fn run(
     let prefix = format!("pd{}", &wxpay::sign::random_nonce()[..8]);
     let s = Arc::new(Shared {
         client,
+        merchants,
         payday,
         prefix,
         options,
@@ -213,19 +230,79 @@ fn main_() -> Result<(), String> {
     let client = runtime
         .block_on(async { Client::new(&config) })
         .map_err(|e| e.to_string())?;
-
-    // Warm-up (connections, caches) at the same concurrency, not measured.
-    let s = runtime.block_on(run(client, options, warmup, c, false, 0))?;
-    let (client, options) = match Arc::try_unwrap(s) {
-        Ok(s) => (s.client, s.options),
-        Err(_) => return Err("warm-up workers still hold the client".into()),
+    let (merchants, merchant_kib) = if std::env::var("BENCH_MODE").as_deref() == Ok("merchants") {
+        let m = env_usize("BENCH_MERCHANTS", 1000)?.max(1);
+        let base: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(&config_path).map_err(|e| format!("{config_path}: {e}"))?,
+        )
+        .map_err(|e| format!("{config_path}: {e}"))?;
+        let dir = std::path::Path::new(&config_path).parent();
+        wxpay::process::set_client_cache_capacity(m + 16).map_err(|e| e.to_string())?;
+        let before = rss_now_kb();
+        let built = runtime.block_on(async {
+            (0..m)
+                .map(|i| {
+                    let mchid = format!("{}", 1_900_000_000 + i);
+                    let mut v = base.clone();
+                    v["mchid"] = json!(mchid);
+                    v["serial"] = json!(format!("{:040X}", 0x5EC0_0000_u64 + i as u64));
+                    let config = Config::from_value(&v, dir).map_err(|e| e.to_string())?;
+                    let client = wxpay::process::ForkSafeClient::shared(config)
+                        .and_then(|c| c.get())
+                        .map_err(|e| e.to_string())?;
+                    let options = RequestOptions::from_value(&json!({
+                        "base_uri": "https://api.mch.weixin.qq.com/hk/",
+                        "transaction_id": "1217752501201407033233368018",
+                        "json": {"mchid": mchid}
+                    }))
+                    .map_err(|e| e.to_string())?;
+                    Ok::<_, String>(((*client).clone(), options))
+                })
+                .collect::<Result<Vec<_>, String>>()
+        })?;
+        let kib = (rss_now_kb() - before) as f64 / m as f64;
+        (built, Some(kib))
+    } else {
+        (Vec::new(), None)
     };
 
+    let connections = |client: &Client| -> Result<u64, String> {
+        let stats = RequestOptions::from_value(
+            &json!({"base_uri": "https://api.mch.weixin.qq.com/_sandbox/"}),
+        )
+        .map_err(|e| e.to_string())?;
+        let r = runtime
+            .block_on(client.request("GET", "stats", &stats))
+            .map_err(|e| format!("sandbox stats: {e}"))?;
+        let v: serde_json::Value =
+            serde_json::from_slice(r.body()).map_err(|e| format!("sandbox stats: {e}"))?;
+        v["connections"]
+            .as_u64()
+            .ok_or_else(|| "sandbox stats without connections".to_owned())
+    };
+    // Counted from before the warm-up: what the merchants open, the warm-up's cold burst
+    // included (one connection per call in flight until ALPN says h2, as with one merchant).
+    let connections_before = match merchant_kib {
+        Some(_) => connections(&client)?,
+        None => 0,
+    };
+
+    // Warm-up (connections, caches) at the same concurrency, not measured.
+    let s = runtime.block_on(run(client, merchants, options, warmup, c, false, 0))?;
+    let (client, merchants, options) = match Arc::try_unwrap(s) {
+        Ok(s) => (s.client, s.merchants, s.options),
+        Err(_) => return Err("warm-up workers still hold the client".into()),
+    };
     let (u0, s0, _, x0) = rusage();
     let t0 = Instant::now();
-    let s = runtime.block_on(run(client, options, n, c, record, rss_at))?;
+    let s = runtime.block_on(run(client, merchants, options, n, c, record, rss_at))?;
     let wall = t0.elapsed().as_secs_f64();
     let (u1, s1, maxrss, x1) = rusage();
+    let merchant_figures = match merchant_kib {
+        // (The control client's own connection was opened by the first count.)
+        Some(kib) => Some((kib, connections(&s.client)? - connections_before)),
+        None => None,
+    };
     let lat = s
         .latencies
         .as_ref()
@@ -237,16 +314,19 @@ fn main_() -> Result<(), String> {
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .clone();
-    println!(
-        "{}",
-        json!({
+    let mut out = json!({
             "n": n, "c": c, "wall_s": wall,
             "cpu_user_s": u1 - u0, "cpu_sys_s": s1 - s0, "ctxsw": x1 - x0,
             "maxrss_kb": maxrss, "rss_at_kb": rss_at_kb, "rss_end_kb": rss_now_kb(),
             "peak_after_kb": if rss_at > 0 { peak_rss_kb() } else { 0 },
             "rss_series_kb": series,
             "lat_us": lat,
-        })
-    );
+    });
+    if let Some((kib, conns)) = merchant_figures {
+        out["merchant_kib"] = json!(kib);
+        out["connections"] = json!(conns);
+        out["merchants"] = json!(s.merchants.len());
+    }
+    println!("{out}");
     Ok(())
 }
