@@ -147,16 +147,24 @@ catch_workers_output = yes
             self.proc.kill()
 
 
-def pools(ext_so: Path, lib: Path, work: Path) -> list[tuple[str, list[str]]]:
-    """(name, php -d settings) of the two production set-ups."""
+# The many-merchants pool (issue 27 §2): each request picks one of this many merchants at random
+# (bench/php/fpm_call.php; the bench sandbox knows them), the worker's client cache sized to fit.
+FPM_MERCHANTS = 100
+
+
+def pools(ext_so: Path, lib: Path, work: Path) -> list[tuple[str, list[str], dict]]:
+    """(name, php -d settings, pool environment) of the production set-ups."""
     header = work / "wxpay-ffi.h"
     header.write_text(subprocess.run(["php", str(ROOT / "bindings-php" / "ffi-header.php"), str(lib)],
                                      check=True, capture_output=True, text=True).stdout)
+    ext = [f"extension={ext_so}", "opcache.enable=1"]
     return [
-        ("extension", [f"extension={ext_so}", "opcache.enable=1"]),
+        ("extension", ext, {}),
         ("FFI + preload", ["ffi.enable=preload", f"ffi.preload={header}", "opcache.enable=1",
                            f"opcache.preload={ROOT / 'bindings-php' / 'preload.php'}",
-                           "opcache.preload_user=root"]),
+                           "opcache.preload_user=root"], {}),
+        (f"extension, {FPM_MERCHANTS} merchants", ext,
+         {"BENCH_MERCHANTS": str(FPM_MERCHANTS), "WXPAY_CLIENT_CACHE": str(FPM_MERCHANTS + 28)}),
     ]
 
 
@@ -166,10 +174,10 @@ def measure(ext_so: Path, lib: Path, config: Path, n: int, repeats: int, warmup:
     work.mkdir(parents=True, exist_ok=True)
     out: dict[str, dict] = {}
     try:
-        for name, settings in pools(ext_so, lib, work):
-            pool = Pool(name.split()[0].lower(), work, settings, {"BENCH_CONFIG": str(config)})
+        for i, (name, settings, env) in enumerate(pools(ext_so, lib, work)):
+            pool = Pool(f"pool{i}", work, settings, {"BENCH_CONFIG": str(config), **env})
             try:
-                driver = b"ext" if name == "extension" else b"ffi"
+                driver = b"ext" if name.startswith("extension") else b"ffi"
                 runs = {"call_us": [], "empty_us": []}
                 for _ in range(repeats):
                     runs["call_us"].append(pool.cpu_per_request_us(

@@ -454,7 +454,9 @@ def write_report(path: Path, data: dict) -> None:
           "repeats with min–max. Extension pool: `extension=wxpay.so`, opcache on, no preload "
           "(PHP autoloads the wrapper's classes in every request, and that is counted); FFI pool: "
           "the preload recipe (`ffi.preload` of `bindings-php/ffi-header.php`'s output, "
-          "`opcache.preload=bindings-php/preload.php`).\n")
+          "`opcache.preload=bindings-php/preload.php`). Many-merchants pool: the extension pool's "
+          f"set-up, each request one of {fpm.FPM_MERCHANTS} merchants at random (its own mchid, "
+          "serial and client; `WXPAY_CLIENT_CACHE` sized to fit), as a platform's worker serves them.\n")
         w("| pool | N | call µs/request | empty µs/request | call − empty | ÷ floor |")
         w("| --- | ---: | ---: | ---: | ---: | ---: |")
         for name, r in fpm_rows.items():
@@ -642,7 +644,7 @@ def main() -> None:
         fpm_rows: dict = {}
         if not only or "fpm" in only:
             n = 12 if smoke else max(100, int(2000 * args.scale))
-            log(f"php-fpm: extension and FFI + preload pools, {n} requests per row, {repeats} repeat(s)")
+            log(f"php-fpm: extension, FFI + preload and {fpm.FPM_MERCHANTS}-merchant pools, {n} requests per row, {repeats} repeat(s)")
             fpm_rows = fpm.measure(build.ext_so, build.target / "libwxpay.so", sandbox.config, n,
                                    repeats, warmup=4 if smoke else 50)
     finally:
@@ -694,7 +696,7 @@ def check_smoke(report: Path, data: dict) -> None:
                 and len(out["rss_series_kb"]) >= 10):
             sys.exit(f"bench smoke: long run {key} did not report its RSS: {out}")
     text = report.read_text()
-    if set(data["fpm"]) != {"extension", "FFI + preload"}:
+    if set(data["fpm"]) != {"extension", "FFI + preload", f"extension, {fpm.FPM_MERCHANTS} merchants"}:
         sys.exit(f"bench smoke: php-fpm rows missing: {sorted(data['fpm'])}")
     for heading in ("## The floor", "## Close calls", "## The payment day", "## Many merchants", "## Ratios", "## PHP in php-fpm", "## Targets",
                     "## Long run"):
