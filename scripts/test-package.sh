@@ -26,7 +26,10 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 (cd bindings-python && "$venv/bin/maturin" sdist -o "$work/sdist" >/dev/null)
 sdist="$(ls "$work"/sdist/wxpay_apiv3-*.tar.gz)"
-mkdir "$work/clean" && tar xzf "$sdist" -C "$work/clean"
+# -m: the files get the time of extraction. maturin writes every sdist entry with one fixed
+# date (2006), older than the kept build below, so cargo would take last run's artifacts for
+# fresh and build a wheel of the old sources.
+mkdir "$work/clean" && tar xzmf "$sdist" -C "$work/clean"
 python3 -m venv "$work/venv"
 # What pip does with the sdist (its build backend is maturin), as a debug build. Its own target
 # directory (kept between runs): sharing target/ would reuse what the checkout's sources built,
