@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -71,12 +70,9 @@ pub fn parse_method(method: &str) -> Result<Method> {
     }
 }
 
-static NEXT_CLIENT_ID: AtomicU64 = AtomicU64::new(1);
-
-/// One client of one process: its id, its connections, and the credentials it shares with the
+/// One client of one process: its connections, and the credentials it shares with the
 /// same client in other processes.
 struct Inner {
-    id: u64,
     http: reqwest::Client,
     transport: TransportSettings,
     transport_key: crate::transport::TransportKey,
@@ -266,12 +262,8 @@ impl Client {
                 .map(|p| (p.clone(), config.no_proxy.clone())),
             proxy_from_env: config.proxy_from_env,
         };
-        let http = if process_pool {
-            transport.shared_pool()?
-        } else {
-            transport.build()?
-        };
         let transport_key = transport.key();
+        let http = transport.pool(transport_key, process_pool)?;
 
         let mut user_agent = default_user_agent();
         if let Some(suffix) = &config.user_agent {
@@ -281,7 +273,6 @@ impl Client {
 
         Ok(Client {
             inner: Arc::new(Inner {
-                id: NEXT_CLIENT_ID.fetch_add(1, Ordering::Relaxed),
                 http,
                 transport,
                 transport_key,
@@ -316,15 +307,10 @@ impl Client {
     /// instead of parsing the configuration again.
     pub fn for_this_process(&self) -> Result<Client> {
         let transport = self.inner.transport.clone();
-        // (This process's shared pool is made afresh after fork: `shared_pool` is per process.)
-        let http = if self.inner.process_pool {
-            transport.shared_pool()?
-        } else {
-            transport.build()?
-        };
+        // (A shared pool is this process's: `pool` makes a child its own after fork.)
+        let http = transport.pool(self.inner.transport_key, self.inner.process_pool)?;
         Ok(Client {
             inner: Arc::new(Inner {
-                id: NEXT_CLIENT_ID.fetch_add(1, Ordering::Relaxed),
                 http,
                 transport,
                 transport_key: self.inner.transport_key,
@@ -689,11 +675,6 @@ impl Client {
     /// per-thread pools keyed by it serves every merchant behind the same gateway with one pool.
     pub fn transport_key(&self) -> crate::transport::TransportKey {
         self.inner.transport_key
-    }
-
-    /// What tells this client from every other of the process (for caches of transports).
-    pub fn id(&self) -> u64 {
-        self.inner.id
     }
 
     /// Send with retries; a 2xx answer is returned **unverified** (the caller verifies it), any

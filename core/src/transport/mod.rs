@@ -34,7 +34,7 @@ pub(crate) struct TransportSettings {
 pub type TransportKey = [u8; 32];
 
 /// How many transport settings keep a shared connection pool per process
-/// ([`TransportSettings::shared_pool`]): the bindings' clients of one process usually have one
+/// ([`TransportSettings::pool`]): the bindings' clients of one process usually have one
 /// or two (mainland and HK behind the same proxy), however many merchants they serve.
 const SHARED_POOLS: usize = 16;
 
@@ -83,28 +83,23 @@ impl TransportSettings {
         out
     }
 
-    /// This process's connection pool for these settings, shared by every client that asks
-    /// for it with the same settings (so a thousand merchants behind one gateway use a handful
-    /// of connections, HTTP/2 where the server speaks it). Its connections are driven by the
-    /// runtime that opened them: for clients used from one runtime per process (the bindings'
-    /// process runtime, Node's). At most [`SHARED_POOLS`] settings are kept; after `fork()`
-    /// the child starts with none.
-    pub(crate) fn shared_pool(&self) -> Result<reqwest::Client> {
-        let key = self.key();
+    /// A connection pool for these settings (`key` is [`TransportSettings::key`]): with
+    /// `shared`, this process's pool for them, shared by every client that asks for it with the
+    /// same settings (so a thousand merchants behind one gateway use a handful of connections,
+    /// HTTP/2 where the server speaks it) — its connections are driven by the runtime that
+    /// opened them, so it is for clients used from one runtime per process (the bindings'
+    /// process runtime, Node's); at most [`SHARED_POOLS`] settings are kept, and after `fork()`
+    /// the child starts with none. Without `shared`, a pool of its own ([`Self::build`]).
+    pub(crate) fn pool(&self, key: TransportKey, shared: bool) -> Result<reqwest::Client> {
+        if !shared {
+            return self.build();
+        }
         let pools = SHARED.get_or_try_init(|| {
             Ok::<_, Error>(std::sync::Mutex::new(crate::process::Lru::new(
                 SHARED_POOLS,
             )))
         })?;
-        if let Some(http) = pools.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
-            return Ok(http.clone());
-        }
-        let http = self.build()?;
-        let mut pools = pools.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(existing) = pools.get(&key) {
-            return Ok(existing.clone()); // built meanwhile by another thread
-        }
-        Ok(pools.insert(key, http).clone())
+        crate::process::cached(&pools, key, || self.build())
     }
 
     /// A connection pool. Its TLS set-up is this process's for these roots (`tls`: made

@@ -107,6 +107,25 @@ impl<K: PartialEq, V> Lru<K, V> {
     }
 }
 
+/// The value of `key` in `cache`, else one `build` makes — outside the lock, so a slow build
+/// (key parsing, TLS set-up) blocks no other lookup; if another thread built one meanwhile,
+/// that one is kept and returned. Every per-process cache of shared values goes through here.
+pub(crate) fn cached<K: PartialEq, V: Clone, E>(
+    cache: &Mutex<Lru<K, V>>,
+    key: K,
+    build: impl FnOnce() -> Result<V, E>,
+) -> Result<V, E> {
+    if let Some(v) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        return Ok(v.clone());
+    }
+    let built = build()?;
+    let mut entries = cache.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(existing) = entries.get(&key) {
+        return Ok(existing.clone()); // built meanwhile by another thread
+    }
+    Ok(entries.insert(key, built).clone())
+}
+
 /// A [`Client`](crate::Client) with new connections in each process that uses it: after `fork()`
 /// the child gets its own connection pool and TLS state (a pooled TLS connection must never be
 /// shared by two processes) driven by its own runtime, and keeps the parsed keys (no key file is
@@ -219,22 +238,9 @@ impl ForkSafeClient {
     /// with an empty set, and each client builds its own connections there anyway.
     pub fn shared(config: crate::Config) -> crate::Result<Arc<ForkSafeClient>> {
         let fingerprint = fingerprint(&config);
-        let cache = shared_cache()?;
-        if let Some(client) = cache
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&fingerprint)
-        {
-            return Ok(client.clone());
-        }
-        // Built outside the lock: a slow build (key parsing, TLS set-up) blocks no other lookup.
-        let client = Arc::new(ForkSafeClient::new(config)?);
-        let mut entries = cache.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(existing) = entries.get(&fingerprint) {
-            return Ok(existing.clone()); // built meanwhile by another thread
-        }
-        entries.insert(fingerprint, client.clone());
-        Ok(client)
+        cached(&*shared_cache()?, fingerprint, || {
+            ForkSafeClient::new(config).map(Arc::new)
+        })
     }
 }
 
