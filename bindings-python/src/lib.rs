@@ -429,9 +429,8 @@ fn chain_template(segments: Vec<String>) -> PyResult<String> {
     wx::boundary::catch(|| Ok(wx::uri::chain_template(&segments))).map_err(to_py)
 }
 
-/// The library version.
-/// The catalogue of typed calls as JSON text (as `wxpay_catalogue_json` in C).
-/// Keep at most `capacity` clients in this process's cache (`wxpay.set_client_cache`).
+/// Keep at most `capacity` clients in this process's cache (`wxpay.set_client_cache`);
+/// a negative one is out of range, said by the core.
 #[pyfunction]
 fn set_client_cache(capacity: i64) -> PyResult<()> {
     wx::boundary::catch(|| {
@@ -441,6 +440,8 @@ fn set_client_cache(capacity: i64) -> PyResult<()> {
     .map_err(to_py)
 }
 
+/// The library version.
+/// The catalogue of typed calls as JSON text (as `wxpay_catalogue_json` in C).
 #[pyfunction]
 fn catalogue() -> &'static str {
     wx::calls::catalogue::catalogue_text()
