@@ -227,14 +227,12 @@ msg="$(cd "$work/app-noopt" && run npx wxpay --version 2>&1 || true)"
 grep -q 'npm install --include=optional @wxpay/cli' <<<"$msg" || { echo "no install hint without @wxpay/cli-linux-x64-gnu: $msg" >&2; exit 1; }
 echo "  without its platform package: ${msg%%:*}: …names npm install --include=optional @wxpay/cli"
 
-echo "== C: the tarball into a prefix, programs built with pkg-config"
+echo "== C: the tarball's other way to find libwxpay.so (LD_LIBRARY_PATH), built with -Wall -Werror"
+# (The static build and the rpath one are the README's recipe above.)
 prefix="$(ls -d "$work"/unpacked/libwxpay-*)"
-export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
-cc -std=c11 -Wall -Werror ffi-c/examples/close_order.c $(pkg-config --cflags --libs wxpay) -o "$work/close_dynamic"
-cc -std=c11 -Wall -Werror ffi-c/examples/close_order.c $(pkg-config --cflags --libs wxpay-static) -o "$work/close_static"
-unset PKG_CONFIG_PATH
+cc -std=c11 -Wall -Werror ffi-c/examples/close_order.c \
+  $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs wxpay) -o "$work/close_dynamic"
 run env LD_LIBRARY_PATH="$prefix/lib" "$work/close_dynamic" "$config" | tail -1 | sed 's/^/  dynamic: /'
-run "$work/close_static" "$config" | tail -1 | sed 's/^/  static: /'
 
 command -v composer >/dev/null || { echo "composer is not installed (apt-get install composer; scripts/setup.sh dist does)" >&2; exit 1; }
 close_php='
