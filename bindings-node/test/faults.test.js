@@ -17,8 +17,8 @@ before(async () => {
 })
 after(() => sb.stop())
 
-function variant(kind, host) {
-  const options = sb.clientOptions({ timeoutMs: spec.timeout_ms, retries: spec.retries })
+function variant(kind, host, timeoutMs) {
+  const options = sb.clientOptions({ timeoutMs, retries: spec.retries })
   options.resolve = { ...options.resolve }
   if (host) options.resolve[host] = sb.info.addr
   if (kind === 'dead_port') options.resolve['api.mch.weixin.qq.com'] = '127.0.0.1:9'
@@ -26,12 +26,14 @@ function variant(kind, host) {
   return new wxpay.Client(options)
 }
 
-for (const c of spec.cases) {
-  test(`fault matrix: ${c.name}`, async () => {
+// A case with `repeat` runs that many times (the hostile servers: 20 of 20 must end on time).
+const runs = spec.cases.flatMap((c) => Array.from({ length: c.repeat ?? 1 }, (_, i) => [c, i]))
+for (const [c, run] of runs) {
+  test(`fault matrix: ${c.name}${c.repeat ? ` (run ${run + 1} of ${c.repeat})` : ''}`, async () => {
     const { expect } = c
     await control(normal, 'POST', 'reset')
     if (c.fault) await control(normal, 'POST', 'faults', { ...c.fault, path: '/close' })
-    const client = variant(c.client, c.host)
+    const client = variant(c.client, c.host, c.timeout_ms ?? spec.timeout_ms)
     const baseUri = c.host ? `https://${c.host}/hk/` : undefined
     const started = performance.now()
     const error = await client.closeTransaction(`fault-${c.name}`, { baseUri }).then(() => null, (e) => e)

@@ -14,8 +14,8 @@ from conftest import ROOT, Sandbox, control
 SPEC = json.loads((ROOT / "tests" / "reliability" / "faults.json").read_text())
 
 
-def variant(sandbox: Sandbox, kind: str, host: "str | None") -> wxpay.Client:
-    kwargs: Dict[str, Any] = sandbox.client_kwargs(timeout=SPEC["timeout_ms"] / 1000, retries=SPEC["retries"])
+def variant(sandbox: Sandbox, kind: str, host: "str | None", timeout_ms: int) -> wxpay.Client:
+    kwargs: Dict[str, Any] = sandbox.client_kwargs(timeout=timeout_ms / 1000, retries=SPEC["retries"])
     resolve = dict(kwargs["resolve"])
     if host:
         resolve[host] = sandbox.info["addr"]
@@ -27,15 +27,21 @@ def variant(sandbox: Sandbox, kind: str, host: "str | None") -> wxpay.Client:
     return wxpay.Client(**kwargs)
 
 
-@pytest.mark.parametrize("case", SPEC["cases"], ids=lambda c: c["name"])
-def test_fault_matrix(sandbox: Sandbox, case: Dict[str, Any]) -> None:
+# A case with `repeat` runs that many times (the hostile servers: 20 of 20 must end on time).
+RUNS = [(c, run) for c in SPEC["cases"] for run in range(c.get("repeat", 1))]
+
+
+@pytest.mark.parametrize(
+    "case,run", RUNS, ids=[f"{c['name']}-{run + 1}" if c.get("repeat") else c["name"] for c, run in RUNS]
+)
+def test_fault_matrix(sandbox: Sandbox, case: Dict[str, Any], run: int) -> None:
     name, expect, kind = case["name"], case["expect"], case["client"]
     normal = sandbox.client()
     control(normal, "POST", "reset")
     if case["fault"]:
         control(normal, "POST", "faults", {**case["fault"], "path": "/close"})
     host = case.get("host")
-    client = variant(sandbox, kind, host)
+    client = variant(sandbox, kind, host, case.get("timeout_ms", SPEC["timeout_ms"]))
     base_uri = f"https://{host}/hk/" if host else None
     started = time.monotonic()
     try:

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::{Method, Url};
+use http::Method;
 use serde_json::Value;
+use url::Url;
 
 use crate::aead::Apiv3Key;
 use crate::config::{self, Config};
@@ -29,7 +30,7 @@ pub use crate::protocol::request::PreparedRequest;
 use crate::response::request_id_of;
 pub use crate::response::{parse_api_error, Response};
 pub use crate::transport::Transport;
-use crate::transport::{ca_certificates, error_chain, TransportSettings};
+use crate::transport::{ca_certificates, TransportSettings};
 
 /// Largest response body accepted, in bytes. A larger answer fails with `DECODE` (WeChat Pay's
 /// APIv3 JSON answers are a few KiB; bill downloads go through their own streaming endpoints).
@@ -73,7 +74,7 @@ pub fn parse_method(method: &str) -> Result<Method> {
 /// One client of one process: its connections, and the credentials it shares with the
 /// same client in other processes.
 struct Inner {
-    http: reqwest::Client,
+    http: crate::transport::Http,
     transport: TransportSettings,
     transport_key: crate::transport::TransportKey,
     /// `http` is this process's pool for these settings ([`Client::with_process_pool`]).
@@ -480,22 +481,20 @@ impl Client {
     pub(crate) async fn send_for_stream(
         &self,
         prepared: &PreparedRequest,
-    ) -> Result<reqwest::Response> {
+    ) -> Result<crate::transport::Response> {
         crate::boundary::test_panic_point();
         let timestamp = self.inner.clock.now_unix();
         let nonce = self.inner.nonce.nonce();
         let authorization = self.authorization(prepared, timestamp, &nonce)?;
-        let mut req = self
-            .inner
-            .http
-            .request(prepared.method.clone(), prepared.url.clone())
-            .header("Authorization", authorization);
-        for (name, value) in &prepared.headers {
-            req = req.header(name.as_str(), value.as_str());
-        }
         let host = prepared.url.host_str().unwrap_or_default().to_owned();
-        match tokio::time::timeout(self.inner.timeout, req.send()).await {
-            Ok(r) => r.map_err(|e| self.classify(&e, &host)),
+        let send = self.inner.http.send(
+            prepared.method.clone(),
+            &prepared.url,
+            request_headers(prepared, &authorization),
+            Bytes::new(),
+        );
+        match tokio::time::timeout(self.inner.timeout, send).await {
+            Ok(r) => r.map_err(|e| self.classify(e, &host)),
             Err(_) => Err(Error::timeout(
                 format!(
                     "{host} did not start answering within timeout_ms={}",
@@ -681,7 +680,7 @@ impl Client {
     /// other is an `API` error.
     pub(crate) async fn execute_unverified(
         &self,
-        http: &reqwest::Client,
+        http: &crate::transport::Http,
         prepared: &PreparedRequest,
         observer: &Observer<'_>,
     ) -> Result<(u16, http::HeaderMap, Bytes)> {
@@ -720,37 +719,39 @@ impl Client {
     }
 
     /// The client's own connection pool (for the certificate download of a direct call).
-    pub(crate) fn http(&self) -> &reqwest::Client {
+    pub(crate) fn http(&self) -> &crate::transport::Http {
         &self.inner.http
     }
 
     async fn attempt(
         &self,
-        http: &reqwest::Client,
+        http: &crate::transport::Http,
         prepared: &PreparedRequest,
     ) -> Result<(u16, http::HeaderMap, Bytes)> {
         let timestamp = self.inner.clock.now_unix();
         let nonce = self.inner.nonce.nonce();
         let authorization = self.authorization(prepared, timestamp, &nonce)?;
-        let mut req = http
-            .request(prepared.method.clone(), prepared.url.clone())
-            .header("Authorization", authorization);
-        for (name, value) in &prepared.headers {
-            req = req.header(name.as_str(), value.as_str());
-        }
-        if !prepared.body.is_empty() {
-            req = req.body(prepared.body.clone());
-        }
         let host = prepared.url.host_str().unwrap_or_default().to_owned();
         let deadline = self.inner.timeout;
         let exchange = async {
-            let mut resp = req.send().await.map_err(|e| self.classify(&e, &host))?;
-            let status = resp.status().as_u16();
-            let headers = std::mem::take(resp.headers_mut());
+            let mut resp = http
+                .send(
+                    prepared.method.clone(),
+                    &prepared.url,
+                    request_headers(prepared, &authorization),
+                    Bytes::from(prepared.body.clone()),
+                )
+                .await
+                .map_err(|e| self.classify(e, &host))?;
+            let status = resp.status;
+            let headers = std::mem::take(&mut resp.headers);
             let mut body = Vec::new();
-            while let Some(chunk) = resp.chunk().await.map_err(|e| {
-                self.classify(&e, &host)
-                    .with_response(status, request_id_of(&headers))
+            while let Some(chunk) = resp.chunk().await.map_err(|why| {
+                Error::transport(
+                    format!("the answer from {host} broke off (the request may have been processed): {why}"),
+                    true,
+                )
+                .with_response(status, request_id_of(&headers))
             })? {
                 if body.len().saturating_add(chunk.len()) > MAX_RESPONSE_BYTES {
                     return Err(Error::new(
@@ -842,46 +843,54 @@ impl Client {
         )
     }
 
-    fn classify(&self, e: &reqwest::Error, host: &str) -> Error {
-        let chain = error_chain(e);
-        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
-        while let Some(err) = source {
-            if let Some(refused) = err.downcast_ref::<crate::transport::PlainHttpRefused>() {
-                // Nothing was written: the check runs on the new connection.
-                return Error::config(format!("{host}: {refused}"));
-            }
-            source = err.source();
-        }
-        if e.is_builder() {
+    fn classify(&self, e: crate::transport::HttpError, host: &str) -> Error {
+        use crate::transport::{ConnectError, HttpError};
+        match e {
             // The request could not even be built: nothing left this process.
-            Error::invalid(format!(
-                "the request to {host} cannot be built, so nothing was sent: {}",
-                crate::error::quote_n(&chain, 256)
-            ))
-        } else if e.is_connect() {
-            if e.is_timeout() || chain.contains("timed out") {
-                Error::timeout(
-                    format!(
-                        "connecting to {host} timed out after connect_timeout_ms={}: {chain}",
-                        self.inner.transport.connect_timeout.as_millis()
-                    ),
-                    false,
-                )
-            } else {
-                Error::transport(
-                    format!("cannot connect to {host} (the request was not sent): {chain}"),
-                    false,
-                )
+            HttpError::Build(why) => Error::invalid(format!(
+                "the request to {host} cannot be built, so nothing was sent: {why}"
+            )),
+            // Nothing was written: the check runs on the new connection.
+            HttpError::Connect(ConnectError::PlainHttp(refused)) => {
+                Error::config(format!("{host}: {refused}"))
             }
-        } else if e.is_timeout() {
-            Error::timeout(format!("{host} did not answer in time: {chain}"), true)
-        } else {
-            Error::transport(
-                format!("connection to {host} failed after the request was sent (it may have been processed): {chain}"),
+            HttpError::Connect(ConnectError::TimedOut) => Error::timeout(
+                format!(
+                    "connecting to {host} timed out after connect_timeout_ms={} (the request was not sent)",
+                    self.inner.transport.connect_timeout.as_millis()
+                ),
+                false,
+            ),
+            HttpError::Connect(ConnectError::Failed(why)) => Error::transport(
+                format!("cannot connect to {host} (the request was not sent): {why}"),
+                false,
+            ),
+            HttpError::Informational => Error::transport(
+                format!(
+                    "{host} sent more than {} informational (1xx) answers and no final one: the server is not answering (the request may have been processed; the connection was dropped)",
+                    crate::transport::MAX_INFORMATIONAL
+                ),
                 true,
-            )
+            ),
+            HttpError::Exchange(why) => Error::transport(
+                format!("connection to {host} failed after the request was sent (it may have been processed): {why}"),
+                true,
+            ),
         }
     }
+}
+
+/// The headers of one attempt: `Authorization`, then the prepared ones.
+fn request_headers<'a>(
+    prepared: &'a PreparedRequest,
+    authorization: &'a str,
+) -> impl Iterator<Item = (&'a str, &'a str)> {
+    std::iter::once(("Authorization", authorization)).chain(
+        prepared
+            .headers
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str())),
+    )
 }
 
 fn check_url_length(url: &Url) -> Result<()> {

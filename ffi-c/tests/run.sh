@@ -73,10 +73,12 @@ def cell(v, empty="="):
 with open(sys.argv[2], "w") as out:
     for c in spec["cases"]:
         e = c["expect"]
-        out.write("\t".join(str(x) for x in [
+        # One line per run: a case with `repeat` runs that many times.
+        out.write(c.get("repeat", 1) * ("\t".join(str(x) for x in [
             c["name"], cell(c["fault"]), c["client"], c["max_ms"], cell(e["code"]),
             cell(e["may_have_been_sent"]), cell(e["status"]), cell(e["api_code"]),
-            cell(e["verify_failure"]), e["attempts"], c.get("host") or "-"]) + "\n")
+            cell(e["verify_failure"]), e["attempts"], c.get("host") or "-",
+            c.get("timeout_ms", spec["timeout_ms"])]) + "\n"))
 PY
 # The shared bad-input catalogue, expanded and flattened for C (see test_bad_inputs).
 python3 - "$root/tests/reliability/bad_inputs.json" "$work/c.json" "$root/tests/fixtures" "$work/bad_inputs.tsv" <<'PY'
@@ -169,7 +171,7 @@ PY
 export WXPAY_NOTIFICATION_VECTORS_TSV="$work/notification_vectors.tsv"
 WXPAY_NOTIFICATION_CASES="$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["cases"]))' "$root/tests/reliability/notifications.json")"
 export WXPAY_NOTIFICATION_CASES
-WXPAY_FAULT_CASES="$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["cases"]))' "$root/tests/reliability/faults.json")"
+WXPAY_FAULT_CASES="$(python3 -c 'import json,sys; print(sum(c.get("repeat", 1) for c in json.load(open(sys.argv[1]))["cases"]))' "$root/tests/reliability/faults.json")"
 WXPAY_BAD_INPUT_CASES="$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["cases"]))' "$root/tests/reliability/bad_inputs.json")"
 export WXPAY_FAULT_CASES WXPAY_BAD_INPUT_CASES WXPAY_BAD_INPUTS_TSV="$work/bad_inputs.tsv"
 WXPAY_BAD_CALL_CASES="$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["cases"]))' "$root/tests/reliability/bad_calls.json")"

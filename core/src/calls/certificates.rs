@@ -39,13 +39,13 @@ impl Client {
         self.download_and_record(self.http()).await
     }
 
-    async fn download_and_record(&self, http: &reqwest::Client) -> Result<Outcome> {
+    async fn download_and_record(&self, http: &crate::transport::Http) -> Result<Outcome> {
         let outcome = self.fetch_certificates(http).await;
         self.auto_certificates().record(self.now(), &outcome);
         outcome
     }
 
-    async fn fetch_certificates(&self, http: &reqwest::Client) -> Result<Outcome> {
+    async fn fetch_certificates(&self, http: &crate::transport::Http) -> Result<Outcome> {
         let key = self.apiv3_key().ok_or_else(|| {
             Error::config("downloading platform certificates needs `apiv3_key` in the configuration: they are encrypted with it")
         })?;
@@ -68,7 +68,7 @@ impl Client {
 
     async fn download_prepared(
         &self,
-        http: &reqwest::Client,
+        http: &crate::transport::Http,
         prepared: &crate::PreparedRequest,
         observer: &crate::events::Observer<'_>,
         key: &crate::aead::Apiv3Key,
@@ -121,7 +121,10 @@ impl Client {
     /// Before a call with `auto_certificates`: download on first use (waiting for it), or when
     /// the set is older than `certificate_refresh` (inline, by one caller; its failure is
     /// recorded and the call goes on with the current keys).
-    pub(crate) async fn certificates_before_call(&self, http: &reqwest::Client) -> Result<()> {
+    pub(crate) async fn certificates_before_call(
+        &self,
+        http: &crate::transport::Http,
+    ) -> Result<()> {
         let auto = self.auto_certificates();
         if !auto.enabled {
             return Ok(());
@@ -165,7 +168,7 @@ impl Client {
     /// whether the keys may have changed, so that the answer is worth verifying again.
     pub(crate) async fn refresh_for_unknown_serial(
         &self,
-        http: &reqwest::Client,
+        http: &crate::transport::Http,
         seen: u64,
     ) -> bool {
         let auto = self.auto_certificates();

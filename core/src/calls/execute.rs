@@ -49,7 +49,7 @@ impl Client {
 
     pub(crate) async fn execute_on(
         &self,
-        http: &reqwest::Client,
+        http: &crate::transport::Http,
         prepared: &PreparedRequest,
         observer: &Observer<'_>,
     ) -> Result<Response> {

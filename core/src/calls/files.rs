@@ -20,8 +20,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use aws_lc_rs::digest;
-use reqwest::Url;
 use serde_json::{json, Map, Value};
+use url::Url;
 
 use crate::error::{quote, type_name, Error, ErrorKind, Result, Shown};
 use crate::options::RequestOptions;
@@ -878,8 +878,8 @@ impl Client {
         statement: Option<Statement>,
     ) -> Result<Downloaded> {
         let mut resp = self.send_for_stream(prepared).await?;
-        let status = resp.status().as_u16();
-        let headers = std::mem::take(resp.headers_mut());
+        let status = resp.status;
+        let headers = std::mem::take(&mut resp.headers);
         let request_id = crate::response::request_id_of(&headers);
         let with = |e: Error| e.with_response(status, request_id.clone());
         if !(200..300).contains(&status) {
@@ -957,7 +957,7 @@ impl Client {
                         return Err(with(Error::transport(
                             format!(
                                 "the download broke off after {received} bytes (the partial file was removed): {}",
-                                crate::transport::error_chain(&e)
+                                e
                             ),
                             true,
                         )))

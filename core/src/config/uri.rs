@@ -1,7 +1,7 @@
 //! URI templates, chain segments and base-URI resolution: the one implementation every binding uses.
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use reqwest::Url;
+use url::Url;
 
 use crate::error::{quote, Error, Result, Shown};
 
@@ -182,7 +182,7 @@ pub fn parse_base_uri(field: &str, value: &str, insecure_http: bool) -> Result<U
 
 pub(crate) fn check_scheme(field: &str, url: &Url, insecure_http: bool) -> Result<()> {
     if !url.username().is_empty() || url.password().is_some() {
-        // reqwest would turn them into `Authorization: Basic …` next to WeChat Pay's own
+        // Meant for `Authorization: Basic …`, next to WeChat Pay's own
         // `Authorization`: credentials sent to the server, and a request it must refuse.
         return Err(Error::invalid(format!(
             "`{field}` carries credentials (`user:pass@`); WeChat Pay authenticates requests by their signature alone, so remove them (they would be sent to the server)"

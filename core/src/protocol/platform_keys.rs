@@ -39,7 +39,7 @@ impl Endpoint {
 
     /// From the configuration's `certificate_endpoint`, else from the base URI: its host
     /// `apihk.…` or a path under `/v3/global/` → Global, a path under `/hk/` → HK, else mainland.
-    pub fn choose(configured: Option<&str>, base: &reqwest::Url) -> Endpoint {
+    pub fn choose(configured: Option<&str>, base: &url::Url) -> Endpoint {
         match configured {
             Some("hk") => Endpoint::Hk,
             Some("global") => Endpoint::Global,

@@ -1,6 +1,7 @@
 //! A request fully built but not yet signed: what is signed and sent, byte for byte.
 
-use reqwest::{Method, Url};
+use http::Method;
+use url::Url;
 
 use crate::sign::canonical_url;
 

@@ -141,7 +141,7 @@ pub fn response_message(timestamp: &str, nonce: &str, body: &[u8]) -> Vec<u8> {
 
 /// The canonical URL of a URL as sent: its absolute path plus `?query` when there is one.
 /// Nothing is re-encoded or case-folded.
-pub fn canonical_url(url: &reqwest::Url) -> String {
+pub fn canonical_url(url: &url::Url) -> String {
     match url.query() {
         Some(q) => format!("{}?{}", url.path(), q),
         None => url.path().to_owned(),

@@ -4,30 +4,10 @@
 //! resolves elsewhere (`http://api.mch.weixin.qq.com/` with `insecure_http: true`) would
 //! otherwise carry the signed request in clear text.
 
-use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
-use hyper_util::client::legacy::connect::{Connection, HttpInfo};
-
-/// The connector layer (`reqwest::ClientBuilder::connector_layer`).
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct PlainHttpGuard;
-
-impl<S> tower_layer::Layer<S> for PlainHttpGuard {
-    type Service = Guarded<S>;
-    fn layer(&self, inner: S) -> Guarded<S> {
-        Guarded(inner)
-    }
-}
-
-/// The connector with the check.
-#[derive(Clone, Debug)]
-pub(crate) struct Guarded<S>(S);
 
 /// A plain connection to a host that is not loopback: refused before anything was written.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct PlainHttpRefused {
     /// Where the connection went (the peer: the server, or the proxy).
     pub(crate) peer: SocketAddr,
@@ -48,28 +28,12 @@ impl std::fmt::Display for PlainHttpRefused {
 
 impl std::error::Error for PlainHttpRefused {}
 
-/// Whether a connection described by `extensions` (its `Connected` extras) may carry a request:
-/// TLS always; plain only to a loopback peer.
-fn check(
-    connected: &hyper_util::client::legacy::connect::Connected,
-) -> Result<(), PlainHttpRefused> {
-    let mut extras = http::Extensions::new();
-    connected.get_extras(&mut extras);
-    if extras.get::<reqwest::tls::TlsInfo>().is_some() {
-        return Ok(());
-    }
-    allowed(
-        extras.get::<HttpInfo>().map(HttpInfo::remote_addr),
-        connected.is_proxied(),
-    )
-}
-
 /// The rule for a plain connection to `peer`.
-fn allowed(peer: Option<SocketAddr>, proxied: bool) -> Result<(), PlainHttpRefused> {
-    match peer {
-        Some(peer) if !is_loopback(peer) => Err(PlainHttpRefused { peer, proxied }),
-        // A loopback peer, or a transport without an address (not made by wxpay).
-        _ => Ok(()),
+pub(crate) fn allowed(peer: SocketAddr, proxied: bool) -> Result<(), PlainHttpRefused> {
+    if is_loopback(peer) {
+        Ok(())
+    } else {
+        Err(PlainHttpRefused { peer, proxied })
     }
 }
 
@@ -80,31 +44,6 @@ fn is_loopback(peer: SocketAddr) -> bool {
         std::net::IpAddr::V6(v6) => {
             v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
         }
-    }
-}
-
-impl<S, R> tower_service::Service<R> for Guarded<S>
-where
-    S: tower_service::Service<R>,
-    S::Response: Connection + Send + 'static,
-    S::Error: From<PlainHttpRefused> + Send + 'static,
-    S::Future: Send + 'static,
-{
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.0.poll_ready(cx)
-    }
-
-    fn call(&mut self, req: R) -> Self::Future {
-        let connecting = self.0.call(req);
-        Box::pin(async move {
-            let conn = connecting.await?;
-            check(&conn.connected())?;
-            Ok(conn)
-        })
     }
 }
 
@@ -120,7 +59,7 @@ mod tests {
             "[::1]:443",
             "[::ffff:127.0.0.1]:80",
         ] {
-            assert!(allowed(Some(ok.parse().unwrap()), false).is_ok(), "{ok}");
+            assert!(allowed(ok.parse().unwrap(), false).is_ok(), "{ok}");
         }
         for bad in [
             "10.0.0.7:80",
@@ -129,7 +68,7 @@ mod tests {
             "0.0.0.0:80",
             "[::ffff:10.0.0.1]:80",
         ] {
-            let e = allowed(Some(bad.parse().unwrap()), true).unwrap_err();
+            let e = allowed(bad.parse().unwrap(), true).unwrap_err();
             let text = e.to_string();
             assert!(
                 text.contains("loopback") && text.contains("(a proxy)"),

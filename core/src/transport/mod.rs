@@ -8,11 +8,14 @@ use std::time::Duration;
 use crate::error::{Error, Result};
 
 pub mod boundary;
+mod connect;
 mod guard;
+mod http;
 pub mod process;
 mod tls;
 
-pub(crate) use guard::PlainHttpRefused;
+pub(crate) use connect::ConnectError;
+pub(crate) use http::{Http, HttpError, Response, MAX_INFORMATIONAL};
 
 /// How a client's connection pools are made: one in the client, and more through
 /// [`Client::new_transport`].
@@ -38,7 +41,7 @@ pub type TransportKey = [u8; 32];
 /// or two (mainland and HK behind the same proxy), however many merchants they serve.
 const SHARED_POOLS: usize = 16;
 
-type SharedPools = std::sync::Mutex<crate::process::Lru<TransportKey, reqwest::Client>>;
+type SharedPools = std::sync::Mutex<crate::process::Lru<TransportKey, Http>>;
 static SHARED: crate::process::PerProcess<SharedPools> = crate::process::PerProcess::new();
 
 impl TransportSettings {
@@ -90,7 +93,7 @@ impl TransportSettings {
     /// opened them, so it is for clients used from one runtime per process (the bindings'
     /// process runtime, Node's); at most [`SHARED_POOLS`] settings are kept, and after `fork()`
     /// the child starts with none. Without `shared`, a pool of its own ([`Self::build`]).
-    pub(crate) fn pool(&self, key: TransportKey, shared: bool) -> Result<reqwest::Client> {
+    pub(crate) fn pool(&self, key: TransportKey, shared: bool) -> Result<Http> {
         if !shared {
             return self.build();
         }
@@ -105,43 +108,33 @@ impl TransportSettings {
     /// A connection pool. Its TLS set-up is this process's for these roots (`tls`: made
     /// once per process, so a child after `fork()` gets its own, never a session cache a
     /// parent's thread may have held locked).
-    pub(crate) fn build(&self) -> Result<reqwest::Client> {
+    pub(crate) fn build(&self) -> Result<Http> {
         let tls = tls::client_config(self.extra_roots.clone())
             .map_err(|why| Error::config(format!("cannot set up the HTTPS client: {why}")))?;
-        let mut builder = reqwest::Client::builder()
-            .connect_timeout(self.connect_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .pool_idle_timeout(Duration::from_secs(50))
-            .tcp_nodelay(true)
-            .tls_backend_preconfigured(tls)
-            // TLS connections say so (`TlsInfo`), which the plain-HTTP guard reads.
-            .tls_info(true)
-            .connector_layer(guard::PlainHttpGuard);
-        for (host, addr) in &self.resolve {
-            builder = builder.resolve(host, *addr);
-        }
-        builder = match (&self.proxy, self.proxy_from_env) {
-            (Some((url, no_proxy)), _) => {
-                let proxy = reqwest::Proxy::all(url.as_str())
-                    .map_err(|_| {
-                        Error::config(format!(
-                            "config field `proxy` `{}` cannot be used as a proxy",
-                            proxy_shown(url)
-                        ))
-                    })?
-                    .no_proxy(no_proxy.as_deref().and_then(reqwest::NoProxy::from_string));
-                builder.proxy(proxy)
-            }
-            // reqwest reads HTTPS_PROXY / HTTP_PROXY / ALL_PROXY / NO_PROXY when not told otherwise.
-            (None, true) => builder,
-            (None, false) => builder.no_proxy(),
+        let mut proxy_tls = tls.clone();
+        proxy_tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+        use hyper_util::client::proxy::matcher::Matcher;
+        let proxy = match (&self.proxy, self.proxy_from_env) {
+            (Some((url, no_proxy)), _) => Some(
+                Matcher::builder()
+                    .all(url.as_str())
+                    .no(no_proxy.as_deref().unwrap_or_default())
+                    .build(),
+            ),
+            // HTTPS_PROXY / HTTP_PROXY / ALL_PROXY / NO_PROXY, as curl and reqwest read them
+            // (ignored under CGI, where HTTP_PROXY may come from a request header).
+            (None, true) => Some(Matcher::from_env()),
+            (None, false) => None,
         };
-        builder.build().map_err(|e| {
-            Error::config(format!(
-                "cannot set up the HTTPS client: {}",
-                error_chain(&e)
-            ))
-        })
+        Ok(Http::new(connect::Connector(std::sync::Arc::new(
+            connect::ConnectSettings {
+                tls: std::sync::Arc::new(tls),
+                proxy_tls: std::sync::Arc::new(proxy_tls),
+                resolve: self.resolve.clone(),
+                connect_timeout: self.connect_timeout,
+                proxy,
+            },
+        ))))
     }
 }
 
@@ -156,7 +149,7 @@ impl TransportSettings {
 /// its connections (a connection carries nothing of a merchant).
 pub struct Transport {
     pub(crate) key: TransportKey,
-    pub(crate) http: reqwest::Client,
+    pub(crate) http: Http,
 }
 
 impl fmt::Debug for Transport {
@@ -202,7 +195,7 @@ pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 
 /// A proxy URL as messages and `Debug` may show it: the password replaced by `***`.
 pub(crate) fn proxy_shown(url: &str) -> String {
-    match reqwest::Url::parse(url) {
+    match url::Url::parse(url) {
         Ok(mut u) => {
             if u.password().is_some() {
                 let _ = u.set_password(Some("***"));
@@ -216,7 +209,7 @@ pub(crate) fn proxy_shown(url: &str) -> String {
 /// Check a `proxy` value: an `http://` or `https://` URL with a host (and a port, or the
 /// scheme's), optional credentials, no path. Messages never show the password.
 pub(crate) fn check_proxy(field: &str, url: &str) -> Result<()> {
-    let parsed = reqwest::Url::parse(url).map_err(|_| {
+    let parsed = url::Url::parse(url).map_err(|_| {
         Error::config(format!(
             "config field `{field}` is not a URL; give e.g. \"http://proxy.internal:3128\" (with `user:password@` if it needs credentials)"
         ))

@@ -660,7 +660,8 @@ static void test_freeing_a_future_cancels_its_retries(wxpay_client_t *c, int slo
  * The shared fault matrix (tests/reliability/faults.json), flattened by run.sh into tab-separated
  * lines: name, fault JSON or "-", client variant, max_ms, code or "-", may_have_been_sent
  * (1/0/-), status or "-", api_code ("-" for none, "=" for empty), verify_failure or "-", attempts,
- * host or "-" (resolved to the sandbox and used as base_uri https://HOST/hk/).
+ * host or "-" (resolved to the sandbox and used as base_uri https://HOST/hk/), timeout_ms (the
+ * case's or the matrix's). A case with `repeat` is one line per run.
  */
 static long long now_ms(void) {
     struct timespec t;
@@ -697,8 +698,8 @@ static void test_fault_matrix(wxpay_client_t *normal, const char *tsv_path, cons
     char *tsv = read_file(tsv_path);
     int cases = 0;
     for (char *line = strtok(tsv, "\n"); line; line = strtok(NULL, "\n")) {
-        char *f[11];
-        if (split_tabs(line, f, 11) != 11) {
+        char *f[12];
+        if (split_tabs(line, f, 12) != 12) {
             fprintf(stderr, "bad fault line\n");
             failed++;
             continue;
@@ -706,6 +707,7 @@ static void test_fault_matrix(wxpay_client_t *normal, const char *tsv_path, cons
         const char *name = f[0], *fault = f[1], *kind = f[2], *host = f[10];
         const int has_host = strcmp(host, "-") != 0;
         long max_ms = atol(f[3]);
+        timeout_ms = atol(f[11]); /* the case's own, or the matrix's */
         sandbox(normal, "POST", "reset", NULL);
         if (strcmp(fault, "-") != 0) {
             char spec[512];

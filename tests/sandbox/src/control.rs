@@ -33,6 +33,7 @@ pub(crate) fn control(state: &State, method: &Method, target: &str, body: &[u8])
         }
         (&Method::GET, "/_sandbox/stats") => ok(json!({
             "connections": state.connections.load(std::sync::atomic::Ordering::Relaxed),
+            "hostile_open": state.hostile_open.load(std::sync::atomic::Ordering::Relaxed),
         })),
         (&Method::POST, "/_sandbox/reset") => {
             *m = Mutable::default();

@@ -22,6 +22,7 @@ pub mod cli;
 mod control;
 mod faults;
 mod files;
+pub mod hostile;
 mod lifecycle;
 pub mod notify;
 pub mod proxy;
@@ -155,6 +156,9 @@ struct State {
     m: Mutex<Mutable>,
     /// Connections accepted since start (TCP; every protocol), for `GET /_sandbox/stats`.
     connections: std::sync::atomic::AtomicU64,
+    /// Hostile connections ([`hostile`]) still open: a client that gave up must have dropped
+    /// its connection, which ends the hostile server's writes.
+    hostile_open: std::sync::atomic::AtomicU64,
     /// Bumped by `POST /_sandbox/close_connections`: every connection shuts down gracefully
     /// (in-flight requests finish; HTTP/2 sends GOAWAY), as a server's keep-alive timeout does.
     close_all: tokio::sync::watch::Sender<u64>,
@@ -298,6 +302,7 @@ impl Sandbox {
                 ..Mutable::default()
             }),
             connections: std::sync::atomic::AtomicU64::new(0),
+            hostile_open: std::sync::atomic::AtomicU64::new(0),
             close_all: tokio::sync::watch::Sender::new(0),
         });
         // Refunds a previous run left PROCESSING settle as if it had not stopped.
@@ -335,17 +340,22 @@ impl Sandbox {
                                 return;
                             };
                             let name = start.client_hello().server_name().map(str::to_owned);
-                            if name.as_deref() == Some(tls::FLOOD_NAME) {
-                                if let Ok(tls) = start.into_stream(configs.http1).await {
-                                    flood(&state, tls, 64).await;
-                                }
-                            } else if name.as_deref() == Some(tls::FLOOD_BIG_NAME) {
-                                if let Ok(tls) = start.into_stream(configs.http1).await {
-                                    flood(&state, tls, 10_000).await;
-                                }
-                            } else if name.as_deref() == Some(tls::FLOOD_H2_NAME) {
-                                if let Ok(tls) = start.into_stream(configs.http2).await {
-                                    flood_h2(state, tls).await;
+                            if let Some(hostile) = name.as_deref().and_then(hostile::by_name) {
+                                let config = if hostile.h2() {
+                                    configs.http2.clone()
+                                } else {
+                                    configs.http1.clone()
+                                };
+                                if let Ok(tls) = start.into_stream(config).await {
+                                    use std::sync::atomic::Ordering::Relaxed;
+                                    state.hostile_open.fetch_add(1, Relaxed);
+                                    let logger = state.clone();
+                                    hostile
+                                        .serve(tls, &move |method, target| {
+                                            logger.log_hostile(method, target)
+                                        })
+                                        .await;
+                                    state.hostile_open.fetch_sub(1, Relaxed);
                                 }
                             } else if let Ok(tls) = start.into_stream(configs.api).await {
                                 let conn = builder
@@ -454,6 +464,20 @@ impl Sandbox {
 }
 
 impl State {
+    /// Log a request a hostile server took (outcome 100: it never got a final answer).
+    fn log_hostile(&self, method: String, target: String) {
+        if !self.bench {
+            self.log(Logged {
+                method,
+                target,
+                headers: Vec::new(),
+                body: String::new(),
+                outcome: 100,
+                request_id: String::new(),
+            });
+        }
+    }
+
     /// Append to the request log; returns the entry's index.
     fn log(&self, entry: Logged) -> usize {
         let mut m = self.m.lock().unwrap_or_else(|p| p.into_inner());

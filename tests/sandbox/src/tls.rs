@@ -8,31 +8,19 @@ use rcgen::{
 };
 use tokio_rustls::rustls;
 
-/// Names always covered, besides `--hostname`s: loopback and WeChat Pay's real API hosts, so an
-/// unchanged integration can be pointed here with `resolve` + `ca_certs`.
-pub const DEFAULT_NAMES: [&str; 8] = [
+/// Names always covered, besides `--hostname`s and the hostile names ([`crate::hostile`]):
+/// loopback and WeChat Pay's real API hosts, so an unchanged integration can be pointed here
+/// with `resolve` + `ca_certs`.
+pub const DEFAULT_NAMES: [&str; 5] = [
     "localhost",
     "127.0.0.1",
     "::1",
     "api.mch.weixin.qq.com",
     "apihk.mch.weixin.qq.com",
-    FLOOD_NAME,
-    FLOOD_H2_NAME,
-    FLOOD_BIG_NAME,
 ];
 
-/// A name whose connections are not served as WeChat Pay but by a hostile HTTP/1.1 server that
-/// answers every request with an endless flood of `100 Continue` (see `flood` in lib.rs).
-pub const FLOOD_NAME: &str = "wxpay-flood.test";
-/// The flood of [`FLOOD_NAME`] written in blocks of 10,000 heads (≈256 KiB) per write, as fast
-/// as the socket takes them: the shape that fills a client's read buffer faster than it parses
-/// (issue 28).
-pub const FLOOD_BIG_NAME: &str = "wxpay-flood-big.test";
-/// The same flood over HTTP/2 (informational HEADERS frames).
-pub const FLOOD_H2_NAME: &str = "wxpay-flood-h2.test";
-
-/// The server's TLS set-ups: `api` (HTTP/2 and HTTP/1.1) for every name but [`FLOOD_NAME`],
-/// `http1` (HTTP/1.1 only) for it.
+/// The server's TLS set-ups: `api` (HTTP/2 and HTTP/1.1) for every name but the hostile ones
+/// ([`crate::hostile`]), `http1` (HTTP/1.1 only) and `http2` (h2 only) for those.
 #[derive(Clone)]
 pub struct Configs {
     pub api: Arc<rustls::ServerConfig>,
@@ -56,7 +44,11 @@ pub fn configs(extra_names: &[String]) -> Result<(Configs, String), String> {
     let ca_cert = ca.self_signed(&ca_key).map_err(err)?;
     let issuer = Issuer::new(ca, ca_key);
 
-    let mut names: Vec<String> = DEFAULT_NAMES.iter().map(|s| s.to_string()).collect();
+    let mut names: Vec<String> = DEFAULT_NAMES
+        .iter()
+        .chain(crate::hostile::HOSTILE.iter().map(|(name, _)| name))
+        .map(|s| s.to_string())
+        .collect();
     for n in extra_names {
         if !names.contains(n) {
             names.push(n.clone());

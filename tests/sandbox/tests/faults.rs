@@ -14,15 +14,16 @@ fn spec() -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-fn variant(sb: &Sandbox, spec: &Value, kind: &str) -> Client {
-    let mut extra = json!({"timeout_ms": spec["timeout_ms"], "retries": spec["retries"]});
+fn variant(sb: &Sandbox, spec: &Value, kind: &str, timeout_ms: &Value) -> Client {
+    let mut extra = json!({"timeout_ms": timeout_ms, "retries": spec["retries"]});
     let mut resolve = json!({
         "api.mch.weixin.qq.com": sb.addr().to_string(),
         "apihk.mch.weixin.qq.com": sb.addr().to_string(),
         "wxpay-wrong-host.test": sb.addr().to_string(),
-        "wxpay-flood.test": sb.addr().to_string(),
-        "wxpay-flood-h2.test": sb.addr().to_string(),
     });
+    for (name, _) in wxpay_sandbox::hostile::HOSTILE {
+        resolve[*name] = json!(sb.addr().to_string());
+    }
     if kind == "dead_port" {
         resolve["api.mch.weixin.qq.com"] = json!("127.0.0.1:9");
     }
@@ -38,9 +39,14 @@ fn variant(sb: &Sandbox, spec: &Value, kind: &str) -> Client {
 async fn fault_matrix() {
     let spec = spec();
     let sb = tls_sandbox(false).await;
-    let normal = variant(&sb, &spec, "normal");
+    let normal = variant(&sb, &spec, "normal", &spec["timeout_ms"]);
     let mut ran = 0;
-    for case in spec["cases"].as_array().unwrap() {
+    // A case with `repeat` runs that many times (the hostile servers: 20 of 20 must end on time).
+    let runs =
+        spec["cases"].as_array().unwrap().iter().flat_map(|case| {
+            std::iter::repeat_n(case, case["repeat"].as_u64().unwrap_or(1) as usize)
+        });
+    for case in runs {
         let name = case["name"].as_str().unwrap();
         let expect = &case["expect"];
         let kind = case["client"].as_str().unwrap();
@@ -50,7 +56,8 @@ async fn fault_matrix() {
             f["path"] = json!("/close");
             fault(&sb, f).await;
         }
-        let client = variant(&sb, &spec, kind);
+        let timeout_ms = case.get("timeout_ms").unwrap_or(&spec["timeout_ms"]);
+        let client = variant(&sb, &spec, kind, timeout_ms);
         let mut order = CloseOrder::transaction_id(format!("fault-{name}"));
         if let Some(host) = case["host"].as_str() {
             order.base_uri = Some(format!("https://{host}/hk/"));
@@ -112,6 +119,12 @@ async fn fault_matrix() {
             .unwrap_or_else(|e| panic!("{name}: after: {e}"));
         ran += 1;
     }
-    assert_eq!(ran, spec["cases"].as_array().unwrap().len());
+    let expected: u64 = spec["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["repeat"].as_u64().unwrap_or(1))
+        .sum();
+    assert_eq!(ran, expected);
     assert!(ran > 0, "the matrix has no cases");
 }

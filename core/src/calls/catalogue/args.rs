@@ -322,7 +322,7 @@ fn notify_url(bad: &dyn Fn(String) -> Error, s: &str) -> Result<String> {
             s.len()
         )));
     }
-    let url = reqwest::Url::parse(s).map_err(|e| {
+    let url = url::Url::parse(s).map_err(|e| {
         bad(format!(
             "`{}` is not an absolute URL ({e}); give https://your.host/path",
             quote(s)
