@@ -63,3 +63,21 @@ test('every fault matrix case is well formed', () => {
     for (const key of ['name', 'fault', 'client', 'max_ms', 'expect']) assert.ok(key in c, `${c.name}: ${key}`)
   }
 })
+
+test('the hostile servers end by the deadline from the *Sync methods too', async () => {
+  // The matrix runs Promises; a *Sync call does its I/O on the caller's thread (its own
+  // current-thread runtime), where only the budgeted reads let the timer run.
+  const hostile = spec.cases.filter((c) => c.host && c.repeat)
+  assert.ok(hostile.length > 0)
+  for (const c of hostile) {
+    const client = variant('normal', c.host, c.timeout_ms)
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now()
+      assert.throws(() => client.closeTransactionSync(`sync-${hostile.indexOf(c)}-${i}`, { baseUri: `https://${c.host}/hk/` }),
+        (e) => e instanceof wxpay.WxpayError && e.code === c.expect.code && e.mayHaveBeenSent === true, c.name)
+      const took = performance.now() - started
+      assert.ok(took <= c.timeout_ms + 100, `${c.name}: took ${Math.round(took)} ms`)
+    }
+  }
+  assert.equal(normal.closeTransactionSync('after-sync-hostile').status, 204)
+})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from typing import Any, Dict
@@ -70,3 +71,33 @@ def test_every_matrix_case_is_well_formed() -> None:
     assert names and len(set(names)) == len(names), "cases need unique names"
     for c in SPEC["cases"]:
         assert {"name", "fault", "client", "max_ms", "expect"} <= set(c), c["name"]
+
+
+HOSTILE = [c for c in SPEC["cases"] if c.get("host") and c.get("repeat")]
+
+
+def test_hostile_servers_end_by_the_deadline_under_asyncio_too(sandbox: Sandbox) -> None:
+    """The matrix's hostile servers through ``close_transaction_async`` (the library's runtime,
+    not the caller's thread), several at once: each ends with the matrix's code within
+    ``timeout_ms`` + 100 ms, and the client still works afterwards."""
+    normal = sandbox.client()
+
+    async def one(case: Dict[str, Any], client: wxpay.Client, i: int) -> "tuple[float, Any]":
+        started = time.monotonic()
+        try:
+            await client.close_transaction_async(f"async-{HOSTILE.index(case)}-{i}", base_uri=f"https://{case['host']}/hk/")
+            return time.monotonic() - started, None
+        except wxpay.WxpayError as e:
+            return time.monotonic() - started, e
+
+    async def main() -> None:
+        for case in HOSTILE:
+            client = variant(sandbox, "normal", case["host"], case["timeout_ms"])
+            for took, error in await asyncio.gather(*(one(case, client, i) for i in range(4))):
+                assert error is not None and error.kind == case["expect"]["code"], (case["name"], repr(error))
+                assert error.may_have_been_sent, case["name"]
+                assert took * 1000 <= case["timeout_ms"] + 100, (case["name"], took)
+
+    assert HOSTILE, "the matrix has hostile cases"
+    asyncio.run(main())
+    normal.close_transaction("after-async-hostile")
