@@ -58,6 +58,10 @@ async fn calls_go_through_the_proxy_and_its_password_never_shows() {
     assert_eq!(e.code(), "TRANSPORT", "{e}");
     assert!(!e.may_have_been_sent(), "{e}");
     assert!(
+        e.message().contains("407") && e.message().contains("user and password"),
+        "{e}"
+    );
+    assert!(
         !e.message().contains("wrong-password-x") && !format!("{e:?}").contains("wrong-password-x"),
         "{e}"
     );
@@ -103,6 +107,56 @@ async fn calls_go_through_the_proxy_and_its_password_never_shows() {
         .await
         .unwrap();
     assert_eq!(proxy.counts(), before);
+}
+
+/// `proxy_from_env`: `HTTPS_PROXY` (and `https_proxy`, `ALL_PROXY`) is used, `NO_PROXY` is
+/// honoured, and a client without `proxy_from_env` never reads them. The only test in this
+/// file that sets the environment; the other tests' clients do not read it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proxy_from_env_reads_https_proxy_and_no_proxy() {
+    let sb = tls_sandbox(false).await;
+    let routes = [("api.mch.weixin.qq.com".to_owned(), sb.addr())]
+        .into_iter()
+        .collect();
+    let proxy = ConnectProxy::start(routes, TEST_CREDENTIALS).await.unwrap();
+    std::env::set_var("HTTPS_PROXY", proxy.url(TEST_CREDENTIALS));
+    std::env::remove_var("NO_PROXY");
+    std::env::remove_var("no_proxy");
+    let mut from_env = config_value(&sb, json!({"proxy_from_env": true}));
+    // The host resolves to a dead port: only the proxy (which maps it) reaches the sandbox.
+    from_env["resolve"]["api.mch.weixin.qq.com"] = json!("127.0.0.1:9");
+    build(&from_env)
+        .unwrap()
+        .close(&CloseOrder::transaction_id("env-proxy"))
+        .await
+        .unwrap();
+    assert_eq!(proxy.counts().0, 1, "through HTTPS_PROXY");
+
+    // NO_PROXY names the host: straight to it (here: the dead port), the proxy sees nothing.
+    std::env::set_var("NO_PROXY", "example.test, .weixin.qq.com");
+    let e = build(&from_env)
+        .unwrap()
+        .close(&CloseOrder::transaction_id("env-no-proxy"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.code(), e.may_have_been_sent()),
+        ("TRANSPORT", false),
+        "{e}"
+    );
+    assert_eq!(proxy.counts().0, 1, "NO_PROXY bypassed it");
+    std::env::remove_var("NO_PROXY");
+
+    // Without proxy_from_env the environment is ignored.
+    let mut direct = config_value(&sb, json!({}));
+    direct["resolve"]["api.mch.weixin.qq.com"] = json!(sb.addr().to_string());
+    build(&direct)
+        .unwrap()
+        .close(&CloseOrder::transaction_id("env-ignored"))
+        .await
+        .unwrap();
+    assert_eq!(proxy.counts().0, 1, "no tunnel without proxy_from_env");
+    std::env::remove_var("HTTPS_PROXY");
 }
 
 #[test]
