@@ -129,7 +129,7 @@ RULES = [
      "not left for the pool; 1,000 such calls leave no socket, thread or memory behind.",
      "the hostile-server faults (`informational_flood*`, `trickled_head`, `endless_*`, `h2_*`; every "
      "language, 20 runs each), `tests/sandbox/tests/flood.rs` (the same servers over TLS and plain "
-     "TCP, current-thread and multi-thread runtimes, the 1,000-call leak check), "
+     "TCP, current-thread and multi-thread runtimes, the 1,000-call leak check over every server), "
      "`core/tests/hostile_server.rs`"),
     ("Inputs have bounds",
      "Key and certificate files ≤ 64 KiB, `ca_certs` files and configuration files ≤ 1 MiB, read "

@@ -3,7 +3,7 @@
 //! says why — 20 runs of 20, over TLS and over plain TCP, on the blocking bindings' shape (a
 //! current-thread runtime, where nothing but the budgeted reads lets the timer run) and on a
 //! multi-thread runtime; the connection is dropped each time (the hostile server sees it go);
-//! and 1,000 such calls leave no socket, thread or memory behind.
+//! and 1,000 such calls (every server in turn) leave no socket, thread or memory behind.
 //!
 //! What each hostile name must end with is the shared fault matrix's (`faults.json`, cases with
 //! a `host`), so every language checks the same outcome.
@@ -223,19 +223,25 @@ fn a_thousand_hostile_calls_leave_nothing_behind() {
         .enable_all()
         .build()
         .unwrap();
-    let host = "wxpay-flood-big.test";
+    // Every hostile server in turn, with a short deadline so that 1,000 calls stay quick.
+    let cases = hostile_cases();
+    let mut resolve = serde_json::Map::new();
+    for (_, host, _) in &cases {
+        resolve.insert(host.clone(), json!(sb.addr().to_string()));
+    }
     let c = rt.block_on(async {
         client(
             &sb,
-            json!({"timeout_ms": TIMEOUT_MS, "retries": 0,
-                "resolve": {host: sb.addr().to_string()}}),
+            json!({"timeout_ms": 40, "retries": 0, "resolve": resolve}),
         )
     });
     let call = |i: usize| {
+        let (name, host, code) = &cases[i % cases.len()];
         let mut order = CloseOrder::transaction_id(format!("leak-{i}"));
         order.base_uri = Some(format!("https://{host}/hk/"));
         let e = rt.block_on(c.close(&order)).unwrap_err();
-        assert_eq!(e.code(), "TRANSPORT", "{e}");
+        // The deadline may come first at 40 ms.
+        assert!(e.code() == code || e.code() == "TIMEOUT", "{name}: {e}");
     };
     // Warm up (the TLS session cache, the runtime's timer wheel, allocator arenas).
     for i in 0..50 {
@@ -246,10 +252,11 @@ fn a_thousand_hostile_calls_leave_nothing_behind() {
     for i in 0..1000 {
         call(i);
     }
+
     server.block_on(all_dropped(&sb, "1,000 calls"));
     let (fds_after, threads_after, rss_after) = usage();
     println!(
-        "1,000 flooded calls: fds {fds} -> {fds_after}, threads {threads} -> {threads_after}, RSS {rss} -> {rss_after} KiB"
+        "1,000 hostile calls: fds {fds} -> {fds_after}, threads {threads} -> {threads_after}, RSS {rss} -> {rss_after} KiB"
     );
     assert_eq!(fds_after, fds, "sockets left open");
     assert!(
