@@ -212,14 +212,23 @@ impl ConnectSettings {
                 .map_err(|e| failed(format!("cannot resolve `{host}`: {e}")))?
                 .collect()
         };
+        // Each address gets an equal share of what is left of `connect_timeout`, so one that
+        // swallows packets (an IPv6 route that goes nowhere) cannot use it all up.
+        let deadline = tokio::time::Instant::now() + self.connect_timeout;
         let mut last = None;
-        for addr in addrs {
-            match TcpStream::connect(addr).await {
-                Ok(tcp) => {
+        let count = addrs.len();
+        for (i, addr) in addrs.into_iter().enumerate() {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let share = left / u32::try_from(count - i).unwrap_or(u32::MAX);
+            match tokio::time::timeout(share, TcpStream::connect(addr)).await {
+                Ok(Ok(tcp)) => {
                     let _ = tcp.set_nodelay(true);
                     return Ok((tcp, addr));
                 }
-                Err(e) => last = Some(format!("{addr}: {e}")),
+                Ok(Err(e)) => last = Some(format!("{addr}: {e}")),
+                // The last address used up `connect_timeout`: a connect timeout, as with one.
+                Err(_) if i + 1 == count => return Err(ConnectError::TimedOut),
+                Err(_) => last = Some(format!("{addr}: no answer within {} ms", share.as_millis())),
             }
         }
         Err(failed(last.unwrap_or_else(|| {
