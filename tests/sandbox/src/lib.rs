@@ -27,7 +27,7 @@ mod lifecycle;
 pub mod notify;
 pub mod proxy;
 mod server;
-mod tls;
+pub mod tls;
 
 use api::percent_decode;
 use control::control;

@@ -34,6 +34,28 @@ impl ConnectProxy {
         routes: HashMap<String, SocketAddr>,
         credentials: (&str, &str),
     ) -> Result<ConnectProxy, String> {
+        Self::start_with(routes, credentials, None).await
+    }
+
+    /// The same proxy spoken to over TLS (an `https://` proxy URL) with this server set-up.
+    pub async fn start_tls(
+        routes: HashMap<String, SocketAddr>,
+        credentials: (&str, &str),
+        tls: Arc<tokio_rustls::rustls::ServerConfig>,
+    ) -> Result<ConnectProxy, String> {
+        Self::start_with(
+            routes,
+            credentials,
+            Some(tokio_rustls::TlsAcceptor::from(tls)),
+        )
+        .await
+    }
+
+    async fn start_with(
+        routes: HashMap<String, SocketAddr>,
+        credentials: (&str, &str),
+        tls: Option<tokio_rustls::TlsAcceptor>,
+    ) -> Result<ConnectProxy, String> {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(|e| format!("proxy: cannot listen: {e}"))?;
@@ -52,10 +74,22 @@ impl ConnectProxy {
                 let Ok((stream, _)) = listener.accept().await else {
                     continue;
                 };
-                let (routes, expected, t, r) =
-                    (routes.clone(), expected.clone(), t.clone(), r.clone());
+                let (routes, expected, t, r, tls) = (
+                    routes.clone(),
+                    expected.clone(),
+                    t.clone(),
+                    r.clone(),
+                    tls.clone(),
+                );
                 tokio::spawn(async move {
-                    if serve(stream, &routes, &expected, &t).await.is_err() {
+                    let served = match tls {
+                        None => serve(stream, &routes, &expected, &t).await,
+                        Some(tls) => match tls.accept(stream).await {
+                            Ok(stream) => serve(stream, &routes, &expected, &t).await,
+                            Err(_) => Err(()),
+                        },
+                    };
+                    if served.is_err() {
                         r.fetch_add(1, Ordering::Relaxed);
                     }
                 });
@@ -89,8 +123,8 @@ impl ConnectProxy {
 }
 
 /// Serve one connection: a tunnel (counted in `tunnels` once established), or a refusal.
-async fn serve(
-    mut client: TcpStream,
+async fn serve<C: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
+    mut client: C,
     routes: &HashMap<String, SocketAddr>,
     expected: &str,
     tunnels: &AtomicU64,

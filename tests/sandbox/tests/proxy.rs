@@ -198,3 +198,52 @@ fn proxy_configuration_mistakes_name_the_field_and_hide_the_password() {
         "{e}"
     );
 }
+
+/// An `https://` proxy: TLS to the proxy (verified against `ca_certs`, http/1.1), `CONNECT`
+/// inside it, TLS to WeChat Pay inside the tunnel. A proxy whose certificate is not trusted is a
+/// not-sent `TRANSPORT` error that says the TLS with the proxy failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_https_proxy_is_spoken_to_over_tls() {
+    let sb = tls_sandbox(false).await;
+    // The proxy's own CA and certificate (for 127.0.0.1), apart from the sandbox's.
+    let (proxy_tls, proxy_ca) = wxpay_sandbox::tls::configs(&[]).unwrap();
+    let routes = [("api.mch.weixin.qq.com".to_owned(), sb.addr())]
+        .into_iter()
+        .collect();
+    let proxy = ConnectProxy::start_tls(routes, TEST_CREDENTIALS, proxy_tls.http1.clone())
+        .await
+        .unwrap();
+    let url = proxy
+        .url(TEST_CREDENTIALS)
+        .replacen("http://", "https://", 1);
+    let untrusted = through(&sb, &url, json!({}));
+    let mut trusted = untrusted.clone();
+    let sandbox_ca = trusted["ca_certs"].clone();
+    trusted["ca_certs"] = match sandbox_ca {
+        Value::Array(mut list) => {
+            list.push(json!(proxy_ca));
+            Value::Array(list)
+        }
+        one => json!([one, proxy_ca]),
+    };
+    build(&trusted)
+        .unwrap()
+        .close(&CloseOrder::transaction_id("via-https-proxy"))
+        .await
+        .unwrap();
+    assert_eq!(proxy.counts().0, 1, "through the TLS proxy");
+
+    let e = build(&untrusted)
+        .unwrap()
+        .close(&CloseOrder::transaction_id("untrusted-proxy"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.code(), e.may_have_been_sent()),
+        ("TRANSPORT", false),
+        "{e}"
+    );
+    assert!(e.message().contains("TLS with the proxy"), "{e}");
+    assert!(!e.message().contains(SECRET), "{e}");
+    assert_eq!(proxy.counts().0, 1);
+}
