@@ -411,8 +411,8 @@ def write_report(path: Path, data: dict) -> None:
       "verified by the sandbox against that mchid's key; beside it the same client's one-merchant "
       "close call at the same concurrency. Memory: RSS growth while building the clients, per "
       "merchant. Connections: accepted by the sandbox from the warm-up on (the merchants share the "
-      "process's pool for their connection settings; a cold burst opens one per call in flight "
-      "until ALPN has said h2, as one merchant's would).\n")
+      "process's pool for their connection settings; in a cold burst the first call makes the "
+      "connection while the others wait for it, so an HTTP/2 host gets one).\n")
     w("| client | merchants | conc. | N | calls/s | CPU µs/call | one merchant: CPU µs/call | ÷ one merchant | memory per merchant | connections |")
     w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for key, r in res.items():

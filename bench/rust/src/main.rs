@@ -281,7 +281,7 @@ fn main_() -> Result<(), String> {
             .ok_or_else(|| "sandbox stats without connections".to_owned())
     };
     // Counted from before the warm-up: what the merchants open, the warm-up's cold burst
-    // included (one connection per call in flight until ALPN says h2, as with one merchant).
+    // included (its first call makes the connection, the others wait for it and share it).
     let connections_before = match merchant_kib {
         Some(_) => connections(&client)?,
         None => 0,

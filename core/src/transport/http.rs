@@ -27,6 +27,98 @@ pub(crate) const MAX_INFORMATIONAL: u32 = 8;
 #[derive(Clone)]
 pub(crate) struct Http {
     client: Client<Connector, Full<Bytes>>,
+    first: Arc<FirstConnections>,
+}
+
+/// The first connection to each host: while it is being made, other calls to that host wait
+/// for it instead of each opening their own — hyper's pool cannot know before ALPN whether the
+/// host speaks HTTP/2, so a cold burst of 64 calls used to open 64 connections where one h2
+/// connection serves them all. Once a host has had a connection, calls go straight on.
+#[derive(Default)]
+struct FirstConnections(std::sync::Mutex<std::collections::HashMap<String, First>>);
+
+enum First {
+    /// Being made; its maker notifies when it is up or gave up.
+    Making(Arc<tokio::sync::Notify>),
+    /// This host has had a connection.
+    Made,
+}
+
+/// The call making a host's first connection: [`Maker::made`] when it is up; dropped
+/// before that (an error, the deadline), the next waiting call makes it instead.
+struct Maker {
+    first: Arc<FirstConnections>,
+    host: String,
+    done: bool,
+}
+
+impl FirstConnections {
+    /// Wait while another call makes `host`'s first connection; `Some` if this call is to
+    /// make it.
+    async fn turn(self: &Arc<Self>, host: &str) -> Option<Maker> {
+        loop {
+            let notify = {
+                let mut hosts = self.0.lock().unwrap_or_else(|p| p.into_inner());
+                match hosts.get(host) {
+                    Some(First::Made) => return None,
+                    Some(First::Making(notify)) => notify.clone(),
+                    None => {
+                        let notify = Arc::new(tokio::sync::Notify::new());
+                        hosts.insert(host.to_owned(), First::Making(notify));
+                        return Some(Maker {
+                            first: self.clone(),
+                            host: host.to_owned(),
+                            done: false,
+                        });
+                    }
+                }
+            };
+            let notified = notify.notified();
+            let mut notified = std::pin::pin!(notified);
+            notified.as_mut().enable();
+            // Re-checked under the lock: the maker may have finished before `enable`.
+            let still_making = matches!(
+                self.0
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .get(host),
+                Some(First::Making(n)) if Arc::ptr_eq(n, &notify)
+            );
+            if still_making {
+                notified.await;
+            }
+        }
+    }
+
+    fn settle(&self, host: &str, made: bool) {
+        let mut hosts = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let was = if made {
+            hosts.insert(host.to_owned(), First::Made)
+        } else {
+            hosts.remove(host)
+        };
+        if let Some(First::Making(notify)) = was {
+            notify.notify_waiters();
+        }
+    }
+}
+
+impl Maker {
+    /// The connection is up (`failed` false), or the call ended without one.
+    fn made_or_not(&mut self, failed: bool) {
+        if !self.done {
+            self.done = true;
+            self.first.settle(&self.host, !failed);
+        }
+    }
+}
+
+impl Drop for Maker {
+    fn drop(&mut self) {
+        if !self.done {
+            self.first.settle(&self.host, false);
+        }
+    }
 }
 
 /// An answer whose head arrived; its body is read with [`Response::chunk`].
@@ -117,7 +209,10 @@ impl Http {
             .pool_timer(hyper_util::rt::TokioTimer::new())
             .pool_idle_timeout(std::time::Duration::from_secs(50))
             .build(connector);
-        Http { client }
+        Http {
+            client,
+            first: Arc::default(),
+        }
     }
 
     /// Send a request and wait for the final answer's head.
@@ -160,6 +255,15 @@ impl Http {
             since_ms: now_ms(),
             head: true,
         };
+        let host = format!(
+            "{}://{}",
+            req.uri().scheme_str().unwrap_or_default(),
+            req.uri()
+                .authority()
+                .map(|a| a.as_str())
+                .unwrap_or_default()
+        );
+        let mut maker = self.first.turn(&host).await;
         let mut answer = std::pin::pin!(self.client.request(req));
         let mut too_many = std::pin::pin!(seen.too_many.notified());
         let res = std::future::poll_fn(|cx| {
@@ -167,7 +271,12 @@ impl Http {
                 return Poll::Ready(Err(HttpError::Informational));
             }
             let polled = answer.as_mut().poll(cx).map_err(classify);
-            giving_up.notice();
+            if giving_up.notice().is_some() || polled.is_ready() {
+                // The connection is up (or the call ended): the others may go on.
+                if let Some(maker) = maker.as_mut() {
+                    maker.made_or_not(polled.is_ready() && giving_up.on.is_none());
+                }
+            }
             polled
         })
         .await?;
