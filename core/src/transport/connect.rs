@@ -47,7 +47,7 @@ pub(crate) struct ConnectSettings {
 pub(crate) struct Connector(pub(crate) Arc<ConnectSettings>);
 
 /// Why no connection was made. Nothing of the request was written.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) enum ConnectError {
     /// `connect_timeout` passed (TCP, the proxy's answer and TLS together).
     TimedOut,

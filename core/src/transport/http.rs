@@ -313,11 +313,7 @@ fn classify(e: hyper_util::client::legacy::Error) -> HttpError {
     let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(&e);
     while let Some(err) = source {
         if let Some(connect) = err.downcast_ref::<ConnectError>() {
-            return HttpError::Connect(match connect {
-                ConnectError::TimedOut => ConnectError::TimedOut,
-                ConnectError::PlainHttp(refused) => ConnectError::PlainHttp(refused.clone()),
-                ConnectError::Failed(why) => ConnectError::Failed(why.clone()),
-            });
+            return HttpError::Connect(connect.clone());
         }
         source = err.source();
     }

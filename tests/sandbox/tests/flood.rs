@@ -73,6 +73,13 @@ fn plain_server(rt: &tokio::runtime::Runtime, kind: Hostile) -> std::net::Socket
     addr
 }
 
+/// What `call` returned, and how long it took.
+fn timed<T>(call: impl FnOnce() -> T) -> (Duration, T) {
+    let started = Instant::now();
+    let result = call();
+    (started.elapsed(), result)
+}
+
 fn check(what: &str, took: Duration, result: wxpay::Result<wxpay::Response>, code: &str) {
     let err = match result {
         Ok(r) => panic!("{what}: answered {}", r.status()),
@@ -131,26 +138,14 @@ fn every_hostile_server_ends_by_the_deadline_tls_and_plain() {
         for run in 0..RUNS {
             let mut order = CloseOrder::transaction_id(format!("{name}-{run}"));
             order.base_uri = Some(format!("https://{host}/hk/"));
-            let started = Instant::now();
-            let result = rt.block_on(tls.close(&order));
-            check(
-                &format!("{name} over TLS, run {run}"),
-                started.elapsed(),
-                result,
-                &code,
-            );
+            let (took, result) = timed(|| rt.block_on(tls.close(&order)));
+            check(&format!("{name} over TLS, run {run}"), took, result, &code);
             if kind.h2() {
                 continue; // HTTP/2 is negotiated by ALPN: TLS only
             }
             let order = CloseOrder::transaction_id(format!("{name}-plain-{run}"));
-            let started = Instant::now();
-            let result = rt.block_on(plain.close(&order));
-            check(
-                &format!("{name} plain, run {run}"),
-                started.elapsed(),
-                result,
-                &code,
-            );
+            let (took, result) = timed(|| rt.block_on(plain.close(&order)));
+            check(&format!("{name} plain, run {run}"), took, result, &code);
         }
         server.block_on(all_dropped(&sb, &name));
     }

@@ -22,6 +22,11 @@ fn build(c: &Value) -> wxpay::Result<Client> {
     Client::new(&Config::from_value(c, None)?)
 }
 
+/// Close order `id` with a client built from `c`.
+async fn close_with(c: &Value, id: &str) -> wxpay::Result<wxpay::Response> {
+    build(c)?.close(&CloseOrder::transaction_id(id)).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calls_go_through_the_proxy_and_its_password_never_shows() {
     let sb = tls_sandbox(false).await;
@@ -101,11 +106,7 @@ async fn calls_go_through_the_proxy_and_its_password_never_shows() {
     let mut direct = config_value(&sb, json!({"user_agent": "direct"}));
     direct["proxy"] = json!(proxy.url(TEST_CREDENTIALS));
     direct["no_proxy"] = json!(["api.mch.weixin.qq.com"]);
-    build(&direct)
-        .unwrap()
-        .close(&CloseOrder::transaction_id("direct"))
-        .await
-        .unwrap();
+    close_with(&direct, "direct").await.unwrap();
     assert_eq!(proxy.counts(), before);
 }
 
@@ -125,20 +126,12 @@ async fn proxy_from_env_reads_https_proxy_and_no_proxy() {
     let mut from_env = config_value(&sb, json!({"proxy_from_env": true}));
     // The host resolves to a dead port: only the proxy (which maps it) reaches the sandbox.
     from_env["resolve"]["api.mch.weixin.qq.com"] = json!("127.0.0.1:9");
-    build(&from_env)
-        .unwrap()
-        .close(&CloseOrder::transaction_id("env-proxy"))
-        .await
-        .unwrap();
+    close_with(&from_env, "env-proxy").await.unwrap();
     assert_eq!(proxy.counts().0, 1, "through HTTPS_PROXY");
 
     // NO_PROXY names the host: straight to it (here: the dead port), the proxy sees nothing.
     std::env::set_var("NO_PROXY", "example.test, .weixin.qq.com");
-    let e = build(&from_env)
-        .unwrap()
-        .close(&CloseOrder::transaction_id("env-no-proxy"))
-        .await
-        .unwrap_err();
+    let e = close_with(&from_env, "env-no-proxy").await.unwrap_err();
     assert_eq!(
         (e.code(), e.may_have_been_sent()),
         ("TRANSPORT", false),
@@ -150,11 +143,7 @@ async fn proxy_from_env_reads_https_proxy_and_no_proxy() {
     // Without proxy_from_env the environment is ignored.
     let mut direct = config_value(&sb, json!({}));
     direct["resolve"]["api.mch.weixin.qq.com"] = json!(sb.addr().to_string());
-    build(&direct)
-        .unwrap()
-        .close(&CloseOrder::transaction_id("env-ignored"))
-        .await
-        .unwrap();
+    close_with(&direct, "env-ignored").await.unwrap();
     assert_eq!(proxy.counts().0, 1, "no tunnel without proxy_from_env");
     std::env::remove_var("HTTPS_PROXY");
 }
@@ -226,18 +215,10 @@ async fn an_https_proxy_is_spoken_to_over_tls() {
         }
         one => json!([one, proxy_ca]),
     };
-    build(&trusted)
-        .unwrap()
-        .close(&CloseOrder::transaction_id("via-https-proxy"))
-        .await
-        .unwrap();
+    close_with(&trusted, "via-https-proxy").await.unwrap();
     assert_eq!(proxy.counts().0, 1, "through the TLS proxy");
 
-    let e = build(&untrusted)
-        .unwrap()
-        .close(&CloseOrder::transaction_id("untrusted-proxy"))
-        .await
-        .unwrap_err();
+    let e = close_with(&untrusted, "untrusted-proxy").await.unwrap_err();
     assert_eq!(
         (e.code(), e.may_have_been_sent()),
         ("TRANSPORT", false),
