@@ -88,7 +88,7 @@ fn left(v: u64, pid: u32) -> Option<u64> {
 
 impl InFlight {
     fn enter() -> InFlight {
-        let pid = std::process::id();
+        let pid = wxpay::process::pid();
         let mut alone = true;
         let _ = IN_FLIGHT.fetch_update(Ordering::AcqRel, Ordering::Acquire, |v| {
             let (next, first) = entered(v, pid);
@@ -164,7 +164,7 @@ fn here(client: &Client, op: &Operation) -> Result<Response, Error> {
                 "a blocking wxpay call was made from inside another one on the same thread".into(),
             ));
         };
-        let pid = std::process::id();
+        let pid = wxpay::process::pid();
         if slot.as_ref().is_some_and(|local| local.pid != pid) {
             // Made by the parent before fork(): its sockets are the parent's. Leak it.
             std::mem::forget(slot.take());

@@ -6,7 +6,39 @@
 //! makes a fresh one the first time it is used in another process. The stale value is leaked, not
 //! dropped: dropping a runtime whose threads do not exist can block forever.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
+
+/// This process's id, remembered: `std::process::id()` is a system call each time (glibc no
+/// longer caches it) and a blocking call asked four times (bench/profiles/c-blocking-c1.txt).
+/// A child after `fork()` forgets it in a `pthread_atfork` handler, so it asks again.
+pub fn pid() -> u32 {
+    static PID: AtomicU32 = AtomicU32::new(0);
+    #[cfg(unix)]
+    {
+        extern "C" fn forget() {
+            PID.store(0, Ordering::Relaxed);
+        }
+        static REGISTER: std::sync::Once = std::sync::Once::new();
+        REGISTER.call_once(|| {
+            // SAFETY: `forget` only stores to an atomic, which is safe in a child after fork().
+            // Should registering fail (ENOMEM), the id is not remembered at all.
+            if unsafe { libc::pthread_atfork(None, None, Some(forget)) } != 0 {
+                PID.store(u32::MAX, Ordering::Relaxed);
+            }
+        });
+    }
+    match PID.load(Ordering::Relaxed) {
+        0 => {
+            let pid = std::process::id();
+            #[cfg(unix)]
+            let _ = PID.compare_exchange(0, pid, Ordering::Relaxed, Ordering::Relaxed);
+            pid
+        }
+        u32::MAX => std::process::id(),
+        pid => pid,
+    }
+}
 
 /// A value that is re-created in each process that uses it.
 pub struct PerProcess<T> {
@@ -31,7 +63,7 @@ impl<T> PerProcess<T> {
 
     /// This process's value, created by `make` on first use in this process.
     pub fn get_or_try_init<E>(&self, make: impl FnOnce() -> Result<T, E>) -> Result<Arc<T>, E> {
-        let pid = std::process::id();
+        let pid = pid();
         // A panic while holding the lock cannot leave the slot half-written; recover the guard.
         let mut slot = self.slot.lock().unwrap_or_else(|p| p.into_inner());
         match slot.as_ref() {
@@ -360,6 +392,35 @@ fn fingerprint(config: &crate::Config) -> Fingerprint {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_forked_child_knows_its_own_pid() {
+        let parent = pid();
+        assert_eq!(parent, std::process::id());
+        // SAFETY: the child only reads its id, compares and leaves with _exit (no allocation,
+        // no lock another thread of the test harness could have held).
+        let child = unsafe { libc::fork() };
+        assert!(child >= 0, "fork failed");
+        if child == 0 {
+            let mine = pid();
+            // SAFETY: getpid and _exit are async-signal-safe.
+            let code = if mine == unsafe { libc::getpid() } as u32 && mine != parent {
+                0
+            } else {
+                1
+            };
+            unsafe { libc::_exit(code) };
+        }
+        let mut status = 0;
+        // SAFETY: `child` is our child; `status` is a valid out-pointer.
+        assert_eq!(unsafe { libc::waitpid(child, &mut status, 0) }, child);
+        assert!(
+            libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+            "the child saw the parent's id"
+        );
+        assert_eq!(pid(), parent);
+    }
 
     /// The shared cache is process-wide: its tests take turns.
     static TURN: Mutex<()> = Mutex::new(());
