@@ -342,13 +342,7 @@ pub(crate) struct Conn {
 impl Conn {
     fn new(stream: Box<dyn Stream>, h2: bool, socket: Socket) -> Conn {
         Conn {
-            io: TokioIo::new(Budgeted {
-                inner: stream,
-                left: READ_BUDGET,
-                yielding: None,
-                unsent: Vec::new(),
-                held: false,
-            }),
+            io: TokioIo::new(Budgeted::new(stream)),
             handle: ConnHandle(Arc::new(Handle {
                 socket: std::sync::Mutex::new(Some(socket)),
                 h2,
@@ -493,6 +487,16 @@ struct Budgeted {
 }
 
 impl Budgeted {
+    fn new(inner: Box<dyn Stream>) -> Budgeted {
+        Budgeted {
+            inner,
+            left: READ_BUDGET,
+            yielding: None,
+            unsent: Vec::new(),
+            held: false,
+        }
+    }
+
     /// Write out `unsent`.
     fn poll_drain(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         while !self.unsent.is_empty() {
@@ -668,16 +672,6 @@ mod tests {
         }
     }
 
-    fn budgeted(rec: &Recorder) -> Budgeted {
-        Budgeted {
-            inner: Box::new(rec.clone()),
-            left: READ_BUDGET,
-            yielding: None,
-            unsent: Vec::new(),
-            held: false,
-        }
-    }
-
     fn writes(rec: &Recorder) -> Vec<usize> {
         rec.0.lock().unwrap().iter().map(Vec::len).collect()
     }
@@ -685,7 +679,7 @@ mod tests {
     #[test]
     fn a_head_and_a_body_flushed_one_turn_apart_are_one_write() {
         let rec = Recorder::default();
-        let mut io = budgeted(&rec);
+        let mut io = Budgeted::new(Box::new(rec.clone()));
         let waker = std::task::Waker::noop();
         let mut cx = Context::from_waker(waker);
         let mut io = Pin::new(&mut io);
@@ -728,7 +722,7 @@ mod tests {
     #[test]
     fn large_writes_go_out_directly_after_what_was_gathered() {
         let rec = Recorder::default();
-        let mut io = budgeted(&rec);
+        let mut io = Budgeted::new(Box::new(rec.clone()));
         let mut cx = Context::from_waker(std::task::Waker::noop());
         let mut io = Pin::new(&mut io);
         assert!(matches!(

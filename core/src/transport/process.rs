@@ -9,34 +9,41 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
+/// This process's id once asked (0: not yet, or forgotten in a child after `fork()`).
+static PID: AtomicU32 = AtomicU32::new(0);
+
 /// This process's id, remembered: `std::process::id()` is a system call each time (glibc no
 /// longer caches it) and a blocking call asked four times (bench/profiles/c-blocking-c1.txt).
-/// A child after `fork()` forgets it in a `pthread_atfork` handler, so it asks again.
+/// A child after `fork()` forgets it in a `pthread_atfork` handler, so it asks again; where no
+/// handler could be registered, every call asks.
 pub fn pid() -> u32 {
-    static PID: AtomicU32 = AtomicU32::new(0);
+    if !forgotten_on_fork() {
+        return std::process::id();
+    }
+    match PID.load(Ordering::Relaxed) {
+        0 => {
+            let pid = std::process::id();
+            PID.store(pid, Ordering::Relaxed);
+            pid
+        }
+        pid => pid,
+    }
+}
+
+/// Whether a child after `fork()` clears [`PID`] (its handler registered once per process).
+fn forgotten_on_fork() -> bool {
     #[cfg(unix)]
     {
         extern "C" fn forget() {
             PID.store(0, Ordering::Relaxed);
         }
-        static REGISTER: std::sync::Once = std::sync::Once::new();
-        REGISTER.call_once(|| {
-            // SAFETY: `forget` only stores to an atomic, which is safe in a child after fork().
-            // Should registering fail (ENOMEM), the id is not remembered at all.
-            if unsafe { libc::pthread_atfork(None, None, Some(forget)) } != 0 {
-                PID.store(u32::MAX, Ordering::Relaxed);
-            }
-        });
+        static REGISTERED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        // SAFETY: `forget` only stores to an atomic, which is safe in a child after fork().
+        *REGISTERED.get_or_init(|| unsafe { libc::pthread_atfork(None, None, Some(forget)) } == 0)
     }
-    match PID.load(Ordering::Relaxed) {
-        0 => {
-            let pid = std::process::id();
-            #[cfg(unix)]
-            let _ = PID.compare_exchange(0, pid, Ordering::Relaxed, Ordering::Relaxed);
-            pid
-        }
-        u32::MAX => std::process::id(),
-        pid => pid,
+    #[cfg(not(unix))]
+    {
+        false
     }
 }
 
