@@ -11,7 +11,8 @@ One run on one machine:
      its own wall time, CPU (getrusage: user+sys, all threads) over the measured calls, peak RSS
      and per-call latencies (bench/README.md, "client protocol");
   4. the same workload through the peers (wechatpayv3, wechatpay-axios-plugin,
-     wechatpay-node-v3), installed under target/bench and bench/node/node_modules only;
+     wechatpay-node-v3, installed under target/bench and bench/node/node_modules only; and
+     wechatpay-php, vendored under bench/php/peers over Debian's Guzzle);
   5. a long run of 100,000 calls per binding (RSS after 1,000 calls vs peak);
   6. php-fpm: worker CPU per request (a fresh Builder::factory + the seed call, and an empty
      request) in a pool with the extension and one with FFI + preload (bench/fpm.py);
@@ -48,8 +49,10 @@ CLIENTS = [
     ("rust", "wxpay Rust core (Tokio)", "wxpay",
      [("async", (1, 64), (1500, 4000)), ("payday", (1, 64), (750, 2000)), ("merchants", (64,), (4000,))]),
     ("c", "wxpay C (threads, blocking wxpay_request)", "wxpay", [("threads", (1, 64), (1500, 4000))]),
-    ("php", "wxpay PHP (FFI)", "wxpay", [("sync", (1,), (1500,)), ("async", (1, 64), (1500, 4000))]),
-    ("phpext", "wxpay PHP (extension)", "wxpay", [("sync", (1,), (1500,)), ("async", (1, 64), (1500, 4000))]),
+    ("php", "wxpay PHP (FFI)", "wxpay",
+     [("sync", (1,), (1500,)), ("declarative", (1,), (1500,)), ("async", (1, 64), (1500, 4000))]),
+    ("phpext", "wxpay PHP (extension)", "wxpay",
+     [("sync", (1,), (1500,)), ("declarative", (1,), (1500,)), ("async", (1, 64), (1500, 4000))]),
     ("python", "wxpay Python", "wxpay",
      [("threads", (1, 64), (1500, 4000)), ("asyncio", (1, 64), (1500, 4000)), ("payday", (1,), (750,))]),
     ("node", "wxpay Node (Promises)", "wxpay", [("async", (1, 64), (1500, 4000))]),
@@ -57,7 +60,13 @@ CLIENTS = [
      [("threads", (1, 64), (300, 600)), ("asyncio", (1, 64), (600, 600))]),
     ("axios", "wechatpay-axios-plugin 0.9.6 (npm)", "peer", [("async", (1, 64), (1000, 1000))]),
     ("nodev3", "wechatpay-node-v3 2.2.1 (npm)", "peer", [("async", (1, 64), (400, 600))]),
+    ("wechatpayphp", "wechatpay-php 1.4.12 (vendored)", "peer",
+     [("declarative", (1,), (1500,)), ("async", (1, 64), (1500, 2000))]),
 ]
+# The seed's declarative PHP call (`$instance->chain('v3/…/close')->post([...])`, the chain built
+# per call) is the mode "declarative" of both wxpay PHP drivers and of wechatpay-php, the same
+# request on the same HK URL, so the three rows compare like for like.
+DECLARATIVE = "declarative"
 # The payment day's round trip (create_native + query_out_trade_no through the typed calls: two
 # signed calls, two verified answers) is the mode "payday" of the Rust and Python clients; its
 # rows have their own table, against twice the floor.
@@ -134,6 +143,8 @@ class Build:
         sh(["gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-std=c11", "-D_GNU_SOURCE",
             f"-I{ROOT / 'include'}", str(BENCH / "c" / "bench.c"), f"-L{self.target}", "-lwxpay",
             "-lpthread", f"-Wl,-rpath,{self.target}", "-o", str(self.c_client)])
+        log("sha256sum: the vendored wechatpay-php is upstream's release, unmodified (bench/php/peers)")
+        sh(["sha256sum", "--quiet", "-c", "SHA256SUMS"], cwd=BENCH / "php" / "peers")
         self.python_env()
         log("npm ci: Node peers (bench/node/node_modules)")
         sh(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=BENCH / "node")
@@ -172,6 +183,8 @@ class Build:
         if client == "phpext":
             return (["php", "-d", f"extension={self.ext_so}", str(BENCH / "php" / "bench.php")],
                     {"WXPAY_DRIVER": "ext", "BENCH_MODE": mode})
+        if client == "wechatpayphp":
+            return ["php", str(BENCH / "php" / "wechatpay_php.php")], {"BENCH_MODE": mode}
         if client == "python":
             return [self.python, str(BENCH / "python" / "wxpay_client.py")], {"BENCH_MODE": mode}
         if client == "wechatpayv3":
@@ -522,6 +535,32 @@ def write_report(path: Path, data: dict) -> None:
     target("Building a client whose configuration was already built in the process ≤ 20 µs",
            shared[0]["median_ns"] / 1000 if shared else None, 20, False, " µs")
 
+    w("\n## Targets (issue 27 §1)\n")
+    w("| target | figure | met? |")
+    w("| --- | --- | --- |")
+    cpu_of = lambda cid, mode, c: (res[f"{cid}/{mode}/{c}"]["stats"]["cpu_us"]["median"]
+                                   if f"{cid}/{mode}/{c}" in res else None)
+    per_floor = lambda cid, mode, c: ratio(cpu_of(cid, mode, c), floor_us)
+    goals = [(cid, mode, 1, 1.25) for cid, mode in (("c", "threads"), ("phpext", "sync"),
+                                                       ("php", "sync"), ("python", "threads"))]
+    goals += [(cid, mode, 1, 1.4) for cid, mode in (("python", "asyncio"), ("node", "async"),
+                                                      ("php", "async"), ("phpext", "async"))]
+    goals += [("rust", "async", 1, 1.3), ("rust", "async", 64, 1.1)]
+    goals += [(cid, mode, 64, 1.2) for cid, mode in (("c", "threads"), ("php", "async"), ("phpext", "async"),
+                                                       ("python", "threads"), ("python", "asyncio"),
+                                                       ("node", "async"))]
+    goals += [(cid, DECLARATIVE, 1, 1.3) for cid in ("phpext", "php")]
+    for cid, mode, c, goal in goals:
+        target(f"CPU per call, {label[cid]} {mode} c={c} ≤ {goal} × floor", per_floor(cid, mode, c), goal, False)
+    for cid in ("phpext", "php"):
+        target(f"CPU per call, {label[cid]} {DECLARATIVE} c=1 ≤ 0.6 × {label['wechatpayphp']}'s "
+               f"(its own ÷ floor: {(per_floor('wechatpayphp', DECLARATIVE, 1) or float('nan')):.2f}×)",
+               ratio(cpu_of(cid, DECLARATIVE, 1), cpu_of("wechatpayphp", DECLARATIVE, 1)), 0.6, False)
+    for name, r in fpm_rows.items():
+        net = statistics.median(c - e for c, e in zip(r["call_us"], r["empty_us"]))
+        target(f"php-fpm, {name}: fresh Builder::factory + seed call − empty request ≤ 1.3 × floor",
+               net / floor_us, 1.3, False)
+
     w("\n## Targets (issue 27 §2)\n")
     w("| target | figure | met? |")
     w("| --- | --- | --- |")
@@ -584,7 +623,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--scale", type=float, default=1.0, help="multiply every N (full run)")
     ap.add_argument("--long-calls", type=int, default=100_000)
-    ap.add_argument("--only", default="", help="comma-separated client ids (rust,c,php,phpext,python,node,wechatpayv3,axios,nodev3) and fpm")
+    ap.add_argument("--only", default="", help="comma-separated client ids (rust,c,php,phpext,python,node,wechatpayv3,axios,nodev3,wechatpayphp) and fpm")
     ap.add_argument("--out", default="", help="report path (default BENCHMARKS.md; smoke: a temp file)")
     ap.add_argument("--report-only", action="store_true",
                     help="rewrite BENCHMARKS.md from bench/results/last-run.json (and bench/ANALYSIS.md)")
@@ -699,6 +738,7 @@ def check_smoke(report: Path, data: dict) -> None:
     if set(data["fpm"]) != {"extension", "FFI + preload", f"extension, {fpm.FPM_MERCHANTS} merchants"}:
         sys.exit(f"bench smoke: php-fpm rows missing: {sorted(data['fpm'])}")
     for heading in ("## The floor", "## Close calls", "## The payment day", "## Many merchants", "## Ratios", "## PHP in php-fpm", "## Targets",
+                    "## Targets (issue 27 §1)",
                     "## Long run"):
         if heading not in text:
             sys.exit(f"bench smoke: {report} lacks {heading!r}")
