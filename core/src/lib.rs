@@ -19,6 +19,12 @@
 //! ```
 //!
 //! The client needs a Tokio runtime (time and I/O enabled) and never creates one itself.
+//!
+//! Building: this repository's C, PHP, Python and Node libraries are built with
+//! `AWS_LC_SYS_NO_JITTER_ENTROPY=1` (its `.cargo/config.toml`), so that AWS-LC seeds its random
+//! generator from the operating system instead of running its CPU-jitter collector's ~35 ms
+//! start-up test in each process's first signature. Set the same variable when you build an
+//! application on this crate whose processes are short-lived (ARCHITECTURE.md, "Randomness").
 #![warn(missing_docs)]
 
 // The folders are the architecture (ARCHITECTURE.md, "Core modules"), from the ground up:

@@ -26,6 +26,20 @@ if ldd "$work/test_static" | grep -q libwxpay; then
   exit 1
 fi
 
+# AWS-LC is built without its CPU-jitter entropy collector (.cargo/config.toml; ARCHITECTURE.md,
+# "Randomness"): its ~35 ms start-up health test would run in every process's first signature.
+# The library must hold AWS-LC's generator and none of the collector.
+symbols="$(nm --defined-only "$target/libwxpay.a" 2>/dev/null)"
+if ! grep -q 'RAND_bytes$' <<<"$symbols"; then
+  echo "libwxpay.a: AWS-LC's RAND_bytes not found by nm; cannot check the entropy source" >&2
+  exit 1
+fi
+if grep -q 'jent_entropy_collector_alloc$' <<<"$symbols"; then
+  echo "libwxpay.a holds AWS-LC's CPU-jitter entropy collector: AWS_LC_SYS_NO_JITTER_ENTROPY=1" \
+    "(.cargo/config.toml) did not reach aws-lc-sys's build" >&2
+  exit 1
+fi
+
 echo "== make install PREFIX=… and programs built with pkg-config, dynamic and static"
 make -s install PREFIX="$work/prefix" PROFILE=debug >/dev/null
 cat >"$work/version.c" <<'C'
