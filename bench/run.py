@@ -15,7 +15,8 @@ One run on one machine:
      wechatpay-php, vendored under bench/php/peers over Debian's Guzzle);
   5. a long run of 100,000 calls per binding (RSS after 1,000 calls vs peak);
   6. php-fpm: worker CPU per request (a fresh Builder::factory + the seed call, and an empty
-     request) in a pool with the extension and one with FFI + preload (bench/fpm.py);
+     request) in pools with the extension (with and without opcache.preload), FFI + preload
+     and 100 merchants (bench/fpm.py); before it, a new process's first call per client;
   7. the criterion micro-benchmarks (core/benches/micro.rs);
 and writes BENCHMARKS.md (and the raw figures to bench/results/last-run.json).
 Standard library only. See bench/README.md.
@@ -28,6 +29,7 @@ import datetime
 import json
 import os
 import platform
+import resource
 import shutil
 import signal
 import statistics
@@ -269,6 +271,39 @@ def run_client(build: Build, sandbox: Sandbox, client: str, mode: str, c: int, n
     return out
 
 
+# A new process's first call: a CLI script, a cron job or a serverless start makes one call and
+# exits. Each row runs the client FIRST_CALL_RUNS times with BENCH_N=1 and no warm-up and takes
+# the process's whole CPU (start-up, configuration, key parsing, the TLS handshake, the call) from
+# getrusage(RUSAGE_CHILDREN). The empty process beside it is the same interpreter doing nothing.
+FIRST_CALL = [("c", "threads"), ("phpext", "declarative"), ("php", "declarative"),
+              ("wechatpayphp", "declarative"), ("python", "threads"), ("node", "async")]
+FIRST_CALL_RUNS = 30
+
+
+def first_call(build: Build, sandbox: Sandbox, client: str, mode: str, runs: int) -> dict:
+    """CPU µs of `runs` fresh processes making one call each, and of the bare interpreter."""
+    cmd, env_extra = build.command(client, mode)
+    env = {**os.environ, **sandbox.env(), **env_extra, "BENCH_N": "1", "BENCH_C": "1",
+           "BENCH_WARMUP": "0", "BENCH_LATENCIES": "0"}
+    bare = {"c": ["true"], "python": [build.python, "-c", "pass"], "node": ["node", "-e", "0"]}.get(
+        client, ["php", *cmd[1:-1], "-r", ";"])
+
+    def cpu_us(argv: list[str]) -> float:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        r = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if r.returncode != 0:
+            sys.stderr.write(r.stderr[-3000:])
+            sys.exit(f"bench: first call of {client}/{mode} failed (exit {r.returncode})")
+        return ((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)) * 1e6
+
+    calls, empties = [], []
+    for _ in range(runs):
+        calls.append(cpu_us(cmd))
+        empties.append(cpu_us(bare))
+    return {"runs": runs, "call_us": spread(calls), "empty_us": spread(empties)}
+
+
 def summarise(out: dict) -> dict:
     """One run's figures: calls/s, p50/p99 latency (ms), CPU per call (µs), peak RSS (MiB)."""
     lat = sorted(out["lat_us"])
@@ -456,6 +491,25 @@ def write_report(path: Path, data: dict) -> None:
             cells.append(f"{r['stats']['calls_per_s']['median'] / t:.1f}×" if t else "–")
         w(f"| {label[cid]} {mode} | {c} | " + " | ".join(cells) + " |")
 
+    w("\n## A new process's first call\n")
+    if data.get("first_call"):
+        w(f"A CLI script, a cron job or a serverless start: each row is {FIRST_CALL_RUNS} fresh "
+          "processes of the bench client making **one** close call (configuration read, client "
+          "built, keys parsed, TLS handshake with the sandbox, the call) and exiting; CPU is the "
+          "process's whole user+sys (getrusage of the children), median with min–max. **empty**: "
+          "the same interpreter doing nothing (`true` for C, `php -r ';'` with the same `-d` "
+          "settings, `python -c pass`, `node -e 0`).\n")
+        w("| client | mode | processes | CPU µs/process | empty µs/process | process − empty | ÷ floor |")
+        w("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+        for key, r in data["first_call"].items():
+            cid, mode = key.split("/")
+            c, e = r["call_us"], r["empty_us"]
+            net = c["median"] - e["median"]
+            w(f"| {label[cid]} | {mode} | {r['runs']} | {c['median']:.0f} ({c['min']:.0f}–{c['max']:.0f}) | "
+              f"{e['median']:.0f} ({e['min']:.0f}–{e['max']:.0f}) | {net:.0f} | {net / floor_us:.1f}× |")
+    else:
+        w("Not run.\n")
+
     fpm_rows = data.get("fpm") or {}
     w("\n## PHP in php-fpm, per request\n")
     if fpm_rows:
@@ -467,7 +521,9 @@ def write_report(path: Path, data: dict) -> None:
           "repeats with min–max. Extension pool: `extension=wxpay.so`, opcache on, no preload "
           "(PHP autoloads the wrapper's classes in every request, and that is counted); FFI pool: "
           "the preload recipe (`ffi.preload` of `bindings-php/ffi-header.php`'s output, "
-          "`opcache.preload=bindings-php/preload.php`). Many-merchants pool: the extension pool's "
+          "`opcache.preload=bindings-php/preload.php`); extension + opcache.preload: the extension pool "
+          "with that same `opcache.preload`, so the package's classes are compiled once per master "
+          "(the extension row minus this one is what loading them costs each request). Many-merchants pool: the extension pool's "
           f"set-up, each request one of {fpm.FPM_MERCHANTS} merchants at random (its own mchid, "
           "serial and client; `WXPAY_CLIENT_CACHE` sized to fit), as a platform's worker serves them.\n")
         w("| pool | N | call µs/request | empty µs/request | call − empty | ÷ floor |")
@@ -680,10 +736,17 @@ def main() -> None:
                              extra={"BENCH_LATENCIES": "0", "BENCH_RSS_AT": str(min(1000, n // 2))})
             out.pop("lat_us", None)
             long[f"{cid}/{mode}"] = out
+        firsts: dict[str, dict] = {}
+        for cid, mode in FIRST_CALL:
+            if only and cid not in only:
+                continue
+            runs = 3 if smoke else FIRST_CALL_RUNS
+            log(f"first call in a new process: {cid} {mode}, {runs} processes")
+            firsts[f"{cid}/{mode}"] = first_call(build, sandbox, cid, mode, runs)
         fpm_rows: dict = {}
         if not only or "fpm" in only:
             n = 12 if smoke else max(100, int(2000 * args.scale))
-            log(f"php-fpm: extension, FFI + preload and {fpm.FPM_MERCHANTS}-merchant pools, {n} requests per row, {repeats} repeat(s)")
+            log(f"php-fpm: extension (without and with opcache.preload), FFI + preload and {fpm.FPM_MERCHANTS}-merchant pools, {n} requests per row, {repeats} repeat(s)")
             fpm_rows = fpm.measure(build.ext_so, build.target / "libwxpay.so", sandbox.config, n,
                                    repeats, warmup=4 if smoke else 50)
     finally:
@@ -696,7 +759,7 @@ def main() -> None:
     data = {
         "smoke": smoke, "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(), "repeats": repeats, "floor": floor, "results": results, "long": long,
-        "fpm": fpm_rows, "criterion": criterion(smoke),
+        "fpm": fpm_rows, "first_call": firsts, "criterion": criterion(smoke),
     }
     if smoke:
         out_dir = Path(tempfile.mkdtemp(prefix="wxpay-bench-smoke-"))
@@ -735,9 +798,12 @@ def check_smoke(report: Path, data: dict) -> None:
                 and len(out["rss_series_kb"]) >= 10):
             sys.exit(f"bench smoke: long run {key} did not report its RSS: {out}")
     text = report.read_text()
-    if set(data["fpm"]) != {"extension", "FFI + preload", f"extension, {fpm.FPM_MERCHANTS} merchants"}:
+    if {f"{cid}/{mode}" for cid, mode in FIRST_CALL} != set(data.get("first_call", {})) or not all(
+            r["call_us"]["median"] > 0 for r in data["first_call"].values()):
+        sys.exit(f"bench smoke: first-call rows missing or empty: {data.get('first_call')}")
+    if set(data["fpm"]) != {"extension", fpm.EXT_PRELOAD, "FFI + preload", f"extension, {fpm.FPM_MERCHANTS} merchants"}:
         sys.exit(f"bench smoke: php-fpm rows missing: {sorted(data['fpm'])}")
-    for heading in ("## The floor", "## Close calls", "## The payment day", "## Many merchants", "## Ratios", "## PHP in php-fpm", "## Targets",
+    for heading in ("## The floor", "## Close calls", "## The payment day", "## Many merchants", "## Ratios", "## A new process's first call", "## PHP in php-fpm", "## Targets",
                     "## Targets (issue 27 §1)",
                     "## Long run"):
         if heading not in text:
