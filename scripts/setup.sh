@@ -31,7 +31,7 @@ if [[ "$what" != demo ]]; then
   [[ -e /usr/share/php/Psr/Log/autoload.php ]] || need_apt+=(php-psr-log)
   # Guzzle and cURL for the wechatpay-php peer of the benchmarks (bench/php/peers; make test-bench).
   [[ -e /usr/share/php/GuzzleHttp/autoload.php ]] || need_apt+=(php-guzzlehttp-guzzle)
-  php -m 2>/dev/null | grep -qx curl || need_apt+=(php-curl)
+  php -r 'exit(extension_loaded("curl") ? 0 : 1);' 2>/dev/null || need_apt+=(php-curl)
   # phpize and PHP's headers for the wxpay PHP extension (bindings-php/ext).
   command -v phpize >/dev/null || need_apt+=(php-dev)
   # php-fpm and a FastCGI client for the php-fpm tests (bindings-php/tests/fpm).
